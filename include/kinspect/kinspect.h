@@ -1,0 +1,22 @@
+/* libkinspect: inspect Linux kernels running in QEMU, live or from dumps.
+ * Include this header for the whole public interface.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_KINSPECT_H
+#define KINSPECT_KINSPECT_H
+
+#include <kinspect/common.h>
+#include <kinspect/error.h>
+#include <kinspect/vmlinux.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The library's package version, e.g. "0.1.0". */
+KINSPECT_EXPORT const char *kinspect_version(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KINSPECT_KINSPECT_H */

@@ -1,0 +1,83 @@
+/* Helpers shared by the subcommands.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+int cli_fail(struct kinspect_error *err)
+{
+	kinspect_log_error(err);
+	kinspect_error_destroy(err);
+	return CLI_EXIT_FAILURE;
+}
+
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fprintf(stderr, "kinspect %s: ", cmd->name);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\nusage: kinspect [OPTIONS] %s %s\n(see 'kinspect %s --help')\n", cmd->name,
+		cmd->synopsis, cmd->name);
+	va_end(ap);
+	return CLI_EXIT_USAGE;
+}
+
+static void print_command_help(const struct cli_command *cmd)
+{
+	printf("usage: kinspect [OPTIONS] %s %s\n\n%s.\n\n%s", cmd->name, cmd->synopsis, cmd->summary,
+	       cmd->help);
+}
+
+int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv, int *argind)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
+		switch (c) {
+		case 'h':
+			print_command_help(cmd);
+			return CLI_EXIT_OK;
+		default:
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	*argind = optind;
+	return -1;
+}
+
+struct kinspect_vmlinux *cli_vmlinux(struct cli *cli)
+{
+	if (cli->vmlinux)
+		return cli->vmlinux;
+	if (!cli->vmlinux_path) {
+		kinspect_log(KINSPECT_LOG_ERROR, "this command needs the kernel's vmlinux: give it with -k VMLINUX");
+		return NULL;
+	}
+	struct kinspect_error *err = kinspect_vmlinux_open(cli->vmlinux_path, &cli->vmlinux);
+	if (err) {
+		cli_fail(err);
+		return NULL;
+	}
+	return cli->vmlinux;
+}
+
+int cli_require_no_target(struct cli *cli, const struct cli_command *cmd)
+{
+	if (!cli->target)
+		return -1;
+	kinspect_log(KINSPECT_LOG_ERROR,
+		     "%s: -t %s: this version reads files only; live and dump targets are not built in yet",
+		     cmd->name, cli->target);
+	return CLI_EXIT_FAILURE;
+}

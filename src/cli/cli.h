@@ -1,0 +1,59 @@
+/* What every kinspect subcommand shares: the global options, the command
+ * table entry, and helpers for errors and --help.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef KINSPECT_CLI_H
+#define KINSPECT_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <kinspect/kinspect.h>
+
+#include "core/json-writer.h"
+
+/* Exit statuses, documented in kinspect(1). */
+enum {
+	CLI_EXIT_OK = 0,
+	CLI_EXIT_FAILURE = 1,
+	CLI_EXIT_USAGE = 2,
+};
+
+struct cli {
+	const char *target;       /* -t: host:port, unix:PATH or a dump file */
+	const char *vmlinux_path; /* -k */
+	const char **module_dirs; /* -m, in the order given */
+	size_t nr_module_dirs;
+	bool json;
+	struct kinspect_json json_writer;
+	struct kinspect_vmlinux *vmlinux; /* opened on first use */
+};
+
+struct cli_command {
+	const char *name;
+	const char *synopsis; /* arguments after the command name */
+	const char *summary;  /* one line for the command list */
+	const char *help;     /* the rest of "kinspect COMMAND --help" */
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+extern const struct cli_command cli_command_info;
+extern const struct cli_command cli_command_sym;
+
+/* Log ERR, free it and return CLI_EXIT_FAILURE. */
+int cli_fail(struct kinspect_error *err);
+
+/* Complain about the command line of CMD and return CLI_EXIT_USAGE. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Handle the options every command takes (--help).  Returns -1 when the
+ * command should go on with ARGV[*ARGIND..], an exit status otherwise. */
+int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv, int *argind);
+
+/* The vmlinux given with -k, opened once.  Returns NULL after logging the
+ * error when there is none or it cannot be used. */
+struct kinspect_vmlinux *cli_vmlinux(struct cli *cli);
+
+/* Refuse -t for commands that only work on files so far. */
+int cli_require_no_target(struct cli *cli, const struct cli_command *cmd);
+
+#endif /* KINSPECT_CLI_H */

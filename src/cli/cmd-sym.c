@@ -1,0 +1,63 @@
+/* "kinspect sym": link-time addresses of kernel symbols.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+static int run_sym(struct cli *cli, int argc, char **argv)
+{
+	int argind, status = cli_parse_command_options(&cli_command_sym, argc, argv, &argind);
+	if (status >= 0)
+		return status;
+	if (argind == argc)
+		return cli_usage_error(&cli_command_sym, "no symbol name given");
+	if ((status = cli_require_no_target(cli, &cli_command_sym)) >= 0)
+		return status;
+	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
+	if (!vmlinux)
+		return CLI_EXIT_FAILURE;
+
+	status = CLI_EXIT_OK;
+	struct kinspect_json *j = &cli->json_writer;
+	if (cli->json)
+		kinspect_json_begin_array(j);
+	for (int i = argind; i < argc; i++) {
+		uint64_t addr, size;
+		struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, argv[i], &addr, &size);
+		if (err) {
+			/* Keep going: one missing name should not hide the others. */
+			status = cli_fail(err);
+			continue;
+		}
+		if (cli->json) {
+			kinspect_json_begin_object(j);
+			kinspect_json_key(j, "name");
+			kinspect_json_string(j, argv[i]);
+			kinspect_json_key(j, "address");
+			kinspect_json_address(j, addr);
+			kinspect_json_key(j, "size");
+			kinspect_json_uint(j, size);
+			kinspect_json_end_object(j);
+		} else {
+			printf("%016" PRIx64 " %-8" PRIu64 " %s\n", addr, size, argv[i]);
+		}
+	}
+	if (cli->json)
+		kinspect_json_end_array(j);
+	return status;
+}
+
+const struct cli_command cli_command_sym = {
+	.name = "sym",
+	.synopsis = "NAME...",
+	.summary = "Print the link-time address and size of kernel symbols",
+	.help = "Looks NAMEs up in the ELF symbol table of the vmlinux given with -k.\n"
+		"Text output: ADDRESS SIZE NAME, one line each.\n"
+		"With --json: [{\"name\", \"address\": \"0x...\", \"size\"}, ...].\n"
+		"Exit status 1 if any NAME is not found (the others are still printed).\n",
+	.run = run_sym,
+};

@@ -1,0 +1,163 @@
+/* kinspect: global options and command dispatch.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/log.h"
+
+static const struct cli_command *const commands[] = {
+	&cli_command_info,
+	&cli_command_sym,
+};
+#define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+static void print_usage(FILE *out)
+{
+	fputs("usage: kinspect [-t TARGET] [-k VMLINUX] [-m MODDIR]... [--json] COMMAND [ARGS]\n"
+	      "\n"
+	      "Inspect a Linux kernel running in QEMU, live or from a dump, with its vmlinux\n"
+	      "and module debug info.\n"
+	      "\n"
+	      "Options:\n"
+	      "  -t, --target TARGET   host:port or unix:PATH of a QEMU gdbstub, or a dump file\n"
+	      "  -k, --vmlinux FILE    the kernel's unstripped vmlinux (with DWARF)\n"
+	      "  -m, --module-dir DIR  where to look for .ko files (repeatable)\n"
+	      "  -j, --json            print JSON instead of text\n"
+	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
+	      "  -q, --quiet           only errors on stderr\n"
+	      "  -h, --help            this help; 'kinspect COMMAND --help' for a command\n"
+	      "  -V, --version         print the version\n"
+	      "\n"
+	      "Commands:\n",
+	      out);
+	for (size_t i = 0; i < NR_COMMANDS; i++)
+		fprintf(out, "  %-12s %s\n", commands[i]->name, commands[i]->summary);
+	fputs("  help [COMMAND]  show help\n\nSee kinspect(1) for details.\n", out);
+}
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < NR_COMMANDS; i++) {
+		if (strcmp(commands[i]->name, name) == 0)
+			return commands[i];
+	}
+	return NULL;
+}
+
+static int unknown_command(const char *name)
+{
+	fprintf(stderr, "kinspect: unknown command '%s' (see 'kinspect --help')\n", name);
+	return CLI_EXIT_USAGE;
+}
+
+/* "kinspect help [COMMAND]" */
+static int run_help(int argc, char **argv)
+{
+	if (argc < 2) {
+		print_usage(stdout);
+		return CLI_EXIT_OK;
+	}
+	const struct cli_command *cmd = find_command(argv[1]);
+	if (!cmd)
+		return unknown_command(argv[1]);
+	char *help_argv[] = { argv[1], (char *)"--help", NULL };
+	struct cli cli = { 0 };
+	return cmd->run(&cli, 2, help_argv);
+}
+
+static int add_module_dir(struct cli *cli, const char *dir)
+{
+	const char **dirs = realloc(cli->module_dirs, (cli->nr_module_dirs + 1) * sizeof(*dirs));
+	if (!dirs) {
+		fputs("kinspect: out of memory\n", stderr);
+		return -1;
+	}
+	dirs[cli->nr_module_dirs++] = dir;
+	cli->module_dirs = dirs;
+	return 0;
+}
+
+static int parse_global_options(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "target", required_argument, NULL, 't' },
+		{ "vmlinux", required_argument, NULL, 'k' },
+		{ "module-dir", required_argument, NULL, 'm' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	int verbosity = KINSPECT_LOG_WARNING;
+	int c;
+	/* "+": stop at the command name; its own options follow it. */
+	while ((c = getopt_long(argc, argv, "+t:k:m:jvqhV", options, NULL)) != -1) {
+		switch (c) {
+		case 't': cli->target = optarg; break;
+		case 'k': cli->vmlinux_path = optarg; break;
+		case 'm':
+			if (add_module_dir(cli, optarg) < 0)
+				return CLI_EXIT_FAILURE;
+			break;
+		case 'j': cli->json = true; break;
+		case 'v':
+			if (verbosity < KINSPECT_LOG_DEBUG)
+				verbosity++;
+			break;
+		case 'q': verbosity = KINSPECT_LOG_ERROR; break;
+		case 'h': print_usage(stdout); return CLI_EXIT_OK;
+		case 'V': printf("kinspect %s\n", kinspect_version()); return CLI_EXIT_OK;
+		default:
+			fputs("kinspect: see 'kinspect --help'\n", stderr);
+			return CLI_EXIT_USAGE;
+		}
+	}
+	kinspect_log_set_level((enum kinspect_log_level)verbosity);
+	return -1;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli cli = { 0 };
+	int status = parse_global_options(&cli, argc, argv);
+	if (status >= 0)
+		goto out;
+	if (optind >= argc) {
+		print_usage(stderr);
+		status = CLI_EXIT_USAGE;
+		goto out;
+	}
+	char **cmd_argv = argv + optind;
+	int cmd_argc = argc - optind;
+	if (strcmp(cmd_argv[0], "help") == 0) {
+		status = run_help(cmd_argc, cmd_argv);
+		goto out;
+	}
+	const struct cli_command *cmd = find_command(cmd_argv[0]);
+	if (!cmd) {
+		status = unknown_command(cmd_argv[0]);
+		goto out;
+	}
+	if (cli.json)
+		kinspect_json_init(&cli.json_writer, stdout, true);
+	status = cmd->run(&cli, cmd_argc, cmd_argv);
+	if (cli.json && cli.json_writer.started) {
+		if (!kinspect_json_end(&cli.json_writer) && status == CLI_EXIT_OK) {
+			kinspect_log(KINSPECT_LOG_ERROR, "internal error: malformed JSON output");
+			status = CLI_EXIT_FAILURE;
+		}
+	}
+out:
+	kinspect_vmlinux_destroy(cli.vmlinux);
+	free(cli.module_dirs);
+	if (fflush(stdout) != 0 && status == CLI_EXIT_OK)
+		status = CLI_EXIT_FAILURE;
+	return status;
+}

@@ -1,0 +1,303 @@
+/* Opening a vmlinux: validation with clear messages, build-id, banner, ELF
+ * symbol table and file-backed reads.  DWARF types are a separate layer.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <kinspect/vmlinux.h>
+
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+
+#define BUILD_ID_MAX 64
+/* linux_banner is a few hundred bytes; anything far larger is not it. */
+#define BANNER_MAX 4096
+
+struct kinspect_vmlinux {
+	char *path;
+	int fd;
+	Elf *elf;
+	uint64_t file_size;
+	size_t shstrndx;
+	Elf_Scn *symtab;
+	size_t symtab_strndx;
+	uint64_t debug_info_size;
+	uint8_t build_id[BUILD_ID_MAX];
+	size_t build_id_len;
+	char *banner;
+	char *release;
+};
+
+static const char *const vmlinux_hint =
+	"kinspect needs the unstripped vmlinux with DWARF: "
+	"Debian/Ubuntu: linux-image-<release>-dbg (/usr/lib/debug/boot/vmlinux-<release>), "
+	"Fedora: kernel-debuginfo (/usr/lib/debug/lib/modules/<release>/vmlinux), "
+	"own builds and NixOS: CONFIG_DEBUG_INFO_DWARF5=y or CONFIG_DEBUG_INFO_DWARF4=y";
+
+static struct kinspect_error *elf_error(const struct kinspect_vmlinux *v, const char *what)
+{
+	return kinspect_error_file(v->path, "%s: %s", what, elf_errmsg(-1));
+}
+
+/* Explain files that are not ELF at all; the common mistake is passing the
+ * compressed boot image. */
+static struct kinspect_error *not_elf_error(const struct kinspect_vmlinux *v)
+{
+	char hdr[0x206] = { 0 };
+	ssize_t n = pread(v->fd, hdr, sizeof(hdr), 0);
+	if (n == (ssize_t)sizeof(hdr) && memcmp(hdr + 0x202, "HdrS", 4) == 0)
+		return kinspect_error_file(v->path, "this is a compressed boot image (bzImage, vmlinuz), "
+					   "not an ELF vmlinux; %s", vmlinux_hint);
+	return kinspect_error_file(v->path, "not an ELF file");
+}
+
+static struct kinspect_error *check_header(struct kinspect_vmlinux *v)
+{
+	if (elf_kind(v->elf) != ELF_K_ELF)
+		return not_elf_error(v);
+	GElf_Ehdr ehdr;
+	if (!gelf_getehdr(v->elf, &ehdr))
+		return elf_error(v, "bad ELF header");
+	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64)
+		return kinspect_error_file(v->path, "32-bit ELF file; kinspect reads x86-64 kernels");
+	if (ehdr.e_machine != EM_X86_64)
+		return kinspect_error_file(v->path, "ELF file for machine %u, not x86-64", ehdr.e_machine);
+	if (ehdr.e_type == ET_REL)
+		return kinspect_error_file(v->path, "relocatable ELF file (a module?); "
+					   "pass modules with -m, the kernel with -k");
+	if (ehdr.e_type != ET_EXEC)
+		return kinspect_error_file(v->path, "ELF type %u is not an executable kernel image", ehdr.e_type);
+	if (elf_getshdrstrndx(v->elf, &v->shstrndx) != 0)
+		return elf_error(v, "bad section header string table");
+	return NULL;
+}
+
+static void note_build_id(struct kinspect_vmlinux *v, Elf_Data *data)
+{
+	GElf_Nhdr nhdr;
+	size_t offset = 0, name_off, desc_off;
+	while (offset < data->d_size &&
+	       (offset = gelf_getnote(data, offset, &nhdr, &name_off, &desc_off)) > 0) {
+		if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
+		    memcmp((const char *)data->d_buf + name_off, "GNU", 4) == 0 &&
+		    nhdr.n_descsz > 0 && nhdr.n_descsz <= BUILD_ID_MAX) {
+			memcpy(v->build_id, (const char *)data->d_buf + desc_off, nhdr.n_descsz);
+			v->build_id_len = nhdr.n_descsz;
+			return;
+		}
+	}
+}
+
+/* One pass over the section headers: bounds against the file size (a
+ * truncated file is refused here, not found later as a crash), the symbol
+ * table, DWARF and the build-id. */
+static struct kinspect_error *scan_sections(struct kinspect_vmlinux *v)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(v->elf, scn))) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr))
+			return elf_error(v, "bad section header");
+		const char *name = elf_strptr(v->elf, v->shstrndx, shdr.sh_name);
+		if (!name)
+			return elf_error(v, "bad section name");
+		if (shdr.sh_type != SHT_NOBITS &&
+		    (shdr.sh_offset > v->file_size || shdr.sh_size > v->file_size - shdr.sh_offset))
+			return kinspect_error_file(v->path, "truncated: section %s ends at byte %" PRIu64
+						   " but the file has %" PRIu64,
+						   name, (uint64_t)(shdr.sh_offset + shdr.sh_size), v->file_size);
+		if (shdr.sh_type == SHT_SYMTAB) {
+			v->symtab = scn;
+			v->symtab_strndx = shdr.sh_link;
+		} else if ((strcmp(name, ".debug_info") == 0 || strcmp(name, ".zdebug_info") == 0) &&
+			   shdr.sh_type != SHT_NOBITS) {
+			v->debug_info_size = shdr.sh_size;
+		} else if (shdr.sh_type == SHT_NOTE && v->build_id_len == 0) {
+			Elf_Data *data = elf_getdata(scn, NULL);
+			if (!data)
+				return elf_error(v, "cannot read note section");
+			note_build_id(v, data);
+		}
+	}
+	if (elf_errno() != 0)
+		return elf_error(v, "bad section headers");
+	if (v->debug_info_size == 0)
+		return kinspect_error_file(v->path, "no DWARF debug info (.debug_info); %s", vmlinux_hint);
+	if (!v->symtab)
+		return kinspect_error_file(v->path, "no ELF symbol table (.symtab): the image is stripped");
+	return NULL;
+}
+
+/* The banner is optional (a debug-only file has no .rodata bytes), so
+ * failing to read it is not an error. */
+static struct kinspect_error *read_banner(struct kinspect_vmlinux *v)
+{
+	uint64_t addr, size;
+	struct kinspect_error *err = kinspect_vmlinux_symbol(v, "linux_banner", &addr, &size);
+	if (err) {
+		kinspect_error_destroy(err);
+		return NULL;
+	}
+	if (size == 0 || size > BANNER_MAX)
+		size = BANNER_MAX;
+	_cleanup_free_ char *buf = calloc(1, size + 1);
+	if (!buf)
+		return &kinspect_error_nomem;
+	err = kinspect_vmlinux_read(v, addr, buf, size);
+	if (err) {
+		kinspect_error_destroy(err);
+		return NULL;
+	}
+	size_t len = strnlen(buf, size);
+	while (len > 0 && buf[len - 1] == '\n')
+		buf[--len] = '\0';
+	static const char prefix[] = "Linux version ";
+	if (strncmp(buf, prefix, sizeof(prefix) - 1) == 0) {
+		const char *start = buf + sizeof(prefix) - 1;
+		v->release = strndup(start, strcspn(start, " "));
+		if (!v->release)
+			return &kinspect_error_nomem;
+	}
+	v->banner = no_cleanup_ptr(buf);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_vmlinux_open(const char *path, struct kinspect_vmlinux **ret)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return kinspect_error_create(KINSPECT_ERROR_OTHER, "libelf: %s", elf_errmsg(-1));
+
+	struct kinspect_vmlinux *v = calloc(1, sizeof(*v));
+	if (!v)
+		return &kinspect_error_nomem;
+	v->fd = -1;
+	v->path = strdup(path);
+	if (!v->path) {
+		kinspect_vmlinux_destroy(v);
+		return &kinspect_error_nomem;
+	}
+
+	struct kinspect_error *err = NULL;
+	struct stat st;
+	v->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (v->fd < 0 || fstat(v->fd, &st) != 0) {
+		err = kinspect_error_os(errno, path, "cannot open vmlinux");
+	} else if (!S_ISREG(st.st_mode)) {
+		err = kinspect_error_file(path, "not a regular file");
+	} else if (st.st_size == 0) {
+		err = kinspect_error_file(path, "empty file");
+	} else {
+		v->file_size = (uint64_t)st.st_size;
+		v->elf = elf_begin(v->fd, ELF_C_READ_MMAP, NULL);
+		if (!v->elf)
+			err = elf_error(v, "cannot read ELF");
+	}
+	if (!err)
+		err = check_header(v);
+	if (!err)
+		err = scan_sections(v);
+	if (!err)
+		err = read_banner(v);
+	if (err) {
+		kinspect_vmlinux_destroy(v);
+		return err;
+	}
+	*ret = v;
+	return NULL;
+}
+
+void kinspect_vmlinux_destroy(struct kinspect_vmlinux *v)
+{
+	if (!v)
+		return;
+	if (v->elf)
+		elf_end(v->elf);
+	if (v->fd >= 0)
+		close(v->fd);
+	free(v->release);
+	free(v->banner);
+	free(v->path);
+	free(v);
+}
+
+const char *kinspect_vmlinux_path(const struct kinspect_vmlinux *v)
+{
+	return v->path;
+}
+
+size_t kinspect_vmlinux_build_id(const struct kinspect_vmlinux *v, const uint8_t **ret)
+{
+	*ret = v->build_id;
+	return v->build_id_len;
+}
+
+const char *kinspect_vmlinux_banner(const struct kinspect_vmlinux *v)
+{
+	return v->banner;
+}
+
+const char *kinspect_vmlinux_release(const struct kinspect_vmlinux *v)
+{
+	return v->release;
+}
+
+uint64_t kinspect_vmlinux_debug_info_size(const struct kinspect_vmlinux *v)
+{
+	return v->debug_info_size;
+}
+
+struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *v, const char *name,
+					       uint64_t *ret, uint64_t *ret_size)
+{
+	Elf_Data *data = elf_getdata(v->symtab, NULL);
+	if (!data)
+		return elf_error(v, "cannot read symbol table");
+	size_t count = data->d_size / sizeof(Elf64_Sym);
+	for (size_t i = 1; i < count; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(data, (int)i, &sym))
+			return elf_error(v, "bad symbol table entry");
+		if (sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
+		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+			continue;
+		const char *sym_name = elf_strptr(v->elf, v->symtab_strndx, sym.st_name);
+		if (sym_name && strcmp(sym_name, name) == 0) {
+			*ret = sym.st_value;
+			if (ret_size)
+				*ret_size = sym.st_size;
+			return NULL;
+		}
+	}
+	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no symbol %s in %s", name, v->path);
+}
+
+struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, uint64_t addr, void *buf,
+					     size_t len)
+{
+	Elf_Scn *scn = NULL;
+	while ((scn = elf_nextscn(v->elf, scn))) {
+		GElf_Shdr shdr;
+		if (!gelf_getshdr(scn, &shdr) || !(shdr.sh_flags & SHF_ALLOC))
+			continue;
+		if (addr < shdr.sh_addr || addr - shdr.sh_addr >= shdr.sh_size)
+			continue;
+		uint64_t offset = addr - shdr.sh_addr;
+		if (shdr.sh_type == SHT_NOBITS || len > shdr.sh_size - offset)
+			break;
+		/* Section contents were bounds-checked against the file at open. */
+		Elf_Data *data = elf_rawdata(scn, NULL);
+		if (!data || data->d_size < offset + len)
+			break;
+		memcpy(buf, (const char *)data->d_buf + offset, len);
+		return NULL;
+	}
+	return kinspect_error_fault(addr, "%s: no file contents for %zu bytes", v->path, len);
+}

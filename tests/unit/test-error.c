@@ -1,0 +1,57 @@
+/* Unit tests: error creation, chaining and formatting.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "core/error-priv.h"
+#include "tap.h"
+
+static void test_chain(void)
+{
+	struct kinspect_error *err = kinspect_error_fault(0xffff888000001000ULL, "read 8 bytes");
+	err = kinspect_error_wrap(err, "folio_queue 0x%x slot %d", 0x1234, 2);
+	err = kinspect_error_wrap(err, "iov_iter");
+	char *s = kinspect_error_string(err);
+	is_str(s, "iov_iter: folio_queue 0x1234 slot 2: read 8 bytes at 0xffff888000001000",
+	       "chained message reads outer to inner");
+	free(s);
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_FAULT, "wrapping keeps the code of the cause");
+	uint64_t addr = 0;
+	ok(kinspect_error_address(err, &addr) && addr == 0xffff888000001000ULL, "address found through the chain");
+	ok(kinspect_error_cause(err) != NULL, "cause is kept");
+	kinspect_error_destroy(err);
+}
+
+static void test_os(void)
+{
+	struct kinspect_error *err = kinspect_error_os(ENOENT, "/no/such", "cannot open vmlinux");
+	char *s = kinspect_error_string(err);
+	is_str(s, "cannot open vmlinux: /no/such: No such file or directory", "OS error names path and errno");
+	free(s);
+	is_int(kinspect_error_errnum(err), ENOENT, "errnum kept");
+	is_str(kinspect_error_path(err), "/no/such", "path kept");
+	is_str(kinspect_error_message(err), "cannot open vmlinux", "message alone");
+	uint64_t addr;
+	ok(!kinspect_error_address(err, &addr), "no address on an OS error");
+	kinspect_error_destroy(err);
+}
+
+static void test_edge_cases(void)
+{
+	ok(kinspect_error_wrap(NULL, "nothing") == NULL, "wrapping success stays success");
+	ok(kinspect_error_wrap(&kinspect_error_nomem, "x") == &kinspect_error_nomem,
+	   "wrapping out-of-memory returns the static error");
+	kinspect_error_destroy(&kinspect_error_nomem); /* must be a no-op */
+	kinspect_error_destroy(NULL);
+	is_str(kinspect_error_message(&kinspect_error_nomem), "out of memory", "static OOM error survives destroy");
+}
+
+int main(void)
+{
+	test_chain();
+	test_os();
+	test_edge_cases();
+	return tap_done();
+}

@@ -1,0 +1,146 @@
+#!/bin/bash
+# Fetch a Debian kernel with full debug info into the test cache.
+#
+# Usage: fetch-kernel.sh bookworm|trixie
+# Prints the cache directory on stdout.  It holds:
+#   vmlinuz  vmlinux  System.map  release  modules/<name>.ko  config
+# The packages come from this machine's own configured Debian mirror through
+# a private apt configuration, so the system's apt state is never touched and
+# no host name is written anywhere in the repository.  The directory is keyed
+# by package version: a second run downloads nothing.
+set -euo pipefail
+
+suite=${1:?usage: fetch-kernel.sh bookworm|trixie}
+case $suite in
+bookworm) flavour=cloud-amd64 ;;
+trixie) flavour=amd64 ;;
+*) echo "fetch-kernel: unknown suite '$suite' (bookworm or trixie)" >&2; exit 2 ;;
+esac
+
+# Modules the tests load in the guest, in dependency order is not needed here:
+# the guest's /init resolves order itself from the list it is given.
+MODULES=(netfs 9pnet 9pnet_virtio 9p dummy loop fscache qemu_fw_cfg)
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kinspect-tests
+aptdir=$cache/apt-$suite
+log() { echo "fetch-kernel[$suite]: $*" >&2; }
+
+# The first Debian archive URI configured on this machine (not a security or
+# third-party repository), from deb822 .sources files or one-line lists.
+mirror_uri() {
+	local f
+	for f in /etc/apt/sources.list.d/*.sources; do
+		[ -f "$f" ] || continue
+		# deb822: a stanza ends at a blank line; keep the URI of stanzas
+		# whose suites are not only security ones.
+		awk '
+			function flush() { if (uri != "" && main) print uri; uri = ""; main = 0 }
+			/^[ \t]*$/ { flush(); next }
+			/^URIs:/ { uri = $2 }
+			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-security$/) main = 1 }
+			END { flush() }
+		' "$f" | grep -v -- '-security' || true
+	done
+	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+		[ -f "$f" ] || continue
+		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' "$f" |
+			grep -v -- '-security' | grep '/debian/*$' || true
+	done
+}
+
+uri=$(mirror_uri | head -n1)
+[ -n "$uri" ] || { log "no Debian mirror found in /etc/apt sources"; exit 1; }
+
+apt_opts=(
+	-o "Dir::Etc=$aptdir/etc"
+	-o "Dir::Etc::sourcelist=$aptdir/etc/sources.list"
+	-o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d"
+	-o "Dir::Etc::preferencesparts=$aptdir/etc/preferences.d"
+	-o "APT::Sandbox::User=root"
+	-o "Dir::State=$aptdir/state"
+	-o "Dir::State::status=$aptdir/state/status"
+	-o "Dir::Cache=$aptdir/cache"
+	-o "Debug::NoLocking=1"
+	-o "APT::Architecture=amd64"
+	-o "APT::Architectures::=amd64"
+	-o "Acquire::Languages=none"
+	-o "Acquire::Retries=3"
+	-q
+)
+
+mkdir -p "$aptdir/etc/apt.conf.d" "$aptdir/etc/sources.list.d" "$aptdir/etc/preferences.d" "$aptdir/state/lists/partial" \
+	"$aptdir/cache/archives/partial"
+touch "$aptdir/state/status"
+keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+echo "deb [signed-by=$keyring] $uri $suite main" >"$aptdir/etc/sources.list"
+
+# Refresh the private index at most once a day; the meta packages tell which
+# ABI is current, so Debian's kernel bumps are followed automatically.
+lists_stamp=$aptdir/state/updated
+if [ ! -f "$lists_stamp" ] || [ -n "$(find "$lists_stamp" -mmin +1440 2>/dev/null)" ]; then
+	log "updating private package index"
+	if apt-get "${apt_opts[@]}" update >&2; then
+		touch "$lists_stamp"
+	elif ! ls "$aptdir/state/lists/"*Packages* >/dev/null 2>&1; then
+		log "apt-get update failed and no earlier index is cached"
+		exit 1
+	fi
+fi
+
+dep_of() { # the linux-image-* package a meta package depends on
+	apt-cache "${apt_opts[@]}" depends "$1" | awk '/Depends: linux-image-/ { print $2; exit }'
+}
+image=$(dep_of "linux-image-$flavour")
+[ -n "$image" ] || { log "cannot resolve linux-image-$flavour"; exit 1; }
+version=$(apt-cache "${apt_opts[@]}" show "$image" | awk '/^Version:/ { print $2; exit }')
+release=${image#linux-image-}
+release=${release%-unsigned}
+dbg=linux-image-$release-dbg
+
+dest=$cache/$suite-$release-$version
+if [ -f "$dest/.complete" ]; then
+	echo "$dest"
+	exit 0
+fi
+
+tmp=$(mktemp -d "$cache/.fetch-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+log "downloading $image and $dbg ($version)"
+(cd "$tmp" && apt-get "${apt_opts[@]}" download "$image" "$dbg" >&2)
+
+mkdir -p "$tmp/out/modules"
+log "extracting kernel image"
+dpkg-deb --fsys-tarfile "$tmp/${image}_"*.deb |
+	tar -x -C "$tmp/out" --wildcards "./boot/vmlinuz-*" "./boot/config-*"
+mv "$tmp/out/boot/vmlinuz-"* "$tmp/out/vmlinuz"
+mv "$tmp/out/boot/config-"* "$tmp/out/config"
+
+# Only the files needed from the debug package: it is about 1 GB on trixie.
+patterns=("./usr/lib/debug/boot/vmlinux-*" "./usr/lib/debug/boot/System.map-*")
+for m in "${MODULES[@]}"; do
+	patterns+=("./usr/lib/debug/lib/modules/*/$m.ko")
+	patterns+=("./usr/lib/debug/lib/modules/*/${m//_/-}.ko")
+done
+log "extracting vmlinux and ${#MODULES[@]} modules from the debug package"
+dpkg-deb --fsys-tarfile "$tmp/${dbg}_"*.deb |
+	tar -x -C "$tmp/out" --wildcards "${patterns[@]}" 2>/dev/null || true
+dbgroot=$tmp/out/usr/lib/debug
+mv "$dbgroot/boot/vmlinux-"* "$tmp/out/vmlinux"
+mv "$dbgroot/boot/System.map-"* "$tmp/out/System.map"
+find "$dbgroot/lib/modules" -name '*.ko' -exec mv -t "$tmp/out/modules" {} +
+rm -rf "$tmp/out/usr" "$tmp/out/boot"
+
+missing=()
+for m in "${MODULES[@]}"; do
+	[ -f "$tmp/out/modules/$m.ko" ] || [ -f "$tmp/out/modules/${m//_/-}.ko" ] || missing+=("$m")
+done
+# Some modules are built in on some flavours; that is recorded, not fatal.
+printf '%s\n' "${missing[@]}" >"$tmp/out/builtin-or-missing"
+echo "$release" >"$tmp/out/release"
+echo "$version" >"$tmp/out/version"
+
+rm -rf "$dest"
+mv "$tmp/out" "$dest"
+touch "$dest/.complete"
+log "cached in $dest"
+echo "$dest"
