@@ -5,6 +5,8 @@
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "core/log.h"
@@ -72,12 +74,59 @@ struct kinspect_vmlinux *cli_vmlinux(struct cli *cli)
 	return cli->vmlinux;
 }
 
-int cli_require_no_target(struct cli *cli, const struct cli_command *cmd)
+static bool is_file(const char *path)
 {
-	if (!cli->target)
-		return -1;
-	kinspect_log(KINSPECT_LOG_ERROR,
-		     "%s: -t %s: this version reads files only; live and dump targets are not built in yet",
-		     cmd->name, cli->target);
-	return CLI_EXIT_FAILURE;
+	struct stat st;
+	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
+}
+
+struct kinspect_gdbstub *cli_gdbstub(struct cli *cli)
+{
+	if (cli->gdbstub)
+		return cli->gdbstub;
+	if (!cli->target) {
+		kinspect_log(KINSPECT_LOG_ERROR, "this command needs a live target: give it with -t HOST:PORT");
+		return NULL;
+	}
+	if (is_file(cli->target)) {
+		kinspect_log(KINSPECT_LOG_ERROR, "-t %s: dump files are not supported by this version yet; "
+			     "use a live QEMU gdbstub (-t HOST:PORT or -t unix:PATH)", cli->target);
+		return NULL;
+	}
+	if (!strchr(cli->target, ':')) {
+		kinspect_log(KINSPECT_LOG_ERROR, "-t %s: no such file, and not HOST:PORT or unix:PATH",
+			     cli->target);
+		return NULL;
+	}
+	struct kinspect_error *err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
+	if (err) {
+		cli_fail(err);
+		return NULL;
+	}
+	kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped);
+	kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
+	return cli->gdbstub;
+}
+
+const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
+{
+	if (cli->have_kaslr)
+		return &cli->kaslr;
+	struct kinspect_gdbstub *gs = cli_gdbstub(cli);
+	struct kinspect_vmlinux *vmlinux = gs ? cli_vmlinux(cli) : NULL;
+	if (!vmlinux)
+		return NULL;
+	struct kinspect_error *err = kinspect_kaslr_find_live(gs, vmlinux, &cli->kaslr);
+	if (err) {
+		cli_fail(err);
+		return NULL;
+	}
+	cli->have_kaslr = true;
+	return &cli->kaslr;
+}
+
+void cli_close_target(struct cli *cli)
+{
+	kinspect_gdbstub_destroy(cli->gdbstub);
+	cli->gdbstub = NULL;
 }

@@ -10,6 +10,8 @@
 #include <kinspect/kinspect.h>
 
 #include "core/json-writer.h"
+#include "linux/kaslr.h"
+#include "target/gdbstub.h"
 
 /* Exit statuses, documented in kinspect(1). */
 enum {
@@ -24,8 +26,14 @@ struct cli {
 	const char **module_dirs; /* -m, in the order given */
 	size_t nr_module_dirs;
 	bool json;
+	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
+	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
-	struct kinspect_vmlinux *vmlinux; /* opened on first use */
+	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
+	struct kinspect_gdbstub *gdbstub;   /* connected on first use */
+	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
+	bool have_kaslr;
+	struct kinspect_kaslr kaslr;
 };
 
 struct cli_command {
@@ -53,7 +61,15 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
  * error when there is none or it cannot be used. */
 struct kinspect_vmlinux *cli_vmlinux(struct cli *cli);
 
-/* Refuse -t for commands that only work on files so far. */
-int cli_require_no_target(struct cli *cli, const struct cli_command *cmd);
+/* The live gdbstub given with -t, connected once.  Returns NULL after
+ * logging the error when there is none, it is a dump file (not built in
+ * yet) or it cannot be reached. */
+struct kinspect_gdbstub *cli_gdbstub(struct cli *cli);
+
+/* The KASLR slide of the live target, found once; NULL after logging. */
+const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
+
+/* Release the target (detaching resumes the guest unless --keep-stopped). */
+void cli_close_target(struct cli *cli);
 
 #endif /* KINSPECT_CLI_H */

@@ -15,11 +15,17 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 		return status;
 	if (argind == argc)
 		return cli_usage_error(&cli_command_sym, "no symbol name given");
-	if ((status = cli_require_no_target(cli, &cli_command_sym)) >= 0)
-		return status;
 	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
 	if (!vmlinux)
 		return CLI_EXIT_FAILURE;
+	/* On a live target, addresses are the running kernel's. */
+	uint64_t slide = 0;
+	if (cli->target) {
+		const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
+		if (!kaslr)
+			return CLI_EXIT_FAILURE;
+		slide = kaslr->slide;
+	}
 
 	status = CLI_EXIT_OK;
 	struct kinspect_json *j = &cli->json_writer;
@@ -33,6 +39,9 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 			status = cli_fail(err);
 			continue;
 		}
+		/* Absolute symbols (per-CPU offsets) do not move with the kernel. */
+		if (addr >= 0xffffffff80000000ULL)
+			addr += slide;
 		if (cli->json) {
 			kinspect_json_begin_object(j);
 			kinspect_json_key(j, "name");
@@ -54,8 +63,10 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_command_sym = {
 	.name = "sym",
 	.synopsis = "NAME...",
-	.summary = "Print the link-time address and size of kernel symbols",
+	.summary = "Print the address and size of kernel symbols",
 	.help = "Looks NAMEs up in the ELF symbol table of the vmlinux given with -k.\n"
+		"With -t, addresses are the running kernel's (the KASLR slide applied);\n"
+		"without, they are link-time addresses.\n"
 		"Text output: ADDRESS SIZE NAME, one line each.\n"
 		"With --json: [{\"name\", \"address\": \"0x...\", \"size\"}, ...].\n"
 		"Exit status 1 if any NAME is not found (the others are still printed).\n",

@@ -28,6 +28,8 @@ static void print_usage(FILE *out)
 	      "  -k, --vmlinux FILE    the kernel's unstripped vmlinux (with DWARF)\n"
 	      "  -m, --module-dir DIR  where to look for .ko files (repeatable)\n"
 	      "  -j, --json            print JSON instead of text\n"
+	      "      --keep-stopped    leave a live guest stopped when done (default: resume it)\n"
+	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
 	      "  -q, --quiet           only errors on stderr\n"
 	      "  -h, --help            this help; 'kinspect COMMAND --help' for a command\n"
@@ -89,6 +91,8 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "module-dir", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "keep-stopped", no_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -107,6 +111,18 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 				return CLI_EXIT_FAILURE;
 			break;
 		case 'j': cli->json = true; break;
+		case 'S': cli->keep_stopped = true; break;
+		case 'T': {
+			char *end;
+			double seconds = strtod(optarg, &end);
+			if (*end || !(seconds > 0 && seconds <= 3600)) {
+				fprintf(stderr, "kinspect: --timeout takes seconds between 0 and 3600, not '%s'\n",
+					optarg);
+				return CLI_EXIT_USAGE;
+			}
+			cli->timeout_ms = (int)(seconds * 1000);
+			break;
+		}
 		case 'v':
 			if (verbosity < KINSPECT_LOG_DEBUG)
 				verbosity++;
@@ -125,7 +141,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { 0 };
+	struct cli cli = { .timeout_ms = 10000 };
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
@@ -155,6 +171,7 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	cli_close_target(&cli);
 	kinspect_vmlinux_destroy(cli.vmlinux);
 	free(cli.module_dirs);
 	if (fflush(stdout) != 0 && status == CLI_EXIT_OK)

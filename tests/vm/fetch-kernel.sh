@@ -17,13 +17,19 @@ trixie) flavour=amd64 ;;
 *) echo "fetch-kernel: unknown suite '$suite' (bookworm or trixie)" >&2; exit 2 ;;
 esac
 
-# Modules the tests load in the guest, in dependency order is not needed here:
-# the guest's /init resolves order itself from the list it is given.
+# Modules the tests load in the guest; their load order is not needed here:
+# guest.sh orders them by the "depends=" of each .ko.
 MODULES=(netfs 9pnet 9pnet_virtio 9p dummy loop fscache qemu_fw_cfg)
 
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kinspect-tests
 aptdir=$cache/apt-$suite
 log() { echo "fetch-kernel[$suite]: $*" >&2; }
+
+# One fetch per suite at a time: tests run in parallel (make -j check) share
+# the private apt state and the destination directory.
+mkdir -p "$cache"
+exec 9>"$cache/.lock-$suite"
+flock -w 3600 9 || { log "timed out waiting for another fetch of $suite"; exit 1; }
 
 # The first Debian archive URI configured on this machine (not a security or
 # third-party repository), from deb822 .sources files or one-line lists.

@@ -1,0 +1,34 @@
+/* The KASLR slide of a live kernel: how far the running kernel's virtual
+ * addresses are from the vmlinux's link-time ones.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_KASLR_H
+#define KINSPECT_KASLR_H
+
+#include <stdint.h>
+
+#include <kinspect/vmlinux.h>
+
+#include "target/gdbstub.h"
+
+/* x86-64 KASLR moves the kernel in 2 MiB steps within 1 GiB
+ * (CONFIG_RANDOMIZE_BASE, arch/x86/boot/compressed/kaslr.c). */
+#define KINSPECT_KASLR_ALIGN (2ULL << 20)
+#define KINSPECT_KASLR_MAX (1ULL << 30)
+
+struct kinspect_kaslr {
+	uint64_t slide;
+	/* How it was found: "rip" (the vCPUs' instruction pointers narrowed it
+	 * down) or "probe" (every possible slide tried). */
+	const char *method;
+	/* linux_banner reads made to find and verify it. */
+	unsigned int probes;
+};
+
+/* Find the slide of the kernel behind GS, a stopped gdbstub, for VMLINUX.
+ * A slide is only accepted when linux_banner in memory equals the vmlinux's
+ * bytes, so a vmlinux that does not match the guest is an error, never a
+ * wrong answer. */
+struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, const struct kinspect_vmlinux *vmlinux,
+						struct kinspect_kaslr *ret);
+
+#endif /* KINSPECT_KASLR_H */

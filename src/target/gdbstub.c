@@ -1,0 +1,1362 @@
+/* The gdbstub client (see gdbstub.h): sockets with deadlines, the
+ * command/acknowledge/answer exchange, the target description, memory and
+ * register reads, stop and resume.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+#include "target/gdbstub.h"
+#include "target/rsp.h"
+
+/* The largest answer accepted (after expansion): far above QEMU's 4 KiB,
+ * bounded so that a broken stub cannot exhaust memory. */
+#define MAX_ANSWER (256 * 1024)
+/* How often a packet is re-sent after '-', and how many broken packets in a
+ * row are answered with '-', before the connection is given up. */
+#define MAX_RETRANSMITS 5
+#define MAX_BAD_PACKETS 8
+/* Faults are located to this granularity (x86 pages; smaller than any
+ * page size is also correct, just slower). */
+#define FAULT_GRANULE 4096
+/* Limits on what a stub can make us hold. */
+#define MAX_XML_BYTES (4 * 1024 * 1024)
+#define MAX_XML_DEPTH 8
+#define MAX_REGISTERS 4096
+#define MAX_THREADS 16384
+
+struct feature {
+	char *name;
+	char *value;
+};
+
+struct kinspect_gdbstub {
+	char *spec;
+	int fd;
+	int timeout_ms;
+	struct kinspect_rsp_decoder dec;
+	uint8_t in[16384];
+	size_t in_pos, in_len;
+	char *out;
+	size_t out_cap;
+	/* Acknowledgements owed to the stub: sent in front of the next
+	 * packet, saving a write and a TCP segment per round trip. */
+	unsigned int acks_owed;
+	/* Set when the connection cannot be used any more; later calls fail
+	 * with this reason at once. */
+	char *broken;
+	enum kinspect_error_code broken_code;
+	/* The command being waited for, for timeout messages. */
+	char waiting_for[64];
+	bool in_handshake;
+
+	struct feature *features;
+	size_t nr_features;
+	size_t packet_size;
+	size_t max_read;
+	bool multiprocess;
+	bool stopped_on_connect;
+	bool running;
+	bool keep_stopped;
+	bool lazy_phymem;
+	/* Qqemu.PhyMemMode: -1 if the stub has none, else 0 or 1. */
+	int phymem_initial;
+	int phymem;
+
+	struct kinspect_gdbstub_register *regs;
+	size_t nr_regs;
+	size_t g_size;
+
+	char **threads;
+	size_t nr_threads;
+	size_t g_thread; /* the thread "Hg" selected, or SIZE_MAX */
+	size_t mem_thread; /* whose page tables virtual reads use */
+
+	uint8_t *chunk;
+	struct kinspect_gdbstub_stats stats;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t deadline_after(int timeout_ms)
+{
+	return now_ns() + (uint64_t)timeout_ms * 1000000u;
+}
+
+static struct kinspect_error *gs_error(struct kinspect_gdbstub *gs, enum kinspect_error_code code, const char *fmt,
+				       ...) KINSPECT_PRINTF(3, 4);
+
+/* An error about GS: "gdbstub SPEC: message". */
+static struct kinspect_error *gs_error(struct kinspect_gdbstub *gs, enum kinspect_error_code code, const char *fmt,
+				       ...)
+{
+	_cleanup_free_ char *msg = NULL;
+	va_list ap;
+	va_start(ap, fmt);
+	int r = vasprintf(&msg, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return &kinspect_error_nomem;
+	return kinspect_error_create(code, "gdbstub %s: %s", gs->spec, msg);
+}
+
+/* The connection is unusable from now on (a timeout leaves the stream out
+ * of step; EOF is final).  Returns ERR. */
+static struct kinspect_error *gs_break(struct kinspect_gdbstub *gs, struct kinspect_error *err)
+{
+	if (!gs->broken && err && err != &kinspect_error_nomem) {
+		gs->broken = kinspect_error_string(err);
+		gs->broken_code = kinspect_error_code(err);
+	}
+	return err;
+}
+
+static struct kinspect_error *check_usable(struct kinspect_gdbstub *gs)
+{
+	if (gs->broken)
+		return kinspect_error_create(gs->broken_code, "connection unusable after an earlier error: %s",
+					     gs->broken);
+	return NULL;
+}
+
+static struct kinspect_error *closed_error(struct kinspect_gdbstub *gs, int errnum)
+{
+	return kinspect_error_os(errnum, NULL, "gdbstub %s: connection closed by the stub", gs->spec);
+}
+
+static struct kinspect_error *timeout_error(struct kinspect_gdbstub *gs)
+{
+	if (gs->in_handshake)
+		return gs_error(gs, KINSPECT_ERROR_TIMEOUT,
+				"no answer within %d ms (QEMU's gdbstub serves one client at a time: "
+				"is another debugger attached?)",
+				gs->timeout_ms);
+	return gs_error(gs, KINSPECT_ERROR_TIMEOUT, "no answer to '%s' within %d ms", gs->waiting_for,
+			gs->timeout_ms);
+}
+
+/* Wait until the socket is ready for EVENTS or DEADLINE passes. */
+static struct kinspect_error *wait_fd(struct kinspect_gdbstub *gs, short events, uint64_t deadline)
+{
+	for (;;) {
+		uint64_t now = now_ns();
+		if (now >= deadline)
+			return timeout_error(gs);
+		uint64_t left_ms = (deadline - now + 999999) / 1000000;
+		struct pollfd pfd = { .fd = gs->fd, .events = events };
+		int r = poll(&pfd, 1, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
+		if (r > 0)
+			return NULL; /* also on POLLHUP/POLLERR: recv/send says what */
+		if (r < 0 && errno != EINTR)
+			return kinspect_error_os(errno, NULL, "gdbstub %s: poll", gs->spec);
+	}
+}
+
+static bool is_closed_errno(int e)
+{
+	return e == ECONNRESET || e == EPIPE || e == ECONNABORTED || e == ENOTCONN;
+}
+
+static struct kinspect_error *send_raw(struct kinspect_gdbstub *gs, const void *data, size_t len, uint64_t deadline)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = send(gs->fd, p, len, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				struct kinspect_error *err = wait_fd(gs, POLLOUT, deadline);
+				if (err)
+					return gs_break(gs, err);
+				continue;
+			}
+			if (is_closed_errno(errno))
+				return gs_break(gs, closed_error(gs, errno));
+			return gs_break(gs, kinspect_error_os(errno, NULL, "gdbstub %s: send", gs->spec));
+		}
+		gs->stats.bytes_sent += (uint64_t)n;
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+static struct kinspect_error *reserve_out(struct kinspect_gdbstub *gs, size_t size)
+{
+	if (size <= gs->out_cap)
+		return NULL;
+	char *out = realloc(gs->out, size);
+	if (!out)
+		return &kinspect_error_nomem;
+	gs->out = out;
+	gs->out_cap = size;
+	return NULL;
+}
+
+/* Send the acknowledgements owed, then (if PAYLOAD) one packet. */
+static struct kinspect_error *send_packet(struct kinspect_gdbstub *gs, const char *payload, size_t len,
+					  uint64_t deadline)
+{
+	size_t acks = gs->acks_owed > 16 ? 16 : gs->acks_owed;
+	struct kinspect_error *err = reserve_out(gs, acks + (payload ? kinspect_rsp_encode_bound(len) : 0));
+	if (err)
+		return err;
+	memset(gs->out, '+', acks);
+	size_t n = acks;
+	if (payload) {
+		n += kinspect_rsp_encode(payload, len, gs->out + n);
+		gs->stats.packets_sent++;
+	}
+	gs->acks_owed = 0;
+	return send_raw(gs, gs->out, n, deadline);
+}
+
+/* The next event from the stub, reading the socket as needed. */
+static struct kinspect_error *next_event(struct kinspect_gdbstub *gs, uint64_t deadline, struct kinspect_rsp_event *ret)
+{
+	for (;;) {
+		while (gs->in_pos < gs->in_len) {
+			gs->in_pos += kinspect_rsp_decoder_feed(&gs->dec, gs->in + gs->in_pos, gs->in_len - gs->in_pos,
+								ret);
+			if (ret->type != KINSPECT_RSP_EVENT_NONE)
+				return NULL;
+		}
+		struct kinspect_error *err = wait_fd(gs, POLLIN, deadline);
+		if (err)
+			return gs_break(gs, err);
+		ssize_t n = recv(gs->fd, gs->in, sizeof(gs->in), MSG_DONTWAIT);
+		if (n == 0)
+			return gs_break(gs, closed_error(gs, 0));
+		if (n < 0) {
+			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+				continue;
+			if (is_closed_errno(errno))
+				return gs_break(gs, closed_error(gs, errno));
+			return gs_break(gs, kinspect_error_os(errno, NULL, "gdbstub %s: recv", gs->spec));
+		}
+		gs->stats.bytes_received += (uint64_t)n;
+		gs->in_pos = 0;
+		gs->in_len = (size_t)n;
+	}
+}
+
+/* A stop reply: "S05", "T05thread:...;", "W00", "X09". */
+static bool is_stop_reply(const char *data, size_t len)
+{
+	return len >= 3 && strchr("STWX", data[0]) && kinspect_rsp_hex_value((unsigned char)data[1]) >= 0 &&
+	       kinspect_rsp_hex_value((unsigned char)data[2]) >= 0;
+}
+
+/* A broken packet arrived: ask for it again, a bounded number of times. */
+static struct kinspect_error *nack(struct kinspect_gdbstub *gs, unsigned int *bad, uint64_t deadline)
+{
+	gs->stats.bad_packets++;
+	if (++*bad > MAX_BAD_PACKETS)
+		return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "%u broken packets in a row", *bad));
+	return send_raw(gs, "-", 1, deadline);
+}
+
+static struct kinspect_error *check_stopped(struct kinspect_gdbstub *gs)
+{
+	struct kinspect_error *err = check_usable(gs);
+	if (err)
+		return err;
+	if (gs->running)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "the VM is running: stop it first");
+	return NULL;
+}
+
+/* Send one command and wait for its answer: *RET (NUL-terminated, LEN in
+ * *RET_LEN) lives in the decoder until the next exchange. */
+static struct kinspect_error *command_n(struct kinspect_gdbstub *gs, const char *payload, size_t len,
+					const char **ret, size_t *ret_len)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (err)
+		return err;
+	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%.*s", (int)(len < 60 ? len : 60), payload);
+	uint64_t start = now_ns();
+	uint64_t deadline = deadline_after(gs->timeout_ms);
+	gs->stats.round_trips++;
+	err = send_packet(gs, payload, len, deadline);
+	if (err)
+		return err;
+	bool acked = false;
+	unsigned int retransmits = 0, bad = 0;
+	for (;;) {
+		struct kinspect_rsp_event ev;
+		err = next_event(gs, deadline, &ev);
+		if (err)
+			return err;
+		switch (ev.type) {
+		case KINSPECT_RSP_EVENT_ACK:
+			acked = true;
+			break;
+		case KINSPECT_RSP_EVENT_NACK:
+			if (acked)
+				break;
+			if (++retransmits > MAX_RETRANSMITS)
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
+							     "the stub rejected '%s' %u times", gs->waiting_for,
+							     retransmits));
+			gs->stats.retransmissions++;
+			err = send_packet(gs, payload, len, deadline);
+			if (err)
+				return err;
+			break;
+		case KINSPECT_RSP_EVENT_BAD_PACKET:
+			err = nack(gs, &bad, deadline);
+			if (err)
+				return err;
+			break;
+		case KINSPECT_RSP_EVENT_PACKET:
+			gs->stats.packets_received++;
+			gs->acks_owed++;
+			bad = 0;
+			/* QEMU acknowledges a command before answering it, so a
+			 * stop reply before the '+' is news: connecting
+			 * stopped a running VM. */
+			if (!acked && is_stop_reply(ev.data, ev.len)) {
+				gs->running = false;
+				if (gs->in_handshake)
+					gs->stopped_on_connect = true;
+				break;
+			}
+			gs->stats.wait_ns += now_ns() - start;
+			*ret = ev.data;
+			*ret_len = ev.len;
+			return NULL;
+		case KINSPECT_RSP_EVENT_INTERRUPT:
+		case KINSPECT_RSP_EVENT_NONE:
+			break;
+		}
+	}
+}
+
+static struct kinspect_error *command(struct kinspect_gdbstub *gs, const char *payload, const char **ret,
+				      size_t *ret_len)
+{
+	return command_n(gs, payload, strlen(payload), ret, ret_len);
+}
+
+static bool is_error_reply(const char *s, size_t len)
+{
+	return len == 3 && s[0] == 'E' && kinspect_rsp_hex_value((unsigned char)s[1]) >= 0 &&
+	       kinspect_rsp_hex_value((unsigned char)s[2]) >= 0;
+}
+
+/* A command whose only good answer is "OK". */
+static struct kinspect_error *command_ok(struct kinspect_gdbstub *gs, const char *payload)
+{
+	const char *reply;
+	size_t len;
+	struct kinspect_error *err = command(gs, payload, &reply, &len);
+	if (err)
+		return err;
+	if (len == 2 && memcmp(reply, "OK", 2) == 0)
+		return NULL;
+	if (len == 0)
+		return gs_error(gs, KINSPECT_ERROR_UNSUPPORTED, "'%s' not supported by the stub", payload);
+	return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'%s' answered '%.40s'", payload, reply);
+}
+
+/* ---- connecting ---------------------------------------------------------- */
+
+static struct kinspect_error *connect_fd(struct kinspect_gdbstub *gs, const struct sockaddr *addr, socklen_t addrlen,
+					 int family, uint64_t deadline, int *ret)
+{
+	_cleanup_close_ int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return kinspect_error_os(errno, NULL, "gdbstub %s: socket", gs->spec);
+	if (connect(fd, addr, addrlen) < 0) {
+		if (errno != EINPROGRESS && errno != EAGAIN)
+			return kinspect_error_os(errno, NULL, "gdbstub %s: cannot connect", gs->spec);
+		gs->fd = fd;
+		struct kinspect_error *err = wait_fd(gs, POLLOUT, deadline);
+		gs->fd = -1;
+		if (err) {
+			kinspect_error_destroy(err);
+			return gs_error(gs, KINSPECT_ERROR_TIMEOUT, "cannot connect within %d ms", gs->timeout_ms);
+		}
+		int so_error = 0;
+		socklen_t so_len = sizeof(so_error);
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len) < 0)
+			so_error = errno;
+		if (so_error)
+			return kinspect_error_os(so_error, NULL, "gdbstub %s: cannot connect", gs->spec);
+	}
+	if (family != AF_UNIX) {
+		/* Small packets in lock step: Nagle would add delays. */
+		int one = 1;
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	}
+	*ret = no_cleanup_fd(fd);
+	return NULL;
+}
+
+static struct kinspect_error *open_socket(struct kinspect_gdbstub *gs, uint64_t deadline)
+{
+	const char *spec = gs->spec;
+	if (strncmp(spec, "unix:", 5) == 0) {
+		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		const char *path = spec + 5;
+		if (!*path || strlen(path) >= sizeof(sun.sun_path))
+			return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "bad socket path");
+		strcpy(sun.sun_path, path);
+		return connect_fd(gs, (struct sockaddr *)&sun, sizeof(sun), AF_UNIX, deadline, &gs->fd);
+	}
+
+	/* HOST:PORT, [IPV6]:PORT */
+	_cleanup_free_ char *host = NULL;
+	const char *colon = strrchr(spec, ':');
+	if (!colon || !colon[1] || colon == spec)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "gdbstub '%s': expected HOST:PORT or unix:PATH", spec);
+	const char *h = spec;
+	size_t hlen = (size_t)(colon - spec);
+	if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
+		h++;
+		hlen -= 2;
+	}
+	host = strndup(h, hlen);
+	if (!host)
+		return &kinspect_error_nomem;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+	struct addrinfo *res;
+	int r = getaddrinfo(host, colon + 1, &hints, &res);
+	if (r != 0)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "gdbstub %s: cannot resolve: %s", spec,
+					     gai_strerror(r));
+	struct kinspect_error *err = NULL;
+	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+		kinspect_error_destroy(err);
+		err = connect_fd(gs, ai->ai_addr, ai->ai_addrlen, ai->ai_family, deadline, &gs->fd);
+		if (!err)
+			break;
+	}
+	freeaddrinfo(res);
+	return err;
+}
+
+/* "PacketSize=1000;qXfer:features:read+;..." into name/value pairs: the
+ * value of "name+" is "+", of a bare "name" "". */
+static struct kinspect_error *parse_features(struct kinspect_gdbstub *gs, const char *reply, size_t len)
+{
+	const char *p = reply, *end = reply + len;
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		if (!semi)
+			semi = end;
+		if (semi > p) {
+			const char *eq = memchr(p, '=', (size_t)(semi - p));
+			const char *name_end, *value;
+			if (eq) {
+				name_end = eq;
+				value = eq + 1;
+			} else if (strchr("+-?", semi[-1])) {
+				name_end = value = semi - 1;
+			} else {
+				name_end = value = semi;
+			}
+			struct feature *f = realloc(gs->features, (gs->nr_features + 1) * sizeof(*f));
+			if (!f)
+				return &kinspect_error_nomem;
+			gs->features = f;
+			f = &gs->features[gs->nr_features];
+			f->name = strndup(p, (size_t)(name_end - p));
+			f->value = strndup(value, (size_t)(semi - value));
+			if (!f->name || !f->value) {
+				free(f->name);
+				free(f->value);
+				return &kinspect_error_nomem;
+			}
+			gs->nr_features++;
+		}
+		p = semi + 1;
+	}
+	return NULL;
+}
+
+const char *kinspect_gdbstub_feature(const struct kinspect_gdbstub *gs, const char *feature)
+{
+	for (size_t i = 0; i < gs->nr_features; i++) {
+		if (strcmp(gs->features[i].name, feature) == 0)
+			return gs->features[i].value;
+	}
+	return NULL;
+}
+
+static struct kinspect_error *query_features(struct kinspect_gdbstub *gs)
+{
+	const char *reply;
+	size_t len;
+	/* Multiprocess: QEMU keeps that mode once any client asked for it,
+	 * so ask always and get one thread id format. */
+	struct kinspect_error *err = command(gs, "qSupported:multiprocess+;xmlRegisters=i386", &reply, &len);
+	if (err)
+		return err;
+	err = parse_features(gs, reply, len);
+	if (err)
+		return err;
+	gs->packet_size = 0x400;
+	const char *ps = kinspect_gdbstub_feature(gs, "PacketSize");
+	uint64_t v;
+	if (ps && kinspect_rsp_parse_hex(ps, strlen(ps), &v) && v >= 16)
+		gs->packet_size = v > MAX_ANSWER ? MAX_ANSWER : (size_t)v;
+	const char *mp = kinspect_gdbstub_feature(gs, "multiprocess");
+	gs->multiprocess = mp && strcmp(mp, "+") == 0;
+	/* QEMU takes PacketSize / 2 bytes per "m" (its answer is twice
+	 * that, plus framing: it counts only the payload it reads). */
+	gs->max_read = gs->packet_size / 2;
+	if (gs->max_read > (MAX_ANSWER - 16) / 2)
+		gs->max_read = (MAX_ANSWER - 16) / 2;
+	gs->chunk = malloc(gs->max_read);
+	return gs->chunk ? NULL : &kinspect_error_nomem;
+}
+
+static struct kinspect_error *query_phymem(struct kinspect_gdbstub *gs)
+{
+	const char *reply;
+	size_t len;
+	struct kinspect_error *err = command(gs, "qqemu.PhyMemMode", &reply, &len);
+	if (err)
+		return err;
+	gs->phymem = -1;
+	if (len == 1 && (reply[0] == '0' || reply[0] == '1'))
+		gs->phymem = reply[0] - '0';
+	gs->phymem_initial = gs->phymem;
+	return NULL;
+}
+
+/* ---- the target description ------------------------------------------- */
+
+/* Fetch the qXfer:features:read object ANNEX whole: *RET is malloc()ed. */
+static struct kinspect_error *xfer_features(struct kinspect_gdbstub *gs, const char *annex, char **ret)
+{
+	_cleanup_free_ char *text = NULL;
+	size_t size = 0;
+	/* QEMU caps each piece at (PacketSize - 5) / 2 anyway. */
+	size_t want = gs->packet_size > 5 ? gs->packet_size - 5 : 1;
+	for (;;) {
+		char cmd[256];
+		if ((size_t)snprintf(cmd, sizeof(cmd), "qXfer:features:read:%s:%zx,%zx", annex, size, want) >=
+		    sizeof(cmd))
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "target description name too long: %.40s",
+					annex);
+		const char *reply;
+		size_t len;
+		struct kinspect_error *err = command(gs, cmd, &reply, &len);
+		if (err)
+			return err;
+		if (len == 0)
+			return gs_error(gs, KINSPECT_ERROR_UNSUPPORTED, "no target description (qXfer:features:read)");
+		if (reply[0] != 'm' && reply[0] != 'l')
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "reading target description %s: answer '%.40s'",
+					annex, reply);
+		if (len - 1 > MAX_XML_BYTES - size)
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "target description %s larger than %d bytes",
+					annex, MAX_XML_BYTES);
+		char *t = realloc(text, size + len);
+		if (!t)
+			return &kinspect_error_nomem;
+		text = t;
+		memcpy(text + size, reply + 1, len - 1);
+		size += len - 1;
+		text[size] = '\0';
+		if (reply[0] == 'l')
+			break;
+		if (len == 1)
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "target description %s: empty 'm' answer", annex);
+	}
+	if (!text) {
+		text = strdup("");
+		if (!text)
+			return &kinspect_error_nomem;
+	}
+	*ret = no_cleanup_ptr(text);
+	return NULL;
+}
+
+/* The value of attribute NAME in the tag text [P, END), malloc()ed in
+ * *RET, or NULL in *RET if absent. */
+static struct kinspect_error *tag_attribute(const char *p, const char *end, const char *name, char **ret)
+{
+	size_t nlen = strlen(name);
+	*ret = NULL;
+	while (p < end) {
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		const char *a = p;
+		while (p < end && !strchr(" \t\r\n=/>", *p))
+			p++;
+		const char *a_end = p;
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		if (p >= end || *p != '=') {
+			if (p == a)
+				p++;
+			continue;
+		}
+		p++;
+		while (p < end && strchr(" \t\r\n", *p))
+			p++;
+		if (p >= end || (*p != '"' && *p != '\''))
+			continue;
+		char quote = *p++;
+		const char *v = p;
+		while (p < end && *p != quote)
+			p++;
+		if ((size_t)(a_end - a) == nlen && memcmp(a, name, nlen) == 0) {
+			*ret = strndup(v, (size_t)(p - v));
+			return *ret ? NULL : &kinspect_error_nomem;
+		}
+		p++;
+	}
+	return NULL;
+}
+
+static bool parse_decimal(const char *s, uint32_t max, uint32_t *ret)
+{
+	uint64_t v = 0;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*s - '0');
+		if (v > max)
+			return false;
+	}
+	*ret = (uint32_t)v;
+	return true;
+}
+
+static struct kinspect_error *add_register(struct kinspect_gdbstub *gs, const char *annex, const char *tag,
+					   const char *end, uint32_t *next_regnum)
+{
+	_cleanup_free_ char *name = NULL, *bitsize = NULL, *regnum = NULL;
+	struct kinspect_error *err;
+	if ((err = tag_attribute(tag, end, "name", &name)) || (err = tag_attribute(tag, end, "bitsize", &bitsize)) ||
+	    (err = tag_attribute(tag, end, "regnum", &regnum)))
+		return err;
+	uint32_t bits, num = *next_regnum;
+	if (!name || !bitsize || !parse_decimal(bitsize, 1 << 16, &bits) || bits == 0 ||
+	    (regnum && !parse_decimal(regnum, 1 << 20, &num)))
+		return gs_error(gs, KINSPECT_ERROR_FORMAT, "target description %s: bad <reg> %.60s", annex, tag);
+	if (gs->nr_regs >= MAX_REGISTERS)
+		return gs_error(gs, KINSPECT_ERROR_FORMAT, "target description: more than %d registers",
+				MAX_REGISTERS);
+	struct kinspect_gdbstub_register *regs = realloc(gs->regs, (gs->nr_regs + 1) * sizeof(*regs));
+	if (!regs)
+		return &kinspect_error_nomem;
+	gs->regs = regs;
+	regs[gs->nr_regs++] = (struct kinspect_gdbstub_register){
+		.name = no_cleanup_ptr(name),
+		.regnum = num,
+		.bitsize = bits,
+	};
+	*next_regnum = num + 1;
+	return NULL;
+}
+
+/* Read the registers of the target description ANNEX, in document order,
+ * descending into xi:include as gdb does. */
+static struct kinspect_error *parse_description(struct kinspect_gdbstub *gs, const char *annex, int depth,
+						uint32_t *next_regnum)
+{
+	if (depth > MAX_XML_DEPTH)
+		return gs_error(gs, KINSPECT_ERROR_FORMAT, "target description: includes nested deeper than %d",
+				MAX_XML_DEPTH);
+	_cleanup_free_ char *text = NULL;
+	struct kinspect_error *err = xfer_features(gs, annex, &text);
+	if (err)
+		return err;
+	const char *p = text;
+	while ((p = strchr(p, '<'))) {
+		if (strncmp(p, "<!--", 4) == 0) {
+			p = strstr(p + 4, "-->");
+			if (!p)
+				break;
+			p += 3;
+			continue;
+		}
+		/* The tag's end, skipping '>' inside quoted values. */
+		const char *end = p + 1;
+		char quote = 0;
+		for (; *end && (quote || *end != '>'); end++) {
+			if (quote && *end == quote)
+				quote = 0;
+			else if (!quote && (*end == '"' || *end == '\''))
+				quote = *end;
+		}
+		if (!*end)
+			break;
+		const char *name = p + 1;
+		size_t nlen = strcspn(name, " \t\r\n/>");
+		const char *attrs = name + nlen;
+		if (nlen == 3 && memcmp(name, "reg", 3) == 0) {
+			err = add_register(gs, annex, attrs, end, next_regnum);
+		} else if (nlen == 10 && memcmp(name, "xi:include", 10) == 0) {
+			_cleanup_free_ char *href = NULL;
+			err = tag_attribute(attrs, end, "href", &href);
+			if (!err && !href)
+				err = gs_error(gs, KINSPECT_ERROR_FORMAT, "target description %s: include without href",
+					       annex);
+			if (!err)
+				err = parse_description(gs, href, depth + 1, next_regnum);
+		}
+		if (err)
+			return err;
+		p = end + 1;
+	}
+	return NULL;
+}
+
+static int compare_regnum(const void *a, const void *b)
+{
+	const struct kinspect_gdbstub_register *ra = a, *rb = b;
+	return ra->regnum < rb->regnum ? -1 : ra->regnum > rb->regnum;
+}
+
+static struct kinspect_error *load_registers(struct kinspect_gdbstub *gs)
+{
+	const char *xfer = kinspect_gdbstub_feature(gs, "qXfer:features:read");
+	if (!xfer || strcmp(xfer, "+") != 0)
+		return NULL; /* no names: register reads say so */
+	uint32_t next_regnum = 0;
+	struct kinspect_error *err = parse_description(gs, "target.xml", 0, &next_regnum);
+	if (err)
+		return kinspect_error_wrap(err, "reading the target description");
+	/* The "g" packet holds the registers in regnum order. */
+	qsort(gs->regs, gs->nr_regs, sizeof(*gs->regs), compare_regnum);
+	size_t off = 0;
+	for (size_t i = 0; i < gs->nr_regs; i++) {
+		gs->regs[i].g_offset = off;
+		off += (gs->regs[i].bitsize + 7) / 8;
+	}
+	gs->g_size = off;
+	return NULL;
+}
+
+/* ---- threads --------------------------------------------------------------- */
+
+static struct kinspect_error *add_thread(struct kinspect_gdbstub *gs, const char *id, size_t len)
+{
+	if (gs->nr_threads >= MAX_THREADS)
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "more than %d threads", MAX_THREADS);
+	char **t = realloc(gs->threads, (gs->nr_threads + 1) * sizeof(*t));
+	if (!t)
+		return &kinspect_error_nomem;
+	gs->threads = t;
+	t[gs->nr_threads] = strndup(id, len);
+	if (!t[gs->nr_threads])
+		return &kinspect_error_nomem;
+	gs->nr_threads++;
+	return NULL;
+}
+
+static struct kinspect_error *list_threads(struct kinspect_gdbstub *gs)
+{
+	const char *cmd = "qfThreadInfo";
+	for (;;) {
+		const char *reply;
+		size_t len;
+		struct kinspect_error *err = command(gs, cmd, &reply, &len);
+		if (err)
+			return err;
+		if (len == 0 && gs->nr_threads == 0)
+			break; /* not supported: one anonymous thread below */
+		if (len >= 1 && reply[0] == 'l')
+			break;
+		if (len < 2 || reply[0] != 'm')
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "thread list: answer '%.40s'", reply);
+		/* "m" ID [, ID]... */
+		_cleanup_free_ char *copy = strndup(reply + 1, len - 1);
+		if (!copy)
+			return &kinspect_error_nomem;
+		for (char *p = copy, *comma; p; p = comma ? comma + 1 : NULL) {
+			comma = strchr(p, ',');
+			size_t n = comma ? (size_t)(comma - p) : strlen(p);
+			if (n && (err = add_thread(gs, p, n)))
+				return err;
+		}
+		cmd = "qsThreadInfo";
+	}
+	if (gs->nr_threads == 0)
+		return add_thread(gs, "0", 1); /* "any thread" */
+	return NULL;
+}
+
+static struct kinspect_error *select_thread(struct kinspect_gdbstub *gs, size_t index)
+{
+	if (index >= gs->nr_threads)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "no thread %zu (there are %zu)", index,
+				gs->nr_threads);
+	if (gs->g_thread == index)
+		return NULL;
+	char cmd[96];
+	snprintf(cmd, sizeof(cmd), "Hg%.80s", gs->threads[index]);
+	struct kinspect_error *err = command_ok(gs, cmd);
+	if (err)
+		return err;
+	gs->g_thread = index;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_connect(const char *spec, int timeout_ms, struct kinspect_gdbstub **ret)
+{
+	if (!spec || !*spec || timeout_ms <= 0)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "gdbstub: bad target '%s' or timeout %d",
+					     spec ? spec : "(null)", timeout_ms);
+	struct kinspect_gdbstub *gs = calloc(1, sizeof(*gs));
+	if (!gs)
+		return &kinspect_error_nomem;
+	gs->fd = -1;
+	gs->timeout_ms = timeout_ms;
+	gs->g_thread = SIZE_MAX;
+	gs->phymem = gs->phymem_initial = -1;
+	gs->spec = strdup(spec);
+	struct kinspect_error *err = gs->spec ? kinspect_rsp_decoder_init(&gs->dec, MAX_ANSWER) : &kinspect_error_nomem;
+	if (!err)
+		err = open_socket(gs, deadline_after(timeout_ms));
+	if (!err) {
+		gs->in_handshake = true;
+		err = query_features(gs);
+		gs->in_handshake = false;
+	}
+	if (!err)
+		err = query_phymem(gs);
+	if (!err)
+		err = load_registers(gs);
+	if (!err)
+		err = list_threads(gs);
+	if (err) {
+		/* A connection that still works is detached as usual (QEMU
+		 * stopped the VM when we connected); a broken one is closed. */
+		kinspect_gdbstub_destroy(gs);
+		return err;
+	}
+	*ret = gs;
+	return NULL;
+}
+
+/* ---- memory -------------------------------------------------------------- */
+
+/* Switch Qqemu.PhyMemMode to MODE (0 or 1) unless it is there already. */
+static struct kinspect_error *set_phymem(struct kinspect_gdbstub *gs, int mode)
+{
+	if (gs->phymem == mode)
+		return NULL;
+	if (gs->phymem < 0)
+		return gs_error(gs, KINSPECT_ERROR_UNSUPPORTED, "the stub cannot read physical memory (no qemu.PhyMemMode)");
+	struct kinspect_error *err = command_ok(gs, mode ? "Qqemu.PhyMemMode:1" : "Qqemu.PhyMemMode:0");
+	if (err)
+		return err;
+	gs->phymem = mode;
+	return NULL;
+}
+
+/* One "m": up to N bytes at ADDR into OUT; *GOT is how many came (the stub
+ * may send fewer).  *FAULT is set instead on an "E.." answer. */
+static struct kinspect_error *read_chunk(struct kinspect_gdbstub *gs, uint64_t addr, size_t n, uint8_t *out,
+					 size_t *got, char fault[4])
+{
+	char cmd[64];
+	const char *reply;
+	size_t len;
+	snprintf(cmd, sizeof(cmd), "m%" PRIx64 ",%zx", addr, n);
+	gs->stats.memory_packets++;
+	struct kinspect_error *err = command(gs, cmd, &reply, &len);
+	if (err)
+		return err;
+	fault[0] = '\0';
+	*got = 0;
+	if (is_error_reply(reply, len)) {
+		memcpy(fault, reply, 4);
+		return NULL;
+	}
+	if (len == 0 || len % 2 || len / 2 > n || !kinspect_rsp_hex_decode(reply, len, out))
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "bad answer to '%s': '%.40s'", cmd, reply);
+	*got = len / 2;
+	gs->stats.memory_bytes += *got;
+	return NULL;
+}
+
+/* Read N (at most max_read) bytes at ADDR into OUT.  On a fault, *GOT is
+ * how many bytes before it were read and the error carries the address of
+ * the first unreadable granule. */
+static struct kinspect_error *read_span(struct kinspect_gdbstub *gs, uint64_t addr, size_t n, uint8_t *out,
+					bool physical, size_t *got)
+{
+	size_t done = 0;
+	/* After an "E14" for a range over several pages (QEMU fails the whole
+	 * range for one unmapped page), go granule by granule. */
+	bool granular = false;
+	char fault[4];
+	while (done < n) {
+		uint64_t a = addr + done;
+		size_t want = n - done;
+		if (granular && want > FAULT_GRANULE - a % FAULT_GRANULE)
+			want = FAULT_GRANULE - a % FAULT_GRANULE;
+		size_t piece;
+		struct kinspect_error *err = read_chunk(gs, a, want, out + done, &piece, fault);
+		if (err) {
+			*got = done;
+			return err;
+		}
+		if (fault[0]) {
+			if (!granular && a / FAULT_GRANULE != (a + want - 1) / FAULT_GRANULE) {
+				granular = true;
+				continue;
+			}
+			*got = done;
+			return kinspect_error_fault(a, "gdbstub %s: %s memory not readable (%s)", gs->spec,
+						    physical ? "physical" : "virtual", fault);
+		}
+		done += piece;
+	}
+	*got = done;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_read_memory_v(struct kinspect_gdbstub *gs,
+						      const struct kinspect_gdbstub_read *reads, size_t nr,
+						      bool physical)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (err)
+		return err;
+	for (size_t i = 0; i < nr; i++) {
+		if (reads[i].len && reads[i].addr + (reads[i].len - 1) < reads[i].addr)
+			return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT,
+					"read of %zu bytes at 0x%" PRIx64 " wraps around", reads[i].len, reads[i].addr);
+	}
+	/* QEMU translates virtual addresses with the "Hg" thread's page
+	 * tables, which register reads of other vCPUs change. */
+	if (!physical)
+		err = select_thread(gs, gs->mem_thread);
+	if (err)
+		return err;
+	int mode_before = gs->phymem;
+	/* A virtual read when the mode is unknown or off needs no switch. */
+	if (physical || gs->phymem == 1)
+		err = set_phymem(gs, physical);
+	size_t i = 0;
+	while (!err && i < nr) {
+		/* A run: entries whose ranges follow each other. */
+		size_t j = i + 1;
+		while (j < nr && reads[j].addr == reads[j - 1].addr + reads[j - 1].len &&
+		       reads[j].addr >= reads[j - 1].addr)
+			j++;
+		uint64_t addr = reads[i].addr;
+		size_t e = i, e_off = 0; /* where the next byte goes */
+		for (;;) {
+			while (e < j && e_off == reads[e].len) {
+				e++;
+				e_off = 0;
+			}
+			if (e == j)
+				break;
+			size_t total = 0;
+			for (size_t k = e; k < j && total < gs->max_read; k++)
+				total += reads[k].len - (k == e ? e_off : 0);
+			size_t n = total < gs->max_read ? total : gs->max_read;
+			size_t got;
+			err = read_span(gs, addr, n, gs->chunk, physical, &got);
+			/* Scatter what came, also before a fault. */
+			for (size_t off = 0; off < got;) {
+				size_t c = reads[e].len - e_off;
+				if (c > got - off)
+					c = got - off;
+				memcpy((uint8_t *)reads[e].buf + e_off, gs->chunk + off, c);
+				off += c;
+				e_off += c;
+				if (e_off == reads[e].len) {
+					e++;
+					e_off = 0;
+				}
+			}
+			if (err)
+				break;
+			addr += n;
+		}
+		i = j;
+	}
+	/* Leave the mode as it was before the call, unless told to keep it. */
+	if (!gs->lazy_phymem && mode_before >= 0 && gs->phymem != mode_before && !gs->broken) {
+		struct kinspect_error *err2 = set_phymem(gs, mode_before);
+		if (!err)
+			err = err2;
+		else
+			kinspect_error_destroy(err2);
+	}
+	return err;
+}
+
+struct kinspect_error *kinspect_gdbstub_read_memory(struct kinspect_gdbstub *gs, uint64_t addr, void *buf,
+						    size_t len, bool physical)
+{
+	struct kinspect_gdbstub_read r = { .addr = addr, .buf = buf, .len = len };
+	return kinspect_gdbstub_read_memory_v(gs, &r, 1, physical);
+}
+
+/* ---- registers ------------------------------------------------------------ */
+
+size_t kinspect_gdbstub_nr_registers(const struct kinspect_gdbstub *gs)
+{
+	return gs->nr_regs;
+}
+
+const struct kinspect_gdbstub_register *kinspect_gdbstub_register_at(const struct kinspect_gdbstub *gs,
+								      size_t index)
+{
+	return index < gs->nr_regs ? &gs->regs[index] : NULL;
+}
+
+const struct kinspect_gdbstub_register *kinspect_gdbstub_find_register(const struct kinspect_gdbstub *gs,
+									const char *name)
+{
+	for (size_t i = 0; i < gs->nr_regs; i++) {
+		if (strcmp(gs->regs[i].name, name) == 0)
+			return &gs->regs[i];
+	}
+	return NULL;
+}
+
+/* The hex digits of register NAME of thread INDEX: in the decoder's buffer
+ * until the next exchange. */
+static struct kinspect_error *register_hex(struct kinspect_gdbstub *gs, size_t index, const char *name,
+					   const char **ret, size_t *ret_len)
+{
+	const struct kinspect_gdbstub_register *reg = kinspect_gdbstub_find_register(gs, name);
+	if (!reg)
+		return gs_error(gs, KINSPECT_ERROR_NOT_FOUND, "no register '%s' in the target description%s", name,
+				gs->nr_regs ? "" : " (the stub sent none)");
+	struct kinspect_error *err = check_stopped(gs);
+	if (!err)
+		err = select_thread(gs, index);
+	if (err)
+		return err;
+	char cmd[32];
+	const char *reply;
+	size_t len;
+	snprintf(cmd, sizeof(cmd), "p%" PRIx32, reg->regnum);
+	err = command(gs, cmd, &reply, &len);
+	if (err)
+		return err;
+	if (len == 0) {
+		/* No "p": take it out of "g", if the "g" layout is as the
+		 * description says. */
+		size_t size = (reg->bitsize + 7) / 8;
+		err = command(gs, "g", &reply, &len);
+		if (err)
+			return err;
+		if (len % 2 || len / 2 < reg->g_offset + size)
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'g' answer of %zu bytes has no register %s",
+					len / 2, name);
+		reply += 2 * reg->g_offset;
+		len = 2 * size;
+	} else if (is_error_reply(reply, len)) {
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "register %s of thread %s: answer %s", name,
+				gs->threads[index], reply);
+	}
+	if (memchr(reply, 'x', len))
+		return gs_error(gs, KINSPECT_ERROR_NOT_FOUND, "register %s of thread %s is unavailable", name,
+				gs->threads[index]);
+	if (len % 2)
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "register %s: odd answer '%.40s'", name, reply);
+	*ret = reply;
+	*ret_len = len;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_read_register(struct kinspect_gdbstub *gs, size_t thread_index,
+						      const char *name, uint64_t *ret)
+{
+	const char *hex;
+	size_t len;
+	struct kinspect_error *err = register_hex(gs, thread_index, name, &hex, &len);
+	if (err)
+		return err;
+	if (len > 16)
+		return gs_error(gs, KINSPECT_ERROR_UNSUPPORTED, "register %s is %zu bits wide: read it raw", name,
+				len * 4);
+	if (!kinspect_rsp_parse_le(hex, len, ret))
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "register %s: bad answer '%.40s'", name, hex);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_read_register_raw(struct kinspect_gdbstub *gs, size_t thread_index,
+							  const char *name, void *buf, size_t size,
+							  size_t *ret_len)
+{
+	const char *hex;
+	size_t len;
+	struct kinspect_error *err = register_hex(gs, thread_index, name, &hex, &len);
+	if (err)
+		return err;
+	if (len / 2 > size)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "register %s has %zu bytes, buffer %zu", name,
+				len / 2, size);
+	if (!kinspect_rsp_hex_decode(hex, len, buf))
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "register %s: bad answer '%.40s'", name, hex);
+	*ret_len = len / 2;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_read_registers(struct kinspect_gdbstub *gs, size_t thread_index,
+						       uint8_t **ret, size_t *ret_len)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (!err)
+		err = select_thread(gs, thread_index);
+	if (err)
+		return err;
+	const char *reply;
+	size_t len;
+	err = command(gs, "g", &reply, &len);
+	if (err)
+		return err;
+	if (is_error_reply(reply, len) || len % 2)
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'g' answered '%.40s'", reply);
+	_cleanup_free_ uint8_t *buf = malloc(len / 2 + 1);
+	if (!buf)
+		return &kinspect_error_nomem;
+	for (size_t i = 0; i < len; i += 2) {
+		/* 'x' digits (unavailable registers) read as zero. */
+		int hi = reply[i] == 'x' ? 0 : kinspect_rsp_hex_value((unsigned char)reply[i]);
+		int lo = reply[i + 1] == 'x' ? 0 : kinspect_rsp_hex_value((unsigned char)reply[i + 1]);
+		if (hi < 0 || lo < 0)
+			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'g' answer is not hex");
+		buf[i / 2] = (uint8_t)(hi << 4 | lo);
+	}
+	*ret_len = len / 2;
+	*ret = no_cleanup_ptr(buf);
+	return NULL;
+}
+
+/* ---- execution ------------------------------------------------------------ */
+
+bool kinspect_gdbstub_is_running(const struct kinspect_gdbstub *gs)
+{
+	return gs->running;
+}
+
+struct kinspect_error *kinspect_gdbstub_stop(struct kinspect_gdbstub *gs)
+{
+	struct kinspect_error *err = check_usable(gs);
+	if (err || !gs->running)
+		return err;
+	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "interrupt (0x03)");
+	uint64_t start = now_ns();
+	uint64_t deadline = deadline_after(gs->timeout_ms);
+	gs->stats.round_trips++;
+	/* QEMU stops the VM on any byte it receives while the VM runs. */
+	err = send_packet(gs, NULL, 0, deadline);
+	if (!err)
+		err = send_raw(gs, "\x03", 1, deadline);
+	unsigned int bad = 0;
+	while (!err) {
+		struct kinspect_rsp_event ev;
+		err = next_event(gs, deadline, &ev);
+		if (err)
+			break;
+		if (ev.type == KINSPECT_RSP_EVENT_BAD_PACKET) {
+			err = nack(gs, &bad, deadline);
+			continue;
+		}
+		if (ev.type != KINSPECT_RSP_EVENT_PACKET)
+			continue;
+		gs->stats.packets_received++;
+		gs->acks_owed++;
+		if (!is_stop_reply(ev.data, ev.len))
+			continue; /* console output ("O...") and the like */
+		if (ev.data[0] == 'W' || ev.data[0] == 'X')
+			return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the target exited (%s)", ev.data));
+		gs->running = false;
+		gs->stats.wait_ns += now_ns() - start;
+		/* Acknowledge now: the stub waits for it. */
+		return send_packet(gs, NULL, 0, deadline);
+	}
+	return err;
+}
+
+struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs)
+{
+	struct kinspect_error *err = check_usable(gs);
+	if (err || gs->running)
+		return err;
+	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "c");
+	uint64_t start = now_ns();
+	uint64_t deadline = deadline_after(gs->timeout_ms);
+	gs->stats.round_trips++;
+	err = send_packet(gs, "c", 1, deadline);
+	unsigned int retransmits = 0, bad = 0;
+	while (!err) {
+		struct kinspect_rsp_event ev;
+		err = next_event(gs, deadline, &ev);
+		if (err)
+			break;
+		switch (ev.type) {
+		case KINSPECT_RSP_EVENT_ACK:
+			/* "c" has no answer until the VM stops again. */
+			gs->running = true;
+			gs->stats.wait_ns += now_ns() - start;
+			return NULL;
+		case KINSPECT_RSP_EVENT_NACK:
+			if (++retransmits > MAX_RETRANSMITS)
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the stub rejected 'c' %u times",
+							     retransmits));
+			gs->stats.retransmissions++;
+			err = send_packet(gs, "c", 1, deadline);
+			break;
+		case KINSPECT_RSP_EVENT_BAD_PACKET:
+			err = nack(gs, &bad, deadline);
+			break;
+		case KINSPECT_RSP_EVENT_PACKET:
+			gs->stats.packets_received++;
+			gs->acks_owed++;
+			break;
+		default:
+			break;
+		}
+	}
+	return err;
+}
+
+/* ---- the rest ------------------------------------------------------------- */
+
+struct kinspect_error *kinspect_gdbstub_set_memory_thread(struct kinspect_gdbstub *gs, size_t thread_index)
+{
+	if (thread_index >= gs->nr_threads)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "no thread %zu (there are %zu)", thread_index,
+				gs->nr_threads);
+	gs->mem_thread = thread_index;
+	return NULL;
+}
+
+void kinspect_gdbstub_set_keep_stopped(struct kinspect_gdbstub *gs, bool keep_stopped)
+{
+	gs->keep_stopped = keep_stopped;
+}
+
+void kinspect_gdbstub_set_lazy_phymem(struct kinspect_gdbstub *gs, bool lazy)
+{
+	gs->lazy_phymem = lazy;
+}
+
+void kinspect_gdbstub_set_timeout(struct kinspect_gdbstub *gs, int timeout_ms)
+{
+	if (timeout_ms > 0)
+		gs->timeout_ms = timeout_ms;
+}
+
+const char *kinspect_gdbstub_spec(const struct kinspect_gdbstub *gs)
+{
+	return gs->spec;
+}
+
+size_t kinspect_gdbstub_packet_size(const struct kinspect_gdbstub *gs)
+{
+	return gs->packet_size;
+}
+
+size_t kinspect_gdbstub_max_read(const struct kinspect_gdbstub *gs)
+{
+	return gs->max_read;
+}
+
+bool kinspect_gdbstub_stopped_on_connect(const struct kinspect_gdbstub *gs)
+{
+	return gs->stopped_on_connect;
+}
+
+size_t kinspect_gdbstub_nr_threads(const struct kinspect_gdbstub *gs)
+{
+	return gs->nr_threads;
+}
+
+const char *kinspect_gdbstub_thread_id(const struct kinspect_gdbstub *gs, size_t index)
+{
+	return index < gs->nr_threads ? gs->threads[index] : NULL;
+}
+
+void kinspect_gdbstub_stats(const struct kinspect_gdbstub *gs, struct kinspect_gdbstub_stats *ret)
+{
+	*ret = gs->stats;
+}
+
+/* "D", or "D;PID" in multiprocess mode (QEMU answers E22 to a bare "D"
+ * then).  The pid is the one of the first thread, "pPID.TID". */
+static struct kinspect_error *detach(struct kinspect_gdbstub *gs)
+{
+	char cmd[48] = "D";
+	const char *t = gs->nr_threads ? gs->threads[0] : "";
+	if (gs->multiprocess && t[0] == 'p') {
+		size_t n = strcspn(t + 1, ".");
+		uint64_t pid;
+		if (kinspect_rsp_parse_hex(t + 1, n, &pid))
+			snprintf(cmd, sizeof(cmd), "D;%" PRIx64, pid);
+	}
+	return command_ok(gs, cmd);
+}
+
+void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs)
+{
+	if (!gs)
+		return;
+	if (gs->fd >= 0 && !gs->broken) {
+		/* Best effort: errors here change nothing for the caller. */
+		struct kinspect_error *err = NULL;
+		if (gs->running && gs->keep_stopped)
+			err = kinspect_gdbstub_stop(gs);
+		if (!err && !gs->running && gs->phymem >= 0 && gs->phymem != gs->phymem_initial)
+			err = set_phymem(gs, gs->phymem_initial);
+		if (!err && !gs->running && !gs->keep_stopped)
+			err = detach(gs);
+		else if (!err)
+			err = send_packet(gs, NULL, 0, deadline_after(gs->timeout_ms));
+		kinspect_error_destroy(err);
+	}
+	if (gs->fd >= 0)
+		close(gs->fd);
+	kinspect_rsp_decoder_deinit(&gs->dec);
+	for (size_t i = 0; i < gs->nr_features; i++) {
+		free(gs->features[i].name);
+		free(gs->features[i].value);
+	}
+	free(gs->features);
+	for (size_t i = 0; i < gs->nr_regs; i++)
+		free((char *)gs->regs[i].name);
+	free(gs->regs);
+	for (size_t i = 0; i < gs->nr_threads; i++)
+		free(gs->threads[i]);
+	free(gs->threads);
+	free(gs->chunk);
+	free(gs->out);
+	free(gs->broken);
+	free(gs->spec);
+	free(gs);
+}

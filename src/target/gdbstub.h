@@ -1,0 +1,202 @@
+/* A GDB remote serial protocol client for QEMU's gdbstub: memory (virtual
+ * and physical), registers by name per vCPU, stop and resume.  Every wait is
+ * bounded by the connection's timeout; a dead stub is an error, never a hang.
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ *
+ * QEMU behaviours this client is built around (QEMU 7.2, checked live):
+ * - One client at a time.  A second TCP connection is accepted by the kernel
+ *   but QEMU does not read it until the first client leaves, so the second
+ *   client sees silence: connecting fails with a timeout that says so.  The
+ *   abandoned connection stays in QEMU's accept queue: when the first client
+ *   leaves, QEMU accepts it, which stops the VM, and (as on any disconnect)
+ *   does not resume it.  Nothing on the client side prevents that.
+ * - Connecting stops the VM.  If it was running, QEMU sends an unsolicited
+ *   stop reply ("T02thread:p01.01;") before anything else.
+ * - "D" removes all breakpoints and resumes the VM, even one started with -S
+ *   (prelaunch).  Closing the socket without "D" leaves the VM
+ *   stopped.  No QStartNoAckMode: every packet is acknowledged.
+ * - PacketSize=1000 (4096); "m" accepts at most 0x800 bytes (E22 above) and
+ *   replies E14 when any page of the range is unmapped.  Physical reads
+ *   (Qqemu.PhyMemMode:1) never fault.  The mode is global to QEMU and
+ *   outlives connections.
+ * - Multiprocess thread ids "pPID.TID" (one thread per vCPU, TID = vCPU
+ *   index + 1), also once any earlier client asked for multiprocess; "D"
+ *   then needs ";PID".  This client always asks for multiprocess.
+ * - "p" answers empty until the target XML was read (connect reads it);
+ *   then with the XML's widths: 64-bit cr3 and rip even in real mode. */
+#ifndef KINSPECT_GDBSTUB_H
+#define KINSPECT_GDBSTUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kinspect/error.h>
+
+struct kinspect_gdbstub;
+
+/* Counters of the traffic so far, for tests and benchmarks. */
+struct kinspect_gdbstub_stats {
+	/* Commands sent that waited for their answer (one per command,
+	 * retransmissions included in the same round trip). */
+	uint64_t round_trips;
+	/* Packets, including retransmissions and stop notifications. */
+	uint64_t packets_sent;
+	uint64_t packets_received;
+	/* Every byte on the wire, acks and framing included. */
+	uint64_t bytes_sent;
+	uint64_t bytes_received;
+	/* Packets re-sent after the stub answered '-'. */
+	uint64_t retransmissions;
+	/* Received packets this client answered with '-'. */
+	uint64_t bad_packets;
+	/* "m" packets sent and the bytes of target memory they returned. */
+	uint64_t memory_packets;
+	uint64_t memory_bytes;
+	/* Time spent waiting between sending a command and its answer. */
+	uint64_t wait_ns;
+};
+
+/* Connect to the gdbstub at SPEC: "HOST:PORT" (IPv6 as "[ADDR]:PORT") or
+ * "unix:PATH".  TIMEOUT_MS (> 0) bounds connecting and every later wait for
+ * an answer.  Asks for the stub's features (qSupported), reads the target
+ * description (qXfer:features:read, following xi:include) and lists the
+ * threads (one per vCPU for QEMU).  QEMU stops the VM when a client
+ * connects.  On success *RET is a new client the caller destroys. */
+struct kinspect_error *kinspect_gdbstub_connect(const char *spec, int timeout_ms, struct kinspect_gdbstub **ret);
+
+/* Close the connection and free GS (NULL is accepted).  Unless
+ * kinspect_gdbstub_set_keep_stopped() said otherwise, a stopped VM is
+ * detached with "D", which makes QEMU resume it; a running one is left
+ * running.  The physical-memory mode found at connect is restored first.
+ * A broken connection is just closed. */
+void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs);
+
+/* Whether destroy leaves the VM stopped (stopping it if it runs) instead of
+ * detaching.  Default: false. */
+void kinspect_gdbstub_set_keep_stopped(struct kinspect_gdbstub *gs, bool keep_stopped);
+
+/* Whether physical reads leave QEMU in physical mode (Qqemu.PhyMemMode:1)
+ * until a virtual read needs the other mode, instead of switching back after
+ * each call: two round trips fewer per physical read, for a caller that is
+ * the stub's only user.  destroy restores the mode found at connect either
+ * way.  Default: false. */
+void kinspect_gdbstub_set_lazy_phymem(struct kinspect_gdbstub *gs, bool lazy);
+
+/* The wait bound for later operations. */
+void kinspect_gdbstub_set_timeout(struct kinspect_gdbstub *gs, int timeout_ms);
+
+/* The SPEC given to connect, for messages.  Owned by GS. */
+const char *kinspect_gdbstub_spec(const struct kinspect_gdbstub *gs);
+
+/* ---- features ---------------------------------------------------------- */
+
+/* The value of FEATURE in the stub's qSupported reply: "1000" for
+ * "PacketSize=1000", "+" or "-" for "name+"/"name-", NULL if absent.
+ * Owned by GS. */
+const char *kinspect_gdbstub_feature(const struct kinspect_gdbstub *gs, const char *feature);
+
+/* The stub's PacketSize (400 hex, gdb's default, if it does not say). */
+size_t kinspect_gdbstub_packet_size(const struct kinspect_gdbstub *gs);
+
+/* The most bytes one "m" packet asks for. */
+size_t kinspect_gdbstub_max_read(const struct kinspect_gdbstub *gs);
+
+/* Whether QEMU reported that connecting stopped a running VM. */
+bool kinspect_gdbstub_stopped_on_connect(const struct kinspect_gdbstub *gs);
+
+/* ---- threads (vCPUs) --------------------------------------------------- */
+
+size_t kinspect_gdbstub_nr_threads(const struct kinspect_gdbstub *gs);
+
+/* The stub's id of thread INDEX (< nr_threads), as it sent it ("p01.02").
+ * Owned by GS. */
+const char *kinspect_gdbstub_thread_id(const struct kinspect_gdbstub *gs, size_t index);
+
+/* ---- registers --------------------------------------------------------- */
+
+struct kinspect_gdbstub_register {
+	const char *name; /* as in the target XML */
+	uint32_t regnum;  /* the number in "p" packets */
+	uint32_t bitsize;
+	/* Byte offset in the "g" reply (registers in regnum order). */
+	size_t g_offset;
+};
+
+size_t kinspect_gdbstub_nr_registers(const struct kinspect_gdbstub *gs);
+
+/* Register INDEX (< nr_registers) of the target description, in regnum
+ * order.  Owned by GS. */
+const struct kinspect_gdbstub_register *kinspect_gdbstub_register_at(const struct kinspect_gdbstub *gs,
+								      size_t index);
+
+/* The register called NAME ("cr3", "rip", "gs_base"), or NULL. */
+const struct kinspect_gdbstub_register *kinspect_gdbstub_find_register(const struct kinspect_gdbstub *gs,
+									const char *name);
+
+/* Read the register called NAME of thread THREAD_INDEX into *RET.  The value
+ * has the width the stub sends (the XML's for QEMU; other stubs may send
+ * fewer bytes).  Registers wider than 64 bits: see
+ * kinspect_gdbstub_read_register_raw().  The VM must be stopped. */
+struct kinspect_error *kinspect_gdbstub_read_register(struct kinspect_gdbstub *gs, size_t thread_index,
+						      const char *name, uint64_t *ret);
+
+/* Read the register called NAME of thread THREAD_INDEX as target bytes into
+ * BUF (SIZE bytes); *RET_LEN is the number of bytes the stub sent. */
+struct kinspect_error *kinspect_gdbstub_read_register_raw(struct kinspect_gdbstub *gs, size_t thread_index,
+							  const char *name, void *buf, size_t size,
+							  size_t *ret_len);
+
+/* The "g" reply of thread THREAD_INDEX, decoded: *RET is malloc()ed and
+ * freed by the caller, *RET_LEN its size. */
+struct kinspect_error *kinspect_gdbstub_read_registers(struct kinspect_gdbstub *gs, size_t thread_index,
+						       uint8_t **ret, size_t *ret_len);
+
+/* ---- memory ------------------------------------------------------------ */
+
+/* Read LEN bytes at ADDR into BUF, in "m" packets of at most max_read bytes:
+ * virtual (through the page tables of the memory thread, see below) or
+ * PHYSICAL.  A fault (the stub's "E.." answer) is a KINSPECT_ERROR_FAULT
+ * error whose address is the first unreadable byte (page granular); BUF
+ * holds what was read before it.  Physical reads switch Qqemu.PhyMemMode
+ * and switch back afterwards (see kinspect_gdbstub_set_lazy_phymem()).  The
+ * VM must be stopped. */
+struct kinspect_error *kinspect_gdbstub_read_memory(struct kinspect_gdbstub *gs, uint64_t addr, void *buf,
+						    size_t len, bool physical);
+
+/* Translate virtual addresses with the page tables of thread THREAD_INDEX
+ * (QEMU uses the vCPU last selected with "Hg"; this client selects this one
+ * again before virtual reads).  Default: thread 0. */
+struct kinspect_error *kinspect_gdbstub_set_memory_thread(struct kinspect_gdbstub *gs, size_t thread_index);
+
+/* Several reads in one call: adjacent entries (one's end is the next one's
+ * address) share "m" packets.  Stops at the first fault. */
+struct kinspect_gdbstub_read {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+};
+struct kinspect_error *kinspect_gdbstub_read_memory_v(struct kinspect_gdbstub *gs,
+						      const struct kinspect_gdbstub_read *reads, size_t nr,
+						      bool physical);
+
+/* ---- execution --------------------------------------------------------- */
+
+/* Whether the VM runs (as far as this client knows: it was resumed and no
+ * stop reply has been seen). */
+bool kinspect_gdbstub_is_running(const struct kinspect_gdbstub *gs);
+
+/* Stop a running VM: send an interrupt (0x03) and wait for the stop reply.
+ * Does nothing when the VM is already stopped. */
+struct kinspect_error *kinspect_gdbstub_stop(struct kinspect_gdbstub *gs);
+
+/* Resume the VM ("c"); returns once the stub acknowledged.  Does nothing
+ * when it already runs. */
+struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs);
+
+/* ---- statistics -------------------------------------------------------- */
+
+/* The counters since connect (connect's own traffic included). */
+void kinspect_gdbstub_stats(const struct kinspect_gdbstub *gs, struct kinspect_gdbstub_stats *ret);
+
+#endif /* KINSPECT_GDBSTUB_H */

@@ -1,0 +1,75 @@
+#!/bin/bash
+# kinspect against a live guest through QEMU's gdbstub: the KASLR slide and
+# runtime symbol addresses it reports equal what the guest itself says in
+# /proc/kallsyms, the guest runs on afterwards, and a vmlinux that is not the
+# running kernel is refused instead of giving wrong addresses.
+#
+# Usage: live-info.sh bookworm|trixie   (run by make check; needs $KINSPECT)
+set -euo pipefail
+
+suite=${1:?usage: live-info.sh bookworm|trixie}
+here=$(cd "$(dirname "$0")" && pwd)
+: "${KINSPECT:?run through make check}"
+export GUEST_LOG_TAG=live-info-$suite
+# shellcheck source=guest.sh
+. "$here/guest.sh"
+
+say() { echo "$GUEST_LOG_TAG: $*"; }
+die() { say "FAIL: $*"; exit 1; }
+kinspect() { ${KINSPECT_WRAPPER:-} "$KINSPECT" "$@"; }
+
+guest_start "$suite" none
+out=$GUEST_WORKDIR/kinspect.out
+err=$GUEST_WORKDIR/kinspect.err
+
+# The guest's own view, read before kinspect connects.
+symbols="_text linux_banner init_task modules start_kernel jiffies_64"
+pattern=$(echo "$symbols" | sed 's/ /|/g')
+guest_run "grep -E ' ($pattern)\$' /proc/kallsyms" | awk '{ print $1, $3 }' | sort -u -k2 >"$GUEST_WORKDIR/want"
+[ "$(wc -l <"$GUEST_WORKDIR/want")" -ge 6 ] || die "guest kallsyms: $(cat "$GUEST_WORKDIR/want")"
+want_text=$(awk '$2 == "_text" { print $1 }' "$GUEST_WORKDIR/want")
+map_text=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
+want_slide=$(printf '0x%x' $((0x$want_text - 0x$map_text)))
+say "guest: _text 0x$want_text, slide $want_slide"
+
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" info >"$out" 2>"$err" || { cat "$err"; die "kinspect info failed"; }
+cat "$out"
+grep -q "^KASLR slide: $want_slide " "$out" || die "slide differs from the guest's ($want_slide)"
+grep -q "^kernel: *$GUEST_RELEASE " "$out" || die "release differs from the guest's ($GUEST_RELEASE)"
+grep -Eq '^paging: +[45]-level, cr3 0x[0-9a-f]+000$' "$out" || die "bad paging line"
+say "ok: info reports the guest's slide and release"
+
+kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" info >"$out" 2>"$err" || { cat "$err"; die "info --json failed"; }
+grep -q "\"kaslr_slide\": \"$want_slide\"" "$out" || die "JSON slide differs: $(cat "$out")"
+probes=$(sed -n 's/.*"kaslr_probes": \([0-9]*\).*/\1/p' "$out")
+trips=$(sed -n 's/.*"round_trips": \([0-9]*\).*/\1/p' "$out")
+say "ok: JSON agrees; slide found with $probes banner reads, $trips round trips in all"
+
+# shellcheck disable=SC2086
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym $symbols >"$out" 2>"$err" || { cat "$err"; die "sym failed"; }
+awk '{ print $1, $3 }' "$out" | sort -u -k2 >"$GUEST_WORKDIR/got"
+diff -u "$GUEST_WORKDIR/want" "$GUEST_WORKDIR/got" || die "runtime addresses differ from /proc/kallsyms"
+say "ok: runtime symbol addresses equal /proc/kallsyms"
+
+# Detaching resumed the guest: it still answers on its console.
+[ "$(guest_run 'echo alive')" = alive ] || die "the guest did not resume after kinspect detached"
+say "ok: the guest runs on after kinspect detached"
+
+# The other suite's vmlinux is not this kernel: a clear error, no slide.
+other=bookworm
+[ "$suite" = bookworm ] && other=trixie
+other_vmlinux=$("$here/fetch-kernel.sh" "$other")/vmlinux
+status=0
+kinspect -k "$other_vmlinux" -t "$GUEST_GDB" info >"$out" 2>"$err" || status=$?
+[ "$status" = 1 ] || die "a wrong vmlinux gave exit status $status: $(cat "$out" "$err")"
+grep -q "does not hold this vmlinux's linux_banner" "$err" || die "unclear error: $(cat "$err")"
+say "ok: a vmlinux of another kernel is refused: $(cat "$err")"
+
+# Nothing listens on a closed port: an error, quickly.
+status=0
+kinspect -k "$GUEST_VMLINUX" -t 127.0.0.1:1 --timeout 5 info >"$out" 2>"$err" || status=$?
+[ "$status" = 1 ] && [ "$(wc -l <"$err")" = 1 ] || die "closed port: status $status: $(cat "$err")"
+say "ok: a closed port is one error line: $(cat "$err")"
+
+guest_stop
+say "PASS"
