@@ -211,17 +211,8 @@ size_t kinspect_rsp_decoder_feed(struct kinspect_rsp_decoder *dec, const void *b
 			dec->state = STATE_DATA;
 			break;
 		case STATE_CSUM1:
-			if (c == '$') {
-				restart_packet(dec);
-				break;
-			}
-			v = kinspect_rsp_hex_value(c);
-			if (v < 0)
-				mark_bad(dec, KINSPECT_RSP_BAD_MALFORMED);
-			dec->csum_hi = (uint8_t)(v < 0 ? 0 : v);
-			dec->state = STATE_CSUM2;
-			break;
 		case STATE_CSUM2:
+			/* A '$' inside the checksum means the stub started over. */
 			if (c == '$') {
 				restart_packet(dec);
 				break;
@@ -229,7 +220,12 @@ size_t kinspect_rsp_decoder_feed(struct kinspect_rsp_decoder *dec, const void *b
 			v = kinspect_rsp_hex_value(c);
 			if (v < 0)
 				mark_bad(dec, KINSPECT_RSP_BAD_MALFORMED);
-			else if ((uint8_t)(dec->csum_hi << 4 | v) != dec->sum)
+			if (dec->state == STATE_CSUM1) {
+				dec->csum_hi = (uint8_t)(v < 0 ? 0 : v);
+				dec->state = STATE_CSUM2;
+				break;
+			}
+			if (v >= 0 && (uint8_t)(dec->csum_hi << 4 | v) != dec->sum)
 				mark_bad(dec, KINSPECT_RSP_BAD_CHECKSUM);
 			finish_packet(dec, ret);
 			return i + 1;
