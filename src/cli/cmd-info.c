@@ -78,6 +78,8 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		kinspect_json_bool(j, live->stopped_on_connect);
 		kinspect_json_key(j, "round_trips");
 		kinspect_json_uint(j, live->stats.round_trips);
+		kinspect_json_key(j, "connect_round_trips");
+		kinspect_json_uint(j, cli->connect_stats.round_trips);
 		kinspect_json_end_object(j);
 		kinspect_json_key(j, "kaslr_slide");
 		kinspect_json_address(j, live->kaslr->slide);
@@ -155,7 +157,8 @@ const struct cli_command cli_command_info = {
 		"linux_banner in guest memory with the vmlinux, and reports vCPUs, paging mode\n"
 		"and the RSP round trips it took.\n"
 		"With --json: {\"vmlinux\", \"release\", \"banner\", \"build_id\", \"debug_info_bytes\"},\n"
-		"live also \"target\": {\"kind\", \"address\", \"vcpus\", \"was_running\", \"round_trips\"},\n"
-		"\"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\", \"page_table_levels\", \"cr3\".\n",
+		"live also \"target\": {\"kind\", \"address\", \"vcpus\", \"was_running\", \"round_trips\",\n"
+		"\"connect_round_trips\"}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
+		"\"page_table_levels\", \"cr3\".\n",
 	.run = run_info,
 };
