@@ -80,43 +80,45 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
-struct kinspect_gdbstub *cli_gdbstub(struct cli *cli)
+bool cli_open_target(struct cli *cli)
 {
-	if (cli->gdbstub)
-		return cli->gdbstub;
+	if (cli->gdbstub || cli->dump)
+		return true;
 	if (!cli->target) {
-		kinspect_log(KINSPECT_LOG_ERROR, "this command needs a live target: give it with -t HOST:PORT");
-		return NULL;
+		kinspect_log(KINSPECT_LOG_ERROR, "this command needs a target: give it with -t HOST:PORT or -t DUMP");
+		return false;
 	}
+	struct kinspect_error *err;
 	if (is_file(cli->target)) {
-		kinspect_log(KINSPECT_LOG_ERROR, "-t %s: dump files are not supported by this version yet; "
-			     "use a live QEMU gdbstub (-t HOST:PORT or -t unix:PATH)", cli->target);
-		return NULL;
+		err = kinspect_elf_dump_open(cli->target, &cli->dump);
+	} else if (!strchr(cli->target, ':')) {
+		kinspect_log(KINSPECT_LOG_ERROR, "-t %s: no such file, and not HOST:PORT or unix:PATH", cli->target);
+		return false;
+	} else {
+		err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
+		if (!err) {
+			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped);
+			kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
+		}
 	}
-	if (!strchr(cli->target, ':')) {
-		kinspect_log(KINSPECT_LOG_ERROR, "-t %s: no such file, and not HOST:PORT or unix:PATH",
-			     cli->target);
-		return NULL;
-	}
-	struct kinspect_error *err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
 	if (err) {
 		cli_fail(err);
-		return NULL;
+		return false;
 	}
-	kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped);
-	kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
-	return cli->gdbstub;
+	return true;
 }
 
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
 {
 	if (cli->have_kaslr)
 		return &cli->kaslr;
-	struct kinspect_gdbstub *gs = cli_gdbstub(cli);
-	struct kinspect_vmlinux *vmlinux = gs ? cli_vmlinux(cli) : NULL;
+	if (!cli_open_target(cli))
+		return NULL;
+	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
 	if (!vmlinux)
 		return NULL;
-	struct kinspect_error *err = kinspect_kaslr_find_live(gs, vmlinux, &cli->kaslr);
+	struct kinspect_error *err = cli->dump ? kinspect_kaslr_find_dump(cli->dump, vmlinux, &cli->kaslr)
+					       : kinspect_kaslr_find_live(cli->gdbstub, vmlinux, &cli->kaslr);
 	if (err) {
 		cli_fail(err);
 		return NULL;
@@ -129,4 +131,6 @@ void cli_close_target(struct cli *cli)
 {
 	kinspect_gdbstub_destroy(cli->gdbstub);
 	cli->gdbstub = NULL;
+	kinspect_elf_dump_destroy(cli->dump);
+	cli->dump = NULL;
 }

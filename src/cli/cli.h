@@ -30,7 +30,8 @@ struct cli {
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
 	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
-	struct kinspect_gdbstub *gdbstub;   /* connected on first use */
+	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
+	struct kinspect_elf_dump *dump;     /* -t FILE, opened on first use */
 	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
 	bool have_kaslr;
 	struct kinspect_kaslr kaslr;
@@ -61,12 +62,11 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
  * error when there is none or it cannot be used. */
 struct kinspect_vmlinux *cli_vmlinux(struct cli *cli);
 
-/* The live gdbstub given with -t, connected once.  Returns NULL after
- * logging the error when there is none, it is a dump file (not built in
- * yet) or it cannot be reached. */
-struct kinspect_gdbstub *cli_gdbstub(struct cli *cli);
+/* Open the target given with -t once: a QEMU ELF dump if it names a file,
+ * otherwise a gdbstub.  Returns false after logging the error. */
+bool cli_open_target(struct cli *cli);
 
-/* The KASLR slide of the live target, found once; NULL after logging. */
+/* The KASLR slide of the target, found once; NULL after logging. */
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */

@@ -11,6 +11,8 @@
 #define CR4_LA57 (1ULL << 12)
 
 struct live_info {
+	const char *kind; /* "gdbstub" or "elf-dump" */
+	bool paging, vmcoreinfo; /* dumps: written with paging, has VMCOREINFO */
 	size_t nr_vcpus;
 	bool stopped_on_connect;
 	uint64_t cr3, cr4;
@@ -28,25 +30,43 @@ static void format_build_id(const struct kinspect_vmlinux *vmlinux, char *buf, s
 		snprintf(buf + 2 * i, 3, "%02x", id[i]);
 }
 
+static struct kinspect_error *gather_registers(struct cli *cli, struct live_info *live)
+{
+	if (cli->dump) {
+		live->kind = "elf-dump";
+		live->nr_vcpus = kinspect_elf_dump_nr_cpus(cli->dump);
+		live->paging = kinspect_elf_dump_has_paging(cli->dump);
+		live->vmcoreinfo = kinspect_elf_dump_vmcoreinfo(cli->dump) != NULL;
+		const struct kinspect_elf_dump_cpu *cpu = kinspect_elf_dump_cpu(cli->dump, 0);
+		if (cpu) {
+			live->cr3 = cpu->cr3;
+			live->cr4 = cpu->cr4;
+		}
+		return NULL;
+	}
+	live->kind = "gdbstub";
+	live->nr_vcpus = kinspect_gdbstub_nr_threads(cli->gdbstub);
+	live->stopped_on_connect = kinspect_gdbstub_stopped_on_connect(cli->gdbstub);
+	struct kinspect_error *err = kinspect_gdbstub_read_register(cli->gdbstub, 0, "cr3", &live->cr3);
+	if (!err)
+		err = kinspect_gdbstub_read_register(cli->gdbstub, 0, "cr4", &live->cr4);
+	return err;
+}
+
 static int gather_live(struct cli *cli, struct kinspect_vmlinux *vmlinux, struct live_info *live)
 {
-	struct kinspect_gdbstub *gs = cli_gdbstub(cli);
-	if (!gs)
-		return CLI_EXIT_FAILURE;
+	*live = (struct live_info){ 0 };
 	live->kaslr = cli_kaslr(cli);
 	if (!live->kaslr)
 		return CLI_EXIT_FAILURE;
-	live->nr_vcpus = kinspect_gdbstub_nr_threads(gs);
-	live->stopped_on_connect = kinspect_gdbstub_stopped_on_connect(gs);
-	struct kinspect_error *err = kinspect_gdbstub_read_register(gs, 0, "cr3", &live->cr3);
-	if (!err)
-		err = kinspect_gdbstub_read_register(gs, 0, "cr4", &live->cr4);
+	struct kinspect_error *err = gather_registers(cli, live);
 	if (!err)
 		err = kinspect_vmlinux_symbol(vmlinux, "_text", &live->text, NULL);
 	if (err)
 		return cli_fail(err);
 	live->text += live->kaslr->slide;
-	kinspect_gdbstub_stats(gs, &live->stats);
+	if (cli->gdbstub)
+		kinspect_gdbstub_stats(cli->gdbstub, &live->stats);
 	return CLI_EXIT_OK;
 }
 
@@ -69,17 +89,24 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		kinspect_json_key(j, "target");
 		kinspect_json_begin_object(j);
 		kinspect_json_key(j, "kind");
-		kinspect_json_string(j, "gdbstub");
+		kinspect_json_string(j, live->kind);
 		kinspect_json_key(j, "address");
 		kinspect_json_string(j, cli->target);
 		kinspect_json_key(j, "vcpus");
 		kinspect_json_uint(j, live->nr_vcpus);
-		kinspect_json_key(j, "was_running");
-		kinspect_json_bool(j, live->stopped_on_connect);
-		kinspect_json_key(j, "round_trips");
-		kinspect_json_uint(j, live->stats.round_trips);
-		kinspect_json_key(j, "connect_round_trips");
-		kinspect_json_uint(j, cli->connect_stats.round_trips);
+		if (cli->dump) {
+			kinspect_json_key(j, "paging");
+			kinspect_json_bool(j, live->paging);
+			kinspect_json_key(j, "vmcoreinfo");
+			kinspect_json_bool(j, live->vmcoreinfo);
+		} else {
+			kinspect_json_key(j, "was_running");
+			kinspect_json_bool(j, live->stopped_on_connect);
+			kinspect_json_key(j, "round_trips");
+			kinspect_json_uint(j, live->stats.round_trips);
+			kinspect_json_key(j, "connect_round_trips");
+			kinspect_json_uint(j, cli->connect_stats.round_trips);
+		}
 		kinspect_json_end_object(j);
 		kinspect_json_key(j, "kaslr_slide");
 		kinspect_json_address(j, live->kaslr->slide);
@@ -103,17 +130,23 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 	const char *release = kinspect_vmlinux_release(vmlinux);
 	const char *banner = kinspect_vmlinux_banner(vmlinux);
 	if (live) {
-		printf("target:      gdbstub %s, %zu vCPU%s, %s\n", cli->target, live->nr_vcpus,
-		       live->nr_vcpus == 1 ? "" : "s",
-		       live->stopped_on_connect ? "was running (stopped while connected)" : "was stopped");
+		if (cli->dump)
+			printf("target:      ELF dump %s, %zu CPU%s, %s, %s\n", cli->target, live->nr_vcpus,
+			       live->nr_vcpus == 1 ? "" : "s", live->paging ? "paging" : "physical memory",
+			       live->vmcoreinfo ? "VMCOREINFO" : "no VMCOREINFO");
+		else
+			printf("target:      gdbstub %s, %zu vCPU%s, %s\n", cli->target, live->nr_vcpus,
+			       live->nr_vcpus == 1 ? "" : "s",
+			       live->stopped_on_connect ? "was running (stopped while connected)" : "was stopped");
 		printf("kernel:      %s (linux_banner in guest memory matches the vmlinux)\n",
 		       release ? release : "?");
 		printf("KASLR slide: 0x%" PRIx64 " (_text at 0x%" PRIx64 "; found by %s, %u banner read%s)\n",
 		       live->kaslr->slide, live->text, live->kaslr->method, live->kaslr->probes,
 		       live->kaslr->probes == 1 ? "" : "s");
 		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", live->cr4 & CR4_LA57 ? 5 : 4, live->cr3);
-		printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->stats.round_trips,
-		       cli->connect_stats.round_trips);
+		if (cli->gdbstub)
+			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->stats.round_trips,
+			       cli->connect_stats.round_trips);
 	}
 	printf("vmlinux:     %s\n", kinspect_vmlinux_path(vmlinux));
 	if (!live)
@@ -151,14 +184,16 @@ static int run_info(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_command_info = {
 	.name = "info",
 	.synopsis = "",
-	.summary = "Show the kernel: release, build-id, debug info; live: KASLR slide, paging, vCPUs",
+	.summary = "Show the kernel: release, build-id, debug info; with -t: KASLR slide, paging, CPUs",
 	.help = "Without -t, describes the vmlinux given with -k.  With -t HOST:PORT (a QEMU\n"
-		"gdbstub) it also finds the running kernel's KASLR slide, verified by comparing\n"
-		"linux_banner in guest memory with the vmlinux, and reports vCPUs, paging mode\n"
-		"and the RSP round trips it took.\n"
+		"gdbstub) or -t DUMP (a QEMU dump-guest-memory ELF file, paging on or off) it\n"
+		"also finds the kernel's KASLR slide (VMCOREINFO, a CPU's RIP, or probing),\n"
+		"verified by comparing linux_banner in guest memory with the vmlinux, and\n"
+		"reports CPUs, paging mode and, live, the RSP round trips it took.\n"
 		"With --json: {\"vmlinux\", \"release\", \"banner\", \"build_id\", \"debug_info_bytes\"},\n"
-		"live also \"target\": {\"kind\", \"address\", \"vcpus\", \"was_running\", \"round_trips\",\n"
-		"\"connect_round_trips\"}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
+		"with -t also \"target\": {\"kind\": \"gdbstub\"|\"elf-dump\", \"address\", \"vcpus\",\n"
+		"gdbstub: \"was_running\", \"round_trips\", \"connect_round_trips\"; dump: \"paging\",\n"
+		"\"vmcoreinfo\"}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
 		"\"page_table_levels\", \"cr3\".\n",
 	.run = run_info,
 };

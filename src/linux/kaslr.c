@@ -1,6 +1,6 @@
 /* KASLR slide of a live kernel through the gdbstub.
  *
- * Cheap first: a vCPU stopped in kernel text (the idle loop, usually) has a
+ * VMCOREINFO's KERNELOFFSET when the target has it.  Then, cheap: a vCPU stopped in kernel text (the idle loop, usually) has a
  * RIP that lies in [_stext, _etext] + slide, which leaves only the 2 MiB
  * steps of one text-size window; comparing a few bytes at RIP with the
  * vmlinux's bytes orders those candidates, and linux_banner confirms one.
@@ -19,6 +19,15 @@
 #define KERNEL_TEXT_START 0xffffffff80000000ULL /* __START_KERNEL_map */
 #define RIP_BYTES 16
 #define MAX_CANDIDATES (KINSPECT_KASLR_MAX / KINSPECT_KASLR_ALIGN)
+
+/* Where guest memory comes from: a live gdbstub or a dump. */
+struct memory {
+	struct kinspect_error *(*read)(void *ctx, uint64_t vaddr, void *buf, size_t len);
+	void *ctx;
+	bool have_rip;
+	uint64_t rip;
+	const char *vmcoreinfo;
+};
 
 struct banner {
 	uint64_t addr;
@@ -49,14 +58,14 @@ static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux
 
 /* Does the guest hold the vmlinux's banner at SLIDE?  A fault means no; a
  * lost connection is an error. */
-static struct kinspect_error *banner_matches(struct kinspect_gdbstub *gs, const struct banner *banner,
+static struct kinspect_error *banner_matches(const struct memory *mem, const struct banner *banner,
 					     uint64_t slide, unsigned int *probes, bool *ret)
 {
 	_cleanup_free_ char *buf = malloc(banner->len);
 	if (!buf)
 		return &kinspect_error_nomem;
 	(*probes)++;
-	struct kinspect_error *err = kinspect_gdbstub_read_memory(gs, banner->addr + slide, buf, banner->len, false);
+	struct kinspect_error *err = mem->read(mem->ctx, banner->addr + slide, buf, banner->len);
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT) {
 		kinspect_error_destroy(err);
 		*ret = false;
@@ -81,15 +90,15 @@ static int by_score(const void *a, const void *b)
 	return x->slide < y->slide ? -1 : x->slide > y->slide;
 }
 
-/* Slides that put vCPU 0's RIP inside the vmlinux's text, best first.
+/* Slides that put the CPU's RIP inside the vmlinux's text, best first.
  * Returns the number stored in CANDIDATES (0 if RIP is not in kernel text). */
-static size_t rip_candidates(struct kinspect_gdbstub *gs, const struct kinspect_vmlinux *vmlinux,
+static size_t rip_candidates(const struct memory *mem, const struct kinspect_vmlinux *vmlinux,
 			     struct candidate *candidates)
 {
-	uint64_t rip, stext, etext;
-	struct kinspect_error *err = kinspect_gdbstub_read_register(gs, 0, "rip", &rip);
-	if (!err)
-		err = kinspect_vmlinux_symbol(vmlinux, "_stext", &stext, NULL);
+	uint64_t rip = mem->rip, stext, etext;
+	if (!mem->have_rip)
+		return 0;
+	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, "_stext", &stext, NULL);
 	if (!err)
 		err = kinspect_vmlinux_symbol(vmlinux, "_etext", &etext, NULL);
 	if (err) {
@@ -102,7 +111,9 @@ static size_t rip_candidates(struct kinspect_gdbstub *gs, const struct kinspect_
 	if (rip < KERNEL_TEXT_START || rip < etext - stext || etext <= stext)
 		return 0;
 	uint8_t live[RIP_BYTES];
-	bool have_live = kinspect_gdbstub_read_memory(gs, rip, live, sizeof(live), false) == NULL;
+	struct kinspect_error *read_err = mem->read(mem->ctx, rip, live, sizeof(live));
+	bool have_live = !read_err;
+	kinspect_error_destroy(read_err);
 
 	/* slide in [rip - etext, rip - stext], 2 MiB aligned, below 1 GiB */
 	uint64_t lo = rip > etext ? rip - etext : 0;
@@ -126,8 +137,22 @@ static size_t rip_candidates(struct kinspect_gdbstub *gs, const struct kinspect_
 	return n;
 }
 
-struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, const struct kinspect_vmlinux *vmlinux,
-						struct kinspect_kaslr *ret)
+/* KERNELOFFSET=hex from VMCOREINFO, if there. */
+static bool vmcoreinfo_offset(const char *vmcoreinfo, uint64_t *ret)
+{
+	static const char key[] = "KERNELOFFSET=";
+	for (const char *line = vmcoreinfo; line && *line; line = strchr(line, '\n') ? strchr(line, '\n') + 1 : NULL) {
+		if (strncmp(line, key, sizeof(key) - 1) == 0) {
+			char *end;
+			*ret = strtoull(line + sizeof(key) - 1, &end, 16);
+			return end != line + sizeof(key) - 1;
+		}
+	}
+	return false;
+}
+
+static struct kinspect_error *find_slide(const struct memory *mem, const struct kinspect_vmlinux *vmlinux,
+					 struct kinspect_kaslr *ret)
 {
 	struct banner banner;
 	struct kinspect_error *err = load_banner(vmlinux, &banner);
@@ -140,9 +165,18 @@ struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, con
 
 	unsigned int probes = 0;
 	bool match;
-	size_t n = rip_candidates(gs, vmlinux, candidates);
+	uint64_t offset;
+	if (vmcoreinfo_offset(mem->vmcoreinfo, &offset)) {
+		if ((err = banner_matches(mem, &banner, offset, &probes, &match)))
+			return kinspect_error_wrap(err, "verifying VMCOREINFO's KERNELOFFSET");
+		if (match) {
+			*ret = (struct kinspect_kaslr){ offset, "vmcoreinfo", probes };
+			return NULL;
+		}
+	}
+	size_t n = rip_candidates(mem, vmlinux, candidates);
 	for (size_t i = 0; i < n; i++) {
-		if ((err = banner_matches(gs, &banner, candidates[i].slide, &probes, &match)))
+		if ((err = banner_matches(mem, &banner, candidates[i].slide, &probes, &match)))
 			return kinspect_error_wrap(err, "finding the KASLR slide");
 		if (match) {
 			*ret = (struct kinspect_kaslr){ candidates[i].slide, "rip", probes };
@@ -150,7 +184,7 @@ struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, con
 		}
 	}
 	for (uint64_t slide = 0; slide < KINSPECT_KASLR_MAX; slide += KINSPECT_KASLR_ALIGN) {
-		if ((err = banner_matches(gs, &banner, slide, &probes, &match)))
+		if ((err = banner_matches(mem, &banner, slide, &probes, &match)))
 			return kinspect_error_wrap(err, "finding the KASLR slide");
 		if (match) {
 			*ret = (struct kinspect_kaslr){ slide, "probe", probes };
@@ -161,4 +195,36 @@ struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, con
 				     "the guest does not hold this vmlinux's linux_banner at any KASLR slide "
 				     "(%u tried): is %s the kernel that runs?",
 				     probes, kinspect_vmlinux_path(vmlinux));
+}
+
+static struct kinspect_error *read_gdbstub(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	return kinspect_gdbstub_read_memory(ctx, vaddr, buf, len, false);
+}
+
+struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, const struct kinspect_vmlinux *vmlinux,
+						struct kinspect_kaslr *ret)
+{
+	struct memory mem = { .read = read_gdbstub, .ctx = gs };
+	struct kinspect_error *err = kinspect_gdbstub_read_register(gs, 0, "rip", &mem.rip);
+	mem.have_rip = !err;
+	kinspect_error_destroy(err);
+	return find_slide(&mem, vmlinux, ret);
+}
+
+static struct kinspect_error *read_dump(void *ctx, uint64_t vaddr, void *buf, size_t len)
+{
+	return kinspect_elf_dump_read_virt(ctx, vaddr, buf, len);
+}
+
+struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, const struct kinspect_vmlinux *vmlinux,
+						struct kinspect_kaslr *ret)
+{
+	struct memory mem = { .read = read_dump, .ctx = dump, .vmcoreinfo = kinspect_elf_dump_vmcoreinfo(dump) };
+	const struct kinspect_elf_dump_cpu *cpu = kinspect_elf_dump_cpu(dump, 0);
+	if (cpu) {
+		mem.have_rip = true;
+		mem.rip = cpu->rip;
+	}
+	return find_slide(&mem, vmlinux, ret);
 }

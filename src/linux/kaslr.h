@@ -8,6 +8,7 @@
 
 #include <kinspect/vmlinux.h>
 
+#include "target/elf-dump.h"
 #include "target/gdbstub.h"
 
 /* x86-64 KASLR moves the kernel in 2 MiB steps within 1 GiB
@@ -17,8 +18,9 @@
 
 struct kinspect_kaslr {
 	uint64_t slide;
-	/* How it was found: "rip" (the vCPUs' instruction pointers narrowed it
-	 * down) or "probe" (every possible slide tried). */
+	/* How it was found: "vmcoreinfo" (KERNELOFFSET), "rip" (a CPU's
+	 * instruction pointer narrowed it down) or "probe" (every possible
+	 * slide tried). */
 	const char *method;
 	/* linux_banner reads made to find and verify it. */
 	unsigned int probes;
@@ -29,6 +31,11 @@ struct kinspect_kaslr {
  * bytes, so a vmlinux that does not match the guest is an error, never a
  * wrong answer. */
 struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, const struct kinspect_vmlinux *vmlinux,
+						struct kinspect_kaslr *ret);
+
+/* The same for a QEMU ELF dump: VMCOREINFO's KERNELOFFSET if present, then
+ * the CPU notes' RIP, then probing; always verified with linux_banner. */
+struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, const struct kinspect_vmlinux *vmlinux,
 						struct kinspect_kaslr *ret);
 
 #endif /* KINSPECT_KASLR_H */

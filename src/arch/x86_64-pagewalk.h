@@ -1,0 +1,23 @@
+/* x86-64 virtual-to-physical translation by walking the page tables, for
+ * memory sources that only hold physical memory (dumps without paging).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_X86_64_PAGEWALK_H
+#define KINSPECT_X86_64_PAGEWALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kinspect/error.h>
+
+/* Reads one 8-byte page-table entry at physical address PADDR. */
+typedef struct kinspect_error *kinspect_read_phys_u64_fn(void *ctx, uint64_t paddr, uint64_t *ret);
+
+/* Translate VADDR with the page tables rooted at CR3 (5 levels if LA57):
+ * *RET is the physical address, *RET_PAGE_SIZE the size of the page that
+ * maps it (4 KiB, 2 MiB or 1 GiB).  A not-present entry or a non-canonical
+ * address is a KINSPECT_ERROR_FAULT error carrying VADDR. */
+struct kinspect_error *kinspect_x86_64_translate(kinspect_read_phys_u64_fn *read, void *ctx, uint64_t cr3,
+						 bool la57, uint64_t vaddr, uint64_t *ret,
+						 uint64_t *ret_page_size);
+
+#endif /* KINSPECT_X86_64_PAGEWALK_H */

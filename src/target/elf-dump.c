@@ -1,0 +1,295 @@
+/* QEMU dump-guest-memory ELF reader.
+ * The CPU note layout is QEMU's QEMUCPUState (target/i386/arch_dump.c):
+ * a file format versioned by its own "version" and "size" fields, so it is
+ * checked, not assumed.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/x86_64-pagewalk.h"
+#include "core/error-priv.h"
+#include "target/elf-dump.h"
+
+/* Offsets in QEMUCPUState version 1: version, size (u32 each), 16 general
+ * registers, rip, rflags, 10 segments of 24 bytes, cr[5]. */
+#define QEMU_CPU_RSP 56
+#define QEMU_CPU_RIP 136
+#define QEMU_CPU_CR 392
+#define QEMU_CPU_MIN_SIZE (QEMU_CPU_CR + 5 * 8)
+#define CR4_LA57 (1ULL << 12)
+/* Bounds for hostile files. */
+/* paging=true dumps have one PT_LOAD per virtually contiguous range: 65k
+ * for a 1 GiB guest; the program headers must fit in the file anyway. */
+#define MAX_SEGMENTS (1 << 22)
+#define MAX_CPUS 4096
+#define VMCOREINFO_MAX (1 << 20)
+
+struct segment {
+	uint64_t paddr, vaddr, offset, filesz, memsz;
+};
+
+struct kinspect_elf_dump {
+	char *path;
+	const uint8_t *map;
+	uint64_t size;
+	struct segment *segments;
+	size_t nr_segments;
+	bool paging;
+	struct kinspect_elf_dump_cpu *cpus;
+	size_t nr_cpus;
+	char *vmcoreinfo;
+};
+
+static struct kinspect_error *parse_qemu_note(struct kinspect_elf_dump *d, const uint8_t *desc, size_t len)
+{
+	uint32_t version, size;
+	if (len < 8)
+		return kinspect_error_file(d->path, "QEMU CPU note of %zu bytes", len);
+	memcpy(&version, desc, 4);
+	memcpy(&size, desc + 4, 4);
+	if (version != 1 || size < QEMU_CPU_MIN_SIZE || size > len)
+		return kinspect_error_file(d->path, "QEMU CPU note version %u size %u is not supported", version,
+					   size);
+	if (d->nr_cpus >= MAX_CPUS)
+		return kinspect_error_file(d->path, "more than %d CPU notes", MAX_CPUS);
+	struct kinspect_elf_dump_cpu *cpus = realloc(d->cpus, (d->nr_cpus + 1) * sizeof(*cpus));
+	if (!cpus)
+		return &kinspect_error_nomem;
+	d->cpus = cpus;
+	struct kinspect_elf_dump_cpu *cpu = &cpus[d->nr_cpus++];
+	memcpy(&cpu->rsp, desc + QEMU_CPU_RSP, 8);
+	memcpy(&cpu->rip, desc + QEMU_CPU_RIP, 8);
+	memcpy(&cpu->cr0, desc + QEMU_CPU_CR, 8);
+	memcpy(&cpu->cr3, desc + QEMU_CPU_CR + 3 * 8, 8);
+	memcpy(&cpu->cr4, desc + QEMU_CPU_CR + 4 * 8, 8);
+	return NULL;
+}
+
+static struct kinspect_error *parse_notes(struct kinspect_elf_dump *d, Elf_Data *data)
+{
+	GElf_Nhdr nhdr;
+	size_t offset = 0, name_off, desc_off;
+	while (offset < data->d_size &&
+	       (offset = gelf_getnote(data, offset, &nhdr, &name_off, &desc_off)) > 0) {
+		const char *name = (const char *)data->d_buf + name_off;
+		const uint8_t *desc = (const uint8_t *)data->d_buf + desc_off;
+		struct kinspect_error *err = NULL;
+		if (nhdr.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0) {
+			err = parse_qemu_note(d, desc, nhdr.n_descsz);
+		} else if (nhdr.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !d->vmcoreinfo &&
+			   nhdr.n_descsz > 0 && nhdr.n_descsz < VMCOREINFO_MAX) {
+			d->vmcoreinfo = strndup((const char *)desc, nhdr.n_descsz);
+			if (!d->vmcoreinfo)
+				return &kinspect_error_nomem;
+		}
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
+static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
+{
+	GElf_Ehdr ehdr;
+	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr))
+		return kinspect_error_file(d->path, "not an ELF file (QEMU dump-guest-memory format elf expected)");
+	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ehdr.e_machine != EM_X86_64)
+		return kinspect_error_file(d->path, "not an x86-64 64-bit ELF dump");
+	if (ehdr.e_type != ET_CORE)
+		return kinspect_error_file(d->path, "ELF type %u is not a core dump", ehdr.e_type);
+	size_t phnum;
+	if (elf_getphdrnum(elf, &phnum) != 0)
+		return kinspect_error_file(d->path, "bad program headers: %s", elf_errmsg(-1));
+	if (phnum > MAX_SEGMENTS)
+		return kinspect_error_file(d->path, "%zu program headers is more than a dump has", phnum);
+	d->segments = calloc(phnum ? phnum : 1, sizeof(*d->segments));
+	if (!d->segments)
+		return &kinspect_error_nomem;
+	for (size_t i = 0; i < phnum; i++) {
+		GElf_Phdr phdr;
+		if (!gelf_getphdr(elf, (int)i, &phdr))
+			return kinspect_error_file(d->path, "bad program header %zu: %s", i, elf_errmsg(-1));
+		if (phdr.p_offset > d->size || phdr.p_filesz > d->size - phdr.p_offset)
+			return kinspect_error_file(d->path, "truncated: segment %zu ends at byte %llu but the file has %llu",
+						   i, (unsigned long long)(phdr.p_offset + phdr.p_filesz),
+						   (unsigned long long)d->size);
+		if (phdr.p_type == PT_LOAD) {
+			d->segments[d->nr_segments++] = (struct segment){
+				phdr.p_paddr, phdr.p_vaddr, phdr.p_offset, phdr.p_filesz, phdr.p_memsz,
+			};
+			/* paging=false writes p_vaddr equal to p_paddr;
+			 * paging=true the guest's virtual addresses. */
+			if (phdr.p_vaddr != phdr.p_paddr)
+				d->paging = true;
+		} else if (phdr.p_type == PT_NOTE) {
+			Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)phdr.p_offset, phdr.p_filesz, ELF_T_NHDR);
+			if (!data)
+				return kinspect_error_file(d->path, "bad note segment: %s", elf_errmsg(-1));
+			struct kinspect_error *err = parse_notes(d, data);
+			if (err)
+				return err;
+		}
+	}
+	if (d->nr_segments == 0)
+		return kinspect_error_file(d->path, "no memory segments (PT_LOAD) in the dump");
+	return NULL;
+}
+
+struct kinspect_error *kinspect_elf_dump_open(const char *path, struct kinspect_elf_dump **ret)
+{
+	if (elf_version(EV_CURRENT) == EV_NONE)
+		return kinspect_error_create(KINSPECT_ERROR_OTHER, "libelf: %s", elf_errmsg(-1));
+	struct kinspect_elf_dump *d = calloc(1, sizeof(*d));
+	if (!d || !(d->path = strdup(path))) {
+		free(d);
+		return &kinspect_error_nomem;
+	}
+	struct kinspect_error *err = NULL;
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		err = kinspect_error_os(errno, path, "cannot open dump");
+	} else if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		err = kinspect_error_file(path, S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
+	} else {
+		d->size = (uint64_t)st.st_size;
+		/* Writable private mapping: libelf may convert headers in place;
+		 * nothing reaches the file. */
+		void *map = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);
+		if (map == MAP_FAILED) {
+			err = kinspect_error_os(errno, path, "cannot map dump");
+		} else {
+			d->map = map;
+			Elf *elf = elf_memory((char *)map, d->size);
+			err = elf ? parse(d, elf) : kinspect_error_file(path, "cannot read ELF: %s", elf_errmsg(-1));
+			if (elf)
+				elf_end(elf);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	if (err) {
+		kinspect_elf_dump_destroy(d);
+		return err;
+	}
+	*ret = d;
+	return NULL;
+}
+
+void kinspect_elf_dump_destroy(struct kinspect_elf_dump *d)
+{
+	if (!d)
+		return;
+	if (d->map)
+		munmap((void *)d->map, d->size);
+	free(d->segments);
+	free(d->cpus);
+	free(d->vmcoreinfo);
+	free(d->path);
+	free(d);
+}
+
+const char *kinspect_elf_dump_path(const struct kinspect_elf_dump *d)
+{
+	return d->path;
+}
+
+bool kinspect_elf_dump_has_paging(const struct kinspect_elf_dump *d)
+{
+	return d->paging;
+}
+
+size_t kinspect_elf_dump_nr_cpus(const struct kinspect_elf_dump *d)
+{
+	return d->nr_cpus;
+}
+
+const struct kinspect_elf_dump_cpu *kinspect_elf_dump_cpu(const struct kinspect_elf_dump *d, size_t index)
+{
+	return index < d->nr_cpus ? &d->cpus[index] : NULL;
+}
+
+const char *kinspect_elf_dump_vmcoreinfo(const struct kinspect_elf_dump *d)
+{
+	return d->vmcoreinfo;
+}
+
+/* Copy from the segment holding ADDR (physical or virtual) as much of LEN as
+ * it has; returns the bytes copied, 0 if no segment holds ADDR. */
+static size_t copy_from_segment(const struct kinspect_elf_dump *d, uint64_t addr, bool virt, uint8_t *buf,
+				size_t len)
+{
+	for (size_t i = 0; i < d->nr_segments; i++) {
+		const struct segment *s = &d->segments[i];
+		uint64_t start = virt ? s->vaddr : s->paddr;
+		if (addr < start || addr - start >= s->memsz)
+			continue;
+		uint64_t off = addr - start;
+		size_t n = (size_t)(s->memsz - off < len ? s->memsz - off : len);
+		for (size_t j = 0; j < n; j++)
+			buf[j] = off + j < s->filesz ? d->map[s->offset + off + j] : 0;
+		return n;
+	}
+	return 0;
+}
+
+static struct kinspect_error *read_segments(struct kinspect_elf_dump *d, uint64_t addr, void *buf, size_t len,
+					    bool virt)
+{
+	uint8_t *p = buf;
+	while (len > 0) {
+		size_t n = copy_from_segment(d, addr, virt, p, len);
+		if (n == 0)
+			return kinspect_error_fault(addr, "%s: %s address not in the dump", d->path,
+						    virt ? "virtual" : "physical");
+		addr += n;
+		p += n;
+		len -= n;
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_elf_dump_read_phys(struct kinspect_elf_dump *d, uint64_t paddr, void *buf,
+						   size_t len)
+{
+	return read_segments(d, paddr, buf, len, false);
+}
+
+static struct kinspect_error *read_pte(void *ctx, uint64_t paddr, uint64_t *ret)
+{
+	return kinspect_elf_dump_read_phys(ctx, paddr, ret, sizeof(*ret));
+}
+
+struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, uint64_t vaddr, void *buf,
+						   size_t len)
+{
+	if (d->paging)
+		return read_segments(d, vaddr, buf, len, true);
+	if (d->nr_cpus == 0)
+		return kinspect_error_fault(vaddr, "%s: no CPU note with cr3 to translate virtual addresses", d->path);
+	const struct kinspect_elf_dump_cpu *cpu = &d->cpus[0];
+	uint8_t *p = buf;
+	while (len > 0) {
+		uint64_t paddr, page_size;
+		struct kinspect_error *err = kinspect_x86_64_translate(read_pte, d, cpu->cr3, cpu->cr4 & CR4_LA57,
+								       vaddr, &paddr, &page_size);
+		if (err)
+			return err;
+		uint64_t in_page = page_size - (vaddr & (page_size - 1));
+		size_t n = in_page < len ? (size_t)in_page : len;
+		if ((err = kinspect_elf_dump_read_phys(d, paddr, p, n)))
+			return err;
+		vaddr += n;
+		p += n;
+		len -= n;
+	}
+	return NULL;
+}

@@ -1,0 +1,67 @@
+#!/bin/bash
+# kinspect on QEMU dump-guest-memory ELF files taken by the test: paging on
+# and off, with VMCOREINFO (qemu_fw_cfg loaded) or without (no modules):
+# the KASLR slide equals the guest's own, runtime symbols equal
+# /proc/kallsyms, and damaged dumps give one clear error line.
+#
+# Usage: dump-info.sh SUITE vmcoreinfo|no-vmcoreinfo   (run by make check)
+set -euo pipefail
+
+suite=${1:?usage: dump-info.sh SUITE vmcoreinfo|no-vmcoreinfo}
+variant=${2:?usage: dump-info.sh SUITE vmcoreinfo|no-vmcoreinfo}
+here=$(cd "$(dirname "$0")" && pwd)
+: "${KINSPECT:?run through make check}"
+export GUEST_LOG_TAG=dump-info-$suite
+# shellcheck source=guest.sh
+. "$here/guest.sh"
+
+say() { echo "$GUEST_LOG_TAG: $*"; }
+die() { say "FAIL: $*"; exit 1; }
+kinspect() { ${KINSPECT_WRAPPER:-} "$KINSPECT" "$@"; }
+
+if [ "$variant" = vmcoreinfo ]; then
+	guest_start "$suite" qemu_fw_cfg
+	want_method=vmcoreinfo
+else
+	guest_start "$suite" none
+	want_method=rip
+fi
+work=$GUEST_WORKDIR
+symbols="_text linux_banner init_task modules start_kernel jiffies_64"
+pattern=$(echo "$symbols" | sed 's/ /|/g')
+guest_run "grep -E ' ($pattern)\$' /proc/kallsyms" | awk '{ print $1, $3 }' | sort -u -k2 >"$work/want"
+want_text=$(awk '$2 == "_text" { print $1 }' "$work/want")
+map_text=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
+want_slide=$(printf '0x%x' $((0x$want_text - 0x$map_text)))
+say "guest: slide $want_slide"
+
+for paging in false true; do
+	dump=$work/guest-paging-$paging.elf
+	guest_dump "$dump" paging=$paging format=elf
+	kinspect -k "$GUEST_VMLINUX" -t "$dump" info >"$work/out" 2>"$work/err" || { cat "$work/err"; die "info on the paging=$paging dump failed"; }
+	cat "$work/out"
+	grep -q "^KASLR slide: $want_slide (.*found by $want_method" "$work/out" ||
+		die "paging=$paging: slide differs from $want_slide or not found by $want_method"
+	grep -q "^target: .*$([ "$paging" = true ] && echo paging || echo 'physical memory')" "$work/out" ||
+		die "paging=$paging: target line does not say so"
+	# shellcheck disable=SC2086
+	kinspect -k "$GUEST_VMLINUX" -t "$dump" sym $symbols >"$work/out" 2>"$work/err" || { cat "$work/err"; die "sym failed"; }
+	awk '{ print $1, $3 }' "$work/out" | sort -u -k2 >"$work/got"
+	diff -u "$work/want" "$work/got" || die "paging=$paging: addresses differ from /proc/kallsyms"
+	say "ok: paging=$paging dump: slide $want_slide by $want_method, symbols equal /proc/kallsyms"
+	if [ "$paging" = false ]; then
+		# Damaged copies: truncated in the headers and in the memory.
+		for n in 0 100 4096 $(( $(stat -c %s "$dump") / 2 )); do
+			head -c "$n" "$dump" >"$work/bad.elf"
+			status=0
+			timeout 60 "$KINSPECT" -k "$GUEST_VMLINUX" -t "$work/bad.elf" info >"$work/out" 2>"$work/err" || status=$?
+			[ "$status" = 1 ] && [ "$(wc -l <"$work/err")" = 1 ] ||
+				die "dump truncated to $n bytes: status $status: $(cat "$work/err")"
+			say "ok: truncated to $n bytes: $(cat "$work/err")"
+		done
+		rm -f "$work/bad.elf"
+	fi
+	rm -f "$dump"
+done
+guest_stop
+say "PASS"
