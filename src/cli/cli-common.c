@@ -2,13 +2,16 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/error-priv.h"
 #include "core/log.h"
 
 int cli_fail(struct kinspect_error *err)
@@ -30,7 +33,7 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 	return CLI_EXIT_USAGE;
 }
 
-static void print_command_help(const struct cli_command *cmd)
+void cli_print_help(const struct cli_command *cmd)
 {
 	printf("usage: kinspect [OPTIONS] %s %s\n\n%s.\n\n%s", cmd->name, cmd->synopsis, cmd->summary,
 	       cmd->help);
@@ -48,7 +51,7 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			print_command_help(cmd);
+			cli_print_help(cmd);
 			return CLI_EXIT_OK;
 		default:
 			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
@@ -133,4 +136,42 @@ void cli_close_target(struct cli *cli)
 	cli->gdbstub = NULL;
 	kinspect_elf_dump_destroy(cli->dump);
 	cli->dump = NULL;
+}
+
+struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical)
+{
+	if (cli->gdbstub)
+		return kinspect_gdbstub_read_memory(cli->gdbstub, addr, buf, len, physical);
+	if (physical)
+		return kinspect_elf_dump_read_phys(cli->dump, addr, buf, len);
+	return kinspect_elf_dump_read_virt(cli->dump, addr, buf, len);
+}
+
+bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 0);
+	if (*text && !*end && errno == 0) {
+		*ret = value;
+		return true;
+	}
+	/* A symbol name, moved by the KASLR slide when there is a target. */
+	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
+	if (!vmlinux)
+		return false;
+	uint64_t addr;
+	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, text, &addr, NULL);
+	if (err) {
+		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol", text));
+		return false;
+	}
+	if (cli->target) {
+		const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
+		if (!kaslr)
+			return false;
+		addr += kaslr->slide;
+	}
+	*ret = addr;
+	return true;
 }

@@ -47,12 +47,16 @@ struct cli_command {
 
 extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
+extern const struct cli_command cli_command_read;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
 
 /* Complain about the command line of CMD and return CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print "kinspect COMMAND --help" on stdout. */
+void cli_print_help(const struct cli_command *cmd);
 
 /* Handle the options every command takes (--help).  Returns -1 when the
  * command should go on with ARGV[*ARGIND..], an exit status otherwise. */
@@ -68,6 +72,13 @@ bool cli_open_target(struct cli *cli);
 
 /* The KASLR slide of the target, found once; NULL after logging. */
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
+
+/* Read LEN bytes of the target at ADDR (virtual unless PHYSICAL). */
+struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical);
+
+/* TEXT as an address: a number (0x... for hex) or a symbol of the vmlinux,
+ * with the target's KASLR slide applied.  Returns false after logging. */
+bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);

@@ -13,6 +13,7 @@
 static const struct cli_command *const commands[] = {
 	&cli_command_info,
 	&cli_command_sym,
+	&cli_command_read,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

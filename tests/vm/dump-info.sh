@@ -48,6 +48,12 @@ for paging in false true; do
 	kinspect -k "$GUEST_VMLINUX" -t "$dump" sym $symbols >"$work/out" 2>"$work/err" || { cat "$work/err"; die "sym failed"; }
 	awk '{ print $1, $3 }' "$work/out" | sort -u -k2 >"$work/got"
 	diff -u "$work/want" "$work/got" || die "paging=$paging: addresses differ from /proc/kallsyms"
+	kinspect -k "$GUEST_VMLINUX" -t "$dump" read linux_banner 32 >"$work/out" 2>"$work/err" ||
+		{ cat "$work/err"; die "read failed"; }
+	grep -q '|Linux version ' "$work/out" || die "paging=$paging: read linux_banner: $(cat "$work/out")"
+	status=0
+	kinspect -k "$GUEST_VMLINUX" -t "$dump" read 0x10 8 >"$work/out" 2>"$work/err" || status=$?
+	[ "$status" = 1 ] && grep -q 'at 0x10' "$work/err" || die "paging=$paging: read of 0x10: $status $(cat "$work/err")"
 	say "ok: paging=$paging dump: slide $want_slide by $want_method, symbols equal /proc/kallsyms"
 	if [ "$paging" = false ]; then
 		# Damaged copies: truncated in the headers and in the memory.

@@ -51,6 +51,16 @@ awk '{ print $1, $3 }' "$out" | sort -u -k2 >"$GUEST_WORKDIR/got"
 diff -u "$GUEST_WORKDIR/want" "$GUEST_WORKDIR/got" || die "runtime addresses differ from /proc/kallsyms"
 say "ok: runtime symbol addresses equal /proc/kallsyms"
 
+# Raw reads: the banner by symbol, a fault at an unmapped address, physical.
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read linux_banner 32 >"$out" 2>"$err" || { cat "$err"; die "read failed"; }
+grep -q '|Linux version ' "$out" || die "read linux_banner: $(cat "$out")"
+status=0
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read 0x10 8 >"$out" 2>"$err" || status=$?
+[ "$status" = 1 ] && grep -q 'at 0x10' "$err" || die "read of 0x10: status $status: $(cat "$err")"
+kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read --phys 0x1000 16 >"$out" 2>"$err" || { cat "$err"; die "read --phys failed"; }
+grep -q '"physical": true' "$out" || die "read --phys JSON: $(cat "$out")"
+say "ok: read: banner by symbol, fault at 0x10 named, physical read"
+
 # Detaching resumed the guest: it still answers on its console.
 [ "$(guest_run 'echo alive')" = alive ] || die "the guest did not resume after kinspect detached"
 say "ok: the guest runs on after kinspect detached"

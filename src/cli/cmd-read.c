@@ -1,0 +1,116 @@
+/* "kinspect read": raw bytes of guest memory, as a hexdump.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli/cli.h"
+#include "core/error-priv.h"
+#include "core/cleanup.h"
+
+/* Large enough for a folio's worth of pages, small enough to stay a
+ * terminal command; more is a mistake in LEN more often than not. */
+#define READ_MAX (16u << 20)
+
+static void hexdump(uint64_t addr, const uint8_t *buf, size_t len)
+{
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = len - off < 16 ? len - off : 16;
+		printf("%016" PRIx64 " ", addr + off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				putchar(' ');
+			if (i < n)
+				printf(" %02x", buf[off + i]);
+			else
+				fputs("   ", stdout);
+		}
+		fputs("  |", stdout);
+		for (size_t i = 0; i < n; i++)
+			putchar(isprint(buf[off + i]) ? buf[off + i] : '.');
+		puts("|");
+	}
+}
+
+static void print_json(struct cli *cli, uint64_t addr, const uint8_t *buf, size_t len, bool physical)
+{
+	struct kinspect_json *j = &cli->json_writer;
+	_cleanup_free_ char *hex = malloc(2 * len + 1);
+	if (hex) {
+		for (size_t i = 0; i < len; i++)
+			snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	}
+	kinspect_json_begin_object(j);
+	kinspect_json_key(j, "address");
+	kinspect_json_address(j, addr);
+	kinspect_json_key(j, "length");
+	kinspect_json_uint(j, len);
+	kinspect_json_key(j, "physical");
+	kinspect_json_bool(j, physical);
+	kinspect_json_key(j, "hex");
+	kinspect_json_string(j, hex);
+	kinspect_json_end_object(j);
+}
+
+static int run_read(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "phys", no_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	bool physical = false;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+ph", options, NULL)) != -1) {
+		if (c == 'p')
+			physical = true;
+		else if (c == 'h') {
+			cli_print_help(&cli_command_read);
+			return CLI_EXIT_OK;
+		}
+		else
+			return cli_usage_error(&cli_command_read, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (argc - optind != 2)
+		return cli_usage_error(&cli_command_read, "expected ADDR and LEN");
+	const char *addr_text = argv[optind], *len_text = argv[optind + 1];
+	char *end;
+	unsigned long long len = strtoull(len_text, &end, 0);
+	if (*end || len == 0 || len > READ_MAX)
+		return cli_usage_error(&cli_command_read, "LEN must be 1 to %u bytes, not '%s'", READ_MAX, len_text);
+	if (!cli_open_target(cli))
+		return CLI_EXIT_FAILURE;
+	uint64_t addr;
+	if (!cli_parse_address(cli, addr_text, &addr))
+		return CLI_EXIT_FAILURE;
+	_cleanup_free_ uint8_t *buf = malloc(len);
+	if (!buf)
+		return cli_fail(&kinspect_error_nomem);
+	struct kinspect_error *err = cli_read(cli, addr, buf, len, physical);
+	if (err)
+		return cli_fail(kinspect_error_wrap(err, "read %llu bytes at %s 0x%" PRIx64, len,
+						    physical ? "physical" : "virtual", addr));
+	if (cli->json)
+		print_json(cli, addr, buf, len, physical);
+	else
+		hexdump(addr, buf, len);
+	return CLI_EXIT_OK;
+}
+
+const struct cli_command cli_command_read = {
+	.name = "read",
+	.synopsis = "[--phys] ADDR LEN",
+	.summary = "Hexdump LEN bytes of guest memory at ADDR (a number or a symbol)",
+	.help = "Reads from the target given with -t (a live gdbstub or a dump).  ADDR is a\n"
+		"number (0x... for hex) or a symbol of the vmlinux, moved by the KASLR slide.\n"
+		"  --phys   ADDR is a physical address\n"
+		"LEN is at most 16 MiB.  An unreadable address is an error naming it.\n"
+		"With --json: {\"address\", \"length\", \"physical\", \"hex\"}.\n",
+	.run = run_read,
+};
