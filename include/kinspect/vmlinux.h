@@ -51,6 +51,14 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_vmlinux_symbol(const struct kins
 							       const char *name, uint64_t *ret,
 							       uint64_t *ret_size);
 
+/* The symbol that contains link-time address ADDR: the function or object
+ * whose [value, value + size) holds it, else the nearest one below it in the
+ * same section.  Stores its name (owned by VMLINUX) in *RET_NAME and
+ * ADDR - value in *RET_OFFSET.  KINSPECT_ERROR_NOT_FOUND if no symbol is
+ * below ADDR in a section that holds it. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_vmlinux_symbolize(struct kinspect_vmlinux *vmlinux, uint64_t addr,
+								  const char **ret_name, uint64_t *ret_offset);
+
 /* Copy LEN bytes at link-time address ADDR from the image's file contents
  * into BUF.  KINSPECT_ERROR_FAULT if no section holds all of them in the file
  * (uninitialised data such as .bss is not in the file). */

@@ -34,6 +34,16 @@ struct kinspect_vmlinux {
 	size_t build_id_len;
 	char *banner;
 	char *release;
+	/* Function and object symbols sorted by address, built on the first
+	 * address lookup (most commands never need it). */
+	struct sorted_symbol *by_addr;
+	size_t nr_by_addr;
+};
+
+struct sorted_symbol {
+	uint64_t value, size;
+	uint16_t shndx;
+	const char *name; /* points into the mapped string table */
 };
 
 static const char *const vmlinux_hint =
@@ -222,6 +232,7 @@ void kinspect_vmlinux_destroy(struct kinspect_vmlinux *v)
 		elf_end(v->elf);
 	if (v->fd >= 0)
 		close(v->fd);
+	free(v->by_addr);
 	free(v->release);
 	free(v->banner);
 	free(v->path);
@@ -300,4 +311,76 @@ struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, u
 		return NULL;
 	}
 	return kinspect_error_fault(addr, "%s: no file contents for %zu bytes", v->path, len);
+}
+
+static int compare_symbols(const void *a, const void *b)
+{
+	const struct sorted_symbol *x = a, *y = b;
+	if (x->value != y->value)
+		return x->value < y->value ? -1 : 1;
+	/* Among aliases prefer the sized one (a function over its label). */
+	return x->size > y->size ? -1 : x->size < y->size;
+}
+
+static struct kinspect_error *sort_symbols(struct kinspect_vmlinux *v)
+{
+	Elf_Data *data = elf_getdata(v->symtab, NULL);
+	if (!data)
+		return elf_error(v, "cannot read symbol table");
+	size_t count = data->d_size / sizeof(Elf64_Sym);
+	struct sorted_symbol *syms = calloc(count ? count : 1, sizeof(*syms));
+	if (!syms)
+		return &kinspect_error_nomem;
+	size_t n = 0;
+	for (size_t i = 1; i < count; i++) {
+		GElf_Sym sym;
+		if (!gelf_getsym(data, (int)i, &sym))
+			continue;
+		int type = GELF_ST_TYPE(sym.st_info);
+		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
+		    (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE))
+			continue;
+		const char *name = elf_strptr(v->elf, v->symtab_strndx, sym.st_name);
+		if (!name || !*name)
+			continue;
+		syms[n++] = (struct sorted_symbol){ sym.st_value, sym.st_size, sym.st_shndx, name };
+	}
+	qsort(syms, n, sizeof(*syms), compare_symbols);
+	v->by_addr = syms;
+	v->nr_by_addr = n;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_vmlinux_symbolize(struct kinspect_vmlinux *v, uint64_t addr, const char **ret_name,
+						  uint64_t *ret_offset)
+{
+	if (!v->by_addr) {
+		struct kinspect_error *err = sort_symbols(v);
+		if (err)
+			return err;
+	}
+	/* The last symbol at or below ADDR. */
+	size_t lo = 0, hi = v->nr_by_addr;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (v->by_addr[mid].value <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no symbol at or below 0x%" PRIx64, addr);
+	const struct sorted_symbol *sym = &v->by_addr[lo - 1];
+	/* Step back over aliases at the same address to the preferred one. */
+	while (lo - 1 > 0 && v->by_addr[lo - 2].value == sym->value)
+		sym = &v->by_addr[--lo - 1];
+	/* The address must lie in the symbol's own section. */
+	Elf_Scn *scn = elf_getscn(v->elf, sym->shndx);
+	GElf_Shdr shdr;
+	if (!scn || !gelf_getshdr(scn, &shdr) || addr < shdr.sh_addr || addr - shdr.sh_addr >= shdr.sh_size)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "0x%" PRIx64 " is in no section of %s", addr,
+					     v->path);
+	*ret_name = sym->name;
+	*ret_offset = addr - sym->value;
+	return NULL;
 }

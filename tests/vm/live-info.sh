@@ -50,6 +50,10 @@ kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym $symbols >"$out" 2>"$err" || { 
 awk '{ print $1, $3 }' "$out" | sort -u -k2 >"$GUEST_WORKDIR/got"
 diff -u "$GUEST_WORKDIR/want" "$GUEST_WORKDIR/got" || die "runtime addresses differ from /proc/kallsyms"
 say "ok: runtime symbol addresses equal /proc/kallsyms"
+sk=$(awk '$2 == "start_kernel" { print $1 }' "$GUEST_WORKDIR/want")
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym "$(printf '0x%x' $((0x$sk + 0x10)))" >"$out" 2>"$err" || { cat "$err"; die "sym ADDR failed"; }
+grep -q ' start_kernel+0x10$' "$out" || die "sym of start_kernel+0x10 at runtime: $(cat "$out")"
+say "ok: a runtime address is symbolized: $(cat "$out")"
 
 # Raw reads: the banner by symbol, a fault at an unmapped address, physical.
 kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read linux_banner 32 >"$out" 2>"$err" || { cat "$err"; die "read failed"; }
