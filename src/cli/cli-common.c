@@ -175,3 +175,28 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 	*ret = addr;
 	return true;
 }
+
+struct kinspect_dwarf_types *cli_types(struct cli *cli)
+{
+	if (cli->types)
+		return cli->types;
+	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
+	if (!vmlinux)
+		return NULL;
+	struct kinspect_error *err = kinspect_dwarf_types_create(kinspect_vmlinux_path(vmlinux), &cli->types);
+	if (err) {
+		cli_fail(err);
+		return NULL;
+	}
+	return cli->types;
+}
+
+static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return cli_read(ctx, addr, buf, len, false);
+}
+
+struct kinspect_memory cli_memory(struct cli *cli)
+{
+	return (struct kinspect_memory){ .read = read_virtual, .ctx = cli };
+}

@@ -10,6 +10,8 @@
 #include <kinspect/kinspect.h>
 
 #include "core/json-writer.h"
+#include "debuginfo/dwarf-types.h"
+#include "linux/memory.h"
 #include "linux/kaslr.h"
 #include "target/gdbstub.h"
 
@@ -30,6 +32,7 @@ struct cli {
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
 	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
+	struct kinspect_dwarf_types *types; /* the vmlinux's DWARF, on first use */
 	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
 	struct kinspect_elf_dump *dump;     /* -t FILE, opened on first use */
 	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
@@ -48,6 +51,7 @@ struct cli_command {
 extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
 extern const struct cli_command cli_command_read;
+extern const struct cli_command cli_command_lsmod;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
@@ -72,6 +76,12 @@ bool cli_open_target(struct cli *cli);
 
 /* The KASLR slide of the target, found once; NULL after logging. */
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
+
+/* The DWARF types of the vmlinux, opened once; NULL after logging. */
+struct kinspect_dwarf_types *cli_types(struct cli *cli);
+
+/* The target's virtual memory for the kernel model (after cli_open_target). */
+struct kinspect_memory cli_memory(struct cli *cli);
 
 /* Read LEN bytes of the target at ADDR (virtual unless PHYSICAL). */
 struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical);

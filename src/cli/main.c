@@ -14,6 +14,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_info,
 	&cli_command_sym,
 	&cli_command_read,
+	&cli_command_lsmod,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -173,6 +174,7 @@ int main(int argc, char **argv)
 	}
 out:
 	cli_close_target(&cli);
+	kinspect_dwarf_types_destroy(cli.types);
 	kinspect_vmlinux_destroy(cli.vmlinux);
 	free(cli.module_dirs);
 	if (fflush(stdout) != 0 && status == CLI_EXIT_OK)

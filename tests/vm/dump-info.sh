@@ -29,6 +29,7 @@ fi
 work=$GUEST_WORKDIR
 symbols="_text linux_banner init_task modules start_kernel jiffies_64"
 pattern=$(echo "$symbols" | sed 's/ /|/g')
+guest_run 'cat /proc/modules' | awk '{ print $1, $2, $3, $6 }' | sort >"$work/modules-want"
 guest_run "grep -E ' ($pattern)\$' /proc/kallsyms" | awk '{ print $1, $3 }' | sort -u -k2 >"$work/want"
 want_text=$(awk '$2 == "_text" { print $1 }' "$work/want")
 map_text=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
@@ -54,6 +55,10 @@ for paging in false true; do
 	status=0
 	kinspect -k "$GUEST_VMLINUX" -t "$dump" read 0x10 8 >"$work/out" 2>"$work/err" || status=$?
 	[ "$status" = 1 ] && grep -q 'at 0x10' "$work/err" || die "paging=$paging: read of 0x10: $status $(cat "$work/err")"
+	kinspect -k "$GUEST_VMLINUX" -t "$dump" lsmod >"$work/out" 2>"$work/err" || { cat "$work/err"; die "lsmod failed"; }
+	awk 'NR > 1 && !/^ / { print $1, $3, $5, $4 }' "$work/out" | sort >"$work/modules-got"
+	diff -u "$work/modules-want" "$work/modules-got" || die "paging=$paging: lsmod differs from /proc/modules"
+	say "ok: paging=$paging dump: lsmod equals /proc/modules ($(wc -l <"$work/modules-want") modules)"
 	say "ok: paging=$paging dump: slide $want_slide by $want_method, symbols equal /proc/kallsyms"
 	if [ "$paging" = false ]; then
 		# Damaged copies: truncated in the headers and in the memory.

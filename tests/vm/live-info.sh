@@ -18,7 +18,7 @@ say() { echo "$GUEST_LOG_TAG: $*"; }
 die() { say "FAIL: $*"; exit 1; }
 kinspect() { ${KINSPECT_WRAPPER:-} "$KINSPECT" "$@"; }
 
-guest_start "$suite" none
+guest_start "$suite"
 out=$GUEST_WORKDIR/kinspect.out
 err=$GUEST_WORKDIR/kinspect.err
 
@@ -64,6 +64,16 @@ kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read 0x10 8 >"$out" 2>"$err" || sta
 kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read --phys 0x1000 16 >"$out" 2>"$err" || { cat "$err"; die "read --phys failed"; }
 grep -q '"physical": true' "$out" || die "read --phys JSON: $(cat "$out")"
 say "ok: read: banner by symbol, fault at 0x10 named, physical read"
+
+# lsmod agrees with /proc/modules: name, size, references, base.
+guest_run 'cat /proc/modules' | awk '{ print $1, $2, $3, $6 }' | sort >"$GUEST_WORKDIR/modules-want"
+[ -s "$GUEST_WORKDIR/modules-want" ] || die "the guest lists no modules"
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod >"$out" 2>"$err" || { cat "$err"; die "lsmod failed"; }
+awk 'NR > 1 && !/^ / { print $1, $3, $5, $4 }' "$out" | sort >"$GUEST_WORKDIR/modules-got"
+diff -u "$GUEST_WORKDIR/modules-want" "$GUEST_WORKDIR/modules-got" || die "lsmod differs from /proc/modules"
+kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod >"$out" 2>"$err" || { cat "$err"; die "lsmod --json failed"; }
+[ "$(grep -c '"state": "live"' "$out")" = "$(wc -l <"$GUEST_WORKDIR/modules-want")" ] || die "lsmod --json: $(cat "$out")"
+say "ok: lsmod equals /proc/modules ($(wc -l <"$GUEST_WORKDIR/modules-want") modules)"
 
 # Detaching resumed the guest: it still answers on its console.
 [ "$(guest_run 'echo alive')" = alive ] || die "the guest did not resume after kinspect detached"
