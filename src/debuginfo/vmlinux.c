@@ -4,18 +4,17 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <kinspect/vmlinux.h>
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "core/file.h"
 
 #define BUILD_ID_MAX 64
 /* linux_banner is a few hundred bytes; anything far larger is not it. */
@@ -195,17 +194,8 @@ struct kinspect_error *kinspect_vmlinux_open(const char *path, struct kinspect_v
 		return &kinspect_error_nomem;
 	}
 
-	struct kinspect_error *err = NULL;
-	struct stat st;
-	v->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (v->fd < 0 || fstat(v->fd, &st) != 0) {
-		err = kinspect_error_os(errno, path, "cannot open vmlinux");
-	} else if (!S_ISREG(st.st_mode)) {
-		err = kinspect_error_file(path, "not a regular file");
-	} else if (st.st_size == 0) {
-		err = kinspect_error_file(path, "empty file");
-	} else {
-		v->file_size = (uint64_t)st.st_size;
+	struct kinspect_error *err = kinspect_open_input(path, "vmlinux", &v->fd, &v->file_size);
+	if (!err) {
 		v->elf = elf_begin(v->fd, ELF_C_READ_MMAP, NULL);
 		if (!v->elf)
 			err = elf_error(v, "cannot read ELF");

@@ -6,16 +6,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <gelf.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "arch/x86_64-pagewalk.h"
 #include "core/error-priv.h"
+#include "core/file.h"
 #include "target/elf-dump.h"
 
 /* Offsets in QEMUCPUState version 1: version, size (u32 each), 16 general
@@ -152,15 +151,9 @@ struct kinspect_error *kinspect_elf_dump_open(const char *path, struct kinspect_
 		free(d);
 		return &kinspect_error_nomem;
 	}
-	struct kinspect_error *err = NULL;
-	struct stat st;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || fstat(fd, &st) != 0) {
-		err = kinspect_error_os(errno, path, "cannot open dump");
-	} else if (!S_ISREG(st.st_mode) || st.st_size == 0) {
-		err = kinspect_error_file(path, S_ISREG(st.st_mode) ? "empty file" : "not a regular file");
-	} else {
-		d->size = (uint64_t)st.st_size;
+	int fd = -1;
+	struct kinspect_error *err = kinspect_open_input(path, "dump", &fd, &d->size);
+	if (!err) {
 		/* Writable private mapping: libelf may convert headers in place;
 		 * nothing reaches the file. */
 		void *map = mmap(NULL, d->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_NORESERVE, fd, 0);

@@ -7,7 +7,7 @@
  * Built and run by tests/fuzz/fuzz-bounded.test (clang); by hand:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -I_build \
  *       tests/fuzz/fuzz-files.c src/debuginfo/vmlinux.c src/target/elf-dump.c \
- *       src/arch/x86_64-pagewalk.c src/core/error.c -lelf -o fuzz-files */
+ *       src/arch/x86_64-pagewalk.c src/core/error.c src/core/file.c -lelf -o fuzz-files */
 #include "config.h"
 
 #include <stdint.h>
