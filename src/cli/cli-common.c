@@ -132,6 +132,15 @@ const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
 
 void cli_close_target(struct cli *cli)
 {
+	if (cli->gdbstub) {
+		/* -vv shows the traffic, for benchmarks and for slow links. */
+		struct kinspect_gdbstub_stats stats;
+		kinspect_gdbstub_stats(cli->gdbstub, &stats);
+		kinspect_debug("gdbstub %s: %llu round trips (%llu to connect), %llu bytes sent, %llu received",
+			       cli->target, (unsigned long long)stats.round_trips,
+			       (unsigned long long)cli->connect_stats.round_trips,
+			       (unsigned long long)stats.bytes_sent, (unsigned long long)stats.bytes_received);
+	}
 	kinspect_gdbstub_destroy(cli->gdbstub);
 	cli->gdbstub = NULL;
 	kinspect_elf_dump_destroy(cli->dump);
