@@ -7,13 +7,46 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "core/error-priv.h"
+#include "linux/module-sections.h"
 #include "linux/modules.h"
 
 struct lsmod {
 	struct cli *cli;
-	bool regions;
+	struct kinspect_dwarf_types *types;
+	struct kinspect_memory mem;
+	bool regions, sections;
 	unsigned int count;
 };
+
+static struct kinspect_error *print_section(const char *name, uint64_t address, void *arg)
+{
+	struct lsmod *ls = arg;
+	if (ls->cli->json) {
+		struct kinspect_json *j = &ls->cli->json_writer;
+		kinspect_json_begin_object(j);
+		kinspect_json_key(j, "name");
+		kinspect_json_string(j, name);
+		kinspect_json_key(j, "address");
+		kinspect_json_address(j, address);
+		kinspect_json_end_object(j);
+	} else {
+		printf("    %-24s 0x%016" PRIx64 "\n", name, address);
+	}
+	return NULL;
+}
+
+static struct kinspect_error *print_sections(struct lsmod *ls, const struct kinspect_module *m)
+{
+	if (ls->cli->json) {
+		kinspect_json_key(&ls->cli->json_writer, "sections");
+		kinspect_json_begin_array(&ls->cli->json_writer);
+	}
+	struct kinspect_error *err = kinspect_module_sections(ls->types, &ls->mem, m->address, print_section, ls);
+	if (ls->cli->json)
+		kinspect_json_end_array(&ls->cli->json_writer);
+	return kinspect_error_wrap(err, "sections of module %s", m->name);
+}
 
 static struct kinspect_error *print_module(const struct kinspect_module *m, void *arg)
 {
@@ -47,8 +80,9 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 			kinspect_json_end_object(j);
 		}
 		kinspect_json_end_array(j);
+		struct kinspect_error *err = ls->sections ? print_sections(ls, m) : NULL;
 		kinspect_json_end_object(j);
-		return NULL;
+		return err;
 	}
 	printf("%-20s %-8s %8" PRIu64 " 0x%016" PRIx64 " %4" PRId64 "  0x%016" PRIx64 "\n", m->name, m->state,
 	       m->size, m->base, m->refcount, m->address);
@@ -57,13 +91,14 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 			printf("    %-16s 0x%016" PRIx64 " %8" PRIu64 "\n", m->regions[i].name, m->regions[i].base,
 			       m->regions[i].size);
 	}
-	return NULL;
+	return ls->sections ? print_sections(ls, m) : NULL;
 }
 
 static int run_lsmod(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "regions", no_argument, NULL, 'r' },
+		{ "sections", no_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -71,9 +106,11 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+rh", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+rsh", options, NULL)) != -1) {
 		if (c == 'r') {
 			ls.regions = true;
+		} else if (c == 's') {
+			ls.sections = true;
 		} else if (c == 'h') {
 			cli_print_help(&cli_command_lsmod);
 			return CLI_EXIT_OK;
@@ -87,13 +124,14 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 	struct kinspect_dwarf_types *types = kaslr ? cli_types(cli) : NULL;
 	if (!types)
 		return CLI_EXIT_FAILURE;
-	struct kinspect_memory mem = cli_memory(cli);
+	ls.types = types;
+	ls.mem = cli_memory(cli);
 	if (cli->json)
 		kinspect_json_begin_array(&cli->json_writer);
 	else
 		printf("%-20s %-8s %8s %-18s %4s  %s\n", "MODULE", "STATE", "SIZE", "BASE", "REFS", "STRUCT MODULE");
 	struct kinspect_error *err =
-		kinspect_modules_for_each(types, cli->vmlinux, kaslr->slide, &mem, print_module, &ls);
+		kinspect_modules_for_each(types, cli->vmlinux, kaslr->slide, &ls.mem, print_module, &ls);
 	if (cli->json)
 		kinspect_json_end_array(&cli->json_writer);
 	if (err)
@@ -103,13 +141,16 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 
 const struct cli_command cli_command_lsmod = {
 	.name = "lsmod",
-	.synopsis = "[--regions]",
+	.synopsis = "[--regions] [--sections]",
 	.summary = "List the loaded modules: state, size, base, references",
 	.help = "Walks the kernel's modules list on the target given with -t, with struct\n"
 		"module's layout from the vmlinux's DWARF (mod->mem[] since v6.4,\n"
 		"core_layout/init_layout before).  SIZE and BASE are what /proc/modules shows.\n"
 		"  --regions   also list each memory region (text, data, rodata, ...)\n"
+		"  --sections  also list each ELF section's address (from mod->sect_attrs,\n"
+		"              what /sys/module/NAME/sections shows)\n"
 		"With --json: [{\"name\", \"state\", \"size\", \"base\", \"refcount\", \"module\",\n"
-		"\"regions\": [{\"name\", \"base\", \"size\"}]}].\n",
+		"\"regions\": [{\"name\", \"base\", \"size\"}], with --sections \"sections\":\n"
+		"[{\"name\", \"address\"}]}].\n",
 	.run = run_lsmod,
 };

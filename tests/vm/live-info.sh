@@ -75,6 +75,15 @@ kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod >"$out" 2>"$err" || { 
 [ "$(grep -c '"state": "live"' "$out")" = "$(wc -l <"$GUEST_WORKDIR/modules-want")" ] || die "lsmod --json: $(cat "$out")"
 say "ok: lsmod equals /proc/modules ($(wc -l <"$GUEST_WORKDIR/modules-want") modules)"
 
+# lsmod --sections agrees with /sys/module/*/sections.
+guest_run 'for m in $(cut -d" " -f1 /proc/modules); do for f in /sys/module/$m/sections/.* /sys/module/$m/sections/*; do [ -f "$f" ] && echo "$m ${f##*/} $(cat "$f")"; done; done' |
+	sort >"$GUEST_WORKDIR/sections-want"
+[ "$(wc -l <"$GUEST_WORKDIR/sections-want")" -gt 20 ] || die "the guest shows few sections: $(cat "$GUEST_WORKDIR/sections-want")"
+kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod --sections >"$out" 2>"$err" || { cat "$err"; die "lsmod --sections failed"; }
+awk 'NR > 1 && !/^ / { m = $1 } /^    / { print m, $1, $2 }' "$out" | sort >"$GUEST_WORKDIR/sections-got"
+diff -u "$GUEST_WORKDIR/sections-want" "$GUEST_WORKDIR/sections-got" || die "lsmod --sections differs from /sys/module/*/sections"
+say "ok: lsmod --sections equals /sys/module/*/sections ($(wc -l <"$GUEST_WORKDIR/sections-want") sections)"
+
 # Detaching resumed the guest: it still answers on its console.
 [ "$(guest_run 'echo alive')" = alive ] || die "the guest did not resume after kinspect detached"
 say "ok: the guest runs on after kinspect detached"
