@@ -28,8 +28,10 @@ static bool parse_number(const char *arg, uint64_t *ret)
 static struct kinspect_error *print_address(struct cli *cli, struct kinspect_vmlinux *vmlinux, uint64_t addr,
 					    uint64_t slide)
 {
-	/* Only the kernel image moves with KASLR. */
-	uint64_t link = addr >= KERNEL_MAP_START + slide ? addr - slide : addr;
+	/* Only the kernel image moves with KASLR; the 1 GiB it may occupy
+	 * ends where module space begins. */
+	uint64_t link = addr >= KERNEL_MAP_START + slide && addr < KERNEL_MAP_START + (1ULL << 30) ? addr - slide
+												 : addr;
 	const char *name;
 	uint64_t offset;
 	struct kinspect_error *err = kinspect_vmlinux_symbolize(vmlinux, link, &name, &offset);

@@ -117,8 +117,8 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		case 'T': {
 			char *end;
 			double seconds = strtod(optarg, &end);
-			if (*end || !(seconds > 0 && seconds <= 3600)) {
-				fprintf(stderr, "kinspect: --timeout takes seconds between 0 and 3600, not '%s'\n",
+			if (*end || !(seconds >= 0.001 && seconds <= 3600)) {
+				fprintf(stderr, "kinspect: --timeout takes seconds from 0.001 to 3600, not '%s'\n",
 					optarg);
 				return CLI_EXIT_USAGE;
 			}

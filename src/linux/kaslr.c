@@ -108,7 +108,7 @@ static size_t rip_candidates(const struct memory *mem, const struct kinspect_vml
 		kinspect_error_destroy(err);
 		return 0;
 	}
-	if (rip < KERNEL_TEXT_START || rip < etext - stext || etext <= stext)
+	if (rip < KERNEL_TEXT_START || rip < stext || etext <= stext)
 		return 0;
 	uint8_t live[RIP_BYTES];
 	struct kinspect_error *read_err = mem->read(mem->ctx, rip, live, sizeof(live));
@@ -145,7 +145,10 @@ static bool vmcoreinfo_offset(const char *vmcoreinfo, uint64_t *ret)
 		if (strncmp(line, key, sizeof(key) - 1) == 0) {
 			char *end;
 			*ret = strtoull(line + sizeof(key) - 1, &end, 16);
-			return end != line + sizeof(key) - 1;
+			/* Only slides a kernel can have; the banner check does
+			 * the rest. */
+			return end != line + sizeof(key) - 1 && *ret < KINSPECT_KASLR_MAX &&
+			       *ret % KINSPECT_KASLR_ALIGN == 0;
 		}
 	}
 	return false;

@@ -23,6 +23,8 @@
 struct kinspect_error *kinspect_read_string(const struct kinspect_memory *mem, uint64_t addr, char *buf,
 					    size_t size)
 {
+	if (size == 0)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "string buffer of 0 bytes");
 	size_t done = 0;
 	while (done + 1 < size) {
 		uint64_t at = addr + done;
@@ -71,7 +73,17 @@ static struct kinspect_error *load_layout(struct kinspect_dwarf_types *types, st
 	    (err = kinspect_dwarf_types_sizeof(types, "struct module_sect_attr", &l->attr_size)) ||
 	    (err = offset_of(types, "struct module_sect_attr", "battr.attr.name", &l->attr_name)))
 		return err;
-	return offset_of(types, "struct module_sect_attr", "address", &l->attr_address);
+	if ((err = offset_of(types, "struct module_sect_attr", "address", &l->attr_address)))
+		return err;
+	/* Hostile DWARF must not make the attrs[] buffer overflow or explode:
+	 * with these bounds nsections * attr_size stays below 4 MiB. */
+	if (l->attr_size < 8 || l->attr_size > 4096 || l->attr_name > l->attr_size - 8 ||
+	    l->attr_address > l->attr_size - 8)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct module_sect_attr of %llu bytes with "
+					     "name at %llu and address at %llu is not plausible",
+					     (unsigned long long)l->attr_size, (unsigned long long)l->attr_name,
+					     (unsigned long long)l->attr_address);
+	return NULL;
 }
 
 static uint64_t load_u64(const uint8_t *p)

@@ -73,6 +73,8 @@ static struct kinspect_error *load_mem_layout(struct kinspect_dwarf_types *types
 	    (err = kinspect_dwarf_types_member(types, "struct module", "mem[0]", &m0)) ||
 	    (err = kinspect_dwarf_types_member(types, "struct module", "mem[1]", &m1)))
 		return err;
+	if (m1.offset <= m0.offset)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct module: mem[1] is not after mem[0]");
 	l->mem_stride = m1.offset - m0.offset;
 	if (l->nr_mem > KINSPECT_MODULE_REGIONS_MAX)
 		l->nr_mem = KINSPECT_MODULE_REGIONS_MAX;
@@ -86,6 +88,34 @@ static struct kinspect_error *load_mem_layout(struct kinspect_dwarf_types *types
 		if (value >= 0 && (uint64_t)value < l->nr_mem)
 			l->mem_names[value] = mem_names[i];
 	}
+	return NULL;
+}
+
+/* Every field read from the struct module buffer must lie inside it, or a
+ * hostile vmlinux would make decode() read past the buffer. */
+static bool inside(const struct module_layout *l, struct field f)
+{
+	uint64_t size = f.size < 8 ? f.size : 8;
+	return f.offset <= l->struct_size && size <= l->struct_size - f.offset;
+}
+
+static struct kinspect_error *check_bounds(const struct module_layout *l)
+{
+	bool ok = inside(l, l->list_next) && inside(l, l->name) && inside(l, l->state) &&
+		  (!l->has_refcnt || inside(l, l->refcnt));
+	if (l->has_mem) {
+		uint64_t last = l->nr_mem ? (l->nr_mem - 1) * l->mem_stride : 0;
+		struct field base = { l->mem_base.offset + last, l->mem_base.size };
+		struct field size = { l->mem_size.offset + last, l->mem_size.size };
+		ok = ok && l->mem_stride > 0 && l->mem_stride <= l->struct_size && inside(l, base) && inside(l, size);
+	} else {
+		ok = ok && inside(l, l->core_base) && inside(l, l->core_size) && inside(l, l->init_base) &&
+		     inside(l, l->init_size);
+	}
+	if (!ok)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+					     "struct module's DWARF puts members outside its %llu bytes",
+					     (unsigned long long)l->struct_size);
 	return NULL;
 }
 
@@ -111,6 +141,8 @@ static struct kinspect_error *load_layout(struct kinspect_dwarf_types *types, st
 		err = field(types, "init_layout.size", &l->init_size);
 	}
 	if (err)
+		return err;
+	if ((err = check_bounds(l)))
 		return err;
 	for (int i = 0; i < 4; i++) {
 		struct kinspect_error *e = kinspect_dwarf_types_enum_value(types, state_enums[i], &l->state_values[i]);

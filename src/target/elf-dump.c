@@ -24,6 +24,11 @@
 #define QEMU_CPU_CR 392
 #define QEMU_CPU_MIN_SIZE (QEMU_CPU_CR + 5 * 8)
 #define CR4_LA57 (1ULL << 12)
+/* With page-table isolation the user half of a PGD pair is the kernel
+ * PGD + 4 KiB (PTI_USER_PGTABLE_BIT, arch/x86/include/asm/pgtable.h): a CPU
+ * dumped in user mode has it in cr3, and it maps almost no kernel memory. */
+#define PTI_USER_PGD_BIT (1ULL << 12)
+#define KERNEL_HALF 0xff00000000000000ULL
 /* Bounds for hostile files. */
 /* paging=true dumps have one PT_LOAD per virtually contiguous range: 65k
  * for a 1 GiB guest; the program headers must fit in the file anyway. */
@@ -124,9 +129,11 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 			d->segments[d->nr_segments++] = (struct segment){
 				phdr.p_paddr, phdr.p_vaddr, phdr.p_offset, phdr.p_filesz, phdr.p_memsz,
 			};
-			/* paging=false writes p_vaddr equal to p_paddr;
-			 * paging=true the guest's virtual addresses. */
-			if (phdr.p_vaddr != phdr.p_paddr)
+			/* paging=true writes the guest's virtual addresses;
+			 * paging=false writes p_vaddr equal to p_paddr (QEMU
+			 * 7.2) or 0 (other versions): only kernel-half
+			 * addresses mean paging. */
+			if (phdr.p_vaddr >= KERNEL_HALF)
 				d->paging = true;
 		} else if (phdr.p_type == PT_NOTE) {
 			Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)phdr.p_offset, phdr.p_filesz, ELF_T_NHDR);
@@ -240,7 +247,7 @@ static struct kinspect_error *read_segments(struct kinspect_elf_dump *d, uint64_
 	uint8_t *p = buf;
 	while (len > 0) {
 		size_t n = copy_from_segment(d, addr, virt, p, len);
-		if (n == 0)
+		if (n == 0 || (n < len && addr + n < addr))
 			return kinspect_error_fault(addr, "%s: %s address not in the dump", d->path,
 						    virt ? "virtual" : "physical");
 		addr += n;
@@ -274,8 +281,16 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, 
 		uint64_t paddr, page_size;
 		struct kinspect_error *err = kinspect_x86_64_translate(read_pte, d, cpu->cr3, cpu->cr4 & CR4_LA57,
 								       vaddr, &paddr, &page_size);
+		if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && (cpu->cr3 & PTI_USER_PGD_BIT) &&
+		    vaddr >= KERNEL_HALF) {
+			kinspect_error_destroy(err);
+			err = kinspect_x86_64_translate(read_pte, d, cpu->cr3 & ~PTI_USER_PGD_BIT,
+							cpu->cr4 & CR4_LA57, vaddr, &paddr, &page_size);
+		}
 		if (err)
 			return err;
+		if (len > 0 && vaddr + (len - 1) < vaddr)
+			return kinspect_error_fault(vaddr, "read wraps around the address space");
 		uint64_t in_page = page_size - (vaddr & (page_size - 1));
 		size_t n = in_page < len ? (size_t)in_page : len;
 		if ((err = kinspect_elf_dump_read_phys(d, paddr, p, n)))
