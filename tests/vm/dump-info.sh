@@ -2,7 +2,8 @@
 # kinspect on QEMU dump-guest-memory ELF files taken by the test: paging on
 # and off, with VMCOREINFO (qemu_fw_cfg loaded) or without (no modules):
 # the KASLR slide equals the guest's own, runtime symbols equal
-# /proc/kallsyms, and damaged dumps give one clear error line.
+# /proc/kallsyms, lsmod equals /proc/modules and /sys/module/*/sections, and
+# damaged dumps give one clear error line.
 #
 # Usage: dump-info.sh SUITE vmcoreinfo|no-vmcoreinfo   (run by make check)
 set -euo pipefail
@@ -14,6 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 export GUEST_LOG_TAG=dump-info-$suite
 # shellcheck source=guest.sh
 . "$here/guest.sh"
+# shellcheck source=module-checks.sh
+. "$here/module-checks.sh"
 
 say() { echo "$GUEST_LOG_TAG: $*"; }
 die() { say "FAIL: $*"; exit 1; }
@@ -23,13 +26,14 @@ if [ "$variant" = vmcoreinfo ]; then
 	guest_start "$suite" qemu_fw_cfg
 	want_method=vmcoreinfo
 else
-	guest_start "$suite" none
+	# Modules, but not qemu_fw_cfg: the guest never fills the vmcoreinfo device.
+	guest_start "$suite" dummy loop
 	want_method=rip
 fi
 work=$GUEST_WORKDIR
 symbols="_text linux_banner init_task modules start_kernel jiffies_64"
 pattern=$(echo "$symbols" | sed 's/ /|/g')
-guest_run 'cat /proc/modules' | awk '{ print $1, $2, $3, $6 }' | sort >"$work/modules-want"
+module_truth "$work"
 guest_run "grep -E ' ($pattern)\$' /proc/kallsyms" | awk '{ print $1, $3 }' | sort -u -k2 >"$work/want"
 want_text=$(awk '$2 == "_text" { print $1 }' "$work/want")
 map_text=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
@@ -55,10 +59,7 @@ for paging in false true; do
 	status=0
 	kinspect -k "$GUEST_VMLINUX" -t "$dump" read 0x10 8 >"$work/out" 2>"$work/err" || status=$?
 	[ "$status" = 1 ] && grep -q 'at 0x10' "$work/err" || die "paging=$paging: read of 0x10: $status $(cat "$work/err")"
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" lsmod >"$work/out" 2>"$work/err" || { cat "$work/err"; die "lsmod failed"; }
-	awk 'NR > 1 && !/^ / { print $1, $3, $5, $4 }' "$work/out" | sort >"$work/modules-got"
-	diff -u "$work/modules-want" "$work/modules-got" || die "paging=$paging: lsmod differs from /proc/modules"
-	say "ok: paging=$paging dump: lsmod equals /proc/modules ($(wc -l <"$work/modules-want") modules)"
+	check_modules "$dump" "$work" "paging=$paging dump"
 	say "ok: paging=$paging dump: slide $want_slide by $want_method, symbols equal /proc/kallsyms"
 	if [ "$paging" = false ]; then
 		# Damaged copies: truncated in the headers and in the memory.

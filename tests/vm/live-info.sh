@@ -13,6 +13,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 export GUEST_LOG_TAG=live-info-$suite
 # shellcheck source=guest.sh
 . "$here/guest.sh"
+# shellcheck source=module-checks.sh
+. "$here/module-checks.sh"
 
 say() { echo "$GUEST_LOG_TAG: $*"; }
 die() { say "FAIL: $*"; exit 1; }
@@ -65,24 +67,13 @@ kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read --phys 0x1000 16 >"$out
 grep -q '"physical": true' "$out" || die "read --phys JSON: $(cat "$out")"
 say "ok: read: banner by symbol, fault at 0x10 named, physical read"
 
-# lsmod agrees with /proc/modules: name, size, references, base.
-guest_run 'cat /proc/modules' | awk '{ print $1, $2, $3, $6 }' | sort >"$GUEST_WORKDIR/modules-want"
+# lsmod agrees with /proc/modules and /sys/module/*/sections.
+module_truth "$GUEST_WORKDIR"
 [ -s "$GUEST_WORKDIR/modules-want" ] || die "the guest lists no modules"
-kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod >"$out" 2>"$err" || { cat "$err"; die "lsmod failed"; }
-awk 'NR > 1 && !/^ / { print $1, $3, $5, $4 }' "$out" | sort >"$GUEST_WORKDIR/modules-got"
-diff -u "$GUEST_WORKDIR/modules-want" "$GUEST_WORKDIR/modules-got" || die "lsmod differs from /proc/modules"
+[ "$(wc -l <"$GUEST_WORKDIR/sections-want")" -gt 20 ] || die "the guest shows few sections"
+check_modules "$GUEST_GDB" "$GUEST_WORKDIR" live
 kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod >"$out" 2>"$err" || { cat "$err"; die "lsmod --json failed"; }
 [ "$(grep -c '"state": "live"' "$out")" = "$(wc -l <"$GUEST_WORKDIR/modules-want")" ] || die "lsmod --json: $(cat "$out")"
-say "ok: lsmod equals /proc/modules ($(wc -l <"$GUEST_WORKDIR/modules-want") modules)"
-
-# lsmod --sections agrees with /sys/module/*/sections.
-guest_run 'for m in $(cut -d" " -f1 /proc/modules); do for f in /sys/module/$m/sections/.* /sys/module/$m/sections/*; do [ -f "$f" ] && echo "$m ${f##*/} $(cat "$f")"; done; done' |
-	sort >"$GUEST_WORKDIR/sections-want"
-[ "$(wc -l <"$GUEST_WORKDIR/sections-want")" -gt 20 ] || die "the guest shows few sections: $(cat "$GUEST_WORKDIR/sections-want")"
-kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod --sections >"$out" 2>"$err" || { cat "$err"; die "lsmod --sections failed"; }
-awk 'NR > 1 && !/^ / { m = $1 } /^    / { print m, $1, $2 }' "$out" | sort >"$GUEST_WORKDIR/sections-got"
-diff -u "$GUEST_WORKDIR/sections-want" "$GUEST_WORKDIR/sections-got" || die "lsmod --sections differs from /sys/module/*/sections"
-say "ok: lsmod --sections equals /sys/module/*/sections ($(wc -l <"$GUEST_WORKDIR/sections-want") sections)"
 
 # Detaching resumed the guest: it still answers on its console.
 [ "$(guest_run 'echo alive')" = alive ] || die "the guest did not resume after kinspect detached"
