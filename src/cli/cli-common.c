@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -39,23 +40,30 @@ void cli_print_help(const struct cli_command *cmd)
 	       cmd->help);
 }
 
-int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv, int *argind)
+int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv,
+			      const struct cli_flag *flags, int *argind)
 {
-	static const struct option options[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
+	struct option options[CLI_FLAGS_MAX + 2] = { { "help", no_argument, NULL, 'h' } };
+	char shortopts[CLI_FLAGS_MAX + 3] = "+h";
+	size_t n = 0;
+	for (; flags && flags[n].name && n < CLI_FLAGS_MAX; n++) {
+		options[n + 1] = (struct option){ flags[n].name, no_argument, NULL, flags[n].short_name };
+		shortopts[n + 2] = flags[n].short_name;
+	}
 	optind = 1;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+h", options, NULL)) != -1) {
-		switch (c) {
-		case 'h':
+	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
+		if (c == 'h') {
 			cli_print_help(cmd);
 			return CLI_EXIT_OK;
-		default:
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
 		}
+		size_t i = 0;
+		while (i < n && flags[i].short_name != c)
+			i++;
+		if (i == n)
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		*flags[i].value = true;
 	}
 	*argind = optind;
 	return -1;
@@ -156,15 +164,20 @@ struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_
 	return kinspect_elf_dump_read_virt(cli->dump, addr, buf, len);
 }
 
-bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
+bool cli_parse_number(const char *text, uint64_t *ret)
 {
 	char *end;
+	if (!isdigit((unsigned char)text[0]))
+		return false;
 	errno = 0;
-	unsigned long long value = strtoull(text, &end, 0);
-	if (*text && !*end && errno == 0) {
-		*ret = value;
+	*ret = strtoull(text, &end, 0);
+	return !*end && errno == 0;
+}
+
+bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
+{
+	if (cli_parse_number(text, ret))
 		return true;
-	}
 	/* A symbol name, moved by the KASLR slide when there is a target. */
 	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
 	if (!vmlinux)
@@ -179,7 +192,7 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 		const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
 		if (!kaslr)
 			return false;
-		addr += kaslr->slide;
+		addr = kinspect_kaslr_runtime(kaslr->slide, addr);
 	}
 	*ret = addr;
 	return true;

@@ -62,9 +62,19 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attri
 /* Print "kinspect COMMAND --help" on stdout. */
 void cli_print_help(const struct cli_command *cmd);
 
-/* Handle the options every command takes (--help).  Returns -1 when the
- * command should go on with ARGV[*ARGIND..], an exit status otherwise. */
-int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv, int *argind);
+/* A command's on/off option: --NAME or -SHORT_NAME sets *VALUE. */
+struct cli_flag {
+	char short_name;
+	const char *name;
+	bool *value;
+};
+#define CLI_FLAGS_MAX 8
+
+/* Handle --help and FLAGS (ended by an entry with a NULL name; FLAGS may be
+ * NULL).  Returns -1 when the command should go on with ARGV[*ARGIND..], an
+ * exit status otherwise. */
+int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv,
+			      const struct cli_flag *flags, int *argind);
 
 /* The vmlinux given with -k, opened once.  Returns NULL after logging the
  * error when there is none or it cannot be used. */
@@ -85,6 +95,10 @@ struct kinspect_memory cli_memory(struct cli *cli);
 
 /* Read LEN bytes of the target at ADDR (virtual unless PHYSICAL). */
 struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical);
+
+/* TEXT as a number if it starts with a digit (0x... for hex) and is one;
+ * false otherwise (a name, or a malformed number). */
+bool cli_parse_number(const char *text, uint64_t *ret);
 
 /* TEXT as an address: a number (0x... for hex) or a symbol of the vmlinux,
  * with the target's KASLR slide applied.  Returns false after logging. */

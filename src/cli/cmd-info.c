@@ -8,8 +8,6 @@
 
 #include "cli/cli.h"
 
-#define CR4_LA57 (1ULL << 12)
-
 struct live_info {
 	const char *kind; /* "gdbstub" or "elf-dump" */
 	bool paging, vmcoreinfo; /* dumps: written with paging, has VMCOREINFO */
@@ -64,7 +62,7 @@ static int gather_live(struct cli *cli, struct kinspect_vmlinux *vmlinux, struct
 		err = kinspect_vmlinux_symbol(vmlinux, "_text", &live->text, NULL);
 	if (err)
 		return cli_fail(err);
-	live->text += live->kaslr->slide;
+	live->text = kinspect_kaslr_runtime(live->kaslr->slide, live->text);
 	if (cli->gdbstub)
 		kinspect_gdbstub_stats(cli->gdbstub, &live->stats);
 	return CLI_EXIT_OK;
@@ -117,7 +115,7 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		kinspect_json_key(j, "text");
 		kinspect_json_address(j, live->text);
 		kinspect_json_key(j, "page_table_levels");
-		kinspect_json_uint(j, live->cr4 & CR4_LA57 ? 5 : 4);
+		kinspect_json_uint(j, (uint64_t)kinspect_x86_64_paging_levels(live->cr4));
 		kinspect_json_key(j, "cr3");
 		kinspect_json_address(j, live->cr3);
 	}
@@ -143,7 +141,7 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		printf("KASLR slide: 0x%" PRIx64 " (_text at 0x%" PRIx64 "; found by %s, %u banner read%s)\n",
 		       live->kaslr->slide, live->text, live->kaslr->method, live->kaslr->probes,
 		       live->kaslr->probes == 1 ? "" : "s");
-		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", live->cr4 & CR4_LA57 ? 5 : 4, live->cr3);
+		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", kinspect_x86_64_paging_levels(live->cr4), live->cr3);
 		if (cli->gdbstub)
 			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->stats.round_trips,
 			       cli->connect_stats.round_trips);
@@ -160,7 +158,7 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 
 static int run_info(struct cli *cli, int argc, char **argv)
 {
-	int argind, status = cli_parse_command_options(&cli_command_info, argc, argv, &argind);
+	int argind, status = cli_parse_command_options(&cli_command_info, argc, argv, NULL, &argind);
 	if (status >= 0)
 		return status;
 	if (argind != argc)

@@ -2,7 +2,6 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -96,30 +95,13 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 
 static int run_lsmod(struct cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "regions", no_argument, NULL, 'r' },
-		{ "sections", no_argument, NULL, 's' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	struct lsmod ls = { .cli = cli };
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "+rsh", options, NULL)) != -1) {
-		if (c == 'r') {
-			ls.regions = true;
-		} else if (c == 's') {
-			ls.sections = true;
-		} else if (c == 'h') {
-			cli_print_help(&cli_command_lsmod);
-			return CLI_EXIT_OK;
-		} else {
-			return cli_usage_error(&cli_command_lsmod, "unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind != argc)
-		return cli_usage_error(&cli_command_lsmod, "unexpected argument '%s'", argv[optind]);
+	const struct cli_flag flags[] = { { 'r', "regions", &ls.regions }, { 's', "sections", &ls.sections }, { 0 } };
+	int argind, status = cli_parse_command_options(&cli_command_lsmod, argc, argv, flags, &argind);
+	if (status >= 0)
+		return status;
+	if (argind != argc)
+		return cli_usage_error(&cli_command_lsmod, "unexpected argument '%s'", argv[argind]);
 	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
 	struct kinspect_dwarf_types *types = kaslr ? cli_types(cli) : NULL;
 	if (!types)

@@ -3,7 +3,6 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,28 +57,14 @@ static void print_json(struct cli *cli, uint64_t addr, const uint8_t *buf, size_
 
 static int run_read(struct cli *cli, int argc, char **argv)
 {
-	static const struct option options[] = {
-		{ "phys", no_argument, NULL, 'p' },
-		{ "help", no_argument, NULL, 'h' },
-		{ 0 },
-	};
 	bool physical = false;
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, "+ph", options, NULL)) != -1) {
-		if (c == 'p')
-			physical = true;
-		else if (c == 'h') {
-			cli_print_help(&cli_command_read);
-			return CLI_EXIT_OK;
-		}
-		else
-			return cli_usage_error(&cli_command_read, "unknown option '%s'", argv[optind - 1]);
-	}
-	if (argc - optind != 2)
+	const struct cli_flag flags[] = { { 'p', "phys", &physical }, { 0 } };
+	int argind, status = cli_parse_command_options(&cli_command_read, argc, argv, flags, &argind);
+	if (status >= 0)
+		return status;
+	if (argc - argind != 2)
 		return cli_usage_error(&cli_command_read, "expected ADDR and LEN");
-	const char *addr_text = argv[optind], *len_text = argv[optind + 1];
+	const char *addr_text = argv[argind], *len_text = argv[argind + 1];
 	char *end;
 	unsigned long long len = strtoull(len_text, &end, 0);
 	if (*end || len == 0 || len > READ_MAX)

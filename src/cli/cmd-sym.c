@@ -1,40 +1,21 @@
-/* "kinspect sym": link-time addresses of kernel symbols.
+/* "kinspect sym": addresses of kernel symbols, and symbols at addresses.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include <ctype.h>
-#include <errno.h>
 #include <inttypes.h>
-#include <stdlib.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
 #include "core/error-priv.h"
 
-#define KERNEL_MAP_START 0xffffffff80000000ULL /* __START_KERNEL_map */
-
-/* ARG as a number (0x... hex or decimal), or false for a name. */
-static bool parse_number(const char *arg, uint64_t *ret)
-{
-	char *end;
-	if (!isdigit((unsigned char)arg[0]))
-		return false;
-	errno = 0;
-	*ret = strtoull(arg, &end, 0);
-	return !*end && errno == 0;
-}
-
 /* "sym ADDR": which symbol holds a (runtime) address. */
 static struct kinspect_error *print_address(struct cli *cli, struct kinspect_vmlinux *vmlinux, uint64_t addr,
 					    uint64_t slide)
 {
-	/* Only the kernel image moves with KASLR; the 1 GiB it may occupy
-	 * ends where module space begins. */
-	uint64_t link = addr >= KERNEL_MAP_START + slide && addr < KERNEL_MAP_START + (1ULL << 30) ? addr - slide
-												 : addr;
 	const char *name;
 	uint64_t offset;
-	struct kinspect_error *err = kinspect_vmlinux_symbolize(vmlinux, link, &name, &offset);
+	struct kinspect_error *err =
+		kinspect_vmlinux_symbolize(vmlinux, kinspect_kaslr_link(slide, addr), &name, &offset);
 	if (err)
 		return err;
 	if (cli->json) {
@@ -56,7 +37,7 @@ static struct kinspect_error *print_address(struct cli *cli, struct kinspect_vml
 
 static int run_sym(struct cli *cli, int argc, char **argv)
 {
-	int argind, status = cli_parse_command_options(&cli_command_sym, argc, argv, &argind);
+	int argind, status = cli_parse_command_options(&cli_command_sym, argc, argv, NULL, &argind);
 	if (status >= 0)
 		return status;
 	if (argind == argc)
@@ -79,7 +60,7 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 		kinspect_json_begin_array(j);
 	for (int i = argind; i < argc; i++) {
 		uint64_t addr, size;
-		if (parse_number(argv[i], &addr)) {
+		if (cli_parse_number(argv[i], &addr)) {
 			struct kinspect_error *err = print_address(cli, vmlinux, addr, slide);
 			if (err)
 				status = cli_fail(err);
@@ -91,9 +72,7 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 			status = cli_fail(err);
 			continue;
 		}
-		/* Absolute symbols (per-CPU offsets) do not move with the kernel. */
-		if (addr >= 0xffffffff80000000ULL)
-			addr += slide;
+		addr = kinspect_kaslr_runtime(slide, addr);
 		if (cli->json) {
 			kinspect_json_begin_object(j);
 			kinspect_json_key(j, "name");

@@ -16,7 +16,6 @@
 #include "core/log.h"
 #include "linux/kaslr.h"
 
-#define KERNEL_TEXT_START 0xffffffff80000000ULL /* __START_KERNEL_map */
 #define RIP_BYTES 16
 #define MAX_CANDIDATES (KINSPECT_KASLR_MAX / KINSPECT_KASLR_ALIGN)
 
@@ -32,7 +31,8 @@ struct memory {
 struct banner {
 	uint64_t addr;
 	size_t len;
-	char *bytes;
+	char *bytes;   /* the vmlinux's banner; owns the allocation */
+	char *scratch; /* LEN more bytes for the guest's copy, reused by every probe */
 };
 
 static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux, struct banner *ret)
@@ -45,7 +45,7 @@ static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux
 		return kinspect_error_file(kinspect_vmlinux_path(vmlinux), "linux_banner has a bad size %llu",
 					   (unsigned long long)size);
 	ret->len = size;
-	ret->bytes = malloc(size);
+	ret->bytes = malloc(2 * size);
 	if (!ret->bytes)
 		return &kinspect_error_nomem;
 	err = kinspect_vmlinux_read(vmlinux, ret->addr, ret->bytes, size);
@@ -53,6 +53,7 @@ static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux
 		free(ret->bytes);
 		return kinspect_error_wrap(err, "reading linux_banner from the vmlinux");
 	}
+	ret->scratch = ret->bytes + size;
 	return NULL;
 }
 
@@ -61,11 +62,8 @@ static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux
 static struct kinspect_error *banner_matches(const struct memory *mem, const struct banner *banner,
 					     uint64_t slide, unsigned int *probes, bool *ret)
 {
-	_cleanup_free_ char *buf = malloc(banner->len);
-	if (!buf)
-		return &kinspect_error_nomem;
 	(*probes)++;
-	struct kinspect_error *err = mem->read(mem->ctx, banner->addr + slide, buf, banner->len);
+	struct kinspect_error *err = mem->read(mem->ctx, banner->addr + slide, banner->scratch, banner->len);
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT) {
 		kinspect_error_destroy(err);
 		*ret = false;
@@ -73,7 +71,7 @@ static struct kinspect_error *banner_matches(const struct memory *mem, const str
 	}
 	if (err)
 		return err;
-	*ret = memcmp(buf, banner->bytes, banner->len) == 0;
+	*ret = memcmp(banner->scratch, banner->bytes, banner->len) == 0;
 	return NULL;
 }
 
@@ -108,7 +106,7 @@ static size_t rip_candidates(const struct memory *mem, const struct kinspect_vml
 		kinspect_error_destroy(err);
 		return 0;
 	}
-	if (rip < KERNEL_TEXT_START || rip < stext || etext <= stext)
+	if (rip < KINSPECT_X86_64_START_KERNEL_MAP || rip < stext || etext <= stext)
 		return 0;
 	uint8_t live[RIP_BYTES];
 	struct kinspect_error *read_err = mem->read(mem->ctx, rip, live, sizeof(live));

@@ -4,17 +4,19 @@
 #ifndef KINSPECT_KASLR_H
 #define KINSPECT_KASLR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kinspect/vmlinux.h>
 
+#include "arch/x86_64.h"
 #include "target/elf-dump.h"
 #include "target/gdbstub.h"
 
 /* x86-64 KASLR moves the kernel in 2 MiB steps within 1 GiB
  * (CONFIG_RANDOMIZE_BASE, arch/x86/boot/compressed/kaslr.c). */
 #define KINSPECT_KASLR_ALIGN (2ULL << 20)
-#define KINSPECT_KASLR_MAX (1ULL << 30)
+#define KINSPECT_KASLR_MAX KINSPECT_X86_64_KERNEL_IMAGE_SIZE
 
 struct kinspect_kaslr {
 	uint64_t slide;
@@ -25,6 +27,26 @@ struct kinspect_kaslr {
 	/* linux_banner reads made to find and verify it. */
 	unsigned int probes;
 };
+
+/* Whether ADDR lies where the kernel image is mapped: only such addresses
+ * move with KASLR (not per-CPU offsets, the direct map or modules). */
+static inline bool kinspect_kaslr_in_image(uint64_t addr)
+{
+	return addr >= KINSPECT_X86_64_START_KERNEL_MAP &&
+	       addr - KINSPECT_X86_64_START_KERNEL_MAP < KINSPECT_X86_64_KERNEL_IMAGE_SIZE;
+}
+
+/* The running kernel's address of link-time address LINK. */
+static inline uint64_t kinspect_kaslr_runtime(uint64_t slide, uint64_t link)
+{
+	return kinspect_kaslr_in_image(link) ? link + slide : link;
+}
+
+/* The link-time address of the running kernel's address ADDR. */
+static inline uint64_t kinspect_kaslr_link(uint64_t slide, uint64_t addr)
+{
+	return addr >= slide && kinspect_kaslr_in_image(addr - slide) ? addr - slide : addr;
+}
 
 /* Find the slide of the kernel behind GS, a stopped gdbstub, for VMLINUX.
  * A slide is only accepted when linux_banner in memory equals the vmlinux's

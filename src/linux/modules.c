@@ -13,10 +13,9 @@
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "linux/kaslr.h"
 #include "linux/modules.h"
 
-/* Kernel addresses start here on x86-64 (4- and 5-level paging). */
-#define KERNEL_SPACE_START 0xff00000000000000ULL
 /* refcnt starts at 1 for a live module (MODULE_REF_BASE, a #define in
  * kernel/module/main.c that DWARF does not carry); /proc/modules shows
  * refcnt - 1. */
@@ -212,7 +211,7 @@ struct kinspect_error *kinspect_modules_for_each(struct kinspect_dwarf_types *ty
 	uint64_t head;
 	if ((err = kinspect_vmlinux_symbol(vmlinux, "modules", &head, NULL)))
 		return err;
-	head += slide;
+	head = kinspect_kaslr_runtime(slide, head);
 
 	_cleanup_free_ uint8_t *buf = malloc(layout.struct_size);
 	if (!buf)
@@ -227,7 +226,7 @@ struct kinspect_error *kinspect_modules_for_each(struct kinspect_dwarf_types *ty
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
 						     "modules list did not return to its head after %d entries "
 						     "(corrupted or cyclic)", KINSPECT_MODULES_MAX);
-		if (next < KERNEL_SPACE_START || next < layout.list_next.offset)
+		if (next < KINSPECT_X86_64_KERNEL_SPACE_START || next < layout.list_next.offset)
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
 						     "modules list entry %u: 0x%llx is not a kernel address", count,
 						     (unsigned long long)next);

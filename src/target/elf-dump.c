@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "arch/x86_64-pagewalk.h"
+#include "arch/x86_64.h"
 #include "core/error-priv.h"
 #include "core/file.h"
 #include "target/elf-dump.h"
@@ -23,12 +24,11 @@
 #define QEMU_CPU_RIP 136
 #define QEMU_CPU_CR 392
 #define QEMU_CPU_MIN_SIZE (QEMU_CPU_CR + 5 * 8)
-#define CR4_LA57 (1ULL << 12)
 /* With page-table isolation the user half of a PGD pair is the kernel
  * PGD + 4 KiB (PTI_USER_PGTABLE_BIT, arch/x86/include/asm/pgtable.h): a CPU
  * dumped in user mode has it in cr3, and it maps almost no kernel memory. */
 #define PTI_USER_PGD_BIT (1ULL << 12)
-#define KERNEL_HALF 0xff00000000000000ULL
+
 /* Bounds for hostile files. */
 /* paging=true dumps have one PT_LOAD per virtually contiguous range: 65k
  * for a 1 GiB guest; the program headers must fit in the file anyway. */
@@ -133,7 +133,7 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 			 * paging=false writes p_vaddr equal to p_paddr (QEMU
 			 * 7.2) or 0 (other versions): only kernel-half
 			 * addresses mean paging. */
-			if (phdr.p_vaddr >= KERNEL_HALF)
+			if (phdr.p_vaddr >= KINSPECT_X86_64_KERNEL_SPACE_START)
 				d->paging = true;
 		} else if (phdr.p_type == PT_NOTE) {
 			Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)phdr.p_offset, phdr.p_filesz, ELF_T_NHDR);
@@ -234,8 +234,11 @@ static size_t copy_from_segment(const struct kinspect_elf_dump *d, uint64_t addr
 			continue;
 		uint64_t off = addr - start;
 		size_t n = (size_t)(s->memsz - off < len ? s->memsz - off : len);
-		for (size_t j = 0; j < n; j++)
-			buf[j] = off + j < s->filesz ? d->map[s->offset + off + j] : 0;
+		/* Bytes past p_filesz are declared but not stored: zeros. */
+		size_t stored = off < s->filesz ? (size_t)(s->filesz - off < n ? s->filesz - off : n) : 0;
+		if (stored)
+			memcpy(buf, d->map + s->offset + off, stored);
+		memset(buf + stored, 0, n - stored);
 		return n;
 	}
 	return 0;
@@ -279,13 +282,13 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, 
 	uint8_t *p = buf;
 	while (len > 0) {
 		uint64_t paddr, page_size;
-		struct kinspect_error *err = kinspect_x86_64_translate(read_pte, d, cpu->cr3, cpu->cr4 & CR4_LA57,
+		struct kinspect_error *err = kinspect_x86_64_translate(read_pte, d, cpu->cr3, cpu->cr4 & KINSPECT_X86_64_CR4_LA57,
 								       vaddr, &paddr, &page_size);
 		if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && (cpu->cr3 & PTI_USER_PGD_BIT) &&
-		    vaddr >= KERNEL_HALF) {
+		    vaddr >= KINSPECT_X86_64_KERNEL_SPACE_START) {
 			kinspect_error_destroy(err);
 			err = kinspect_x86_64_translate(read_pte, d, cpu->cr3 & ~PTI_USER_PGD_BIT,
-							cpu->cr4 & CR4_LA57, vaddr, &paddr, &page_size);
+							cpu->cr4 & KINSPECT_X86_64_CR4_LA57, vaddr, &paddr, &page_size);
 		}
 		if (err)
 			return err;

@@ -15,12 +15,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 export GUEST_LOG_TAG=dump-info-$suite
 # shellcheck source=guest.sh
 . "$here/guest.sh"
-# shellcheck source=module-checks.sh
-. "$here/module-checks.sh"
-
-say() { echo "$GUEST_LOG_TAG: $*"; }
-die() { say "FAIL: $*"; exit 1; }
-kinspect() { ${KINSPECT_WRAPPER:-} "$KINSPECT" "$@"; }
+# shellcheck source=target-checks.sh
+. "$here/target-checks.sh"
 
 if [ "$variant" = vmcoreinfo ]; then
 	guest_start "$suite" qemu_fw_cfg
@@ -31,14 +27,8 @@ else
 	want_method=rip
 fi
 work=$GUEST_WORKDIR
-symbols="_text linux_banner init_task modules start_kernel jiffies_64"
-pattern=$(echo "$symbols" | sed 's/ /|/g')
 module_truth "$work"
-guest_run "grep -E ' ($pattern)\$' /proc/kallsyms" | awk '{ print $1, $3 }' | sort -u -k2 >"$work/want"
-want_text=$(awk '$2 == "_text" { print $1 }' "$work/want")
-map_text=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
-want_slide=$(printf '0x%x' $((0x$want_text - 0x$map_text)))
-say "guest: slide $want_slide"
+symbol_truth "$work"
 
 for paging in false true; do
 	dump=$work/guest-paging-$paging.elf
@@ -49,18 +39,9 @@ for paging in false true; do
 		die "paging=$paging: slide differs from $want_slide or not found by $want_method"
 	grep -q "^target: .*$([ "$paging" = true ] && echo paging || echo 'physical memory')" "$work/out" ||
 		die "paging=$paging: target line does not say so"
-	# shellcheck disable=SC2086
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" sym $symbols >"$work/out" 2>"$work/err" || { cat "$work/err"; die "sym failed"; }
-	awk '{ print $1, $3 }' "$work/out" | sort -u -k2 >"$work/got"
-	diff -u "$work/want" "$work/got" || die "paging=$paging: addresses differ from /proc/kallsyms"
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" read linux_banner 32 >"$work/out" 2>"$work/err" ||
-		{ cat "$work/err"; die "read failed"; }
-	grep -q '|Linux version ' "$work/out" || die "paging=$paging: read linux_banner: $(cat "$work/out")"
-	status=0
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" read 0x10 8 >"$work/out" 2>"$work/err" || status=$?
-	[ "$status" = 1 ] && grep -q 'at 0x10' "$work/err" || die "paging=$paging: read of 0x10: $status $(cat "$work/err")"
+	check_symbols_and_reads "$dump" "$work" "paging=$paging dump"
 	check_modules "$dump" "$work" "paging=$paging dump"
-	say "ok: paging=$paging dump: slide $want_slide by $want_method, symbols equal /proc/kallsyms"
+	say "ok: paging=$paging dump: slide $want_slide by $want_method"
 	if [ "$paging" = false ]; then
 		# Damaged copies: truncated in the headers and in the memory.
 		for n in 0 100 4096 $(( $(stat -c %s "$dump") / 2 )); do

@@ -13,26 +13,15 @@ here=$(cd "$(dirname "$0")" && pwd)
 export GUEST_LOG_TAG=live-info-$suite
 # shellcheck source=guest.sh
 . "$here/guest.sh"
-# shellcheck source=module-checks.sh
-. "$here/module-checks.sh"
-
-say() { echo "$GUEST_LOG_TAG: $*"; }
-die() { say "FAIL: $*"; exit 1; }
-kinspect() { ${KINSPECT_WRAPPER:-} "$KINSPECT" "$@"; }
+# shellcheck source=target-checks.sh
+. "$here/target-checks.sh"
 
 guest_start "$suite"
 out=$GUEST_WORKDIR/kinspect.out
 err=$GUEST_WORKDIR/kinspect.err
 
 # The guest's own view, read before kinspect connects.
-symbols="_text linux_banner init_task modules start_kernel jiffies_64"
-pattern=$(echo "$symbols" | sed 's/ /|/g')
-guest_run "grep -E ' ($pattern)\$' /proc/kallsyms" | awk '{ print $1, $3 }' | sort -u -k2 >"$GUEST_WORKDIR/want"
-[ "$(wc -l <"$GUEST_WORKDIR/want")" -ge 6 ] || die "guest kallsyms: $(cat "$GUEST_WORKDIR/want")"
-want_text=$(awk '$2 == "_text" { print $1 }' "$GUEST_WORKDIR/want")
-map_text=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
-want_slide=$(printf '0x%x' $((0x$want_text - 0x$map_text)))
-say "guest: _text 0x$want_text, slide $want_slide"
+symbol_truth "$GUEST_WORKDIR"
 
 kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" info >"$out" 2>"$err" || { cat "$err"; die "kinspect info failed"; }
 cat "$out"
@@ -47,25 +36,16 @@ probes=$(sed -n 's/.*"kaslr_probes": \([0-9]*\).*/\1/p' "$out")
 trips=$(sed -n 's/.*"round_trips": \([0-9]*\).*/\1/p' "$out")
 say "ok: JSON agrees; slide found with $probes banner reads, $trips round trips in all"
 
-# shellcheck disable=SC2086
-kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym $symbols >"$out" 2>"$err" || { cat "$err"; die "sym failed"; }
-awk '{ print $1, $3 }' "$out" | sort -u -k2 >"$GUEST_WORKDIR/got"
-diff -u "$GUEST_WORKDIR/want" "$GUEST_WORKDIR/got" || die "runtime addresses differ from /proc/kallsyms"
-say "ok: runtime symbol addresses equal /proc/kallsyms"
+check_symbols_and_reads "$GUEST_GDB" "$GUEST_WORKDIR" live
 sk=$(awk '$2 == "start_kernel" { print $1 }' "$GUEST_WORKDIR/want")
 kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym "$(printf '0x%x' $((0x$sk + 0x10)))" >"$out" 2>"$err" || { cat "$err"; die "sym ADDR failed"; }
 grep -q ' start_kernel+0x10$' "$out" || die "sym of start_kernel+0x10 at runtime: $(cat "$out")"
 say "ok: a runtime address is symbolized: $(cat "$out")"
 
-# Raw reads: the banner by symbol, a fault at an unmapped address, physical.
-kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read linux_banner 32 >"$out" 2>"$err" || { cat "$err"; die "read failed"; }
-grep -q '|Linux version ' "$out" || die "read linux_banner: $(cat "$out")"
-status=0
-kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read 0x10 8 >"$out" 2>"$err" || status=$?
-[ "$status" = 1 ] && grep -q 'at 0x10' "$err" || die "read of 0x10: status $status: $(cat "$err")"
+# Physical reads, live.
 kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" read --phys 0x1000 16 >"$out" 2>"$err" || { cat "$err"; die "read --phys failed"; }
 grep -q '"physical": true' "$out" || die "read --phys JSON: $(cat "$out")"
-say "ok: read: banner by symbol, fault at 0x10 named, physical read"
+say "ok: physical read"
 
 # lsmod agrees with /proc/modules and /sys/module/*/sections.
 module_truth "$GUEST_WORKDIR"

@@ -1,0 +1,24 @@
+/* The x86-64 kernel address layout (Documentation/arch/x86/x86_64/mm.rst)
+ * and control-register bits kinspect relies on, in one place.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_X86_64_H
+#define KINSPECT_X86_64_H
+
+#include <stdint.h>
+
+/* __START_KERNEL_map: the kernel image is linked here and moved by KASLR
+ * within KERNEL_IMAGE_SIZE; module space begins right after. */
+#define KINSPECT_X86_64_START_KERNEL_MAP 0xffffffff80000000ULL
+#define KINSPECT_X86_64_KERNEL_IMAGE_SIZE (1ULL << 30)
+/* Every kernel address lies above this, with 4- or 5-level paging. */
+#define KINSPECT_X86_64_KERNEL_SPACE_START 0xff00000000000000ULL
+
+#define KINSPECT_X86_64_CR4_LA57 (1ULL << 12)
+
+/* Page-table levels the CPU uses, from CR4. */
+static inline int kinspect_x86_64_paging_levels(uint64_t cr4)
+{
+	return cr4 & KINSPECT_X86_64_CR4_LA57 ? 5 : 4;
+}
+
+#endif /* KINSPECT_X86_64_H */
