@@ -28,7 +28,10 @@ static void print_usage(FILE *out)
 	      "Options:\n"
 	      "  -t, --target TARGET   host:port or unix:PATH of a QEMU gdbstub, or a dump file\n"
 	      "  -k, --vmlinux FILE    the kernel's unstripped vmlinux (with DWARF)\n"
-	      "  -m, --module-dir DIR  where to look for .ko files (repeatable)\n"
+	      "  -m, --module-dir DIR  where to look for .ko, .ko.xz and .ko.zst files, searched\n"
+	      "                        recursively (repeatable; default: those of\n"
+	      "                        /usr/lib/debug/lib/modules/RELEASE and\n"
+	      "                        /lib/modules/RELEASE that exist, RELEASE from the vmlinux)\n"
 	      "  -j, --json            print JSON instead of text\n"
 	      "      --keep-stopped    leave a live guest stopped when done (default: resume it)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
@@ -173,6 +176,7 @@ int main(int argc, char **argv)
 		}
 	}
 out:
+	cli_modules_destroy(&cli);
 	cli_close_target(&cli);
 	kinspect_dwarf_types_destroy(cli.types);
 	kinspect_vmlinux_destroy(cli.vmlinux);
