@@ -202,8 +202,24 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 		return false;
 	uint64_t addr;
 	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, text, &addr, NULL);
+	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND && cli->target) {
+		/* Not in the vmlinux: a symbol of a loaded module (NAME or MODULE:NAME). */
+		struct kinspect_module_symbols *ms = cli_module_symbols(cli);
+		if (!ms) {
+			kinspect_error_destroy(err);
+			return false;
+		}
+		struct kinspect_module_symbol sym;
+		kinspect_error_destroy(err);
+		err = kinspect_module_symbols_lookup(ms, text, &sym);
+		if (!err) {
+			*ret = sym.address;
+			return true;
+		}
+	}
 	if (err) {
-		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol", text));
+		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol of the vmlinux or a module",
+					     text));
 		return false;
 	}
 	if (cli->target) {

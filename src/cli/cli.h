@@ -13,6 +13,7 @@
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
 #include "linux/kaslr.h"
+#include "linux/module-symbols.h"
 #include "target/gdbstub.h"
 
 /* Exit statuses, documented in kinspect(1). */
@@ -43,6 +44,12 @@ struct cli {
 	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
 	bool have_kaslr;
 	struct kinspect_kaslr kaslr;
+	/* Module files and symbols (cli-modules.c), set up on first use. */
+	struct kinspect_memory memory;
+	bool module_dirs_resolved;
+	char *default_module_dirs[2];
+	size_t nr_default_module_dirs;
+	struct kinspect_module_symbols *module_symbols;
 };
 
 struct cli_command {
@@ -128,10 +135,23 @@ struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_
 bool cli_parse_number(const char *text, uint64_t *ret);
 
 /* TEXT as an address: a number (0x... for hex) or a symbol of the vmlinux,
- * with the target's KASLR slide applied.  Returns false after logging. */
+ * with the target's KASLR slide applied, or else (with a target) a symbol
+ * of a loaded module, NAME or MODULE:NAME, from its .ko under the module
+ * directories.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);
+
+/* The directories to search for .ko files: those given with -m, else
+ * /usr/lib/debug/lib/modules/RELEASE and /lib/modules/RELEASE that exist
+ * (RELEASE from the vmlinux banner).  *RET_NR may be 0. */
+const char *const *cli_module_dirs(struct cli *cli, size_t *ret_nr);
+
+/* The loaded modules' symbols on the target, set up once; NULL after logging. */
+struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
+
+/* Release what cli_module_dirs() and cli_module_symbols() set up. */
+void cli_modules_destroy(struct cli *cli);
 
 #endif /* KINSPECT_CLI_H */

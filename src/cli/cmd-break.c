@@ -17,6 +17,8 @@
 #include "core/error-priv.h"
 #include "core/log.h"
 #include "debuginfo/dwarf-function.h"
+#include "linux/kaslr.h"
+#include "linux/module-symbols.h"
 
 #define COUNT_MAX 1000000
 #define DEFAULT_WAIT_SECONDS 60
@@ -262,17 +264,51 @@ static int run_hits(struct breakpoint *bp)
 	return status > worst ? status : worst;
 }
 
+/* The DWARF function at runtime address ADDRESS: in the vmlinux (at its
+ * link-time address), or in the relocated DWARF of the module holding it. */
+static struct kinspect_error *find_function(struct breakpoint *bp, uint64_t slide)
+{
+	uint64_t link = kinspect_kaslr_link(slide, bp->address);
+	if (kinspect_kaslr_in_image(link)) {
+		Dwfl *dwfl;
+		Dwfl_Module *mod;
+		struct kinspect_error *err = kinspect_dwarf_function_open(bp->cli->vmlinux_path, &dwfl, &mod);
+		if (err)
+			return err;
+		err = kinspect_dwarf_function_at(mod, link, &bp->fn);
+		dwfl_end(dwfl);
+		return err;
+	}
+	struct kinspect_module_symbols *ms = cli_module_symbols(bp->cli);
+	if (!ms)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no module symbols");
+	/* By name: the module symbol at the address, its DWARF entry point
+	 * checked against the address. */
+	struct kinspect_module_symbol sym;
+	struct kinspect_module_debuginfo *md;
+	struct kinspect_error *err = kinspect_module_symbols_symbolize(ms, bp->address, &sym);
+	if (!err && (sym.offset || sym.from_section))
+		err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "0x%" PRIx64 " is not the start of a function",
+					    bp->address);
+	if (!err)
+		err = kinspect_module_symbols_debuginfo(ms, sym.module, &md);
+	uint64_t entry;
+	Dwarf_Die die;
+	if (!err)
+		err = kinspect_module_debuginfo_function(md, sym.name, &entry, &die);
+	if (!err && entry != bp->address)
+		err = kinspect_error_create(KINSPECT_ERROR_FORMAT, "the DWARF of %s enters it at 0x%" PRIx64 ", not 0x%" PRIx64,
+					    sym.name, entry, bp->address);
+	if (!err)
+		err = kinspect_dwarf_function_from_die(&die, entry, &bp->fn);
+	return err;
+}
+
 /* The function's parameters and where they are at entry.  Without DWARF
  * for it the breakpoint still works; only {NAME} in actions does not. */
-static void load_function(struct breakpoint *bp, uint64_t link_address)
+static void load_function(struct breakpoint *bp, uint64_t slide)
 {
-	Dwfl *dwfl;
-	Dwfl_Module *mod;
-	struct kinspect_error *err = kinspect_dwarf_function_open(bp->cli->vmlinux_path, &dwfl, &mod);
-	if (!err) {
-		err = kinspect_dwarf_function_at(mod, link_address, &bp->fn);
-		dwfl_end(dwfl);
-	}
+	struct kinspect_error *err = find_function(bp, slide);
 	if (err) {
 		char *text = kinspect_error_string(err);
 		kinspect_log(KINSPECT_LOG_WARNING, "%s: arguments unknown: %s", bp->function, text ? text : "");
@@ -346,7 +382,7 @@ static int run_break(struct cli *cli, int argc, char **argv)
 	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
 	if (!kaslr || !cli_parse_address(cli, bp.function, &bp.address))
 		return CLI_EXIT_FAILURE;
-	load_function(&bp, bp.address - kaslr->slide);
+	load_function(&bp, kaslr->slide);
 
 	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
 	sigemptyset(&sa.sa_mask);

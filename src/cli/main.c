@@ -31,7 +31,10 @@ static void print_usage(FILE *out)
 	      "Options:\n"
 	      "  -t, --target TARGET   host:port or unix:PATH of a QEMU gdbstub, or a dump file\n"
 	      "  -k, --vmlinux FILE    the kernel's unstripped vmlinux (with DWARF)\n"
-	      "  -m, --module-dir DIR  where to look for .ko files (repeatable)\n"
+	      "  -m, --module-dir DIR  where to look for .ko, .ko.xz and .ko.zst files, searched\n"
+	      "                        recursively (repeatable; default: those of\n"
+	      "                        /usr/lib/debug/lib/modules/RELEASE and\n"
+	      "                        /lib/modules/RELEASE that exist, RELEASE from the vmlinux)\n"
 	      "  -j, --json            print JSON instead of text (with -x: one line per command)\n"
 	      "  -x, --script FILE     run the commands in FILE ('-': stdin), one per line,\n"
 	      "                        over one connection or dump\n"
@@ -225,6 +228,7 @@ int main(int argc, char **argv)
 	}
 	status = cli_run_command(&cli, cmd_argc, cmd_argv);
 out:
+	cli_modules_destroy(&cli);
 	cli_close_target(&cli);
 	kinspect_dwarf_types_destroy(cli.types);
 	kinspect_vmlinux_destroy(cli.vmlinux);

@@ -161,15 +161,21 @@ struct kinspect_error *kinspect_dwarf_function_at(Dwfl_Module *mod, uint64_t add
 	if (!f.found)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no DWARF function starts at 0x%llx",
 					     (unsigned long long)addr);
+	return kinspect_dwarf_function_from_die(&f.die, addr, ret);
+}
+
+struct kinspect_error *kinspect_dwarf_function_from_die(Dwarf_Die *die, uint64_t entry, struct kinspect_function *ret)
+{
+	memset(ret, 0, sizeof(*ret));
 	Dwarf_Attribute attr;
-	const char *name = dwarf_formstring(dwarf_attr_integrate(&f.die, DW_AT_name, &attr));
+	const char *name = dwarf_formstring(dwarf_attr_integrate(die, DW_AT_name, &attr));
 	snprintf(ret->name, sizeof(ret->name), "%s", name ? name : "?");
-	ret->entry = addr;
+	ret->entry = entry;
 	/* The concrete instance of an inlined-elsewhere function lists its
 	 * parameters with DW_AT_abstract_origin: same order, names through
 	 * the origin. */
 	Dwarf_Die child;
-	if (dwarf_child(&f.die, &child) == 0) {
+	if (dwarf_child(die, &child) == 0) {
 		do {
 			int tag = dwarf_tag(&child);
 			if (tag == DW_TAG_formal_parameter)

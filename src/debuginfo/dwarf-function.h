@@ -35,6 +35,9 @@ struct kinspect_function {
  * .ko reported to a Dwfl at its runtime addresses). */
 struct kinspect_error *kinspect_dwarf_function_at(Dwfl_Module *mod, uint64_t addr, struct kinspect_function *ret);
 
+/* The function of subprogram DIE, entered at ENTRY. */
+struct kinspect_error *kinspect_dwarf_function_from_die(Dwarf_Die *die, uint64_t entry, struct kinspect_function *ret);
+
 /* A Dwfl holding FILE (vmlinux) at its link-time addresses.  Release with
  * dwfl_end(). */
 struct kinspect_error *kinspect_dwarf_function_open(const char *file, Dwfl **ret_dwfl, Dwfl_Module **ret_mod);

@@ -3,14 +3,14 @@
 # guest.sh and target-checks.sh.
 # SPDX-License-Identifier: GPL-2.0-or-later
 
-# break_start OUT ARGS...: start "kinspect --json -v ... break ARGS" with its
+# break_start OUT ARGS...: start "kinspect --json -v [$BREAK_GLOBAL_OPTS] break ARGS" with its
 # JSON Lines in OUT (text with BREAK_JSON empty) (stderr in OUT.err), and return once the breakpoint is
 # planted.  BREAK_PID is its pid.
 break_start() {
 	local out=$1 i
 	shift
 	# Not through the kinspect function: $! must be kinspect itself, for kill.
-	${KINSPECT_WRAPPER:-} "$KINSPECT" -v ${BREAK_JSON---json} -k "$GUEST_VMLINUX" -t "$GUEST_GDB" break "$@" >"$out" 2>"$out.err" &
+	${KINSPECT_WRAPPER:-} "$KINSPECT" -v ${BREAK_JSON---json} -k "$GUEST_VMLINUX" -t "$GUEST_GDB" -m "$GUEST_MODDIR" ${BREAK_GLOBAL_OPTS:-} break "$@" >"$out" 2>"$out.err" &
 	BREAK_PID=$!
 	for i in $(seq 300); do
 		grep -q 'breakpoint at ' "$out.err" && return 0
