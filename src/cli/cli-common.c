@@ -126,7 +126,12 @@ bool cli_open_target(struct cli *cli)
 	} else {
 		err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
 		if (!err) {
-			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped);
+			/* A VM that was stopped before kinspect came (a
+			 * breakpoint, the monitor's "stop") stays stopped. */
+			bool was_stopped = !kinspect_gdbstub_stopped_on_connect(cli->gdbstub);
+			if (was_stopped && !cli->keep_stopped)
+				kinspect_info("the VM was stopped before kinspect connected: leaving it stopped");
+			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped || was_stopped);
 			kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
 		}
 	}

@@ -1470,3 +1470,33 @@ struct kinspect_error *kinspect_gdbstub_step(struct kinspect_gdbstub *gs, size_t
 		err = kinspect_gdbstub_wait_stop(gs, gs->timeout_ms, NULL, NULL);
 	return err;
 }
+
+/* ---- writes ----------------------------------------------------------------- */
+
+struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs, uint64_t addr, const void *buf,
+						     size_t len)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (!err)
+		err = select_thread(gs, gs->mem_thread);
+	if (!err && gs->phymem == 1)
+		err = set_phymem(gs, 0);
+	if (err)
+		return err;
+	/* "M" ADDR "," LEN ":" HEX: a header of at most 40 bytes. */
+	size_t max = gs->packet_size > 64 ? (gs->packet_size - 40) / 2 : 8;
+	const uint8_t *p = buf;
+	_cleanup_free_ char *cmd = malloc(40 + 2 * max + 1);
+	if (!cmd)
+		return &kinspect_error_nomem;
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < max ? len - done : max;
+		int h = snprintf(cmd, 40, "M%" PRIx64 ",%zx:", addr + done, n);
+		for (size_t i = 0; i < n; i++)
+			snprintf(cmd + h + 2 * i, 3, "%02x", p[done + i]);
+		if ((err = command_ok(gs, cmd)))
+			return kinspect_error_wrap(err, "cannot write %zu bytes at 0x%" PRIx64, n, addr + done);
+		done += n;
+	}
+	return NULL;
+}

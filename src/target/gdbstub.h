@@ -217,4 +217,9 @@ struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, i
  * pc, so a debugger steps over its breakpoint with it removed. */
 struct kinspect_error *kinspect_gdbstub_step(struct kinspect_gdbstub *gs, size_t thread_index);
 
+/* Write LEN bytes of BUF at virtual address ADDR of the stopped VM (tests
+ * corrupt kernel structures with it). */
+struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs, uint64_t addr, const void *buf,
+						     size_t len);
+
 #endif /* KINSPECT_GDBSTUB_H */

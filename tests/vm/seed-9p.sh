@@ -57,6 +57,50 @@ rounded=$(( (size + 4095) / 4096 * 4096 ))
 	die "the two reads ask for $asked bytes, not the file's $size (page-rounded $rounded)"
 say "ok: two ITER_FOLIOQ reads asking for $asked bytes of the $size-byte file, folios of PAGE_SIZE << order"
 
+# corrupt_and_check: while the guest is held at the breakpoint, damage the
+# iter and its folio_queue through the gdbstub (offsets from gdb, the
+# reference), check that kinspect names what is wrong, and restore the bytes
+# before the guest runs again.
+probe=$top_builddir/tests/target/gdbstub-probe
+offset_of() { "${GDB:-gdb}" -nx -batch -ex "p/d &((struct $1 *)0)->$2" "$GUEST_VMLINUX" 2>/dev/null | sed -n 's/^\$1 = //p'; }
+le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf '%02x' $(( (v >> (8 * i)) & 255 )); done; }
+poke() {
+	local addr out
+	addr=$(printf '0x%x' "$1")
+	out=$("$probe" --keep-stopped "$GUEST_GDB" "write:$addr:$2" 2>&1) || true
+	echo "$out" | grep -q '=ok$' || die "cannot write at $addr: $out"
+}
+expect_iov_error() {
+	local want=$1 status=0
+	kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" -m "$GUEST_MODDIR" iov-iter "$to" >"$GUEST_WORKDIR/bad.out" 2>"$GUEST_WORKDIR/bad.err" || status=$?
+	grep -q "$want" "$GUEST_WORKDIR/bad.out" "$GUEST_WORKDIR/bad.err" ||
+		die "corrupted iter: no '$want' (status $status): $(cat "$GUEST_WORKDIR/bad.out" "$GUEST_WORKDIR/bad.err")"
+	say "ok: corrupted: status $status, $(grep -h "$want" "$GUEST_WORKDIR/bad.out" "$GUEST_WORKDIR/bad.err" | sed -n 1p)"
+}
+corrupt_and_check() {
+	local folioq next_off slot_off fq_off
+	folioq=$(echo "$live" | jq -r .pointer)
+	next_off=$(offset_of folio_queue next)
+	slot_off=$(offset_of iov_iter folioq_slot)
+	fq_off=$(offset_of iov_iter folioq)
+	[ -n "$next_off" ] && [ -n "$slot_off" ] && [ -n "$fq_off" ] || die "gdb gave no offsets"
+	# A folio_queue whose next points back at itself: a cycle.
+	poke $((folioq + next_off)) "$(le64 $((folioq)))"
+	expect_iov_error "loops back to $folioq"
+	poke $((folioq + next_off)) "$(le64 0)"
+	# A slot past the folios of the queue.
+	poke $((to + slot_off)) 09
+	expect_iov_error "folioq_slot 9 is past the 3 folios"
+	poke $((to + slot_off)) 00
+	# A wild folio_queue pointer.
+	poke $((to + fq_off)) "$(le64 0x0000dead00000000)"
+	expect_iov_error "cannot read struct folio_queue at 0xdead00000000"
+	poke $((to + fq_off)) "$(le64 $((folioq)))"
+	# Restored: the same decode as before.
+	kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" iov-iter "$to" | jq -S . >"$GUEST_WORKDIR/restored.json"
+	[ "$(cat "$GUEST_WORKDIR/restored.json")" = "$(echo "$live" | jq -S .)" ] || die "the restored iter decodes differently"
+}
+
 # --- a dump taken at the breakpoint ------------------------------------------
 guest_run 'echo 3 >/proc/sys/vm/drop_caches; echo dropped' | grep -q dropped || die "cannot drop the page cache"
 BREAK_OUT=$GUEST_WORKDIR/stop.jsonl
@@ -69,6 +113,7 @@ to=$(jq -r 'select(has("hit")) | .args[2].value' "$BREAK_OUT")
 live=$(jq -c 'select(has("segments"))' "$BREAK_OUT")
 dump=$GUEST_WORKDIR/at-break.elf
 guest_dump "$dump" || die "dump-guest-memory failed"
+corrupt_and_check
 guest_resume || die "cannot resume the guest"
 for _ in $(seq 100); do
 	got=$(guest_run 'cat /tmp/seed.md5 2>/dev/null' | cut -d' ' -f1)
