@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
 
@@ -218,7 +220,45 @@ static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, 
 	return cli_read(ctx, addr, buf, len, false);
 }
 
+static struct kinspect_error *read_physical(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return cli_read(ctx, addr, buf, len, true);
+}
+
 struct kinspect_memory cli_memory(struct cli *cli)
 {
-	return (struct kinspect_memory){ .read = read_virtual, .ctx = cli };
+	return (struct kinspect_memory){ .read = read_virtual, .read_phys = read_physical, .ctx = cli };
+}
+
+void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len)
+{
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = len - off < 16 ? len - off : 16;
+		printf("%016" PRIx64 " ", addr + off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				putchar(' ');
+			if (i < n)
+				printf(" %02x", buf[off + i]);
+			else
+				fputs("   ", stdout);
+		}
+		fputs("  |", stdout);
+		for (size_t i = 0; i < n; i++)
+			putchar(isprint(buf[off + i]) ? buf[off + i] : '.');
+		puts("|");
+	}
+}
+
+void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len)
+{
+	_cleanup_free_ char *hex = malloc(2 * len + 1);
+	if (!hex) {
+		kinspect_json_null(json);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	hex[2 * len] = '\0';
+	kinspect_json_string(json, hex);
 }

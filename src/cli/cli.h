@@ -52,6 +52,8 @@ extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
 extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
+extern const struct cli_command cli_command_page;
+extern const struct cli_command cli_command_folio;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
@@ -106,5 +108,11 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);
+
+/* Print LEN bytes of BUF as a hexdump, 16 a line, the first at ADDR. */
+void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
+
+/* Write LEN bytes of BUF as a JSON string of hex digits. */
+void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len);
 
 #endif /* KINSPECT_CLI_H */

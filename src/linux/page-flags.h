@@ -1,0 +1,49 @@
+/* Names of page flags and page types, from the kernel's own enumerations
+ * in its DWARF (enum pageflags, enum pagetype).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_PAGE_FLAGS_H
+#define KINSPECT_PAGE_FLAGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "debuginfo/dwarf-types.h"
+
+#define KINSPECT_PAGE_FLAGS_MAX 64
+#define KINSPECT_PAGE_TYPES_MAX 32
+
+struct kinspect_page_flag_names {
+	/* page->flags bits below NR are flags: NAMES[bit] without the "PG_"
+	 * prefix, the first name the enumeration gives the bit (aliases such
+	 * as PG_swapcache for PG_owner_priv_1 come after __NR_PAGEFLAGS).
+	 * Bits from NR up hold the section, node and zone numbers. */
+	unsigned int nr;
+	char *names[KINSPECT_PAGE_FLAGS_MAX];
+
+	/* Page types (enum pagetype), when the kernel has the enumeration:
+	 * since v6.12 (commit 4ffca5a96678 "mm: support only one page_type per
+	 * page") a value PGTY_x in the top byte of page->page_type; from v6.9
+	 * to v6.11 a bit PG_x that is clear under PAGE_TYPE_BASE.  Before,
+	 * page types were #defines, which DWARF does not carry. */
+	enum { KINSPECT_PAGE_TYPES_NONE, KINSPECT_PAGE_TYPES_BITS, KINSPECT_PAGE_TYPES_BYTE } type_scheme;
+	unsigned int nr_types;
+	struct {
+		char *name; /* without "PGTY_"/"PG_" */
+		uint32_t value;
+	} types[KINSPECT_PAGE_TYPES_MAX];
+	uint32_t type_base; /* PAGE_TYPE_BASE for the bit scheme */
+};
+
+/* Fill *RET from TYPES; free with kinspect_page_flag_names_deinit(). */
+struct kinspect_error *kinspect_page_flag_names_init(struct kinspect_dwarf_types *types,
+						     struct kinspect_page_flag_names *ret);
+void kinspect_page_flag_names_deinit(struct kinspect_page_flag_names *names);
+
+/* The bit of flag NAME ("slab", "head"), or -1 if the kernel has none. */
+int kinspect_page_flag_bit(const struct kinspect_page_flag_names *names, const char *name);
+
+/* The page type PAGE_TYPE (the page_type word of struct page) says, or
+ * NULL for none (then the word is the mapcount) or no way to tell. */
+const char *kinspect_page_type_name(const struct kinspect_page_flag_names *names, uint32_t page_type);
+
+#endif /* KINSPECT_PAGE_FLAGS_H */
