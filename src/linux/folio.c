@@ -60,7 +60,10 @@ struct kinspect_folio_decoder {
 	struct field flags, compound_head, mapping, index, refcount, mapcount, page_type, compound_order;
 	/* struct folio */
 	struct field folio_order, flags_1, entire_mapcount, large_mapcount;
-	/* files and slabs */
+	/* Looked up on first use: some of these types lie late in the DWARF
+	 * (struct slab, struct kmem_cache: 0.15 s each) or are missing
+	 * (enum pagetype before v6.9: a scan of all of it). */
+	bool types_loaded, files_loaded, slabs_loaded;
 	struct field as_host, inode_ino, inode_sb, inode_dentry, sb_type, fstype_name;
 	struct field dentry_alias, dentry_parent, dentry_name_len, dentry_name;
 	struct field slab_cache, cache_name;
@@ -122,19 +125,6 @@ struct kinspect_error *kinspect_folio_decoder_create(struct kinspect_dwarf_types
 		{ "struct folio", "_flags_1", true, &d->flags_1 },
 		{ "struct folio", "_entire_mapcount", true, &d->entire_mapcount },
 		{ "struct folio", "_large_mapcount", true, &d->large_mapcount },
-		{ "struct address_space", "host", false, &d->as_host },
-		{ "struct inode", "i_ino", false, &d->inode_ino },
-		{ "struct inode", "i_sb", false, &d->inode_sb },
-		{ "struct inode", "i_dentry.first", false, &d->inode_dentry },
-		{ "struct super_block", "s_type", false, &d->sb_type },
-		{ "struct file_system_type", "name", false, &d->fstype_name },
-		/* Only the offset matters: an hlist_node, its first word. */
-		{ "struct dentry", "d_u.d_alias.next", true, &d->dentry_alias },
-		{ "struct dentry", "d_parent", false, &d->dentry_parent },
-		{ "struct dentry", "d_name.len", false, &d->dentry_name_len },
-		{ "struct dentry", "d_name.name", false, &d->dentry_name },
-		{ "struct slab", "slab_cache", true, &d->slab_cache },
-		{ "struct kmem_cache", "name", true, &d->cache_name },
 	};
 	for (size_t i = 0; !err && i < sizeof(fields) / sizeof(fields[0]); i++)
 		err = get_field(types, fields[i].type, fields[i].path, fields[i].optional, fields[i].field);
@@ -187,6 +177,35 @@ static struct kinspect_error *read_field(struct kinspect_folio_decoder *d, uint6
 	return err;
 }
 
+/* Several fields of the object at ADDR in one read of the bytes they span
+ * (one round trip on a live target instead of N); field by field when
+ * they lie too far apart. */
+#define SPAN_MAX 512
+static struct kinspect_error *read_fields(struct kinspect_folio_decoder *d, uint64_t addr,
+					  const struct field *const *fields, uint64_t *values, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		lo = fields[i]->offset < lo ? fields[i]->offset : lo;
+		hi = fields[i]->offset + fields[i]->size > hi ? fields[i]->offset + fields[i]->size : hi;
+	}
+	if (hi - lo > SPAN_MAX) {
+		for (size_t i = 0; i < n; i++) {
+			struct kinspect_error *err = read_field(d, addr, fields[i], &values[i]);
+			if (err)
+				return err;
+		}
+		return NULL;
+	}
+	uint8_t buf[SPAN_MAX];
+	struct kinspect_error *err = kinspect_memory_read(d->mem, addr + lo, buf, hi - lo);
+	if (err)
+		return err;
+	for (size_t i = 0; i < n; i++)
+		values[i] = kinspect_load_le(buf + fields[i]->offset - lo, fields[i]->size);
+	return NULL;
+}
+
 static bool test_bit(uint64_t word, int bit)
 {
 	return bit >= 0 && bit < 64 && (word >> bit) & 1;
@@ -201,14 +220,14 @@ static void read_path(struct kinspect_folio_decoder *d, uint64_t dentry, char *o
 	path[start] = '\0';
 	out[0] = '\0';
 	for (int depth = 0; depth < PATH_DEPTH_MAX; depth++) {
-		uint64_t parent, len, name;
-		struct kinspect_error *err;
-		if ((err = read_field(d, dentry, &d->dentry_parent, &parent)) ||
-		    (err = read_field(d, dentry, &d->dentry_name_len, &len)) ||
-		    (err = read_field(d, dentry, &d->dentry_name, &name))) {
+		const struct field *fields[] = { &d->dentry_parent, &d->dentry_name_len, &d->dentry_name };
+		uint64_t v[3];
+		struct kinspect_error *err = read_fields(d, dentry, fields, v, 3);
+		if (err) {
 			kinspect_error_destroy(err);
 			return;
 		}
+		uint64_t parent = v[0], len = v[1], name = v[2];
 		if (parent == dentry || parent == 0)
 			break; /* the root: its name is "/" */
 		char component[NAME_LEN_MAX + 1];
@@ -228,56 +247,112 @@ static void read_path(struct kinspect_folio_decoder *d, uint64_t dentry, char *o
 	snprintf(out, size, "%s", path + start);
 }
 
-/* Inode, file system type and path of a page-cache mapping. */
-static void decode_file(struct kinspect_folio_decoder *d, struct kinspect_page *p)
+static struct kinspect_error *load_file_fields(struct kinspect_folio_decoder *d)
 {
-	uint64_t inode, ino, sb, fstype, fsname, first;
-	struct kinspect_error *err;
+	if (d->files_loaded)
+		return NULL;
+	const struct {
+		const char *type, *path;
+		struct field *field;
+	} fields[] = {
+		{ "struct address_space", "host", &d->as_host },
+		{ "struct inode", "i_ino", &d->inode_ino },
+		{ "struct inode", "i_sb", &d->inode_sb },
+		{ "struct inode", "i_dentry.first", &d->inode_dentry },
+		{ "struct super_block", "s_type", &d->sb_type },
+		{ "struct file_system_type", "name", &d->fstype_name },
+		/* Only the offset matters: an hlist_node, its first word. */
+		{ "struct dentry", "d_u.d_alias.next", &d->dentry_alias },
+		{ "struct dentry", "d_parent", &d->dentry_parent },
+		{ "struct dentry", "d_name.len", &d->dentry_name_len },
+		{ "struct dentry", "d_name.name", &d->dentry_name },
+	};
+	struct kinspect_error *err = NULL;
+	for (size_t i = 0; !err && i < sizeof(fields) / sizeof(fields[0]); i++)
+		err = get_field(d->types, fields[i].type, fields[i].path, false, fields[i].field);
+	d->files_loaded = !err;
+	return err ? kinspect_error_wrap(err, "file layouts") : NULL;
+}
+
+static struct kinspect_error *load_slab_fields(struct kinspect_folio_decoder *d)
+{
+	if (d->slabs_loaded)
+		return NULL;
+	struct kinspect_error *err = get_field(d->types, "struct slab", "slab_cache", true, &d->slab_cache);
+	if (!err)
+		err = get_field(d->types, "struct kmem_cache", "name", true, &d->cache_name);
+	d->slabs_loaded = !err;
+	return err ? kinspect_error_wrap(err, "slab layouts") : NULL;
+}
+
+/* Inode, file system type and path of a page-cache mapping. */
+static struct kinspect_error *decode_file(struct kinspect_folio_decoder *d, struct kinspect_page *p)
+{
+	uint64_t inode, fstype, fsname;
+	struct kinspect_error *err = load_file_fields(d);
+	if (err)
+		return err;
+	const struct field *fields[] = { &d->inode_ino, &d->inode_sb, &d->inode_dentry };
+	uint64_t v[3];
 	if ((err = read_field(d, p->mapping, &d->as_host, &inode)) || !inode ||
-	    (err = read_field(d, inode, &d->inode_ino, &ino))) {
+	    (err = read_fields(d, inode, fields, v, 3))) {
 		kinspect_error_destroy(err);
-		return;
+		return NULL;
 	}
+	uint64_t ino = v[0], sb = v[1], first = v[2];
 	p->inode = inode;
 	p->ino = ino;
-	if (!(err = read_field(d, inode, &d->inode_sb, &sb)) && sb &&
-	    !(err = read_field(d, sb, &d->sb_type, &fstype)) && fstype &&
+	if (sb && !(err = read_field(d, sb, &d->sb_type, &fstype)) && fstype &&
 	    !(err = read_field(d, fstype, &d->fstype_name, &fsname)) && fsname)
 		err = kinspect_read_string(d->mem, fsname, p->fs_type, sizeof(p->fs_type));
 	if (err)
 		p->fs_type[0] = '\0';
 	kinspect_error_destroy(err);
 	/* Any of the inode's names (hard links have several). */
-	if (d->dentry_alias.present && !(err = read_field(d, inode, &d->inode_dentry, &first)) && first)
+	if (first)
 		read_path(d, first - d->dentry_alias.offset, p->path, sizeof(p->path));
-	kinspect_error_destroy(err);
+	return NULL;
 }
 
-static void decode_slab(struct kinspect_folio_decoder *d, struct kinspect_page *p)
+static struct kinspect_error *decode_slab(struct kinspect_folio_decoder *d, struct kinspect_page *p)
 {
 	uint64_t cache, name;
-	struct kinspect_error *err = NULL;
+	struct kinspect_error *err = load_slab_fields(d);
+	if (err)
+		return err;
 	if (!d->slab_cache.present || !d->cache_name.present ||
 	    (err = read_field(d, p->folio, &d->slab_cache, &cache)) || !cache) {
 		kinspect_error_destroy(err);
-		return;
+		return NULL;
 	}
 	p->slab_cache = cache;
 	if ((err = read_field(d, cache, &d->cache_name, &name)) || !name ||
 	    (err = kinspect_read_string(d->mem, name, p->slab_cache_name, sizeof(p->slab_cache_name))))
 		p->slab_cache_name[0] = '\0';
 	kinspect_error_destroy(err);
+	return NULL;
 }
 
 /* The type in the page_type word, and whether the word is a mapcount. */
-static void decode_type(struct kinspect_folio_decoder *d, const uint8_t *buf, struct kinspect_page *p)
+static struct kinspect_error *decode_type(struct kinspect_folio_decoder *d, const uint8_t *buf,
+					  struct kinspect_page *p)
 {
 	int32_t mapcount = (int32_t)load(buf, &d->mapcount);
 	p->page_type = d->page_type.present ? (uint32_t)load(buf, &d->page_type) : (uint32_t)mapcount;
-	p->type = kinspect_page_type_name(&d->names, p->page_type);
-	/* Without enum pagetype a type shows as a mapcount far below -1. */
-	p->has_mapcount = !p->type && mapcount >= -1;
 	p->mapcount = (int64_t)mapcount + 1;
+	/* Every scheme keeps types far below -1 as a mapcount: the top bit
+	 * set (PAGE_TYPE_BASE, or PGTY_* >= 0xf0 in the top byte). */
+	p->has_mapcount = mapcount >= -1;
+	if (p->has_mapcount)
+		return NULL;
+	if (!d->types_loaded) {
+		struct kinspect_error *err = kinspect_page_type_names_load(d->types, &d->names);
+		if (err)
+			return kinspect_error_wrap(err, "page types");
+		d->types_loaded = true;
+	}
+	p->type = kinspect_page_type_name(&d->names, p->page_type);
+	return NULL;
 }
 
 struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, uint64_t page,
@@ -295,7 +370,8 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	if ((err = kinspect_memory_read(d->mem, page, buf, map->page_struct_size)))
 		return kinspect_error_wrap(err, "struct page at 0x%" PRIx64 " (pfn 0x%" PRIx64 ")", page, p.pfn);
 	p.flags = load(buf, &d->flags);
-	decode_type(d, buf, &p);
+	if ((err = decode_type(d, buf, &p)))
+		return err;
 	uint64_t head = load(buf, &d->compound_head);
 	p.folio = page;
 	p.folio_pfn = p.pfn;
@@ -357,7 +433,8 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	p.index = load(buf, &d->index);
 	p.mapping = load(buf, &d->mapping);
 	struct kinspect_page head_page = { 0 };
-	decode_type(d, buf, &head_page);
+	if ((err = decode_type(d, buf, &head_page)))
+		return err;
 	p.folio_has_mapcount = head_page.has_mapcount;
 	p.folio_mapcount = head_page.mapcount;
 	p.folio_type = head_page.type;
@@ -369,7 +446,7 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	if (test_bit(p.folio_flags, d->slab_bit) || (p.folio_type && strcmp(p.folio_type, "slab") == 0)) {
 		/* struct slab overlays the folio: no mapping or index. */
 		p.mapping_kind = KINSPECT_MAPPING_SLAB;
-		decode_slab(d, &p);
+		err = decode_slab(d, &p);
 	} else if (!p.mapping) {
 		p.mapping_kind = KINSPECT_MAPPING_NONE;
 	} else if ((p.mapping & PAGE_MAPPING_FLAGS) == PAGE_MAPPING_FLAGS) {
@@ -380,8 +457,10 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 		p.mapping_kind = KINSPECT_MAPPING_MOVABLE;
 	} else {
 		p.mapping_kind = KINSPECT_MAPPING_FILE;
-		decode_file(d, &p);
+		err = decode_file(d, &p);
 	}
+	if (err)
+		return err;
 	*ret = p;
 	return NULL;
 }

@@ -65,16 +65,19 @@ struct kinspect_error *kinspect_page_flag_names_init(struct kinspect_dwarf_types
 	struct kinspect_error *err = kinspect_dwarf_types_for_each_enumerator(types, "enum pageflags", collect_flag, &c);
 	if (!err && !c.done)
 		err = kinspect_error_create(KINSPECT_ERROR_FORMAT, "enum pageflags has no __NR_PAGEFLAGS");
-	if (!err) {
-		err = kinspect_dwarf_types_for_each_enumerator(types, "enum pagetype", collect_type, ret);
-		if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
-			kinspect_error_destroy(err);
-			err = NULL;
-			ret->type_scheme = KINSPECT_PAGE_TYPES_NONE;
-		}
-	}
 	if (err)
 		kinspect_page_flag_names_deinit(ret);
+	return err;
+}
+
+struct kinspect_error *kinspect_page_type_names_load(struct kinspect_dwarf_types *types,
+						     struct kinspect_page_flag_names *names)
+{
+	struct kinspect_error *err = kinspect_dwarf_types_for_each_enumerator(types, "enum pagetype", collect_type, names);
+	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
+		kinspect_error_destroy(err);
+		return NULL; /* KINSPECT_PAGE_TYPES_NONE */
+	}
 	return err;
 }
 

@@ -34,9 +34,16 @@ struct kinspect_page_flag_names {
 	uint32_t type_base; /* PAGE_TYPE_BASE for the bit scheme */
 };
 
-/* Fill *RET from TYPES; free with kinspect_page_flag_names_deinit(). */
+/* Fill *RET's flag names from TYPES (enum pageflags); free with
+ * kinspect_page_flag_names_deinit(). */
 struct kinspect_error *kinspect_page_flag_names_init(struct kinspect_dwarf_types *types,
 						     struct kinspect_page_flag_names *ret);
+
+/* Add the page type names (enum pagetype) to NAMES.  Separate because a
+ * kernel without the enumeration costs a scan of all of its DWARF: call it
+ * only once a page_type word holds a type. */
+struct kinspect_error *kinspect_page_type_names_load(struct kinspect_dwarf_types *types,
+						     struct kinspect_page_flag_names *names);
 void kinspect_page_flag_names_deinit(struct kinspect_page_flag_names *names);
 
 /* The bit of flag NAME ("slab", "head"), or -1 if the kernel has none. */

@@ -64,7 +64,12 @@ check_kpf() {
 		case $kind in
 		name:*) name=${kind#name:}; got=0; [[ " $names " == *" $name "* ]] && got=1 ;;
 		type:slab) got=0; [[ " $names " == *" slab "* ]] && got=1; [ "$(jq -r .type "$json")" = slab ] && got=1 ;;
-		anon) got=$(jq -r 'if .mapping_kind == "anon" or .mapping_kind == "ksm" then 1 else 0 end' "$json") ;;
+		anon)
+			# fs/proc/page.c tests bit 0 of the mapping word even on slab
+			# pages, where struct slab keeps other data in it (6.12 then
+			# shows KPF_ANON when the slab's word is odd): not comparable.
+			[ "$(jq -r .mapping_kind "$json")" = slab ] && continue
+			got=$(jq -r 'if .mapping_kind == "anon" or .mapping_kind == "ksm" then 1 else 0 end' "$json") ;;
 		head) got=$(jq -r 'if .large and (.tail | not) then 1 else 0 end' "$json") ;;
 		tail) got=$(jq -r 'if .tail then 1 else 0 end' "$json") ;;
 		mmap) got=$(jq -r 'if (.mapcount // 0) > 0 then 1 else 0 end' "$json") ;;
@@ -72,7 +77,7 @@ check_kpf() {
 		[ "$got" = "$want" ] || die "$label: KPF bit $bit ($kind) is $want in /proc/kpageflags ($before), kinspect says $got: $(jq -c . "$json")"
 		compared=$((compared + 1))
 	done
-	[ "$compared" -ge 15 ] || die "$label: only $compared KPF bits were stable enough to compare"
+	[ "$compared" -ge 14 ] || die "$label: only $compared KPF bits were stable enough to compare"
 	say "ok: $label: $compared flags agree with /proc/kpageflags $before (kinspect: $names)"
 }
 
