@@ -40,33 +40,38 @@ static const char *mapping_kind_name(enum kinspect_mapping_kind kind)
 	}
 }
 
-static void print_flag_names(const struct kinspect_page_flag_names *names, uint64_t flags)
+/* The flags of FLAGS in ROLE, "a|b|c", plus the bits with no name there. */
+static void print_flag_names(const struct kinspect_page_flag_names *names, const struct kinspect_page *p,
+			     uint64_t flags, enum kinspect_page_flags_role role, uint64_t not_flags)
 {
-	bool first = true;
-	for (unsigned int bit = 0; bit < names->nr; bit++) {
-		if (!((flags >> bit) & 1))
-			continue;
-		if (names->names[bit])
-			printf("%s%s", first ? "" : "|", names->names[bit]);
-		else
-			printf("%sbit%u", first ? "" : "|", bit);
-		first = false;
-	}
-	if (first)
+	const char *list[KINSPECT_PAGE_FLAG_NAMES_MAX];
+	uint64_t unnamed;
+	unsigned int n =
+		kinspect_page_flags_decode(names, flags, role, p->anon, p->swapbacked, not_flags, list, &unnamed);
+	for (unsigned int i = 0; i < n; i++)
+		printf("%s%s", i ? "|" : "", list[i]);
+	if (!n)
 		fputs("-", stdout);
+	if (not_flags & flags)
+		printf("  (order byte 0x%" PRIx64 ")", flags & not_flags);
+	if (unnamed)
+		printf("  (%s bits 0x%" PRIx64 ")", role == KINSPECT_PAGE_FLAGS_FOLIO ? "unnamed" : "head-page", unnamed);
 }
 
-static void json_flag_names(struct kinspect_json *j, const struct kinspect_page_flag_names *names, uint64_t flags)
+static void json_flag_names(struct kinspect_json *j, const struct kinspect_page_flag_names *names,
+			    const struct kinspect_page *p, uint64_t flags, enum kinspect_page_flags_role role,
+			    uint64_t not_flags, const char *unnamed_key)
 {
+	const char *list[KINSPECT_PAGE_FLAG_NAMES_MAX];
+	uint64_t unnamed;
+	unsigned int n =
+		kinspect_page_flags_decode(names, flags, role, p->anon, p->swapbacked, not_flags, list, &unnamed);
 	kinspect_json_begin_array(j);
-	for (unsigned int bit = 0; bit < names->nr; bit++) {
-		if (!((flags >> bit) & 1))
-			continue;
-		char unnamed[16];
-		snprintf(unnamed, sizeof(unnamed), "bit%u", bit);
-		kinspect_json_string(j, names->names[bit] ? names->names[bit] : unnamed);
-	}
+	for (unsigned int i = 0; i < n; i++)
+		kinspect_json_string(j, list[i]);
 	kinspect_json_end_array(j);
+	kinspect_json_key(j, unnamed_key);
+	kinspect_json_address(j, unnamed);
 }
 
 /* page->flags above the flags: section, node and zone numbers. */
@@ -87,8 +92,11 @@ static void print_text(const struct page_cmd *pc, const struct kinspect_page_fla
 		       pc->translation == KINSPECT_TRANSLATION_DIRECT_MAP ? "direct map" : "page walk");
 	uint64_t flags = pc->is_folio ? p->folio_flags : p->flags;
 	printf("%-12s0x%016" PRIx64 " ", "flags", flags);
-	print_flag_names(names, flags);
-	printf("  (above bit %u: 0x%" PRIx64 ")\n", names->nr, high_bits(names, flags));
+	if (pc->is_folio)
+		print_flag_names(names, p, flags, KINSPECT_PAGE_FLAGS_FOLIO, 0);
+	else
+		print_flag_names(names, p, flags, p->flags_role, p->flags_not_flags);
+	printf("  (fields above bit %u: 0x%" PRIx64 ")\n", names->nr, high_bits(names, flags));
 	const char *type = pc->is_folio ? p->folio_type : p->type;
 	if (type)
 		printf("%-12s%s\n", "type", type);
@@ -96,7 +104,7 @@ static void print_text(const struct page_cmd *pc, const struct kinspect_page_fla
 		printf("%-12s0x%016" PRIx64 "  tail page %" PRIu64 " of %" PRIu64 ", order %u, %" PRIu64 " bytes\n",
 		       "folio", p->folio, p->pfn - p->folio_pfn, p->nr_pages, p->order, p->nr_pages << 12);
 		printf("%-12s0x%016" PRIx64 " ", "folio flags", p->folio_flags);
-		print_flag_names(names, p->folio_flags);
+		print_flag_names(names, p, p->folio_flags, KINSPECT_PAGE_FLAGS_FOLIO, 0);
 		putchar('\n');
 	} else if (p->tail) {
 		printf("%-12s0x%016" PRIx64 " (tail page %" PRIu64 ")\n", "from page", p->page, p->pfn - p->folio_pfn);
@@ -104,6 +112,11 @@ static void print_text(const struct page_cmd *pc, const struct kinspect_page_fla
 	if (!p->tail || pc->is_folio)
 		printf("%-12s%u (%" PRIu64 " page%s, %" PRIu64 " bytes)%s\n", "order", p->order, p->nr_pages,
 		       p->nr_pages == 1 ? "" : "s", p->nr_pages << 12, p->large ? ", head page" : "");
+	if (pc->is_folio && p->large) {
+		printf("%-12s0x%016" PRIx64 " ", "2nd page", p->second_flags);
+		print_flag_names(names, p, p->second_flags, KINSPECT_PAGE_FLAGS_SECOND, p->second_not_flags);
+		putchar('\n');
+	}
 	printf("%-12s0x%016" PRIx64 " %s", "mapping", p->mapping, mapping_kind_name(p->mapping_kind));
 	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
 		printf(", inode 0x%" PRIx64 " ino %" PRIu64, p->inode, p->ino);
@@ -167,7 +180,10 @@ static void print_json(const struct page_cmd *pc, const struct kinspect_page_fla
 	kinspect_json_key(j, "flags");
 	kinspect_json_address(j, flags);
 	kinspect_json_key(j, "flag_names");
-	json_flag_names(j, names, flags);
+	if (f)
+		json_flag_names(j, names, p, flags, KINSPECT_PAGE_FLAGS_FOLIO, 0, "flags_unnamed");
+	else
+		json_flag_names(j, names, p, flags, p->flags_role, p->flags_not_flags, "flags_unnamed");
 	kinspect_json_key(j, "nr_pageflags");
 	kinspect_json_uint(j, names->nr);
 	kinspect_json_key(j, "flags_high");
@@ -203,7 +219,14 @@ static void print_json(const struct page_cmd *pc, const struct kinspect_page_fla
 		kinspect_json_key(j, "folio_flags");
 		kinspect_json_address(j, p->folio_flags);
 		kinspect_json_key(j, "folio_flag_names");
-		json_flag_names(j, names, p->folio_flags);
+		json_flag_names(j, names, p, p->folio_flags, KINSPECT_PAGE_FLAGS_FOLIO, 0, "folio_flags_unnamed");
+	}
+	if (p->large) {
+		kinspect_json_key(j, "second_page_flags");
+		kinspect_json_address(j, p->second_flags);
+		kinspect_json_key(j, "second_page_flag_names");
+		json_flag_names(j, names, p, p->second_flags, KINSPECT_PAGE_FLAGS_SECOND, p->second_not_flags,
+				"second_page_flags_unnamed");
 	}
 	kinspect_json_key(j, "mapping");
 	kinspect_json_address(j, p->mapping);
@@ -281,15 +304,18 @@ static struct kinspect_error *resolve(struct page_cmd *pc, const struct kinspect
 	return err;
 }
 
+/* The bytes --hexdump may show: from the page (or folio) start to the end
+ * of the folio at most. */
+static uint64_t hexdump_max(const struct page_cmd *pc, const struct kinspect_page *p)
+{
+	uint64_t start_pfn = pc->is_folio ? p->folio_pfn : p->pfn;
+	return (p->folio_pfn + p->nr_pages - start_pfn) << 12;
+}
+
 static int dump_contents(struct page_cmd *pc, const struct kinspect_page *p)
 {
-	/* From the page (or folio) start to the end of the folio at most. */
 	uint64_t start_pfn = pc->is_folio ? p->folio_pfn : p->pfn;
-	uint64_t max = (p->folio_pfn + p->nr_pages - start_pfn) << 12;
 	uint64_t len = pc->hexdump_len ? pc->hexdump_len : 4096;
-	if (len > max)
-		return cli_usage_error(pc->cmd, "--hexdump %" PRIu64 ": the %s has %" PRIu64 " bytes from its start",
-				       len, pc->is_folio ? "folio" : "page's folio", max);
 	_cleanup_free_ uint8_t *buf = malloc(len);
 	if (!buf)
 		return cli_fail(&kinspect_error_nomem);
@@ -382,6 +408,9 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 	int status = CLI_EXIT_OK;
 	if (err) {
 		status = cli_fail(err);
+	} else if (pc.hexdump && (pc.hexdump_len ? pc.hexdump_len : 4096) > hexdump_max(&pc, &p)) {
+		status = cli_usage_error(cmd, "--hexdump %" PRIu64 ": the %s has %" PRIu64 " bytes from its start",
+					 pc.hexdump_len, pc.is_folio ? "folio" : "page's folio", hexdump_max(&pc, &p));
 	} else {
 		const struct kinspect_page_flag_names *names = kinspect_folio_decoder_flag_names(dec);
 		if (cli->json) {
@@ -423,7 +452,11 @@ static int run_folio(struct cli *cli, int argc, char **argv)
 	"The memory map (page_offset_base, vmemmap_base, max_pfn) is read from the\n" \
 	"kernel; layouts and flag names (enum pageflags, enum pagetype) come from the\n" \
 	"vmlinux's DWARF.  Flags are the bits below __NR_PAGEFLAGS; the bits above\n" \
-	"hold section, node and zone numbers and are shown as one number.\n"
+	"hold section, node, zone (and LRU generation, cpupid) fields and are shown\n" \
+	"as one number.  Aliases are named where the page's kind gives them their\n" \
+	"meaning (anon_exclusive in anonymous pages, swapcache in swap-backed ones);\n" \
+	"a tail page's own flags word holds only per-page flags, the first tail's\n" \
+	"also the folio's second-page flags and (since v6.6) its order byte.\n"
 
 const struct cli_command cli_command_page = {
 	.name = "page",

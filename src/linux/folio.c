@@ -54,7 +54,7 @@ struct kinspect_folio_decoder {
 	const struct kinspect_memory_map *map;
 	const struct kinspect_memory *mem;
 	struct kinspect_page_flag_names names;
-	int head_bit, slab_bit;
+	int head_bit, slab_bit, swapbacked_bit;
 	uint64_t folio_size;
 	/* struct page */
 	struct field flags, compound_head, mapping, index, refcount, mapcount, page_type, compound_order;
@@ -108,6 +108,7 @@ struct kinspect_error *kinspect_folio_decoder_create(struct kinspect_dwarf_types
 	}
 	d->head_bit = kinspect_page_flag_bit(&d->names, "head");
 	d->slab_bit = kinspect_page_flag_bit(&d->names, "slab");
+	d->swapbacked_bit = kinspect_page_flag_bit(&d->names, "swapbacked");
 	const struct {
 		const char *type, *path;
 		bool optional;
@@ -461,6 +462,18 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	}
 	if (err)
 		return err;
+	p.anon = p.mapping_kind == KINSPECT_MAPPING_ANON || p.mapping_kind == KINSPECT_MAPPING_KSM;
+	p.swapbacked = test_bit(p.folio_flags, d->swapbacked_bit);
+	/* Since v6.6 the second page's flags word starts with the order. */
+	uint64_t order_byte = !d->folio_order.present && d->flags_1.present ? 0xff : 0;
+	p.flags_role = !p.tail                     ? KINSPECT_PAGE_FLAGS_FOLIO
+		       : p.pfn == p.folio_pfn + 1 ? KINSPECT_PAGE_FLAGS_SECOND
+						  : KINSPECT_PAGE_FLAGS_TAIL;
+	p.flags_not_flags = p.flags_role == KINSPECT_PAGE_FLAGS_SECOND ? order_byte : 0;
+	if (large && d->folio_size >= 2 * map->page_struct_size) {
+		p.second_flags = kinspect_load_le(buf + map->page_struct_size + d->flags.offset, d->flags.size);
+		p.second_not_flags = order_byte;
+	}
 	*ret = p;
 	return NULL;
 }

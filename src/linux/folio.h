@@ -33,6 +33,14 @@ struct kinspect_page {
 	uint64_t folio;           /* the folio's (head page's) struct page */
 	uint64_t folio_pfn;
 	uint64_t folio_flags;
+	/* What FLAGS means (see kinspect_page_flags_decode()); FLAGS_NOT_FLAGS
+	 * are bits of it that are no flags (the folio order byte). */
+	enum kinspect_page_flags_role flags_role;
+	uint64_t flags_not_flags;
+	/* Large folios: the second page's flags word (_flags_1), its
+	 * non-flag bits, and flags that change what other bits mean. */
+	uint64_t second_flags, second_not_flags;
+	bool anon, swapbacked;
 	bool tail;  /* PAGE is a tail page of FOLIO */
 	bool large; /* the folio has more than one page (PG_head) */
 	unsigned int order;

@@ -13,9 +13,24 @@ struct collect {
 	bool done; /* __NR_PAGEFLAGS seen: the rest are aliases */
 };
 
+static const char *const second_page_flags[4] = { "has_hwpoisoned", "large_rmappable", "partially_mapped",
+						   "double_map" };
+
 static struct kinspect_error *collect_flag(const char *name, int64_t value, void *arg)
 {
 	struct collect *c = arg;
+	struct kinspect_page_flag_names *n = c->names;
+	const char *bare = strncmp(name, "PG_", 3) == 0 ? name + 3 : name;
+	if (value >= 0 && value < KINSPECT_PAGE_FLAGS_MAX) {
+		if (strcmp(bare, "anon_exclusive") == 0)
+			n->anon_exclusive_bit = (int)value;
+		else if (strcmp(bare, "swapcache") == 0)
+			n->swapcache_bit = (int)value;
+		for (int i = 0; i < 4; i++) {
+			if (strcmp(bare, second_page_flags[i]) == 0)
+				n->second_page_bits[i] = (int)value;
+		}
+	}
 	if (c->done)
 		return NULL;
 	if (strcmp(name, "__NR_PAGEFLAGS") == 0) {
@@ -61,6 +76,11 @@ struct kinspect_error *kinspect_page_flag_names_init(struct kinspect_dwarf_types
 						     struct kinspect_page_flag_names *ret)
 {
 	memset(ret, 0, sizeof(*ret));
+	ret->anon_exclusive_bit = ret->swapcache_bit = -1;
+	for (int i = 0; i < 4; i++) {
+		ret->second_page_bits[i] = -1;
+		ret->second_page_names[i] = second_page_flags[i];
+	}
 	struct collect c = { .names = ret };
 	struct kinspect_error *err = kinspect_dwarf_types_for_each_enumerator(types, "enum pageflags", collect_flag, &c);
 	if (!err && !c.done)
@@ -88,6 +108,36 @@ void kinspect_page_flag_names_deinit(struct kinspect_page_flag_names *names)
 	for (unsigned int i = 0; i < names->nr_types; i++)
 		free(names->types[i].name);
 	memset(names, 0, sizeof(*names));
+}
+
+unsigned int kinspect_page_flags_decode(const struct kinspect_page_flag_names *names, uint64_t flags,
+					enum kinspect_page_flags_role role, bool anon, bool swapbacked,
+					uint64_t not_flags, const char **ret, uint64_t *ret_unnamed)
+{
+	unsigned int n = 0;
+	uint64_t unnamed = 0;
+	int hwpoison = kinspect_page_flag_bit(names, "hwpoison");
+	for (unsigned int bit = 0; bit < names->nr && bit < 64; bit++) {
+		if (!((flags >> bit) & 1) || ((not_flags >> bit) & 1))
+			continue;
+		const char *name = NULL;
+		if (anon && (int)bit == names->anon_exclusive_bit)
+			name = "anon_exclusive";
+		else if (role == KINSPECT_PAGE_FLAGS_FOLIO && swapbacked && (int)bit == names->swapcache_bit)
+			name = "swapcache";
+		else if (role == KINSPECT_PAGE_FLAGS_FOLIO || (int)bit == hwpoison)
+			name = names->names[bit];
+		for (int i = 0; role == KINSPECT_PAGE_FLAGS_SECOND && !name && i < 4; i++) {
+			if ((int)bit == names->second_page_bits[i])
+				name = names->second_page_names[i];
+		}
+		if (name && n < KINSPECT_PAGE_FLAG_NAMES_MAX)
+			ret[n++] = name;
+		else
+			unnamed |= 1ULL << bit;
+	}
+	*ret_unnamed = unnamed;
+	return n;
 }
 
 int kinspect_page_flag_bit(const struct kinspect_page_flag_names *names, const char *name)

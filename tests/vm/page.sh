@@ -36,16 +36,17 @@ work=$GUEST_WORKDIR
 # bits of include/linux/kernel-page-flags.h) -> what kinspect must show for
 # it.  fs/proc/page.c copies these from page (6.1) or folio (6.12) flags one
 # to one, or derives them from the mapping or compound state.
-#   name:flag      the flag of that name in folio_flag_names
+#   name:flag      the flag of that name in folio_flag_names (a|b: either
+#                  name, as the kernel aliases the bit by the page's kind)
 #   type:slab      the slab flag (until v6.10) or page type (since)
 #   anon           mapping_kind anon or ksm
 #   head / tail    a large folio's first page / a later one
 #   mmap           mapcount > 0
 KPF_MAP="0:name:locked 2:name:referenced 3:name:uptodate 4:name:dirty 5:name:lru
 6:name:active 7:type:slab 8:name:writeback 9:name:reclaim 11:mmap 12:anon
-14:name:swapbacked 15:head 16:tail 18:name:unevictable 32:name:reserved
-33:name:mlocked 35:name:private 36:name:private_2 37:name:owner_priv_1
-38:name:arch_1"
+13:name:swapcache 14:name:swapbacked 15:head 16:tail 18:name:unevictable
+32:name:reserved 33:name:mlocked 34:name:mappedtodisk|owner_2|anon_exclusive
+35:name:private 36:name:private_2 37:name:owner_priv_1|swapcache 38:name:arch_1"
 
 # kpf PFN: /proc/kpageflags of PFN, as a hex number.
 kpf() { echo "0x$(guest_run "dd if=/proc/kpageflags bs=8 skip=$1 count=1 2>/dev/null | od -An -v -tx8" | tr -d ' ')"; }
@@ -57,12 +58,16 @@ check_kpf() {
 	local label=$1 json=$2 before=$3 after=$4 entry bit kind name want got compared=0 names
 	names=$(jq -r '(.folio_flag_names // .flag_names) | join(" ")' "$json")
 	for entry in $KPF_MAP; do
+		entry=${entry//|/ }
 		bit=${entry%%:*}
 		kind=${entry#*:}
 		want=$(((before >> bit) & 1))
 		[ "$want" = $(((after >> bit) & 1)) ] || { say "$label: KPF bit $bit changed while looking; not compared"; continue; }
 		case $kind in
-		name:*) name=${kind#name:}; got=0; [[ " $names " == *" $name "* ]] && got=1 ;;
+		name:*)
+			# NAME|ALIAS|...: the bit under whichever name the page's kind gives it.
+			got=0
+			for name in ${kind#name:}; do [[ " $names " == *" $name "* ]] && got=1; done ;;
 		type:slab) got=0; [[ " $names " == *" slab "* ]] && got=1; [ "$(jq -r .type "$json")" = slab ] && got=1 ;;
 		anon)
 			# fs/proc/page.c tests bit 0 of the mapping word even on slab
