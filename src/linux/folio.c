@@ -7,11 +7,12 @@
  *   tail pages after it.
  * - A tail page has bit 0 of page->compound_head set; the rest points to
  *   the head.
- * - The folio order: folio->_folio_order (v6.3, commit 1c5509be58f6 "mm:
- *   remove 'First tail page' members from struct page"; Debian's 6.1 has it
- *   by backport), the low byte of folio->_flags_1 since v6.6 (commit
- *   ebc1baf5c9b4 "mm: free up a word in the first tail page"), or
- *   page[1].compound_order before struct folio carried it.
+ * - The folio order: page[1].compound_order in struct page until v6.3
+ *   (commit 1c5509be58f6 "mm: remove 'First tail page' members from struct
+ *   page"), folio->_folio_order (v6.1 to v6.5), the low byte of
+ *   folio->_flags_1 since v6.6 (commit ebc1baf5c9b4 "mm: free up a word in
+ *   the first tail page").  _folio_order is tried first: 6.1 also has
+ *   _flags_1, a plain flags word there.
  * - The mapcount of a whole large folio: folio->_total_mapcount in 6.1
  *   (read by folio_entire_mapcount()), folio->_entire_mapcount since v6.2
  *   (the "mm,thp,rmap" rework); folio->_large_mapcount (every mapping of

@@ -63,12 +63,18 @@ struct kinspect_error *kinspect_memory_map_read(struct kinspect_dwarf_types *typ
 		return err;
 	map.la57 = found && l5;
 
+	bool have_l5 = found;
 	map.page_offset = map.la57 ? KINSPECT_X86_64_PAGE_OFFSET_L5 : KINSPECT_X86_64_PAGE_OFFSET_L4;
 	map.page_offset_source = "default";
 	if ((err = read_variable(vmlinux, slide, mem, "page_offset_base", &map.page_offset, &found)))
 		return err;
-	if (found)
+	if (found) {
 		map.page_offset_source = "page_offset_base";
+		/* Without the variable, where the direct map lies tells: 4-level
+		 * kernel space starts at 0xffff800000000000. */
+		if (!have_l5)
+			map.la57 = map.page_offset < KINSPECT_X86_64_L4_KERNEL_START;
+	}
 	map.vmemmap = map.la57 ? KINSPECT_X86_64_VMEMMAP_L5 : KINSPECT_X86_64_VMEMMAP_L4;
 	map.vmemmap_source = "default";
 	if ((err = read_variable(vmlinux, slide, mem, "vmemmap_base", &map.vmemmap, &found)))
