@@ -11,6 +11,8 @@
 #   named in /proc/slabinfo; direct-map translation equals the page walk;
 # - a compound page found in /proc/kpageflags: a tail page resolves to its
 #   head, the order equals the run of tail pages the guest shows;
+# - a transparent huge page of a process (pagemap, KPF_THP): order 9, the
+#   whole-folio mapcount, contents the process wrote;
 # - virt:linux_banner gives the frame /proc/iomem's "Kernel code" implies,
 #   and its contents hold /proc/version;
 # - wild input (a pfn beyond max_pfn, a non-canonical address, an address
@@ -52,17 +54,20 @@ KPF_MAP="0:name:locked 2:name:referenced 3:name:uptodate 4:name:dirty 5:name:lru
 kpf() { echo "0x$(guest_run "dd if=/proc/kpageflags bs=8 skip=$1 count=1 2>/dev/null | od -An -v -tx8" | tr -d ' ')"; }
 kpagecount() { echo $((0x$(guest_run "dd if=/proc/kpagecount bs=8 skip=$1 count=1 2>/dev/null | od -An -v -tx8" | tr -d ' '))); }
 
-# check_kpf LABEL JSON BEFORE AFTER: every mapped KPF bit that the guest
-# showed the same before and after kinspect looked equals kinspect's view.
-check_kpf() {
-	local label=$1 json=$2 before=$3 after=$4 entry bit kind name want got compared=0 names
-	names=$(jq -r '(.folio_flag_names // .flag_names) | join(" ")' "$json")
+# kpf_compare JSON BEFORE AFTER NAMES: compare the mapped KPF bits that the
+# guest showed the same before and after kinspect looked with kinspect's
+# view, taking flag names from the jq expression NAMES; sets kpf_compared
+# and kpf_mismatch (the first difference, empty if none).
+kpf_compare() {
+	local json=$1 before=$2 after=$3 entry bit kind name want got names
+	names=$(jq -r "$4 | join(\" \")" "$json")
+	kpf_compared=0 kpf_mismatch= kpf_names=$names
 	for entry in $KPF_MAP; do
 		entry=${entry//|/ }
 		bit=${entry%%:*}
 		kind=${entry#*:}
 		want=$(((before >> bit) & 1))
-		[ "$want" = $(((after >> bit) & 1)) ] || { say "$label: KPF bit $bit changed while looking; not compared"; continue; }
+		[ "$want" = $(((after >> bit) & 1)) ] || continue
 		case $kind in
 		name:*)
 			# NAME|ALIAS|...: the bit under whichever name the page's kind gives it.
@@ -77,13 +82,33 @@ check_kpf() {
 			got=$(jq -r 'if .mapping_kind == "anon" or .mapping_kind == "ksm" then 1 else 0 end' "$json") ;;
 		head) got=$(jq -r 'if .large and (.tail | not) then 1 else 0 end' "$json") ;;
 		tail) got=$(jq -r 'if .tail then 1 else 0 end' "$json") ;;
-		mmap) got=$(jq -r 'if (.mapcount // 0) > 0 then 1 else 0 end' "$json") ;;
+		# page_mapped(): this page's own mappings or the whole folio's.
+		mmap) got=$(jq -r 'if (.mapcount // 0) + (.entire_mapcount // 0) > 0 then 1 else 0 end' "$json") ;;
 		esac
-		[ "$got" = "$want" ] || die "$label: KPF bit $bit ($kind) is $want in /proc/kpageflags ($before), kinspect says $got: $(jq -c . "$json")"
-		compared=$((compared + 1))
+		if [ "$got" != "$want" ]; then
+			kpf_mismatch="KPF bit $bit ($kind) is $want in /proc/kpageflags ($before), kinspect says $got"
+			return
+		fi
+		kpf_compared=$((kpf_compared + 1))
 	done
-	[ "$compared" -ge 14 ] || die "$label: only $compared KPF bits were stable enough to compare"
-	say "ok: $label: $compared flags agree with /proc/kpageflags $before (kinspect: $names)"
+}
+
+# check_kpf LABEL JSON BEFORE AFTER: kinspect's flags equal /proc/kpageflags
+# (see kpf_compare).  For a tail page fs/proc/page.c copies the page's own
+# flags word in 6.1 and the folio's since its conversion to folios (v6.9):
+# a tail page agrees with one of the two.
+check_kpf() {
+	local label=$1 json=$2 before=$3 after=$4 which=folio
+	kpf_compare "$json" "$before" "$after" '(.folio_flag_names // .flag_names)'
+	if [ -n "$kpf_mismatch" ] && [ "$(jq -r .tail "$json")" = true ]; then
+		local first=$kpf_mismatch
+		kpf_compare "$json" "$before" "$after" '.flag_names'
+		which="tail page's own"
+		[ -z "$kpf_mismatch" ] || kpf_mismatch="folio's flags: $first; page's own: $kpf_mismatch"
+	fi
+	[ -z "$kpf_mismatch" ] || die "$label: $kpf_mismatch: $(jq -c . "$json")"
+	[ "$kpf_compared" -ge 14 ] || die "$label: only $kpf_compared KPF bits were stable enough to compare"
+	say "ok: $label: $kpf_compared flags agree with /proc/kpageflags $before ($which flags: $kpf_names)"
 }
 
 # page TARGET ARGS...: kinspect --json page on TARGET into $work/page.json.
@@ -105,7 +130,7 @@ guest_run "tr '\\0' '\\n' </proc/$pid/environ" | grep -qx "KINSPECT_PATTERN=$pat
 # pagemap (bit 63 present, bits 0-54 the pfn: the guest runs as root).
 pagemap_pfn() {
 	local e
-	e=$(guest_run "dd if=/proc/$pid/pagemap bs=8 skip=$(($1 / 4096)) count=1 2>/dev/null | od -An -v -tx8" | tr -d ' ')
+	e=$(guest_run "dd if=/proc/${pid}/pagemap bs=8 skip=$(($1 / 4096)) count=1 2>/dev/null | od -An -v -tx8" | tr -d ' ')
 	[ -n "$e" ] && [ $(((0x$e >> 63) & 1)) = 1 ] || return 1
 	echo $((0x$e & ((1 << 55) - 1)))
 }
@@ -126,6 +151,26 @@ done
 file_index=$(((0x$text_off + file_va - 0x$text_start) / 4096))
 busybox_ino=$(guest_run 'stat -c %i /bin/busybox')
 say "guest: pid $pid, stack page pfn $anon_pfn, busybox text page pfn $file_pfn (index $file_index, ino $busybox_ino)"
+
+# A transparent huge page (both kernels default to THP "always"): dd waits
+# for the rest of an 8 MiB block with 3 MB of 'a' read into its buffer.
+thp_pid=$(guest_run '(head -c 3000000 /dev/zero | tr "\0" a; sleep 100000) </dev/null 2>/dev/null | dd bs=8M count=1 iflag=fullblock of=/dev/null 2>/dev/null & echo $!')
+thp_pfn=
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	guest_run "grep -q 'AnonHugePages: *[1-9]' /proc/$thp_pid/smaps" && break
+	sleep 0.5
+done
+while read -r range perms off dev ino rest; do
+	start=${range%-*} end=${range#*-}
+	[ "$perms $off $dev $ino" = "rw-p 00000000 00:00 0" ] && [ -z "$rest" ] && [ $((0x$end - 0x$start)) -ge $((4 << 20)) ] || continue
+	# Page 5 of the first 2 MiB-aligned block: inside the 'a's.
+	thp_va=$(( ((0x$start + (2 << 20) - 1) & ~((2 << 20) - 1)) + 5 * 4096 ))
+	thp_pfn=$(pid=$thp_pid pagemap_pfn "$thp_va") || thp_pfn=
+	break
+done < <(guest_run "cat /proc/$thp_pid/maps")
+[ -n "$thp_pfn" ] && [ $((($(kpf "$thp_pfn") >> 22) & 1)) = 1 ] ||
+	die "no transparent huge page in dd's buffer: $(guest_run "cat /proc/$thp_pid/maps; grep AnonHuge /proc/meminfo")"
+say "guest: THP tail page pfn $thp_pfn in process $thp_pid"
 
 # A compound page: the first head in /proc/kpageflags (KPF_COMPOUND_HEAD,
 # bit 15) and how many tail pages (bit 16) follow it.
@@ -189,6 +234,20 @@ check_pages() {
 	page_json "$target" folio "$(jq -r .folio "$work/tail.json")"
 	[ "$(jq -r .pfn "$json")" = "$head_pfn" ] && [ "$(jq -r .order "$json")" = "$want_order" ] || die "$label: folio ADDR: $(jq -c . "$json")"
 	say "ok: $label: tail pfn $tail_pfn -> folio pfn $head_pfn, order $want_order ($(jq -r .type "$json"), $(jq -r .mapping_kind "$json"))"
+
+	# The huge page: order 9 anon folio, mapped whole by one PMD; its
+	# contents are dd's 'a's; /proc/kpagecount is page_mapcount(): the
+	# page's own mappings plus the whole folio's.
+	page_json "$target" page "pfn:$thp_pfn" --hexdump 64
+	check_kpf "$label: THP tail page" "$json" "$kpf_thp_before" "$(kpf "$thp_pfn")"
+	[ "$(jq -r '[.tail, .order, .nr_pages, .mapping_kind, .entire_mapcount] | join(" ")' "$json")" = "true 9 512 anon 1" ] ||
+		die "$label: THP tail: $(jq -c . "$json")"
+	[ "$(jq -r '.mapcount + .entire_mapcount' "$json")" = "$(kpagecount "$thp_pfn")" ] ||
+		die "$label: THP mapcount $(jq -r '.mapcount + .entire_mapcount' "$json") differs from /proc/kpagecount"
+	[ "$(jq -r .hexdump.hex "$json")" = "$(printf '61%.0s' $(seq 64))" ] || die "$label: THP contents: $(jq -r .hexdump.hex "$json")"
+	page_json "$target" folio "pfn:$thp_pfn"
+	[ "$(jq -r .pfn "$json")" = $((thp_pfn - 5)) ] && [ "$(jq -r .order "$json")" = 9 ] || die "$label: THP folio: $(jq -c . "$json")"
+	say "ok: $label: THP tail pfn $thp_pfn: folio pfn $((thp_pfn - 5)) order 9, entire mapcount 1$(jq -r 'if .large_mapcount then ", large mapcount \(.large_mapcount)" else "" end' "$json"), contents 'a'"
 
 	# Slab: the kobject behind kernel_kobj.
 	kinspect --json -k "$GUEST_VMLINUX" -t "$target" read kernel_kobj 8 >"$json" 2>"$work/err" || { cat "$work/err"; die "$label: read kernel_kobj"; }
@@ -256,14 +315,14 @@ measure() {
 	say "figures: $label: one folio: ${trips:-no gdbstub} round trips, $(((t1 - t0) / 5000000)) ms (mean of 5, warm)"
 }
 
-kpf_anon_before=$(kpf "$anon_pfn") kpf_file_before=$(kpf "$file_pfn")
+kpf_anon_before=$(kpf "$anon_pfn") kpf_file_before=$(kpf "$file_pfn") kpf_thp_before=$(kpf "$thp_pfn")
 kpf_tail_before=$(kpf "$tail_pfn") kpf_head_before=$(kpf "$head_pfn")
 check_pages "$GUEST_GDB" live
 measure "$GUEST_GDB" live
 
 for paging in false true; do
 	dump=$work/guest-paging-$paging.elf
-	kpf_anon_before=$(kpf "$anon_pfn") kpf_file_before=$(kpf "$file_pfn")
+	kpf_anon_before=$(kpf "$anon_pfn") kpf_file_before=$(kpf "$file_pfn") kpf_thp_before=$(kpf "$thp_pfn")
 	kpf_tail_before=$(kpf "$tail_pfn") kpf_head_before=$(kpf "$head_pfn")
 	guest_dump "$dump" paging=$paging format=elf
 	check_pages "$dump" "paging=$paging dump"
