@@ -83,9 +83,10 @@ static uint64_t high_bits(const struct kinspect_page_flag_names *names, uint64_t
 static void print_text(const struct page_cmd *pc, const struct kinspect_page_flag_names *names,
 		       const struct kinspect_page *p)
 {
+	/* folio: the head page is described. */
+	uint64_t page = pc->is_folio ? p->folio : p->page, pfn = pc->is_folio ? p->folio_pfn : p->pfn;
 	printf("%-12s0x%016" PRIx64 "  pfn 0x%" PRIx64 "  phys 0x%" PRIx64 "  virt 0x%016" PRIx64 "\n",
-	       pc->is_folio ? "folio" : "page", pc->is_folio ? p->folio : p->page, pc->is_folio ? p->folio_pfn : p->pfn,
-	       (pc->is_folio ? p->folio_pfn : p->pfn) << 12, p->virt - ((p->pfn - p->folio_pfn) << 12) * pc->is_folio);
+	       pc->is_folio ? "folio" : "page", page, pfn, pfn << 12, p->virt - ((p->pfn - pfn) << 12));
 	if (pc->translated)
 		printf("%-12s0x%016" PRIx64 " -> phys 0x%" PRIx64 " by %s\n", "address", pc->given,
 		       (p->pfn << 12) | (pc->given & 0xfff),
@@ -258,7 +259,7 @@ static void print_json(const struct page_cmd *pc, const struct kinspect_page_fla
 
 /* The struct page ADDR names: "pfn:N", "phys:ADDR", "virt:ADDR" or the
  * address of a struct page (numbers or symbols). */
-static struct kinspect_error *resolve(struct page_cmd *pc, const struct kinspect_memory_map *map,
+static struct kinspect_error *resolve(struct page_cmd *pc, struct kinspect_memory_map *map,
 				      const struct kinspect_memory *mem, const char *text, uint64_t *ret)
 {
 	struct cli *cli = pc->cli;

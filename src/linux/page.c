@@ -94,15 +94,23 @@ struct kinspect_error *kinspect_memory_map_read(struct kinspect_dwarf_types *typ
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "max_pfn 0x%" PRIx64 " is out of range",
 					     map.max_pfn);
 
-	/* __pa_symbol(init_top_pgt): the image is linked at __START_KERNEL_map
-	 * and loaded at phys_base (which KASLR also moves). */
-	uint64_t pgd, phys_base;
-	if ((err = kinspect_vmlinux_symbol(vmlinux, "init_top_pgt", &pgd, NULL)))
-		return err;
-	if ((err = read_variable(vmlinux, slide, mem, "phys_base", &phys_base, NULL)))
-		return err;
-	map.pgd_phys = kinspect_kaslr_runtime(slide, pgd) - KINSPECT_X86_64_START_KERNEL_MAP + phys_base;
+	map.vmlinux = vmlinux;
+	map.slide = slide;
 	*ret = map;
+	return NULL;
+}
+
+/* __pa_symbol(init_top_pgt): the image is linked at __START_KERNEL_map and
+ * loaded at phys_base (which KASLR also moves). */
+static struct kinspect_error *find_pgd(struct kinspect_memory_map *map, const struct kinspect_memory *mem)
+{
+	uint64_t pgd, phys_base;
+	struct kinspect_error *err = kinspect_vmlinux_symbol(map->vmlinux, "init_top_pgt", &pgd, NULL);
+	if (!err)
+		err = read_variable(map->vmlinux, map->slide, mem, "phys_base", &phys_base, NULL);
+	if (err)
+		return kinspect_error_wrap(err, "the kernel's page tables");
+	map->pgd_phys = kinspect_kaslr_runtime(map->slide, pgd) - KINSPECT_X86_64_START_KERNEL_MAP + phys_base;
 	return NULL;
 }
 
@@ -142,7 +150,7 @@ static struct kinspect_error *read_pte(void *ctx, uint64_t paddr, uint64_t *ret)
 	return err;
 }
 
-struct kinspect_error *kinspect_virt_to_phys(const struct kinspect_memory_map *map, const struct kinspect_memory *mem,
+struct kinspect_error *kinspect_virt_to_phys(struct kinspect_memory_map *map, const struct kinspect_memory *mem,
 					     uint64_t vaddr, bool walk, uint64_t *ret,
 					     enum kinspect_translation *ret_how)
 {
@@ -152,8 +160,9 @@ struct kinspect_error *kinspect_virt_to_phys(const struct kinspect_memory_map *m
 			*ret_how = KINSPECT_TRANSLATION_DIRECT_MAP;
 		return NULL;
 	}
-	struct kinspect_error *err =
-		kinspect_x86_64_translate(read_pte, (void *)mem, map->pgd_phys, map->la57, vaddr, ret, NULL);
+	struct kinspect_error *err = map->pgd_phys ? NULL : find_pgd(map, mem);
+	if (!err)
+		err = kinspect_x86_64_translate(read_pte, (void *)mem, map->pgd_phys, map->la57, vaddr, ret, NULL);
 	if (err)
 		return err;
 	if (ret_how)

@@ -26,10 +26,13 @@ struct kinspect_memory_map {
 	uint64_t max_pfn;
 	/* sizeof(struct page), from DWARF. */
 	uint64_t page_struct_size;
-	/* The kernel's own page tables (init_top_pgt, what init_mm.pgd points
-	 * to: they map all of kernel space whatever the CPUs run), physical. */
-	uint64_t pgd_phys;
 	bool la57;
+	/* The kernel's own page tables (init_top_pgt, what init_mm.pgd points
+	 * to: they map all of kernel space whatever the CPUs run), physical;
+	 * found on the first page walk (0 until then). */
+	uint64_t pgd_phys;
+	const struct kinspect_vmlinux *vmlinux;
+	uint64_t slide;
 };
 
 /* Read the memory map of the kernel of VMLINUX (running with KASLR slide
@@ -64,7 +67,7 @@ enum kinspect_translation {
  * the kernel's page tables in physical memory.  *RET_HOW (may be NULL) says
  * which.  An unmapped or non-canonical address is a KINSPECT_ERROR_FAULT
  * error carrying VADDR. */
-struct kinspect_error *kinspect_virt_to_phys(const struct kinspect_memory_map *map, const struct kinspect_memory *mem,
+struct kinspect_error *kinspect_virt_to_phys(struct kinspect_memory_map *map, const struct kinspect_memory *mem,
 					     uint64_t vaddr, bool walk, uint64_t *ret,
 					     enum kinspect_translation *ret_how);
 
