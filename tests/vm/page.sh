@@ -61,7 +61,7 @@ kpagecount() { echo $((0x$(guest_run "dd if=/proc/kpagecount bs=8 skip=$1 count=
 kpf_compare() {
 	local json=$1 before=$2 after=$3 entry bit kind name want got names
 	names=$(jq -r "$4 | join(\" \")" "$json")
-	kpf_compared=0 kpf_mismatch= kpf_names=$names
+	kpf_compared=0 kpf_mismatch='' kpf_names=$names
 	for entry in $KPF_MAP; do
 		entry=${entry//|/ }
 		bit=${entry%%:*}
@@ -143,7 +143,7 @@ anon_pfn=$(pagemap_pfn "$stack_va") || die "stack page not present in pagemap"
 
 # A present page of busybox's text, and its offset in the file.
 read -r text_start text_end text_off < <(awk '/\/bin\/busybox$/ && $2 ~ /x/ { split($1, a, "-"); print a[1], a[2], $3; exit }' "$work/maps")
-file_pfn= file_va=
+file_pfn='' file_va=''
 for ((va = 0x$text_start; va < 0x$text_end && va < 0x$text_start + 64 * 4096; va += 4096)); do
 	if file_pfn=$(pagemap_pfn "$va"); then file_va=$va; break; fi
 done
