@@ -164,7 +164,7 @@ int cli_run_command(struct cli *cli, int argc, char **argv)
 		kinspect_json_init(&cli->json_writer, stdout, !cli->batch);
 	int status = cmd->run(cli, argc, argv);
 	struct kinspect_json *j = &cli->json_writer;
-	if (cli->json && cli->batch && !j->started) {
+	if (cli->json && cli->batch && !j->started && status != CLI_EXIT_OK) {
 		/* A line for every command, so that output lines and script
 		 * lines pair up. */
 		kinspect_json_begin_object(j);
