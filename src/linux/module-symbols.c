@@ -323,6 +323,9 @@ struct kinspect_error *kinspect_module_symbols_lookup(struct kinspect_module_sym
 		set_result(only, s, 0, ret);
 		return NULL;
 	}
+	if (ms->nr_dirs == 0)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "symbol %s: no module directory to look in the "
+					     "loaded modules' .ko files (give one with -m)", sym_name);
 	const struct loaded *found = NULL;
 	const struct msym *found_sym = NULL;
 	char missing[256] = "";
