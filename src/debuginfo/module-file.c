@@ -614,7 +614,7 @@ struct kinspect_error *kinspect_module_file_find(const char *const *dirs, size_t
 		err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
 					    "searching module %s: more than %d directory entries under the module "
 					    "directories; give a narrower -m", name, KINSPECT_MODULE_SEARCH_ENTRIES);
-	if (!err)
+	if (!err && s.nr_found)
 		qsort(s.found, s.nr_found, sizeof(*s.found), compare_candidates);
 
 	/* The first candidate that opens and has the wanted build-id wins; the

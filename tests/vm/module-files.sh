@@ -44,6 +44,39 @@ done
 [ "$checked" -ge 2 ] || die "only $checked module functions checked in DWARF"
 say "ok: relocated DWARF low_pc of $checked module functions equals /proc/kallsyms (e.g. $(head -1 "$work/dwarf-got"))"
 
+# The same through the target: section addresses read from guest memory,
+# the .ko found by build-id (kinspect_module_symbols_function, what "break
+# FUNCTION" uses).
+check_dwarf_target() {
+	local target=$1 label=$2
+	# shellcheck disable=SC2046
+	${KINSPECT_WRAPPER:-} "$query" --target "$target" "$GUEST_VMLINUX" "$GUEST_MODDIR" \
+		$(awk '$2 ~ /^[tT]$/ { print $3 }' "$work/modsyms-want") >"$work/dwarf.out" 2>"$work/dwarf.err" ||
+		{ cat "$work/dwarf.err"; die "$label: module functions from the target's DWARF"; }
+	awk '{ print $1, $2, $4 }' "$work/dwarf.out" | sort >"$work/dwarf-got"
+	awk '$2 ~ /^[tT]$/ { print $3, "0x" $1, $4 }' "$work/modsyms-want" | sort | diff -u - "$work/dwarf-got" ||
+		die "$label: module function entries from guest section addresses differ from /proc/kallsyms"
+	say "ok: $label: $(wc -l <"$work/dwarf-got") module functions found through the target's sections," \
+		"DWARF entry equals /proc/kallsyms (e.g. $(grep -m1 ',' "$work/dwarf.out" || head -1 "$work/dwarf.out"))"
+}
+check_dwarf_target "$GUEST_GDB" live
+
+# The seed scenario's function (trixie loads 9pnet): its entry through the
+# target equals kallsyms, its parameters are those gdb reads from the .ko.
+if grep -q '^9pnet ' "$work/usedby-want"; then
+	ko=$(module_file "$GUEST_MODDIR" 9pnet)
+	want_addr=$(guest_run 'grep p9_client_read_once /proc/kallsyms' | awk '$3 == "p9_client_read_once" && $4 == "[9pnet]" { print "0x" $1 }')
+	nr_params=$(timeout 120 "${GDB:-gdb}" -batch -ex 'ptype p9_client_read_once' "$ko" | sed -n 's/^type = [^(]*(//p' |
+		tr ',' '\n' | wc -l)
+	want_params=$(timeout 120 "${GDB:-gdb}" -batch -ex 'info scope p9_client_read_once' "$ko" |
+		sed -n 's/^Symbol \([A-Za-z_0-9]*\) is .*/\1/p' | head -n "$nr_params" | paste -sd,)
+	${KINSPECT_WRAPPER:-} "$query" --target "$GUEST_GDB" "$GUEST_VMLINUX" "$GUEST_MODDIR" 9pnet:p9_client_read_once \
+		>"$work/out" 2>"$work/err" || { cat "$work/err"; die "p9_client_read_once through the target"; }
+	[ "$(cat "$work/out")" = "9pnet:p9_client_read_once $want_addr $want_params 9pnet" ] ||
+		die "p9_client_read_once: $(cat "$work/out"), want $want_addr $want_params (kallsyms, gdb)"
+	say "ok: p9_client_read_once in 9pnet: entry $want_addr as kallsyms, parameters $want_params as gdb reads them"
+fi
+
 # Compressed copies, made now: .ko.xz and .ko.zst alternately, some under
 # the other spelling of the name, in nested directories.
 comp=$work/compressed
@@ -125,6 +158,7 @@ check_modules "$dump" "$work" dump
 timed "dump checks with -m $GUEST_MODDIR" check_module_details "$dump" "$work" dump "$GUEST_MODDIR"
 timed "dump checks with compressed copies" check_module_details "$dump" "$work" "dump, .ko.xz/.ko.zst" "$comp"
 check_wrong_file "$dump" dump
+check_dwarf_target "$dump" dump
 check_read_module_symbol "$dump" dump
 rm -f "$dump"
 
