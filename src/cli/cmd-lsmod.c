@@ -27,6 +27,7 @@ struct lsmod {
 	const char *const *dirs;
 	size_t nr_dirs;
 	bool regions, sections;
+	bool warned_sections;
 	unsigned int count;
 };
 
@@ -70,11 +71,24 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 {
 	struct kinspect_error *err;
 	if ((err = kinspect_module_info_taints(ls->info, m->address, d->taints)) ||
-	    (err = kinspect_module_info_used_by(ls->info, m->address, add_user, d, &d->permanent)) ||
-	    (err = kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections)))
+	    (err = kinspect_module_info_used_by(ls->info, m->address, add_user, d, &d->permanent)))
 		return kinspect_error_wrap(err, "module %s", m->name);
 	if (d->permanent)
 		add_user("[permanent]", d);
+	/* Sections give the build-id; without --sections a kernel whose
+	 * sect_attrs layout is not supported still gets its list. */
+	err = kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections);
+	if (err && (ls->sections || kinspect_error_code(err) != KINSPECT_ERROR_UNSUPPORTED))
+		return kinspect_error_wrap(err, "sections of module %s", m->name);
+	if (err) {
+		if (!ls->warned_sections) {
+			_cleanup_free_ char *why = kinspect_error_string(err);
+			kinspect_warn("no build-ids: %s", why ? why : "?");
+			ls->warned_sections = true;
+		}
+		kinspect_error_destroy(err);
+		return NULL;
+	}
 	err = kinspect_module_build_id(&ls->mem, d->sections, d->nr_sections, d->build_id, &d->build_id_len);
 	if (err) {
 		_cleanup_free_ char *why = kinspect_error_string(err);
