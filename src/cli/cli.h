@@ -21,6 +21,8 @@ enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAILURE = 1,
 	CLI_EXIT_USAGE = 2,
+	/* Ended by Ctrl-C (128 + SIGINT, as shells report it). */
+	CLI_EXIT_INTERRUPTED = 130,
 };
 
 struct cli {
@@ -29,6 +31,9 @@ struct cli {
 	const char **module_dirs; /* -m, in the order given */
 	size_t nr_module_dirs;
 	bool json;
+	/* -x: several commands in one run; JSON output is one line each. */
+	const char *script;
+	bool batch;
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
@@ -59,9 +64,31 @@ extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
 extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
+extern const struct cli_command cli_command_iov_iter;
+extern const struct cli_command cli_command_break;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
+
+/* The message of the last cli_fail() (batch mode reports it per command). */
+const char *cli_last_error(void);
+void cli_clear_last_error(void);
+
+/* The command called NAME, or NULL. */
+const struct cli_command *cli_find_command(const char *name);
+
+/* Run one command line already split into words (ARGV[0] is the command
+ * name), with its JSON document begun and ended around it. */
+int cli_run_command(struct cli *cli, int argc, char **argv);
+
+/* Split LINE into words as a shell would (quotes, backslashes; no
+ * expansions) and run each ';'-separated command of it.  Returns the worst
+ * exit status. */
+int cli_run_line(struct cli *cli, const char *line);
+
+/* Run every line of FILE (NAME for messages): '#' starts a comment.
+ * Returns the worst exit status; a command failing does not stop the rest. */
+int cli_run_script(struct cli *cli, FILE *file, const char *name);
 
 /* Complain about the command line of CMD and return CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
