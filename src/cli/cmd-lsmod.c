@@ -27,7 +27,6 @@ struct lsmod {
 	const char *const *dirs;
 	size_t nr_dirs;
 	bool regions, sections;
-	bool warned_sections;
 	unsigned int count;
 };
 
@@ -75,21 +74,23 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 		return kinspect_error_wrap(err, "module %s", m->name);
 	if (d->permanent)
 		add_user("[permanent]", d);
-	/* Sections give the build-id; without --sections a kernel whose
-	 * sect_attrs layout is not supported still gets its list. */
-	err = kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections);
-	if (err && (ls->sections || kinspect_error_code(err) != KINSPECT_ERROR_UNSUPPORTED))
-		return kinspect_error_wrap(err, "sections of module %s", m->name);
-	if (err) {
-		if (!ls->warned_sections) {
-			_cleanup_free_ char *why = kinspect_error_string(err);
-			kinspect_warn("no build-ids: %s", why ? why : "?");
-			ls->warned_sections = true;
+	/* The notes give the build-id in a few reads; the section list (one
+	 * read per section) only with --sections or when they cannot. */
+	err = kinspect_module_info_build_id(ls->info, m->address, d->build_id, &d->build_id_len);
+	if (err || ls->sections) {
+		struct kinspect_error *e =
+			kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections);
+		if (e && ls->sections) {
+			kinspect_error_destroy(err);
+			return kinspect_error_wrap(e, "sections of module %s", m->name);
 		}
-		kinspect_error_destroy(err);
-		return NULL;
+		if (err && !e) {
+			kinspect_error_destroy(err);
+			err = kinspect_module_build_id(&ls->mem, d->sections, d->nr_sections, d->build_id,
+						       &d->build_id_len);
+		}
+		kinspect_error_destroy(e);
 	}
-	err = kinspect_module_build_id(&ls->mem, d->sections, d->nr_sections, d->build_id, &d->build_id_len);
 	if (err) {
 		_cleanup_free_ char *why = kinspect_error_string(err);
 		kinspect_error_destroy(err);

@@ -58,4 +58,10 @@ struct kinspect_error *kinspect_module_build_id(const struct kinspect_memory *me
 						const struct kinspect_section_address *sections, size_t nr,
 						uint8_t *buf, size_t *ret_len);
 
+/* The same from mod->notes_attrs (what /sys/module/NAME/notes shows): a
+ * handful of reads where the section list takes one per section.
+ * KINSPECT_ERROR_UNSUPPORTED when the kernel has no notes_attrs. */
+struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info *info, uint64_t module,
+						     uint8_t *buf, size_t *ret_len);
+
 #endif /* KINSPECT_MODULE_INFO_H */

@@ -115,6 +115,11 @@ check_module_details() {
 	awk 'NR > 1 && !/^ / { m = $1 } /^  build-id / { print m, $2 }' "$dir/lsmod.out" | sort >"$dir/buildid-got"
 	sort "$dir/buildid-want" | diff -u - "$dir/buildid-got" || die "$label: build-ids differ from readelf -n"
 	awk 'NR > 1 && !/^ / { m = $1 } /^  build-id / { print m, $3 }' "$dir/lsmod.out" >"$dir/files-got"
+	# With --sections the build-id comes from the section list, not the notes.
+	kinspect -k "$GUEST_VMLINUX" -t "$target" lsmod --sections >"$dir/lsmod-s.out" 2>"$dir/lsmod.err" ||
+		{ cat "$dir/lsmod.err"; die "$label: lsmod --sections failed"; }
+	awk 'NR > 1 && !/^ / { m = $1 } /^  build-id / { print m, $2 }' "$dir/lsmod-s.out" | sort |
+		diff -u "$dir/buildid-got" - || die "$label: build-ids from the section list differ from the notes'"
 	while read -r m f; do
 		case $f in "$moddir"/*) ;; *) die "$label: module $m: no file under $moddir: $f" ;; esac
 	done <"$dir/files-got"
