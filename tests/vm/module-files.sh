@@ -142,6 +142,21 @@ check_read_module_symbol "$GUEST_GDB" live
 kinspect -vv -k "$GUEST_VMLINUX" -t "$GUEST_GDB" -m "$GUEST_MODDIR" lsmod >/dev/null 2>"$work/err"
 say "live lsmod -m: $(sed -n 's/.*gdbstub [^:]*:[0-9]*: //p' "$work/err")"
 
+# Without -m, the directories of the vmlinux's release: here the compressed
+# copies under $KINSPECT_SYSROOT/usr/lib/debug/lib/modules/RELEASE.
+sysroot=$work/sysroot
+mkdir -p "$sysroot/usr/lib/debug/lib/modules/$GUEST_RELEASE"
+cp -r "$comp/kernel" "$sysroot/usr/lib/debug/lib/modules/$GUEST_RELEASE/"
+(export KINSPECT_SYSROOT=$sysroot; kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" lsmod) >"$work/out" 2>"$work/err" ||
+	{ cat "$work/err"; die "lsmod with KINSPECT_SYSROOT failed"; }
+[ ! -s "$work/err" ] || { cat "$work/err"; die "lsmod with KINSPECT_SYSROOT warned"; }
+[ "$(grep -c "^  build-id [0-9a-f]*  $sysroot/usr/lib/debug/lib/modules/$GUEST_RELEASE/kernel/" "$work/out")" = \
+	"$(wc -l <"$work/usedby-want")" ] || die "lsmod did not find every .ko in the default directory: $(cat "$work/out")"
+(export KINSPECT_SYSROOT=$sysroot; kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym "$loop_sym") >"$work/out" 2>"$work/err" ||
+	{ cat "$work/err"; die "sym $loop_sym with KINSPECT_SYSROOT failed"; }
+grep -q " $loop_sym \[loop\]\$" "$work/out" || die "sym $loop_sym with KINSPECT_SYSROOT: $(cat "$work/out")"
+say "ok: without -m, .ko files are found in /usr/lib/debug/lib/modules/$GUEST_RELEASE (under KINSPECT_SYSROOT)"
+
 # Without -m (and no module directories of this release on the host) a
 # module symbol cannot be found, and the error says how to fix it.
 if [ ! -d "/lib/modules/$GUEST_RELEASE" ] && [ ! -d "/usr/lib/debug/lib/modules/$GUEST_RELEASE" ]; then
