@@ -41,6 +41,7 @@ struct cli {
 	struct kinspect_dwarf_types *types; /* the vmlinux's DWARF, on first use */
 	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
 	struct kinspect_elf_dump *dump;     /* -t FILE, opened on first use */
+	struct kinspect_memory_cache *memory_cache; /* in front of the gdbstub */
 	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
 	bool have_kaslr;
 	struct kinspect_kaslr kaslr;
