@@ -165,11 +165,13 @@ struct kinspect_error *kinspect_module_info_used_by(struct kinspect_module_info 
 		return kinspect_error_wrap(err, "mod->source_list");
 	for (unsigned int count = 0; next != head; count++) {
 		if (count >= KINSPECT_MODULES_MAX)
-			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "mod->source_list did not return to its head "
-						     "after %d entries (corrupted or cyclic)", KINSPECT_MODULES_MAX);
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+						     "mod->source_list did not return to its head after %d entries "
+						     "(corrupted or cyclic)", KINSPECT_MODULES_MAX);
 		if (next < KINSPECT_X86_64_KERNEL_SPACE_START || next < info->use_source_list)
-			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "mod->source_list entry %u: 0x%llx is not a "
-						     "kernel address", count, (unsigned long long)next);
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+						     "mod->source_list entry %u: 0x%llx is not a kernel address", count,
+						     (unsigned long long)next);
 		uint64_t use = next - info->use_source_list, source;
 		char name[MODULE_NAME_MAX];
 		if ((err = read_u64(info->mem, use + info->use_source, &source)))
@@ -288,7 +290,8 @@ struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info
 	if (err)
 		return kinspect_error_wrap(err, "mod->notes_attrs");
 	if (notes_attrs == 0)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "the module has no notes (mod->notes_attrs is NULL)");
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
+					     "the module has no notes (mod->notes_attrs is NULL)");
 	uint8_t count_buf[4];
 	if ((err = kinspect_memory_read(info->mem, notes_attrs + info->notes_count, count_buf, 4)))
 		return kinspect_error_wrap(err, "notes_attrs 0x%llx", (unsigned long long)notes_attrs);

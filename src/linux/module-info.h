@@ -26,7 +26,8 @@ struct kinspect_module_info;
  * on first use. */
 struct kinspect_error *kinspect_module_info_create(struct kinspect_dwarf_types *types,
 						   const struct kinspect_vmlinux *vmlinux, uint64_t slide,
-						   const struct kinspect_memory *mem, struct kinspect_module_info **ret);
+						   const struct kinspect_memory *mem,
+						   struct kinspect_module_info **ret);
 void kinspect_module_info_destroy(struct kinspect_module_info *info);
 
 /* The taint letters of the struct module at MODULE, as

@@ -400,8 +400,8 @@ struct kinspect_error *kinspect_module_symbols_lookup(struct kinspect_module_sym
 		if (!s)
 			continue;
 		if (found)
-			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "symbol %s is in modules %s and %s: "
-						     "write MODULE:%s", sym_name, found->module.name, l->module.name,
+			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+						     "symbol %s is in modules %s and %s: write MODULE:%s", sym_name, found->module.name, l->module.name,
 						     sym_name);
 		found = l;
 		found_sym = s;

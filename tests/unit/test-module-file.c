@@ -183,7 +183,8 @@ static void test_find(const uint8_t *build_id, size_t build_id_len)
 	static const char *const names[] = { "plain_mod", "xz-mod", "zst_mod" };
 	for (size_t i = 0; i < 3; i++) {
 		struct kinspect_module_file *file = NULL;
-		struct kinspect_error *err = kinspect_module_file_find(dirs, 2, names[i], build_id, build_id_len, &file);
+		struct kinspect_error *err =
+			kinspect_module_file_find(dirs, 2, names[i], build_id, build_id_len, &file);
 		if (!ok(!err, "find %s with its build-id", names[i])) {
 			error_is(err, KINSPECT_ERROR_OTHER, NULL, "(the error)");
 			continue;
@@ -231,7 +232,8 @@ static void test_find(const uint8_t *build_id, size_t build_id_len)
 	const char *plain = NULL;
 	err = kinspect_module_file_open(path_of("mods/a/b/plain-mod.ko"), &file);
 	if (ok(!err, "open the plain .ko")) {
-		ok(!kinspect_module_file_plain_path(file, &plain) && strcmp(plain, path_of("mods/a/b/plain-mod.ko")) == 0,
+		ok(!kinspect_module_file_plain_path(file, &plain) &&
+			   strcmp(plain, path_of("mods/a/b/plain-mod.ko")) == 0,
 		   "a plain .ko is its own plain path");
 		kinspect_module_file_destroy(file);
 	}
@@ -347,7 +349,8 @@ static int64_t symbol_value(Elf *elf, const char *name)
 		Elf_Data *data = elf_getdata(scn, NULL);
 		for (size_t i = 0; data && i < shdr.sh_size / shdr.sh_entsize; i++) {
 			GElf_Sym sym;
-			const char *n = gelf_getsym(data, (int)i, &sym) ? elf_strptr(elf, shdr.sh_link, sym.st_name) : NULL;
+			const char *n =
+				gelf_getsym(data, (int)i, &sym) ? elf_strptr(elf, shdr.sh_link, sym.st_name) : NULL;
 			if (n && strcmp(n, name) == 0)
 				return (int64_t)sym.st_value;
 		}

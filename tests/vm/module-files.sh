@@ -5,8 +5,11 @@
 # verified, also as .ko.xz and .ko.zst copies with '-' for '_' in nested
 # directories; sym finds module symbols both ways as /proc/kallsyms has
 # them; module DWARF relocated with the guest's section addresses gives
-# each function the address kallsyms gives; a .ko of another module under
-# the wanted name is refused with a build-id mismatch warning.
+# each function the address kallsyms gives (from /sys/module section
+# addresses and from guest memory; p9_client_read_once's parameters as gdb
+# reads them); without -m the default directories of the vmlinux's release
+# are searched (under KINSPECT_SYSROOT); a .ko of another module under the
+# wanted name is refused with a build-id mismatch warning.
 #
 # Usage: module-files.sh bookworm|trixie   (run by make check)
 set -euo pipefail
