@@ -67,6 +67,7 @@ extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
 extern const struct cli_command cli_command_iov_iter;
 extern const struct cli_command cli_command_break;
+extern const struct cli_command cli_command_xarray;
 extern const struct cli_command cli_command_page;
 extern const struct cli_command cli_command_folio;
 

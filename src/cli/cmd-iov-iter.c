@@ -72,7 +72,7 @@ static void warn(struct listing *l, const char *fmt, ...)
  * iter is worth printing even where its folios cannot be read. */
 static void summarize_folios(struct cli *cli, const struct kinspect_iov_iter *it, struct listing *l)
 {
-	bool folios = it->kind == KINSPECT_IOV_FOLIOQ;
+	bool folios = it->kind == KINSPECT_IOV_FOLIOQ || it->kind == KINSPECT_IOV_XARRAY;
 	if (!l->nr || !(folios || it->kind == KINSPECT_IOV_BVEC || it->kind == KINSPECT_IOV_PIPE))
 		return;
 	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
@@ -111,10 +111,10 @@ static void summarize_folios(struct cli *cli, const struct kinspect_iov_iter *it
 			snprintf(f->flags[k], sizeof(f->flags[k]), "%s", flag_names[k]);
 		/* A folio_queue records each folio's order itself: they must agree. */
 		if (folios && f->page.order != l->segs[i].order)
-			warn(l, "slot %u: folio_queue says order %u, the folio has order %u", l->segs[i].slot,
-			     l->segs[i].order, f->page.order);
+			warn(l, "segment %zu: the %s says order %u, the folio has order %u", i,
+			     it->kind == KINSPECT_IOV_XARRAY ? "xarray" : "folio_queue", l->segs[i].order, f->page.order);
 		if (folios && f->page.tail)
-			warn(l, "slot %u: 0x%" PRIx64 " is a tail page, not a folio", l->segs[i].slot, l->segs[i].base);
+			warn(l, "segment %zu: 0x%" PRIx64 " is a tail page, not a folio", i, l->segs[i].base);
 	}
 	kinspect_folio_decoder_destroy(dec);
 }
@@ -147,6 +147,8 @@ static void json_folio_summary(struct kinspect_json *j, const struct folio_summa
 	kinspect_json_int(j, p->refcount);
 	kinspect_json_key(j, "mapping_kind");
 	kinspect_json_string(j, kinspect_mapping_kind_name(p->mapping_kind));
+	kinspect_json_key(j, "mapping");
+	kinspect_json_address(j, p->mapping);
 	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
 		kinspect_json_key(j, "ino");
 		kinspect_json_uint(j, p->ino);
@@ -200,7 +202,7 @@ static void judge(const struct kinspect_iov_iter *it, struct listing *l)
 	}
 	bool has_segments = it->kind == KINSPECT_IOV_UBUF || it->kind == KINSPECT_IOV_IOVEC ||
 			    it->kind == KINSPECT_IOV_KVEC || it->kind == KINSPECT_IOV_BVEC ||
-			    it->kind == KINSPECT_IOV_FOLIOQ;
+			    it->kind == KINSPECT_IOV_FOLIOQ || it->kind == KINSPECT_IOV_XARRAY;
 	if (has_segments && !l->truncated && it->count > l->left_total)
 		warn(l, "count 0x%" PRIx64 " is more than the 0x%" PRIx64 " bytes the segments hold from the cursor on",
 		     it->count, l->left_total);
@@ -242,10 +244,11 @@ static void print_text(const struct kinspect_iov_iter *it, const struct listing 
 	if (note)
 		printf("  (%s)\n", note);
 	if (l->nr) {
-		bool folioq = it->kind == KINSPECT_IOV_FOLIOQ;
+		bool folioq = it->kind == KINSPECT_IOV_FOLIOQ, xarray = it->kind == KINSPECT_IOV_XARRAY;
 		bool bvec = it->kind == KINSPECT_IOV_BVEC || it->kind == KINSPECT_IOV_PIPE;
-		printf("  %3s  %-7s  %-18s  %8s  %8s  %8s  %s\n", "seg", "state", folioq ? "folio" : bvec ? "page" : "base",
-		       "size", "done", "left", folioq ? "folio_queue[slot]  order  marks" : bvec ? "offset" : "");
+		printf("  %3s  %-7s  %-18s  %8s  %8s  %8s  %s\n", "seg", "state", folioq || xarray ? "folio" : bvec ? "page" : "base",
+		       "size", "done", "left",
+		       folioq ? "folio_queue[slot]  order  marks" : xarray ? "index  order" : bvec ? "offset" : "");
 		for (size_t i = 0; i < l->nr; i++) {
 			const struct kinspect_iov_segment *s = &l->segs[i];
 			uint64_t left = s->cursor <= s->len ? s->len - s->cursor : 0;
@@ -255,6 +258,8 @@ static void print_text(const struct kinspect_iov_iter *it, const struct listing 
 			if (folioq)
 				printf("  0x%" PRIx64 "[%u/%u]  %u  %c%c%c", s->folioq, s->slot, s->nr_slots, s->order,
 				       s->marks & 1 ? '1' : '-', s->marks & 2 ? '2' : '-', s->marks & 4 ? '3' : '-');
+			else if (xarray)
+				printf("  0x%" PRIx64 "  %u", s->xa_index, s->order);
 			else if (bvec)
 				printf("  0x%" PRIx64, s->offset);
 			putchar('\n');
@@ -322,7 +327,8 @@ static void print_json(struct cli *cli, const struct kinspect_iov_iter *it, cons
 		kinspect_json_key(j, "state");
 		kinspect_json_string(j, position_name(s->position));
 		bool pages = it->kind == KINSPECT_IOV_BVEC || it->kind == KINSPECT_IOV_PIPE;
-		kinspect_json_key(j, it->kind == KINSPECT_IOV_FOLIOQ ? "folio" : pages ? "page" : "base");
+		bool folio = it->kind == KINSPECT_IOV_FOLIOQ || it->kind == KINSPECT_IOV_XARRAY;
+		kinspect_json_key(j, folio ? "folio" : pages ? "page" : "base");
 		kinspect_json_address(j, s->base);
 		kinspect_json_key(j, "size");
 		kinspect_json_uint(j, s->len);
@@ -341,6 +347,12 @@ static void print_json(struct cli *cli, const struct kinspect_iov_iter *it, cons
 			kinspect_json_uint(j, s->order);
 			kinspect_json_key(j, "marks");
 			kinspect_json_uint(j, s->marks);
+		}
+		if (it->kind == KINSPECT_IOV_XARRAY) {
+			kinspect_json_key(j, "index");
+			kinspect_json_uint(j, s->xa_index);
+			kinspect_json_key(j, "order");
+			kinspect_json_uint(j, s->order);
 		}
 		if (l->folios && l->folios[i].ok)
 			json_folio_summary(j, &l->folios[i]);

@@ -21,6 +21,7 @@
 #include "core/error-priv.h"
 #include "linux/iov-iter.h"
 #include "linux/kstruct.h"
+#include "linux/xarray.h"
 
 static const struct {
 	const char *name;
@@ -335,6 +336,67 @@ static struct kinspect_error *walk_pipe(struct walk *w)
 	return NULL;
 }
 
+/* XARRAY: the folios of the xarray holding bytes xarray_start + iov_offset
+ * onwards, count of them, as iterate_xarray() copies them. */
+struct xarray_walk {
+	struct walk *w;
+	uint64_t pos;  /* byte position of the cursor */
+	uint64_t left; /* bytes still to cover */
+	uint64_t next_index;
+	bool first;
+};
+
+static struct kinspect_error *xarray_segment(const struct kinspect_xarray_entry *e, void *arg, bool *stop)
+{
+	struct xarray_walk *x = arg;
+	if (e->is_value)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+					     "xarray index %llu holds a value entry (0x%llx), not a folio",
+					     (unsigned long long)e->index, (unsigned long long)e->value);
+	/* xas_for_each() skips holes: bytes the iter means would come from the
+	 * next folio. */
+	if (!x->first && e->index != x->next_index)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray hole at indexes %llu..%llu inside the iter",
+					     (unsigned long long)x->next_index, (unsigned long long)e->index - 1);
+	uint64_t size = KINSPECT_X86_64_PAGE_SIZE << e->order;
+	uint64_t start = e->index * KINSPECT_X86_64_PAGE_SIZE;
+	if (x->first && start + size <= x->pos)
+		return NULL; /* before the cursor (looked back for a large folio) */
+	struct kinspect_iov_segment seg = {
+		.position = x->first ? KINSPECT_IOV_CURRENT : KINSPECT_IOV_AHEAD,
+		.base = e->entry,
+		.len = size,
+		.order = e->order,
+		.xa_index = e->index,
+	};
+	if (x->first && x->pos > start)
+		seg.cursor = x->pos - start < size ? x->pos - start : size;
+	x->first = false;
+	x->next_index = e->index + (UINT64_C(1) << e->order);
+	uint64_t here = size - seg.cursor;
+	x->left = here >= x->left ? 0 : x->left - here;
+	bool more;
+	struct kinspect_error *err = emit(x->w, &seg, &more);
+	if (!more || x->left == 0)
+		*stop = true;
+	return err;
+}
+
+static struct kinspect_error *walk_xarray(struct walk *w)
+{
+	const struct kinspect_iov_iter *it = w->it;
+	if (it->count == 0)
+		return NULL;
+	uint64_t pos = (uint64_t)it->xarray_start + it->iov_offset;
+	struct xarray_walk x = { .w = w, .pos = pos, .left = it->count, .first = true };
+	uint64_t first = pos / KINSPECT_X86_64_PAGE_SIZE;
+	uint64_t last = (pos + it->count - 1) / KINSPECT_X86_64_PAGE_SIZE;
+	/* A large folio holding POS starts at a lower index: look back as far
+	 * as the largest order could reach. */
+	uint64_t from = first > 511 ? first - 511 : 0;
+	return kinspect_xarray_for_each(w->types, w->mem, it->pointer, from, last, xarray_segment, &x);
+}
+
 struct kinspect_error *kinspect_iov_iter_segments(struct kinspect_dwarf_types *types, const struct kinspect_memory *mem,
 						  const struct kinspect_iov_iter *it, size_t max_segments,
 						  struct kinspect_error *(*fn)(const struct kinspect_iov_segment *seg,
@@ -352,9 +414,7 @@ struct kinspect_error *kinspect_iov_iter_segments(struct kinspect_dwarf_types *t
 	case KINSPECT_IOV_BVEC: return walk_array(&w, "struct bio_vec", "bv_page", "bv_offset", "bv_len");
 	case KINSPECT_IOV_FOLIOQ: return walk_folioq(&w);
 	case KINSPECT_IOV_PIPE: return walk_pipe(&w);
-	case KINSPECT_IOV_XARRAY:
-		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "the segments of %s are not walked yet",
-					     it->type_name);
+	case KINSPECT_IOV_XARRAY: return walk_xarray(&w);
 	default: return NULL; /* DISCARD and unknown types: no segments */
 	}
 }

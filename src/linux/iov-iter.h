@@ -65,7 +65,8 @@ struct kinspect_iov_segment {
 	unsigned int slot, nr_slots, order;
 	/* Bit i set: the folio carries folio_queue mark i+1 (marks, marks2, marks3). */
 	unsigned int marks;
-	/* XARRAY: the page index in the xarray. */
+	/* XARRAY: the first page index of the folio in the xarray (its order
+	 * in ORDER). */
 	uint64_t xa_index;
 };
 

@@ -68,7 +68,12 @@ say "ok: every folio is in the page cache of /mnt/seed.bin (inode $ino), indexes
 # reference), check that kinspect names what is wrong, and restore the bytes
 # before the guest runs again.
 probe=$top_builddir/tests/target/gdbstub-probe
-offset_of() { "${GDB:-gdb}" -nx -batch -ex "p/d &((struct $1 *)0)->$2" "$GUEST_VMLINUX" 2>/dev/null | sed -n 's/^\$1 = //p'; }
+# gdb_values EXPR...: gdb's value of each expression on the vmlinux, one a line.
+gdb_values() {
+	local args=() e
+	for e in "$@"; do args+=(-ex "p/d $e"); done
+	"${GDB:-gdb}" -nx -batch "${args[@]}" "$GUEST_VMLINUX" 2>/dev/null | sed -n 's/^\$[0-9]* = //p'
+}
 le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf '%02x' $(( (v >> (8 * i)) & 255 )); done; }
 poke() {
 	local addr out
@@ -84,12 +89,13 @@ expect_iov_error() {
 	say "ok: corrupted: status $status, $(grep -h "$want" "$GUEST_WORKDIR/bad.out" "$GUEST_WORKDIR/bad.err" | sed -n 1p)"
 }
 corrupt_and_check() {
-	local folioq next_off slot_off fq_off
+	local folioq next_off slot_off fq_off type_off xs_off ipages_off iter_xarray saved mapping
 	folioq=$(echo "$live" | jq -r .pointer)
-	next_off=$(offset_of folio_queue next)
-	slot_off=$(offset_of iov_iter folioq_slot)
-	fq_off=$(offset_of iov_iter folioq)
-	[ -n "$next_off" ] && [ -n "$slot_off" ] && [ -n "$fq_off" ] || die "gdb gave no offsets"
+	read -r next_off slot_off fq_off type_off xs_off ipages_off iter_xarray < <(gdb_values \
+		'&((struct folio_queue *)0)->next' '&((struct iov_iter *)0)->folioq_slot' \
+		'&((struct iov_iter *)0)->folioq' '&((struct iov_iter *)0)->iter_type' \
+		'&((struct iov_iter *)0)->xarray_start' '&((struct address_space *)0)->i_pages' ITER_XARRAY | tr '\n' ' '; echo)
+	[ -n "$iter_xarray" ] || die "gdb gave no offsets"
 	# A folio_queue whose next points back at itself: a cycle.
 	poke $((folioq + next_off)) "$(le64 $((folioq)))"
 	expect_iov_error "loops back to $folioq"
@@ -102,6 +108,26 @@ corrupt_and_check() {
 	poke $((to + fq_off)) "$(le64 0x0000dead00000000)"
 	expect_iov_error "cannot read struct folio_queue at 0xdead00000000"
 	poke $((to + fq_off)) "$(le64 $((folioq)))"
+	# The same bytes seen as an ITER_XARRAY over the file's page cache
+	# (its address_space's i_pages), from byte 0: the same folios.
+	mapping=$(echo "$live" | jq -r '.segments[0].folio_info.mapping')
+	saved=$("$probe" --keep-stopped "$GUEST_GDB" "read:$(printf '0x%x' $((to + xs_off))):8" | sed -n 's/^read\.0x[0-9a-f]*=//p')
+	[ ${#saved} = 16 ] || die "cannot read the iter's union"
+	poke $((to + type_off)) "$(printf '%02x' "$iter_xarray")"
+	poke $((to + fq_off)) "$(le64 $((mapping + ipages_off)))"
+	poke $((to + xs_off)) "$(le64 0)"
+	kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" iov-iter "$to" >"$GUEST_WORKDIR/xarray.json" ||
+		die "iov-iter as ITER_XARRAY failed: $(cat "$GUEST_WORKDIR/xarray.json")"
+	jq -e --argjson live "$live" '.type == "ITER_XARRAY" and ([.segments[].folio] == [$live.segments[].folio]) and
+		([.segments[].index] == [range(0; .segments | length)]) and .left_total == .count and (.warnings | length) == 0' \
+		"$GUEST_WORKDIR/xarray.json" >/dev/null || die "ITER_XARRAY over the page cache: $(cat "$GUEST_WORKDIR/xarray.json")"
+	kinspect --json -k "$GUEST_VMLINUX" |-t "$GUEST_GDB" xarray "$(printf '0x%x' $((mapping + ipages_off)))" 0 2 ||
+		jq -e --argjson live "$live" '[.entries[].entry] == [$live.segments[].folio]' >/dev/null ||
+		die "xarray of the page cache differs from the folio_queue's folios"
+	say "ok: the page cache as ITER_XARRAY and through 'xarray': the folio_queue's folios at indexes 0-2"
+	poke $((to + type_off)) "$(printf '%02x' "$(echo "$live" | jq .type_value)")"
+	poke $((to + fq_off)) "$(le64 $((folioq)))"
+	poke $((to + xs_off)) "$saved"
 	# Restored: the same decode as before.
 	kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" iov-iter "$to" | jq -S . >"$GUEST_WORKDIR/restored.json"
 	echo "$live" | jq -S . >"$GUEST_WORKDIR/live.json"
