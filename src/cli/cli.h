@@ -29,6 +29,7 @@ struct cli {
 	size_t nr_module_dirs;
 	bool json;
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
+	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
 	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
@@ -103,6 +104,9 @@ bool cli_parse_number(const char *text, uint64_t *ret);
 /* TEXT as an address: a number (0x... for hex) or a symbol of the vmlinux,
  * with the target's KASLR slide applied.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
+
+/* Save the layout cache if it learnt something, and close the DWARF. */
+void cli_close_types(struct cli *cli);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);

@@ -31,6 +31,7 @@ static void print_usage(FILE *out)
 	      "  -m, --module-dir DIR  where to look for .ko files (repeatable)\n"
 	      "  -j, --json            print JSON instead of text\n"
 	      "      --keep-stopped    leave a live guest stopped when done (default: resume it)\n"
+	      "      --no-cache        neither use nor write the layout cache (also KINSPECT_NO_CACHE=1)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
 	      "  -q, --quiet           only errors on stderr\n"
@@ -94,6 +95,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "module-dir", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "keep-stopped", no_argument, NULL, 'S' },
+		{ "no-cache", no_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -114,6 +116,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 			break;
 		case 'j': cli->json = true; break;
 		case 'S': cli->keep_stopped = true; break;
+		case 'C': cli->no_cache = true; break;
 		case 'T': {
 			char *end;
 			double seconds = strtod(optarg, &end);
@@ -174,7 +177,7 @@ int main(int argc, char **argv)
 	}
 out:
 	cli_close_target(&cli);
-	kinspect_dwarf_types_destroy(cli.types);
+	cli_close_types(&cli);
 	kinspect_vmlinux_destroy(cli.vmlinux);
 	free(cli.module_dirs);
 	if (fflush(stdout) != 0 && status == CLI_EXIT_OK)

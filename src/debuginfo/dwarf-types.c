@@ -6,6 +6,8 @@
  * lacks is common (struct folio_queue before 6.12), and each miss reads all
  * of the DWARF; so a scan that misses leaves behind a Bloom filter of every
  * name of its kind it passed, and later misses of that kind cost nothing.
+ * With a layout cache (layout-cache.c) the DWARF is opened only for the
+ * first question the cache cannot answer.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
@@ -21,8 +23,10 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "debuginfo/dwarf-types.h"
+#include "debuginfo/layout-cache.h"
 
 #define CACHE_BUCKETS 256
 /* Deeper than any real type; bounds recursion on cyclic (corrupt) DWARF. */
@@ -67,6 +71,8 @@ struct kinspect_dwarf_types {
 	 * for relocated or decompressed data). */
 	const char *info_map;
 	uint64_t info_size;
+	/* Answers from earlier runs, and where new ones go (may be NULL). */
+	struct kinspect_layout_cache *layout_cache;
 };
 
 static struct kinspect_error *dwarf_error(const struct kinspect_dwarf_types *t, const char *what)
@@ -132,45 +138,86 @@ static void release_info(struct kinspect_dwarf_types *t, uint64_t from, uint64_t
 		madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
-struct kinspect_error *kinspect_dwarf_types_create(const char *path, struct kinspect_dwarf_types **ret)
+/* Open the DWARF once, on the first question the layout cache cannot
+ * answer. */
+static struct kinspect_error *open_dwarf(struct kinspect_dwarf_types *t)
 {
-	/* dwfl's own message for a missing file has no errno. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kinspect_error_os(errno, path, "cannot open DWARF file");
-	close(fd);
-
-	struct kinspect_dwarf_types *t = calloc(1, sizeof(*t));
-	if (!t)
-		return &kinspect_error_nomem;
-	t->path = strdup(path);
-	t->dwfl = dwfl_begin(&offline_callbacks);
-	if (!t->path || !t->dwfl) {
-		kinspect_dwarf_types_destroy(t);
-		return &kinspect_error_nomem;
+	if (t->dwarf)
+		return NULL;
+	if (!t->dwfl) {
+		t->dwfl = dwfl_begin(&offline_callbacks);
+		if (!t->dwfl)
+			return &kinspect_error_nomem;
 	}
 	/* dwfl rather than dwarf_begin_elf: it applies the relocations of a
 	 * relocatable object (test fixtures); a vmlinux is used as it is. */
-	Dwfl_Module *mod = dwfl_report_offline(t->dwfl, "kernel", path, -1);
-	struct kinspect_error *err = NULL;
+	dwfl_report_begin(t->dwfl);
+	Dwfl_Module *mod = dwfl_report_offline(t->dwfl, "kernel", t->path, -1);
 	Dwarf_Addr bias;
 	if (!mod || dwfl_report_end(t->dwfl, NULL, NULL) != 0)
-		err = kinspect_error_file(path, "cannot read ELF: %s", dwfl_errmsg(-1));
-	else if (!(t->dwarf = dwfl_module_getdwarf(mod, &bias)))
-		err = kinspect_error_file(path, "no usable DWARF: %s", dwfl_errmsg(-1));
+		return kinspect_error_file(t->path, "cannot read ELF: %s", dwfl_errmsg(-1));
+	if (!(t->dwarf = dwfl_module_getdwarf(mod, &bias)))
+		return kinspect_error_file(t->path, "no usable DWARF: %s", dwfl_errmsg(-1));
+	find_info_map(t);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_create_lazy(const char *path, struct kinspect_layout_cache *cache,
+							struct kinspect_dwarf_types **ret)
+{
+	/* dwfl's own message for a missing file has no errno. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		kinspect_layout_cache_destroy(cache);
+		return kinspect_error_os(errno, path, "cannot open DWARF file");
+	}
+	close(fd);
+
+	struct kinspect_dwarf_types *t = calloc(1, sizeof(*t));
+	if (!t) {
+		kinspect_layout_cache_destroy(cache);
+		return &kinspect_error_nomem;
+	}
+	t->layout_cache = cache;
+	t->path = strdup(path);
+	if (!t->path) {
+		kinspect_dwarf_types_destroy(t);
+		return &kinspect_error_nomem;
+	}
+	*ret = t;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_create(const char *path, struct kinspect_dwarf_types **ret)
+{
+	struct kinspect_dwarf_types *t;
+	struct kinspect_error *err = kinspect_dwarf_types_create_lazy(path, NULL, &t);
+	if (err)
+		return err;
+	err = open_dwarf(t);
 	if (err) {
 		kinspect_dwarf_types_destroy(t);
 		return err;
 	}
-	find_info_map(t);
 	*ret = t;
 	return NULL;
+}
+
+bool kinspect_dwarf_types_opened(const struct kinspect_dwarf_types *t)
+{
+	return t->dwarf != NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_save_cache(struct kinspect_dwarf_types *t)
+{
+	return t->layout_cache ? kinspect_layout_cache_save(t->layout_cache) : NULL;
 }
 
 void kinspect_dwarf_types_destroy(struct kinspect_dwarf_types *t)
 {
 	if (!t)
 		return;
+	kinspect_layout_cache_destroy(t->layout_cache);
 	for (size_t i = 0; i < CACHE_BUCKETS; i++) {
 		struct cache_entry *e = t->cache[i];
 		while (e) {
@@ -849,24 +896,78 @@ static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char
 
 /* --- the API ---------------------------------------------------------- */
 
+/* The cached answer to a question, or NULL.  An answer that is an error
+ * comes back as a new error with the same code and the whole message. */
+static const struct kinspect_layout_answer *cached(struct kinspect_dwarf_types *t, enum kinspect_layout_query query,
+						    const char *key, const char *path, struct kinspect_error **ret_err)
+{
+	*ret_err = NULL;
+	if (!t->layout_cache)
+		return NULL;
+	const struct kinspect_layout_answer *a = kinspect_layout_cache_find(t->layout_cache, query, key, path);
+	if (a && a->error_code)
+		*ret_err = kinspect_error_create(a->error_code, "%s", a->error_message);
+	return a;
+}
+
+/* Remember the outcome of a question: an answer, or an error that the same
+ * DWARF would give again (absent, malformed question).  Errors of the DWARF
+ * itself or of memory are not remembered. */
+static void remember(struct kinspect_dwarf_types *t, enum kinspect_layout_query query, const char *key,
+		     const char *path, const struct kinspect_error *err, struct kinspect_layout_answer *answer)
+{
+	if (!t->layout_cache)
+		return;
+	_cleanup_free_ char *message = NULL;
+	if (err) {
+		enum kinspect_error_code code = kinspect_error_code(err);
+		if (code != KINSPECT_ERROR_NOT_FOUND && code != KINSPECT_ERROR_INVALID_ARGUMENT)
+			return;
+		message = kinspect_error_string(err);
+		if (!message)
+			return;
+		*answer = (struct kinspect_layout_answer){ .error_code = code, .error_message = message };
+	}
+	/* Failing to remember only costs the next run a DWARF lookup. */
+	kinspect_error_destroy(kinspect_layout_cache_add(t->layout_cache, query, key, path, answer));
+}
+
 struct kinspect_error *kinspect_dwarf_types_sizeof(struct kinspect_dwarf_types *t, const char *type_name,
 						   uint64_t *ret)
 {
+	struct kinspect_error *err;
+	const struct kinspect_layout_answer *a = cached(t, KINSPECT_LAYOUT_SIZEOF, type_name, "", &err);
+	if (a) {
+		if (!err)
+			*ret = a->value;
+		return err;
+	}
 	struct type_pos pos = { 0 };
-	struct kinspect_error *err = find_type(t, type_name, &pos.die);
+	uint64_t size = 0;
+	err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, &pos.die);
 	if (!err)
 		err = strip_type(t, &pos.die, &pos.die);
 	if (!err)
-		err = type_size(t, &pos, ret);
-	return err ? kinspect_error_wrap(err, "sizeof(%s)", type_name) : NULL;
+		err = type_size(t, &pos, &size);
+	if (err)
+		err = kinspect_error_wrap(err, "sizeof(%s)", type_name);
+	struct kinspect_layout_answer answer = { .value = size };
+	remember(t, KINSPECT_LAYOUT_SIZEOF, type_name, "", err, &answer);
+	if (!err)
+		*ret = size;
+	return err;
 }
 
-struct kinspect_error *kinspect_dwarf_types_member(struct kinspect_dwarf_types *t, const char *type_name,
-						   const char *path, struct kinspect_dwarf_member *ret)
+static struct kinspect_error *member_uncached(struct kinspect_dwarf_types *t, const char *type_name,
+					      const char *path, struct kinspect_dwarf_member *ret)
 {
 	bool found;
 	const char *missing = NULL;
-	struct kinspect_error *err = resolve(t, type_name, path, ret, &found, &missing);
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = resolve(t, type_name, path, ret, &found, &missing);
 	if (err)
 		return kinspect_error_wrap(err, "%s.%s", type_name, path);
 	if (!found) {
@@ -880,18 +981,37 @@ struct kinspect_error *kinspect_dwarf_types_member(struct kinspect_dwarf_types *
 	return NULL;
 }
 
+struct kinspect_error *kinspect_dwarf_types_member(struct kinspect_dwarf_types *t, const char *type_name,
+						   const char *path, struct kinspect_dwarf_member *ret)
+{
+	struct kinspect_error *err;
+	const struct kinspect_layout_answer *a = cached(t, KINSPECT_LAYOUT_MEMBER, type_name, path, &err);
+	if (a) {
+		if (!err)
+			*ret = a->member;
+		return err;
+	}
+	struct kinspect_layout_answer answer = { 0 };
+	err = member_uncached(t, type_name, path, &answer.member);
+	remember(t, KINSPECT_LAYOUT_MEMBER, type_name, path, err, &answer);
+	if (!err)
+		*ret = answer.member;
+	return err;
+}
+
 struct kinspect_error *kinspect_dwarf_types_has_member(struct kinspect_dwarf_types *t, const char *type_name,
 						       const char *path, bool *ret)
 {
+	/* The type or the member missing are the same "no" (and the same
+	 * cached answer as kinspect_dwarf_types_member's). */
 	struct kinspect_dwarf_member m;
-	const char *missing;
-	struct kinspect_error *err = resolve(t, type_name, path, &m, ret, &missing);
+	struct kinspect_error *err = kinspect_dwarf_types_member(t, type_name, path, &m);
+	*ret = err == NULL;
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
 		kinspect_error_destroy(err);
-		*ret = false;
 		return NULL;
 	}
-	return err ? kinspect_error_wrap(err, "%s.%s", type_name, path) : NULL;
+	return err;
 }
 
 struct kinspect_error *kinspect_dwarf_types_array_length(struct kinspect_dwarf_types *t, const char *type_name,
@@ -949,15 +1069,27 @@ static struct kinspect_error *enumerator_value(struct kinspect_dwarf_types *t, D
 struct kinspect_error *kinspect_dwarf_types_enum_value(struct kinspect_dwarf_types *t, const char *name,
 						       int64_t *ret)
 {
-	struct cache_entry *e;
-	struct kinspect_error *err = lookup(t, LOOKUP_ENUMERATOR, name, &e);
+	struct kinspect_error *err;
+	const struct kinspect_layout_answer *a = cached(t, KINSPECT_LAYOUT_ENUM, name, "", &err);
+	if (a) {
+		if (!err)
+			*ret = (int64_t)a->value;
+		return err;
+	}
+	struct cache_entry *e = NULL;
+	err = open_dwarf(t);
+	if (!err)
+		err = lookup(t, LOOKUP_ENUMERATOR, name, &e);
 	if (err)
-		return kinspect_error_wrap(err, "enumerator %s", name);
-	if (!e->found)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no enumerator %s in the DWARF of %s", name,
-					     t->path);
-	*ret = e->value;
-	return NULL;
+		err = kinspect_error_wrap(err, "enumerator %s", name);
+	else if (!e->found)
+		err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no enumerator %s in the DWARF of %s", name,
+					    t->path);
+	struct kinspect_layout_answer answer = { .value = err ? 0 : (uint64_t)e->value };
+	remember(t, KINSPECT_LAYOUT_ENUM, name, "", err, &answer);
+	if (!err)
+		*ret = e->value;
+	return err;
 }
 
 static struct kinspect_error *
@@ -1005,7 +1137,9 @@ kinspect_dwarf_types_for_each_member(struct kinspect_dwarf_types *t, const char 
 				     void *arg)
 {
 	Dwarf_Die die;
-	struct kinspect_error *err = find_type(t, type_name, &die);
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, &die);
 	if (!err)
 		err = strip_type(t, &die, &die);
 	if (!err && !is_aggregate(&die))
