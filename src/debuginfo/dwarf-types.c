@@ -25,13 +25,12 @@
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
-#include "debuginfo/dwarf-types.h"
+#include "debuginfo/dwarf-types-priv.h"
 #include "debuginfo/layout-cache.h"
 
 #define CACHE_BUCKETS 256
-/* Deeper than any real type; bounds recursion on cyclic (corrupt) DWARF. */
-#define MAX_DEPTH 64
-#define MAX_DIMS 8
+#define MAX_DEPTH KINSPECT_DWARF_MAX_DEPTH
+#define MAX_DIMS KINSPECT_DWARF_MAX_DIMS
 /* 2^21 bits (256 KiB) per kind: about 1% false positives at 200,000 names. */
 #define BLOOM_BITS (UINT64_C(1) << 21)
 #define BLOOM_HASHES 4
@@ -45,6 +44,8 @@ enum lookup_kind {
 	/* A typedef or a base type. */
 	LOOKUP_PLAIN,
 	LOOKUP_ENUMERATOR,
+	/* A global variable's definition. */
+	LOOKUP_VARIABLE,
 	LOOKUP_KINDS,
 };
 
@@ -336,6 +337,8 @@ static bool tag_matches(enum lookup_kind kind, int tag)
 		return tag == DW_TAG_typedef || tag == DW_TAG_base_type;
 	case LOOKUP_ENUMERATOR:
 		return tag == DW_TAG_enumeration_type;
+	case LOOKUP_VARIABLE:
+		return tag == DW_TAG_variable;
 	case LOOKUP_KINDS:
 		break;
 	}
@@ -353,6 +356,22 @@ static struct kinspect_error *match_die(struct kinspect_dwarf_types *t, Dwarf_Di
 	*ret_found = false;
 	if (!tag_matches(kind, dwarf_tag(die)) || is_declaration(die))
 		return NULL;
+	if (kind == LOOKUP_VARIABLE) {
+		/* A definition that completes an earlier declaration names it
+		 * through DW_AT_specification. */
+		Dwarf_Attribute attr;
+		const char *die_name =
+			dwarf_hasattr(die, DW_AT_location) && dwarf_attr_integrate(die, DW_AT_name, &attr)
+				? dwarf_formstring(&attr)
+				: NULL;
+		if (die_name && bloom)
+			bloom_add(bloom, die_name);
+		if (die_name && strcmp(die_name, name) == 0) {
+			e->die_offset = dwarf_dieoffset(die);
+			*ret_found = true;
+		}
+		return NULL;
+	}
 	if (kind != LOOKUP_ENUMERATOR) {
 		const char *die_name = dwarf_diename(die);
 		if (die_name && bloom)
@@ -582,14 +601,7 @@ static struct kinspect_error *array_dims(struct kinspect_dwarf_types *t, Dwarf_D
 	return NULL;
 }
 
-/* A type position: a stripped type DIE, and for an array how many of its
- * dimensions were already indexed. */
-struct type_pos {
-	Dwarf_Die die;
-	int dims_used;
-};
-
-static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, struct type_pos *pos, int depth,
+static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, struct kinspect_dwarf_type_pos *pos, int depth,
 					     uint64_t *ret)
 {
 	if (dwarf_tag(&pos->die) == DW_TAG_array_type) {
@@ -605,7 +617,7 @@ static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, st
 		err = die_type(t, &pos->die, &elem);
 		if (err)
 			return err;
-		struct type_pos elem_pos = { elem, 0 };
+		struct kinspect_dwarf_type_pos elem_pos = { elem, 0 };
 		uint64_t size;
 		err = type_size_depth(t, &elem_pos, depth + 1, &size);
 		if (err)
@@ -633,7 +645,7 @@ static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, st
 	return NULL;
 }
 
-static struct kinspect_error *type_size(struct kinspect_dwarf_types *t, struct type_pos *pos, uint64_t *ret)
+static struct kinspect_error *type_size(struct kinspect_dwarf_types *t, struct kinspect_dwarf_type_pos *pos, uint64_t *ret)
 {
 	return type_size_depth(t, pos, 0, ret);
 }
@@ -753,7 +765,7 @@ static struct kinspect_error *find_member(struct kinspect_dwarf_types *t, Dwarf_
 /* Layout of one member DIE whose data location is BYTE_OFFSET from the
  * outer type. */
 static struct kinspect_error *member_layout(struct kinspect_dwarf_types *t, Dwarf_Die *member, uint64_t byte_offset,
-					    struct type_pos *ret_pos, struct kinspect_dwarf_member *ret)
+					    struct kinspect_dwarf_type_pos *ret_pos, struct kinspect_dwarf_member *ret)
 {
 	struct kinspect_error *err = die_type(t, member, &ret_pos->die);
 	if (err)
@@ -770,7 +782,7 @@ static struct kinspect_error *member_layout(struct kinspect_dwarf_types *t, Dwar
 	return NULL;
 }
 
-static void set_array_info(struct kinspect_dwarf_types *t, struct type_pos *pos, struct kinspect_dwarf_member *ret)
+static void set_array_info(struct kinspect_dwarf_types *t, struct kinspect_dwarf_type_pos *pos, struct kinspect_dwarf_member *ret)
 {
 	ret->is_array = false;
 	ret->array_length = 0;
@@ -791,20 +803,13 @@ static void set_array_info(struct kinspect_dwarf_types *t, struct type_pos *pos,
 
 /* Resolve PATH in TYPE_NAME.  *RET_FOUND false (and no error) if a member
  * is missing; then *RET_MISSING_AT points into PATH at the missing name. */
-static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char *type_name, const char *path,
-				      struct kinspect_dwarf_member *ret, bool *ret_found,
-				      const char **ret_missing_at)
+static struct kinspect_error *resolve_in(struct kinspect_dwarf_types *t, const char *type_name,
+					 struct kinspect_dwarf_type_pos *posp, const char *path,
+					 struct kinspect_dwarf_member *ret, bool *ret_found, const char **ret_missing_at)
 {
-	struct type_pos pos = { 0 };
-	struct kinspect_error *err = find_type(t, type_name, &pos.die);
-	if (err)
-		return err;
-	err = strip_type(t, &pos.die, &pos.die);
-	if (err)
-		return err;
-
+	struct kinspect_dwarf_type_pos pos = *posp;
 	struct kinspect_dwarf_member m = { 0 };
-	err = type_size(t, &pos, &m.size);
+	struct kinspect_error *err = type_size(t, &pos, &m.size);
 	if (err)
 		return err;
 	*ret_found = false;
@@ -891,7 +896,21 @@ static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char
 	set_array_info(t, &pos, &m);
 	*ret = m;
 	*ret_found = true;
+	*posp = pos;
 	return NULL;
+}
+
+static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char *type_name, const char *path,
+				      struct kinspect_dwarf_member *ret, bool *ret_found,
+				      const char **ret_missing_at)
+{
+	struct kinspect_dwarf_type_pos pos = { 0 };
+	struct kinspect_error *err = find_type(t, type_name, &pos.die);
+	if (!err)
+		err = strip_type(t, &pos.die, &pos.die);
+	if (!err)
+		err = resolve_in(t, type_name, &pos, path, ret, ret_found, ret_missing_at);
+	return err;
 }
 
 /* --- the API ---------------------------------------------------------- */
@@ -942,7 +961,7 @@ struct kinspect_error *kinspect_dwarf_types_sizeof(struct kinspect_dwarf_types *
 			*ret = a->value;
 		return err;
 	}
-	struct type_pos pos = { 0 };
+	struct kinspect_dwarf_type_pos pos = { 0 };
 	uint64_t size = 0;
 	err = open_dwarf(t);
 	if (!err)
@@ -1107,7 +1126,7 @@ walk_members(struct kinspect_dwarf_types *t, Dwarf_Die *agg, uint64_t base_offse
 			if (err)
 				return err;
 			const char *name = dwarf_diename(&child);
-			struct type_pos pos;
+			struct kinspect_dwarf_type_pos pos;
 			struct kinspect_dwarf_member m;
 			if (name) {
 				err = member_layout(t, &child, offset, &pos, &m);
@@ -1148,4 +1167,123 @@ kinspect_dwarf_types_for_each_member(struct kinspect_dwarf_types *t, const char 
 	if (!err)
 		err = walk_members(t, &die, 0, 0, fn, arg);
 	return err ? kinspect_error_wrap(err, "members of %s", type_name) : NULL;
+}
+
+/* --- DIEs for the value printer (dwarf-types-priv.h) ------------------------ */
+
+struct kinspect_error *kinspect_dwarf_types_find_type_die(struct kinspect_dwarf_types *t, const char *type_name,
+							  Dwarf_Die *ret)
+{
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, ret);
+	if (!err)
+		err = strip_type(t, ret, ret);
+	return err;
+}
+
+struct kinspect_error *kinspect_dwarf_types_find_variable(struct kinspect_dwarf_types *t, const char *name,
+							  Dwarf_Die *ret_type, uint64_t *ret_addr, bool *ret_has_addr)
+{
+	struct cache_entry *e;
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = lookup(t, LOOKUP_VARIABLE, name, &e);
+	if (err)
+		return kinspect_error_wrap(err, "variable %s", name);
+	if (!e->found)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no variable %s in the DWARF of %s", name,
+					     t->path);
+	Dwarf_Die die;
+	if (!dwarf_offdie(t->dwarf, e->die_offset, &die))
+		return dwarf_error(t, "bad DIE offset");
+	Dwarf_Attribute attr;
+	Dwarf_Die type;
+	if (!dwarf_attr_integrate(&die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type))
+		return kinspect_error_file(t->path, "variable %s has no valid type", name);
+	err = strip_type(t, &type, ret_type);
+	if (err)
+		return err;
+	*ret_has_addr = false;
+	Dwarf_Op *ops;
+	size_t nops;
+	if (dwarf_attr(&die, DW_AT_location, &attr) && dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
+	    ops[0].atom == DW_OP_addr) {
+		*ret_addr = ops[0].number;
+		*ret_has_addr = true;
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_strip(struct kinspect_dwarf_types *t, Dwarf_Die *die, Dwarf_Die *ret)
+{
+	return strip_type(t, die, ret);
+}
+
+struct kinspect_error *kinspect_dwarf_types_die_type(struct kinspect_dwarf_types *t, Dwarf_Die *die, Dwarf_Die *ret,
+						     bool *ret_void)
+{
+	Dwarf_Attribute attr;
+	*ret_void = !dwarf_attr(die, DW_AT_type, &attr);
+	if (*ret_void)
+		return NULL;
+	Dwarf_Die type;
+	if (!dwarf_formref_die(&attr, &type))
+		return dwarf_error(t, "bad type reference");
+	struct kinspect_error *err = strip_type(t, &type, ret);
+	/* A typedef of void strips to the typedef itself. */
+	if (!err && dwarf_tag(ret) == DW_TAG_typedef)
+		*ret_void = true;
+	return err;
+}
+
+struct kinspect_error *kinspect_dwarf_types_pos_size(struct kinspect_dwarf_types *t,
+						     struct kinspect_dwarf_type_pos *pos, uint64_t *ret)
+{
+	return type_size(t, pos, ret);
+}
+
+struct kinspect_error *kinspect_dwarf_types_array_dims(struct kinspect_dwarf_types *t, Dwarf_Die *die,
+						       uint64_t *dims, int *ret_ndims)
+{
+	return array_dims(t, die, dims, ret_ndims);
+}
+
+struct kinspect_error *kinspect_dwarf_types_member_die(struct kinspect_dwarf_types *t, Dwarf_Die *member,
+						       uint64_t *ret_bit_offset, uint32_t *ret_bit_size,
+						       Dwarf_Die *ret_type)
+{
+	uint64_t offset;
+	struct kinspect_error *err = member_location(t, member, &offset);
+	if (err)
+		return err;
+	struct kinspect_dwarf_type_pos pos;
+	struct kinspect_dwarf_member m;
+	err = member_layout(t, member, offset, &pos, &m);
+	if (err)
+		return err;
+	*ret_bit_offset = m.bit_offset;
+	*ret_bit_size = m.bit_size;
+	*ret_type = pos.die;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_resolve_pos(struct kinspect_dwarf_types *t, const char *name,
+							struct kinspect_dwarf_type_pos *pos, const char *path,
+							struct kinspect_dwarf_member *ret)
+{
+	bool found;
+	const char *missing = NULL;
+	struct kinspect_error *err = resolve_in(t, name, pos, path, ret, &found, &missing);
+	if (err)
+		return kinspect_error_wrap(err, "%s.%s", name, path);
+	if (!found)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "%s has no member %s", name, path);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_enumerator_value(struct kinspect_dwarf_types *t, Dwarf_Die *enum_die,
+							     Dwarf_Die *die, int64_t *ret)
+{
+	return enumerator_value(t, enum_die, die, ret);
 }
