@@ -25,7 +25,8 @@ struct kinspect_error *kinspect_dwarf_types_find_type_die(struct kinspect_dwarf_
 							  Dwarf_Die *ret);
 
 /* The global variable NAME defined in the DWARF (a top-level
- * DW_TAG_variable with a location): its stripped type in *RET_TYPE, and
+ * DW_TAG_variable with a location; else its declaration, which has no
+ * address): its stripped type in *RET_TYPE, and
  * its link-time address in *RET_ADDR if the location is a plain address
  * (*RET_HAS_ADDR false otherwise).  KINSPECT_ERROR_NOT_FOUND if none. */
 struct kinspect_error *kinspect_dwarf_types_find_variable(struct kinspect_dwarf_types *types, const char *name,

@@ -44,8 +44,10 @@ enum lookup_kind {
 	/* A typedef or a base type. */
 	LOOKUP_PLAIN,
 	LOOKUP_ENUMERATOR,
-	/* A global variable's definition. */
+	/* A global variable's definition, and failing that its declaration
+	 * (symbols the linker script defines, such as jiffies, have only one). */
 	LOOKUP_VARIABLE,
+	LOOKUP_VARIABLE_DECL,
 	LOOKUP_KINDS,
 };
 
@@ -338,6 +340,7 @@ static bool tag_matches(enum lookup_kind kind, int tag)
 	case LOOKUP_ENUMERATOR:
 		return tag == DW_TAG_enumeration_type;
 	case LOOKUP_VARIABLE:
+	case LOOKUP_VARIABLE_DECL:
 		return tag == DW_TAG_variable;
 	case LOOKUP_KINDS:
 		break;
@@ -354,8 +357,18 @@ static struct kinspect_error *match_die(struct kinspect_dwarf_types *t, Dwarf_Di
 					const char *name, struct cache_entry *e, uint64_t *bloom, bool *ret_found)
 {
 	*ret_found = false;
-	if (!tag_matches(kind, dwarf_tag(die)) || is_declaration(die))
+	if (!tag_matches(kind, dwarf_tag(die)) || is_declaration(die) != (kind == LOOKUP_VARIABLE_DECL))
 		return NULL;
+	if (kind == LOOKUP_VARIABLE_DECL) {
+		const char *die_name = dwarf_diename(die);
+		if (die_name && bloom)
+			bloom_add(bloom, die_name);
+		if (die_name && strcmp(die_name, name) == 0) {
+			e->die_offset = dwarf_dieoffset(die);
+			*ret_found = true;
+		}
+		return NULL;
+	}
 	if (kind == LOOKUP_VARIABLE) {
 		/* A definition that completes an earlier declaration names it
 		 * through DW_AT_specification. */
@@ -1191,6 +1204,11 @@ struct kinspect_error *kinspect_dwarf_types_find_variable(struct kinspect_dwarf_
 		err = lookup(t, LOOKUP_VARIABLE, name, &e);
 	if (err)
 		return kinspect_error_wrap(err, "variable %s", name);
+	if (!e->found) {
+		err = lookup(t, LOOKUP_VARIABLE_DECL, name, &e);
+		if (err)
+			return kinspect_error_wrap(err, "variable %s", name);
+	}
 	if (!e->found)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no variable %s in the DWARF of %s", name,
 					     t->path);

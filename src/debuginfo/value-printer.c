@@ -163,12 +163,14 @@ static struct kinspect_error *print_base(struct state *st, Dwarf_Die *die, uint6
 		break;
 	case DW_ATE_signed:
 	case DW_ATE_signed_char:
-		print_integer(st, raw, bits, true);
+		/* A signed bit-field prints in the width of its declared type,
+		 * as gdb does: -3 in "int x : 9" is 0xfffffffd. */
+		print_integer(st, sign_extend(raw, bits), (uint32_t)size * 8, true);
 		return NULL;
 	default:
 		break;
 	}
-	print_integer(st, raw, bits, false);
+	print_integer(st, raw, (uint32_t)size * 8, false);
 	return NULL;
 }
 
@@ -279,7 +281,7 @@ static struct kinspect_error *print_enum(struct state *st, Dwarf_Die *die, uint6
 			fputs(m.name, st->out);
 		return NULL;
 	}
-	if (m.flags && m.value && (m.value & m.bits)) {
+	if (m.flags && m.value) {
 		char buf[4096];
 		struct flag_writer w = { st, m.value, buf, 0, sizeof(buf) };
 		buf[0] = '\0';
@@ -288,7 +290,8 @@ static struct kinspect_error *print_enum(struct state *st, Dwarf_Die *die, uint6
 			return err;
 		uint64_t unknown = m.value & ~m.bits;
 		if (unknown)
-			snprintf(buf + w.len, sizeof(buf) - w.len, " | unknown: 0x%" PRIx64, unknown);
+			snprintf(buf + w.len, sizeof(buf) - w.len, "%sunknown: 0x%" PRIx64, w.len ? " | " : "",
+				 unknown);
 		if (st->json)
 			kinspect_json_string(st->json, buf);
 		else
@@ -532,9 +535,10 @@ static struct kinspect_error *print_value(struct state *st, struct kinspect_dwar
 	int tag = dwarf_tag(&pos->die);
 	if (tag != DW_TAG_array_type && pos->dims_used)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "not an array");
-	/* Whole values that are not all in the buffer print as one
-	 * <unavailable>, not as a tree of them. */
-	if (!bit_size && tag != DW_TAG_array_type) {
+	/* Scalars not all in the buffer print as <unavailable>; a struct
+	 * shows what it has of its members (arrays check themselves). */
+	if (!bit_size && tag != DW_TAG_array_type && tag != DW_TAG_structure_type && tag != DW_TAG_union_type &&
+	    tag != DW_TAG_class_type) {
 		uint64_t size;
 		struct kinspect_error *err = kinspect_dwarf_types_pos_size(st->t, pos, &size);
 		if (err)
