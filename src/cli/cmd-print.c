@@ -47,35 +47,43 @@ static bool symbolize(void *ctx, uint64_t addr, char *buf, size_t size)
 	return true;
 }
 
-/* "module" means "struct module" when no typedef or base type has that
- * name, as gdb accepts; then "union module". */
+/* A bare NAME is "struct NAME" if there is one, else a typedef or base
+ * type, else "union NAME".  Struct first because that is what one means
+ * almost always, and because proving that no typedef has the name costs a
+ * scan of all of the DWARF (a kernel's typedefs that share a struct's tag
+ * name that very struct). */
 static struct kinspect_error *find_type(struct kinspect_dwarf_types *types, const char *name, Dwarf_Die *ret,
 					char **ret_name)
 {
-	struct kinspect_error *err = kinspect_dwarf_types_find_type_die(types, name, ret);
-	if (!err || kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND || strchr(name, ' ')) {
-		*ret_name = err ? NULL : strdup(name);
-		return err || *ret_name ? err : &kinspect_error_nomem;
-	}
-	static const char *const kinds[] = { "struct", "union" };
-	for (size_t i = 0; i < 2; i++) {
+	static const char *const prefixes[] = { "struct ", "", "union " };
+	bool bare = !strchr(name, ' ') && !strchr(name, '*');
+	struct kinspect_error *first_err = NULL;
+	for (size_t i = bare ? 0 : 1; i < (bare ? 3 : 2); i++) {
 		char *full;
-		if (asprintf(&full, "%s %s", kinds[i], name) < 0)
+		if (asprintf(&full, "%s%s", prefixes[i], name) < 0) {
+			kinspect_error_destroy(first_err);
 			return &kinspect_error_nomem;
-		struct kinspect_error *e = kinspect_dwarf_types_find_type_die(types, full, ret);
-		if (!e) {
-			kinspect_error_destroy(err);
+		}
+		struct kinspect_error *err = kinspect_dwarf_types_find_type_die(types, full, ret);
+		if (!err) {
+			kinspect_error_destroy(first_err);
 			*ret_name = full;
 			return NULL;
 		}
 		free(full);
-		if (kinspect_error_code(e) != KINSPECT_ERROR_NOT_FOUND) {
-			kinspect_error_destroy(err);
-			return e;
+		if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND) {
+			kinspect_error_destroy(first_err);
+			return err;
 		}
-		kinspect_error_destroy(e);
+			/* Report the plain name's miss: it says what was asked. */
+		if (i == 1 || !first_err) {
+			kinspect_error_destroy(first_err);
+			first_err = err;
+		} else {
+			kinspect_error_destroy(err);
+		}
 	}
-	return err;
+	return first_err;
 }
 
 /* Read LEN bytes at the kernel's ADDR (runtime with a target, link-time
@@ -199,6 +207,9 @@ static int print_symbol(struct print *pr, const char *text)
 	if (err)
 		return cli_fail(err);
 	bool percpu = !kinspect_kaslr_in_image(addr) && addr < PERCPU_LIMIT;
+	if (pr->cpu >= 0 && !percpu)
+		return cli_fail(kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+						      "--cpu: %s is not a per-CPU variable", name));
 	if (cli->target) {
 		if (percpu)
 			err = percpu_address(pr, name, addr, &addr);
@@ -255,6 +266,8 @@ static int run_print(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_FAILURE;
 		pr.slide = kaslr->slide;
 	}
+	if (n == 2 && pr.cpu >= 0)
+		return cli_usage_error(&cli_command_print, "--cpu is for per-CPU variables, not TYPE ADDR");
 	if (n == 2)
 		return print_typed(&pr, argv[argind], argv[argind + 1]);
 	return print_symbol(&pr, argv[argind]);
@@ -264,7 +277,8 @@ const struct cli_command cli_command_print = {
 	.name = "print",
 	.synopsis = "[--cpu N] TYPE ADDR | SYMBOL[.MEMBER...]",
 	.summary = "Print a kernel object from its DWARF type, as gdb's p/x",
-	.help = "TYPE ADDR prints the object of type TYPE (\"struct module\", or just \"module\")\n"
+	.help = "TYPE ADDR prints the object of type TYPE (\"struct module\", or just \"module\":\n"
+		"a bare name is a struct, else a typedef or base type, else a union)\n"
 		"at ADDR (a number or a symbol).  SYMBOL prints a global variable with the type\n"
 		"its DWARF gives it; SYMBOL.MEMBER[N].MEMBER... one member of it.  Values come\n"
 		"from the target given with -t (moved by the KASLR slide), or without -t from\n"

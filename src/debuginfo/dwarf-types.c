@@ -827,7 +827,8 @@ static struct kinspect_error *resolve_in(struct kinspect_dwarf_types *t, const c
 		return err;
 	*ret_found = false;
 	const char *p = path;
-	bool expect_name = true;
+	/* "[2].x" indexes an array type itself (a variable's, for print). */
+	bool expect_name = *p != '[';
 	for (;;) {
 		if (expect_name) {
 			size_t len = strcspn(p, ".[");

@@ -84,11 +84,17 @@ cmp -s typed named || fail "print uts_namespace init_uts_ns differs from print i
 # A member path reads only the member, and agrees with the whole.
 kinspect --json -k "$vmlinux" print 'init_mm.mmap_base' | jq .value >member
 [ "$(cat member)" = "$(jq .value.mmap_base init_mm.json)" ] || fail "init_mm.mmap_base: $(cat member)"
+# An index on the variable itself, and into a char array.
+kinspect -k "$vmlinux" print 'init_task.comm[1]' >text
+assert_grep '^init_task.comm\[1\] = 0x77$' text
+kinspect --json -k "$vmlinux" print '__per_cpu_offset[1]' | jq .value >member
+[ "$(cat member)" = "$(kinspect --json -k "$vmlinux" print __per_cpu_offset | jq '.value[1]')" ] ||
+	fail "__per_cpu_offset[1]: $(cat member)"
 say "ok: text, TYPE ADDR, member paths"
 
 # Errors: one line, exit 1.
 for bad_args in "print no_such_symbol_x" "print 'struct no_such_type_x' 0x1000" "print init_task.no_such_member" \
-	"print nr_threads" "print --cpu 0 runqueues"; do
+	"print nr_threads" "print --cpu 0 runqueues" "print --cpu 0 init_task"; do
 	eval "run_expect 1 kinspect -k \"\$vmlinux\" $bad_args"
 	assert_one_line "$scratch/err"
 	say "ok: $bad_args: $(cat "$scratch/err")"
