@@ -929,6 +929,9 @@ static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char
 
 /* --- the API ---------------------------------------------------------- */
 
+/* Stands for the DWARF file's path in the error messages kept in the cache. */
+#define PATH_MARK '\x01'
+
 /* The cached answer to a question, or NULL.  An answer that is an error
  * comes back as a new error with the same code and the whole message. */
 static const struct kinspect_layout_answer *cached(struct kinspect_dwarf_types *t, enum kinspect_layout_query query,
@@ -938,9 +941,27 @@ static const struct kinspect_layout_answer *cached(struct kinspect_dwarf_types *
 	if (!t->layout_cache)
 		return NULL;
 	const struct kinspect_layout_answer *a = kinspect_layout_cache_find(t->layout_cache, query, key, path);
-	if (a && a->error_code)
-		*ret_err = kinspect_error_create(a->error_code, "%s", a->error_message);
+	if (a && a->error_code) {
+		/* The file's name went in as PATH_MARK: this run's name for it
+		 * comes out (the same build-id may sit at another path). */
+		const char *msg = a->error_message, *mark = strchr(msg, PATH_MARK);
+		*ret_err = mark ? kinspect_error_create(a->error_code, "%.*s%s%s", (int)(mark - msg), msg, t->path,
+							 mark + 1)
+				: kinspect_error_create(a->error_code, "%s", msg);
+	}
 	return a;
+}
+
+/* Replace the first occurrence of the DWARF file's path in MESSAGE by
+ * PATH_MARK (in place). */
+static void mark_path(const struct kinspect_dwarf_types *t, char *message)
+{
+	size_t len = strlen(t->path);
+	char *at = len ? strstr(message, t->path) : NULL;
+	if (at && !strchr(message, PATH_MARK)) {
+		*at = PATH_MARK;
+		memmove(at + 1, at + len, strlen(at + len) + 1);
+	}
 }
 
 /* Remember the outcome of a question: an answer, or an error that the same
@@ -959,6 +980,7 @@ static void remember(struct kinspect_dwarf_types *t, enum kinspect_layout_query 
 		message = kinspect_error_string(err);
 		if (!message)
 			return;
+		mark_path(t, message);
 		*answer = (struct kinspect_layout_answer){ .error_code = code, .error_message = message };
 	}
 	/* Failing to remember only costs the next run a DWARF lookup. */

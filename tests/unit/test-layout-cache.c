@@ -385,6 +385,30 @@ int main(int argc, char **argv)
 	}
 	free(good);
 
+	/* The same build-id at another path: cached "absent" answers name the
+	 * file this run opened. */
+	char moved[4200];
+	snprintf(moved, sizeof(moved), "%s/moved.o", tmpdir);
+	run("cp '%s' '%s'", object, moved);
+	struct kinspect_layout_cache *moved_cache = NULL;
+	err = kinspect_layout_cache_create(cache_path, build_id, sizeof(build_id), &moved_cache);
+	if (!err)
+		err = kinspect_layout_cache_load(moved_cache);
+	types = NULL;
+	if (!err)
+		err = kinspect_dwarf_types_create_lazy(moved, moved_cache, &types);
+	uint64_t size_ignored;
+	struct kinspect_error *absent = types ? kinspect_dwarf_types_sizeof(types, "struct no_such_type", &size_ignored)
+					      : NULL;
+	char *msg = absent ? kinspect_error_string(absent) : NULL;
+	ok(msg && strstr(msg, moved) && !strstr(msg, object) && !kinspect_dwarf_types_opened(types) &&
+		   kinspect_error_code(absent) == KINSPECT_ERROR_NOT_FOUND,
+	   "a cached absence names this run's file: %s", msg ? msg : "(none)");
+	free(msg);
+	kinspect_error_destroy(absent);
+	kinspect_error_destroy(err);
+	kinspect_dwarf_types_destroy(types);
+
 	/* The path follows XDG_CACHE_HOME, else HOME; relative ones are ignored. */
 	char *path = NULL;
 	setenv("XDG_CACHE_HOME", "/x/cache", 1);
