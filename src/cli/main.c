@@ -18,6 +18,8 @@ static const struct cli_command *const commands[] = {
 	&cli_command_lsmod,
 	&cli_command_iov_iter,
 	&cli_command_break,
+	&cli_command_page,
+	&cli_command_folio,
 	&cli_command_print,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
