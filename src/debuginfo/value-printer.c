@@ -396,7 +396,8 @@ static struct kinspect_error *print_array(struct state *st, struct kinspect_dwar
 	else
 		fputs(count ? (one_line ? "{" : "{\n") : "{}", st->out);
 	uint64_t shown = count < st->max_elements ? count : st->max_elements;
-	for (uint64_t i = 0; i < shown && !err;) {
+	uint64_t i = 0;
+	while (i < shown && !err) {
 		/* Equal elements in a row (text only: JSON keeps positions). */
 		uint64_t run = 1;
 		if (!st->json && elem_size) {
@@ -427,7 +428,8 @@ static struct kinspect_error *print_array(struct state *st, struct kinspect_dwar
 			fprintf(st->out, " <repeats %" PRIu64 " times>", run);
 		i += run;
 	}
-	if (!err && shown < count && !st->json) {
+	/* (A run of repeats may have reached past SHOWN, to the end.) */
+	if (!err && i < count && !st->json) {
 		/* Cut at max_elements, as gdb's "print elements". */
 		if (one_line) {
 			fputs(", ...", st->out);

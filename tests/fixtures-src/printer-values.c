@@ -52,3 +52,5 @@ enum pv_flags pv_flags_none = 0x30;
 int pv_negative = -5;
 bool pv_bool = 1;
 u16 pv_u16s[40] = { 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 1, 2 };
+/* Longer than the 200 elements printed, but one run of repeats. */
+u8 pv_ones[300] = { [0 ... 299] = 1 };

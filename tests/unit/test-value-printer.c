@@ -251,6 +251,8 @@ static void test_bounds(void)
 	is_text(print_variable("pv_u16s", "", false, &options, 0), "{0x7, 0x7, 0x7, ...}", "max_elements cuts arrays");
 	options = (struct kinspect_value_printer){ .max_elements = 3 };
 	is_text(print_variable("pv_u16s", "", true, &options, 0), "[7,7,7]", "JSON: max_elements too");
+	is_text(print_variable("pv_ones", "", false, NULL, 0), "{0x1 <repeats 300 times>}",
+		"a run of repeats past max_elements is the whole array");
 	/* Only the first 10 bytes of pv_folioq: the rest is unavailable, and
 	 * nothing past the buffer is read (ASan). */
 	char *text = print_variable("pv_folioq", "", false, NULL, 10);
