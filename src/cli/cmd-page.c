@@ -28,18 +28,6 @@ struct page_cmd {
 	enum kinspect_translation translation;
 };
 
-static const char *mapping_kind_name(enum kinspect_mapping_kind kind)
-{
-	switch (kind) {
-	case KINSPECT_MAPPING_ANON: return "anon";
-	case KINSPECT_MAPPING_KSM: return "ksm";
-	case KINSPECT_MAPPING_MOVABLE: return "movable";
-	case KINSPECT_MAPPING_FILE: return "file";
-	case KINSPECT_MAPPING_SLAB: return "slab";
-	default: return "none";
-	}
-}
-
 /* The flags of FLAGS in ROLE, "a|b|c", plus the bits with no name there. */
 static void print_flag_names(const struct kinspect_page_flag_names *names, const struct kinspect_page *p,
 			     uint64_t flags, enum kinspect_page_flags_role role, uint64_t not_flags)
@@ -118,7 +106,7 @@ static void print_text(const struct page_cmd *pc, const struct kinspect_page_fla
 		print_flag_names(names, p, p->second_flags, KINSPECT_PAGE_FLAGS_SECOND, p->second_not_flags);
 		putchar('\n');
 	}
-	printf("%-12s0x%016" PRIx64 " %s", "mapping", p->mapping, mapping_kind_name(p->mapping_kind));
+	printf("%-12s0x%016" PRIx64 " %s", "mapping", p->mapping, kinspect_mapping_kind_name(p->mapping_kind));
 	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
 		printf(", inode 0x%" PRIx64 " ino %" PRIu64, p->inode, p->ino);
 		if (p->fs_type[0])
@@ -232,7 +220,7 @@ static void print_json(const struct page_cmd *pc, const struct kinspect_page_fla
 	kinspect_json_key(j, "mapping");
 	kinspect_json_address(j, p->mapping);
 	kinspect_json_key(j, "mapping_kind");
-	kinspect_json_string(j, mapping_kind_name(p->mapping_kind));
+	kinspect_json_string(j, kinspect_mapping_kind_name(p->mapping_kind));
 	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
 		kinspect_json_key(j, "inode");
 		kinspect_json_address(j, p->inode);

@@ -67,7 +67,9 @@ const struct cli_command cli_command_read = {
 	.synopsis = "[--phys] ADDR LEN",
 	.summary = "Hexdump LEN bytes of guest memory at ADDR (a number or a symbol)",
 	.help = "Reads from the target given with -t (a live gdbstub or a dump).  ADDR is a\n"
-		"number (0x... for hex) or a symbol of the vmlinux, moved by the KASLR slide.\n"
+		"number (0x... for hex) or a symbol of the vmlinux, moved by the KASLR slide,\n"
+		"or else a symbol of a loaded module (NAME or MODULE:NAME, from its .ko\n"
+		"under -m; see 'kinspect sym --help').\n"
 		"  --phys   ADDR is a physical address\n"
 		"LEN is at most 16 MiB.  An unreadable address is an error naming it.\n"
 		"With --json: {\"address\", \"length\", \"physical\", \"hex\"}.\n",

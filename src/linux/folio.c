@@ -478,3 +478,15 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	*ret = p;
 	return NULL;
 }
+
+const char *kinspect_mapping_kind_name(enum kinspect_mapping_kind kind)
+{
+	switch (kind) {
+	case KINSPECT_MAPPING_ANON: return "anon";
+	case KINSPECT_MAPPING_KSM: return "ksm";
+	case KINSPECT_MAPPING_MOVABLE: return "movable";
+	case KINSPECT_MAPPING_FILE: return "file";
+	case KINSPECT_MAPPING_SLAB: return "slab";
+	default: return "none";
+	}
+}

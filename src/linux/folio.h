@@ -95,4 +95,7 @@ const struct kinspect_page_flag_names *kinspect_folio_decoder_flag_names(const s
 struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *dec, uint64_t page,
 					     struct kinspect_page *ret);
 
+/* "anon", "file", ... */
+const char *kinspect_mapping_kind_name(enum kinspect_mapping_kind kind);
+
 #endif /* KINSPECT_FOLIO_H */
