@@ -17,6 +17,7 @@
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
+#include "debuginfo/layout-cache.h"
 
 /* The message of the last failure, for batch mode's JSON Lines. */
 static char last_error[512];
@@ -249,6 +250,41 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 	return true;
 }
 
+/* Whether answers may come from and go to the layout cache: not with
+ * --no-cache, nor with KINSPECT_NO_CACHE set to anything but "" or "0". */
+static bool cache_wanted(const struct cli *cli)
+{
+	const char *env = getenv("KINSPECT_NO_CACHE");
+	return !cli->no_cache && !(env && env[0] && strcmp(env, "0") != 0);
+}
+
+/* The layout cache of VMLINUX's build-id, loaded; NULL when caching is
+ * off or impossible (no build-id, no home).  A cache file that is not valid
+ * is ignored here and replaced when the run saves its answers. */
+static struct kinspect_layout_cache *open_layout_cache(struct cli *cli, struct kinspect_vmlinux *vmlinux)
+{
+	const uint8_t *id;
+	size_t len = kinspect_vmlinux_build_id(vmlinux, &id);
+	char *path = NULL;
+	struct kinspect_layout_cache *cache = NULL;
+	struct kinspect_error *err = NULL;
+	if (!cache_wanted(cli) || len == 0 || (err = kinspect_layout_cache_path(id, len, &path)) || !path ||
+	    (err = kinspect_layout_cache_create(path, id, len, &cache))) {
+		free(path);
+		kinspect_error_destroy(err);
+		return NULL;
+	}
+	free(path);
+	err = kinspect_layout_cache_load(cache);
+	if (err) {
+		char *msg = kinspect_error_string(err);
+		kinspect_info("ignoring the layout cache: %s", msg ? msg : "out of memory");
+		free(msg);
+		kinspect_error_destroy(err);
+	}
+	return cache;
+}
+
 struct kinspect_dwarf_types *cli_types(struct cli *cli)
 {
 	if (cli->types)
@@ -256,12 +292,30 @@ struct kinspect_dwarf_types *cli_types(struct cli *cli)
 	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
 	if (!vmlinux)
 		return NULL;
-	struct kinspect_error *err = kinspect_dwarf_types_create(kinspect_vmlinux_path(vmlinux), &cli->types);
+	struct kinspect_error *err = kinspect_dwarf_types_create_lazy(kinspect_vmlinux_path(vmlinux),
+								      open_layout_cache(cli, vmlinux), &cli->types);
 	if (err) {
 		cli_fail(err);
 		return NULL;
 	}
 	return cli->types;
+}
+
+void cli_close_types(struct cli *cli)
+{
+	if (!cli->types)
+		return;
+	struct kinspect_error *err = kinspect_dwarf_types_save_cache(cli->types);
+	if (err) {
+		/* The cache only saves time: a read-only home is no failure. */
+		char *msg = kinspect_error_string(err);
+		kinspect_info("layout cache not saved: %s", msg ? msg : "out of memory");
+		free(msg);
+		kinspect_error_destroy(err);
+	}
+	kinspect_debug("DWARF %s", kinspect_dwarf_types_opened(cli->types) ? "opened" : "not opened (layout cache)");
+	kinspect_dwarf_types_destroy(cli->types);
+	cli->types = NULL;
 }
 
 static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, size_t len)

@@ -35,6 +35,7 @@ struct cli {
 	const char *script;
 	bool batch;
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
+	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
 	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
@@ -70,6 +71,7 @@ extern const struct cli_command cli_command_break;
 extern const struct cli_command cli_command_xarray;
 extern const struct cli_command cli_command_page;
 extern const struct cli_command cli_command_folio;
+extern const struct cli_command cli_command_print;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
@@ -143,6 +145,9 @@ bool cli_parse_number(const char *text, uint64_t *ret);
  * of a loaded module, NAME or MODULE:NAME, from its .ko under the module
  * directories.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
+
+/* Save the layout cache if it learnt something, and close the DWARF. */
+void cli_close_types(struct cli *cli);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);

@@ -21,6 +21,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_xarray,
 	&cli_command_page,
 	&cli_command_folio,
+	&cli_command_print,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -43,6 +44,7 @@ static void print_usage(FILE *out)
 	      "  -x, --script FILE     run the commands in FILE ('-': stdin), one per line,\n"
 	      "                        over one connection or dump\n"
 	      "      --keep-stopped    leave a live guest stopped when done (default: resume it)\n"
+	      "      --no-cache        neither use nor write the layout cache (also KINSPECT_NO_CACHE=1)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
 	      "  -q, --quiet           only errors on stderr\n"
@@ -107,6 +109,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "script", required_argument, NULL, 'x' },
 		{ "keep-stopped", no_argument, NULL, 'S' },
+		{ "no-cache", no_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -128,6 +131,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		case 'j': cli->json = true; break;
 		case 'x': cli->script = optarg; break;
 		case 'S': cli->keep_stopped = true; break;
+		case 'C': cli->no_cache = true; break;
 		case 'T': {
 			char *end;
 			double seconds = strtod(optarg, &end);
@@ -234,7 +238,7 @@ int main(int argc, char **argv)
 out:
 	cli_modules_destroy(&cli);
 	cli_close_target(&cli);
-	kinspect_dwarf_types_destroy(cli.types);
+	cli_close_types(&cli);
 	kinspect_vmlinux_destroy(cli.vmlinux);
 	free(cli.module_dirs);
 	if (fflush(stdout) != 0 && status == CLI_EXIT_OK)

@@ -6,6 +6,8 @@
  * lacks is common (struct folio_queue before 6.12), and each miss reads all
  * of the DWARF; so a scan that misses leaves behind a Bloom filter of every
  * name of its kind it passed, and later misses of that kind cost nothing.
+ * With a layout cache (layout-cache.c) the DWARF is opened only for the
+ * first question the cache cannot answer.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
@@ -21,13 +23,14 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "core/cleanup.h"
 #include "core/error-priv.h"
-#include "debuginfo/dwarf-types.h"
+#include "debuginfo/dwarf-types-priv.h"
+#include "debuginfo/layout-cache.h"
 
 #define CACHE_BUCKETS 256
-/* Deeper than any real type; bounds recursion on cyclic (corrupt) DWARF. */
-#define MAX_DEPTH 64
-#define MAX_DIMS 8
+#define MAX_DEPTH KINSPECT_DWARF_MAX_DEPTH
+#define MAX_DIMS KINSPECT_DWARF_MAX_DIMS
 /* 2^21 bits (256 KiB) per kind: about 1% false positives at 200,000 names. */
 #define BLOOM_BITS (UINT64_C(1) << 21)
 #define BLOOM_HASHES 4
@@ -41,6 +44,10 @@ enum lookup_kind {
 	/* A typedef or a base type. */
 	LOOKUP_PLAIN,
 	LOOKUP_ENUMERATOR,
+	/* A global variable's definition, and failing that its declaration
+	 * (symbols the linker script defines, such as jiffies, have only one). */
+	LOOKUP_VARIABLE,
+	LOOKUP_VARIABLE_DECL,
 	LOOKUP_KINDS,
 };
 
@@ -67,6 +74,8 @@ struct kinspect_dwarf_types {
 	 * for relocated or decompressed data). */
 	const char *info_map;
 	uint64_t info_size;
+	/* Answers from earlier runs, and where new ones go (may be NULL). */
+	struct kinspect_layout_cache *layout_cache;
 };
 
 static struct kinspect_error *dwarf_error(const struct kinspect_dwarf_types *t, const char *what)
@@ -132,45 +141,86 @@ static void release_info(struct kinspect_dwarf_types *t, uint64_t from, uint64_t
 		madvise((void *)start, end - start, MADV_DONTNEED);
 }
 
-struct kinspect_error *kinspect_dwarf_types_create(const char *path, struct kinspect_dwarf_types **ret)
+/* Open the DWARF once, on the first question the layout cache cannot
+ * answer. */
+static struct kinspect_error *open_dwarf(struct kinspect_dwarf_types *t)
 {
-	/* dwfl's own message for a missing file has no errno. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return kinspect_error_os(errno, path, "cannot open DWARF file");
-	close(fd);
-
-	struct kinspect_dwarf_types *t = calloc(1, sizeof(*t));
-	if (!t)
-		return &kinspect_error_nomem;
-	t->path = strdup(path);
-	t->dwfl = dwfl_begin(&offline_callbacks);
-	if (!t->path || !t->dwfl) {
-		kinspect_dwarf_types_destroy(t);
-		return &kinspect_error_nomem;
+	if (t->dwarf)
+		return NULL;
+	if (!t->dwfl) {
+		t->dwfl = dwfl_begin(&offline_callbacks);
+		if (!t->dwfl)
+			return &kinspect_error_nomem;
 	}
 	/* dwfl rather than dwarf_begin_elf: it applies the relocations of a
 	 * relocatable object (test fixtures); a vmlinux is used as it is. */
-	Dwfl_Module *mod = dwfl_report_offline(t->dwfl, "kernel", path, -1);
-	struct kinspect_error *err = NULL;
+	dwfl_report_begin(t->dwfl);
+	Dwfl_Module *mod = dwfl_report_offline(t->dwfl, "kernel", t->path, -1);
 	Dwarf_Addr bias;
 	if (!mod || dwfl_report_end(t->dwfl, NULL, NULL) != 0)
-		err = kinspect_error_file(path, "cannot read ELF: %s", dwfl_errmsg(-1));
-	else if (!(t->dwarf = dwfl_module_getdwarf(mod, &bias)))
-		err = kinspect_error_file(path, "no usable DWARF: %s", dwfl_errmsg(-1));
+		return kinspect_error_file(t->path, "cannot read ELF: %s", dwfl_errmsg(-1));
+	if (!(t->dwarf = dwfl_module_getdwarf(mod, &bias)))
+		return kinspect_error_file(t->path, "no usable DWARF: %s", dwfl_errmsg(-1));
+	find_info_map(t);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_create_lazy(const char *path, struct kinspect_layout_cache *cache,
+							struct kinspect_dwarf_types **ret)
+{
+	/* dwfl's own message for a missing file has no errno. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		kinspect_layout_cache_destroy(cache);
+		return kinspect_error_os(errno, path, "cannot open DWARF file");
+	}
+	close(fd);
+
+	struct kinspect_dwarf_types *t = calloc(1, sizeof(*t));
+	if (!t) {
+		kinspect_layout_cache_destroy(cache);
+		return &kinspect_error_nomem;
+	}
+	t->layout_cache = cache;
+	t->path = strdup(path);
+	if (!t->path) {
+		kinspect_dwarf_types_destroy(t);
+		return &kinspect_error_nomem;
+	}
+	*ret = t;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_create(const char *path, struct kinspect_dwarf_types **ret)
+{
+	struct kinspect_dwarf_types *t;
+	struct kinspect_error *err = kinspect_dwarf_types_create_lazy(path, NULL, &t);
+	if (err)
+		return err;
+	err = open_dwarf(t);
 	if (err) {
 		kinspect_dwarf_types_destroy(t);
 		return err;
 	}
-	find_info_map(t);
 	*ret = t;
 	return NULL;
+}
+
+bool kinspect_dwarf_types_opened(const struct kinspect_dwarf_types *t)
+{
+	return t->dwarf != NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_save_cache(struct kinspect_dwarf_types *t)
+{
+	return t->layout_cache ? kinspect_layout_cache_save(t->layout_cache) : NULL;
 }
 
 void kinspect_dwarf_types_destroy(struct kinspect_dwarf_types *t)
 {
 	if (!t)
 		return;
+	kinspect_layout_cache_destroy(t->layout_cache);
 	for (size_t i = 0; i < CACHE_BUCKETS; i++) {
 		struct cache_entry *e = t->cache[i];
 		while (e) {
@@ -289,6 +339,9 @@ static bool tag_matches(enum lookup_kind kind, int tag)
 		return tag == DW_TAG_typedef || tag == DW_TAG_base_type;
 	case LOOKUP_ENUMERATOR:
 		return tag == DW_TAG_enumeration_type;
+	case LOOKUP_VARIABLE:
+	case LOOKUP_VARIABLE_DECL:
+		return tag == DW_TAG_variable;
 	case LOOKUP_KINDS:
 		break;
 	}
@@ -304,8 +357,34 @@ static struct kinspect_error *match_die(struct kinspect_dwarf_types *t, Dwarf_Di
 					const char *name, struct cache_entry *e, uint64_t *bloom, bool *ret_found)
 {
 	*ret_found = false;
-	if (!tag_matches(kind, dwarf_tag(die)) || is_declaration(die))
+	if (!tag_matches(kind, dwarf_tag(die)) || is_declaration(die) != (kind == LOOKUP_VARIABLE_DECL))
 		return NULL;
+	if (kind == LOOKUP_VARIABLE_DECL) {
+		const char *die_name = dwarf_diename(die);
+		if (die_name && bloom)
+			bloom_add(bloom, die_name);
+		if (die_name && strcmp(die_name, name) == 0) {
+			e->die_offset = dwarf_dieoffset(die);
+			*ret_found = true;
+		}
+		return NULL;
+	}
+	if (kind == LOOKUP_VARIABLE) {
+		/* A definition that completes an earlier declaration names it
+		 * through DW_AT_specification. */
+		Dwarf_Attribute attr;
+		const char *die_name =
+			dwarf_hasattr(die, DW_AT_location) && dwarf_attr_integrate(die, DW_AT_name, &attr)
+				? dwarf_formstring(&attr)
+				: NULL;
+		if (die_name && bloom)
+			bloom_add(bloom, die_name);
+		if (die_name && strcmp(die_name, name) == 0) {
+			e->die_offset = dwarf_dieoffset(die);
+			*ret_found = true;
+		}
+		return NULL;
+	}
 	if (kind != LOOKUP_ENUMERATOR) {
 		const char *die_name = dwarf_diename(die);
 		if (die_name && bloom)
@@ -535,14 +614,7 @@ static struct kinspect_error *array_dims(struct kinspect_dwarf_types *t, Dwarf_D
 	return NULL;
 }
 
-/* A type position: a stripped type DIE, and for an array how many of its
- * dimensions were already indexed. */
-struct type_pos {
-	Dwarf_Die die;
-	int dims_used;
-};
-
-static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, struct type_pos *pos, int depth,
+static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, struct kinspect_dwarf_type_pos *pos, int depth,
 					     uint64_t *ret)
 {
 	if (dwarf_tag(&pos->die) == DW_TAG_array_type) {
@@ -558,7 +630,7 @@ static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, st
 		err = die_type(t, &pos->die, &elem);
 		if (err)
 			return err;
-		struct type_pos elem_pos = { elem, 0 };
+		struct kinspect_dwarf_type_pos elem_pos = { elem, 0 };
 		uint64_t size;
 		err = type_size_depth(t, &elem_pos, depth + 1, &size);
 		if (err)
@@ -586,7 +658,7 @@ static struct kinspect_error *type_size_depth(struct kinspect_dwarf_types *t, st
 	return NULL;
 }
 
-static struct kinspect_error *type_size(struct kinspect_dwarf_types *t, struct type_pos *pos, uint64_t *ret)
+static struct kinspect_error *type_size(struct kinspect_dwarf_types *t, struct kinspect_dwarf_type_pos *pos, uint64_t *ret)
 {
 	return type_size_depth(t, pos, 0, ret);
 }
@@ -706,7 +778,7 @@ static struct kinspect_error *find_member(struct kinspect_dwarf_types *t, Dwarf_
 /* Layout of one member DIE whose data location is BYTE_OFFSET from the
  * outer type. */
 static struct kinspect_error *member_layout(struct kinspect_dwarf_types *t, Dwarf_Die *member, uint64_t byte_offset,
-					    struct type_pos *ret_pos, struct kinspect_dwarf_member *ret)
+					    struct kinspect_dwarf_type_pos *ret_pos, struct kinspect_dwarf_member *ret)
 {
 	struct kinspect_error *err = die_type(t, member, &ret_pos->die);
 	if (err)
@@ -723,7 +795,7 @@ static struct kinspect_error *member_layout(struct kinspect_dwarf_types *t, Dwar
 	return NULL;
 }
 
-static void set_array_info(struct kinspect_dwarf_types *t, struct type_pos *pos, struct kinspect_dwarf_member *ret)
+static void set_array_info(struct kinspect_dwarf_types *t, struct kinspect_dwarf_type_pos *pos, struct kinspect_dwarf_member *ret)
 {
 	ret->is_array = false;
 	ret->array_length = 0;
@@ -744,25 +816,19 @@ static void set_array_info(struct kinspect_dwarf_types *t, struct type_pos *pos,
 
 /* Resolve PATH in TYPE_NAME.  *RET_FOUND false (and no error) if a member
  * is missing; then *RET_MISSING_AT points into PATH at the missing name. */
-static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char *type_name, const char *path,
-				      struct kinspect_dwarf_member *ret, bool *ret_found,
-				      const char **ret_missing_at)
+static struct kinspect_error *resolve_in(struct kinspect_dwarf_types *t, const char *type_name,
+					 struct kinspect_dwarf_type_pos *posp, const char *path,
+					 struct kinspect_dwarf_member *ret, bool *ret_found, const char **ret_missing_at)
 {
-	struct type_pos pos = { 0 };
-	struct kinspect_error *err = find_type(t, type_name, &pos.die);
-	if (err)
-		return err;
-	err = strip_type(t, &pos.die, &pos.die);
-	if (err)
-		return err;
-
+	struct kinspect_dwarf_type_pos pos = *posp;
 	struct kinspect_dwarf_member m = { 0 };
-	err = type_size(t, &pos, &m.size);
+	struct kinspect_error *err = type_size(t, &pos, &m.size);
 	if (err)
 		return err;
 	*ret_found = false;
 	const char *p = path;
-	bool expect_name = true;
+	/* "[2].x" indexes an array type itself (a variable's, for print). */
+	bool expect_name = *p != '[';
 	for (;;) {
 		if (expect_name) {
 			size_t len = strcspn(p, ".[");
@@ -844,29 +910,119 @@ static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char
 	set_array_info(t, &pos, &m);
 	*ret = m;
 	*ret_found = true;
+	*posp = pos;
 	return NULL;
 }
 
-/* --- the API ---------------------------------------------------------- */
-
-struct kinspect_error *kinspect_dwarf_types_sizeof(struct kinspect_dwarf_types *t, const char *type_name,
-						   uint64_t *ret)
+static struct kinspect_error *resolve(struct kinspect_dwarf_types *t, const char *type_name, const char *path,
+				      struct kinspect_dwarf_member *ret, bool *ret_found,
+				      const char **ret_missing_at)
 {
-	struct type_pos pos = { 0 };
+	struct kinspect_dwarf_type_pos pos = { 0 };
 	struct kinspect_error *err = find_type(t, type_name, &pos.die);
 	if (!err)
 		err = strip_type(t, &pos.die, &pos.die);
 	if (!err)
-		err = type_size(t, &pos, ret);
-	return err ? kinspect_error_wrap(err, "sizeof(%s)", type_name) : NULL;
+		err = resolve_in(t, type_name, &pos, path, ret, ret_found, ret_missing_at);
+	return err;
 }
 
-struct kinspect_error *kinspect_dwarf_types_member(struct kinspect_dwarf_types *t, const char *type_name,
-						   const char *path, struct kinspect_dwarf_member *ret)
+/* --- the API ---------------------------------------------------------- */
+
+/* Stands for the DWARF file's path in the error messages kept in the cache. */
+#define PATH_MARK '\x01'
+
+/* The cached answer to a question, or NULL.  An answer that is an error
+ * comes back as a new error with the same code and the whole message. */
+static const struct kinspect_layout_answer *cached(struct kinspect_dwarf_types *t, enum kinspect_layout_query query,
+						    const char *key, const char *path, struct kinspect_error **ret_err)
+{
+	*ret_err = NULL;
+	if (!t->layout_cache)
+		return NULL;
+	const struct kinspect_layout_answer *a = kinspect_layout_cache_find(t->layout_cache, query, key, path);
+	if (a && a->error_code) {
+		/* The file's name went in as PATH_MARK: this run's name for it
+		 * comes out (the same build-id may sit at another path). */
+		const char *msg = a->error_message, *mark = strchr(msg, PATH_MARK);
+		*ret_err = mark ? kinspect_error_create(a->error_code, "%.*s%s%s", (int)(mark - msg), msg, t->path,
+							 mark + 1)
+				: kinspect_error_create(a->error_code, "%s", msg);
+	}
+	return a;
+}
+
+/* Replace the first occurrence of the DWARF file's path in MESSAGE by
+ * PATH_MARK (in place). */
+static void mark_path(const struct kinspect_dwarf_types *t, char *message)
+{
+	size_t len = strlen(t->path);
+	char *at = len ? strstr(message, t->path) : NULL;
+	if (at && !strchr(message, PATH_MARK)) {
+		*at = PATH_MARK;
+		memmove(at + 1, at + len, strlen(at + len) + 1);
+	}
+}
+
+/* Remember the outcome of a question: an answer, or an error that the same
+ * DWARF would give again (absent, malformed question).  Errors of the DWARF
+ * itself or of memory are not remembered. */
+static void remember(struct kinspect_dwarf_types *t, enum kinspect_layout_query query, const char *key,
+		     const char *path, const struct kinspect_error *err, struct kinspect_layout_answer *answer)
+{
+	if (!t->layout_cache)
+		return;
+	_cleanup_free_ char *message = NULL;
+	if (err) {
+		enum kinspect_error_code code = kinspect_error_code(err);
+		if (code != KINSPECT_ERROR_NOT_FOUND && code != KINSPECT_ERROR_INVALID_ARGUMENT)
+			return;
+		message = kinspect_error_string(err);
+		if (!message)
+			return;
+		mark_path(t, message);
+		*answer = (struct kinspect_layout_answer){ .error_code = code, .error_message = message };
+	}
+	/* Failing to remember only costs the next run a DWARF lookup. */
+	kinspect_error_destroy(kinspect_layout_cache_add(t->layout_cache, query, key, path, answer));
+}
+
+struct kinspect_error *kinspect_dwarf_types_sizeof(struct kinspect_dwarf_types *t, const char *type_name,
+						   uint64_t *ret)
+{
+	struct kinspect_error *err;
+	const struct kinspect_layout_answer *a = cached(t, KINSPECT_LAYOUT_SIZEOF, type_name, "", &err);
+	if (a) {
+		if (!err)
+			*ret = a->value;
+		return err;
+	}
+	struct kinspect_dwarf_type_pos pos = { 0 };
+	uint64_t size = 0;
+	err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, &pos.die);
+	if (!err)
+		err = strip_type(t, &pos.die, &pos.die);
+	if (!err)
+		err = type_size(t, &pos, &size);
+	if (err)
+		err = kinspect_error_wrap(err, "sizeof(%s)", type_name);
+	struct kinspect_layout_answer answer = { .value = size };
+	remember(t, KINSPECT_LAYOUT_SIZEOF, type_name, "", err, &answer);
+	if (!err)
+		*ret = size;
+	return err;
+}
+
+static struct kinspect_error *member_uncached(struct kinspect_dwarf_types *t, const char *type_name,
+					      const char *path, struct kinspect_dwarf_member *ret)
 {
 	bool found;
 	const char *missing = NULL;
-	struct kinspect_error *err = resolve(t, type_name, path, ret, &found, &missing);
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = resolve(t, type_name, path, ret, &found, &missing);
 	if (err)
 		return kinspect_error_wrap(err, "%s.%s", type_name, path);
 	if (!found) {
@@ -880,18 +1036,37 @@ struct kinspect_error *kinspect_dwarf_types_member(struct kinspect_dwarf_types *
 	return NULL;
 }
 
+struct kinspect_error *kinspect_dwarf_types_member(struct kinspect_dwarf_types *t, const char *type_name,
+						   const char *path, struct kinspect_dwarf_member *ret)
+{
+	struct kinspect_error *err;
+	const struct kinspect_layout_answer *a = cached(t, KINSPECT_LAYOUT_MEMBER, type_name, path, &err);
+	if (a) {
+		if (!err)
+			*ret = a->member;
+		return err;
+	}
+	struct kinspect_layout_answer answer = { 0 };
+	err = member_uncached(t, type_name, path, &answer.member);
+	remember(t, KINSPECT_LAYOUT_MEMBER, type_name, path, err, &answer);
+	if (!err)
+		*ret = answer.member;
+	return err;
+}
+
 struct kinspect_error *kinspect_dwarf_types_has_member(struct kinspect_dwarf_types *t, const char *type_name,
 						       const char *path, bool *ret)
 {
+	/* The type or the member missing are the same "no" (and the same
+	 * cached answer as kinspect_dwarf_types_member's). */
 	struct kinspect_dwarf_member m;
-	const char *missing;
-	struct kinspect_error *err = resolve(t, type_name, path, &m, ret, &missing);
+	struct kinspect_error *err = kinspect_dwarf_types_member(t, type_name, path, &m);
+	*ret = err == NULL;
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
 		kinspect_error_destroy(err);
-		*ret = false;
 		return NULL;
 	}
-	return err ? kinspect_error_wrap(err, "%s.%s", type_name, path) : NULL;
+	return err;
 }
 
 struct kinspect_error *kinspect_dwarf_types_array_length(struct kinspect_dwarf_types *t, const char *type_name,
@@ -949,15 +1124,27 @@ static struct kinspect_error *enumerator_value(struct kinspect_dwarf_types *t, D
 struct kinspect_error *kinspect_dwarf_types_enum_value(struct kinspect_dwarf_types *t, const char *name,
 						       int64_t *ret)
 {
-	struct cache_entry *e;
-	struct kinspect_error *err = lookup(t, LOOKUP_ENUMERATOR, name, &e);
+	struct kinspect_error *err;
+	const struct kinspect_layout_answer *a = cached(t, KINSPECT_LAYOUT_ENUM, name, "", &err);
+	if (a) {
+		if (!err)
+			*ret = (int64_t)a->value;
+		return err;
+	}
+	struct cache_entry *e = NULL;
+	err = open_dwarf(t);
+	if (!err)
+		err = lookup(t, LOOKUP_ENUMERATOR, name, &e);
 	if (err)
-		return kinspect_error_wrap(err, "enumerator %s", name);
-	if (!e->found)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no enumerator %s in the DWARF of %s", name,
-					     t->path);
-	*ret = e->value;
-	return NULL;
+		err = kinspect_error_wrap(err, "enumerator %s", name);
+	else if (!e->found)
+		err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no enumerator %s in the DWARF of %s", name,
+					    t->path);
+	struct kinspect_layout_answer answer = { .value = err ? 0 : (uint64_t)e->value };
+	remember(t, KINSPECT_LAYOUT_ENUM, name, "", err, &answer);
+	if (!err)
+		*ret = e->value;
+	return err;
 }
 
 static struct kinspect_error *
@@ -975,7 +1162,7 @@ walk_members(struct kinspect_dwarf_types *t, Dwarf_Die *agg, uint64_t base_offse
 			if (err)
 				return err;
 			const char *name = dwarf_diename(&child);
-			struct type_pos pos;
+			struct kinspect_dwarf_type_pos pos;
 			struct kinspect_dwarf_member m;
 			if (name) {
 				err = member_layout(t, &child, offset, &pos, &m);
@@ -1005,7 +1192,9 @@ kinspect_dwarf_types_for_each_member(struct kinspect_dwarf_types *t, const char 
 				     void *arg)
 {
 	Dwarf_Die die;
-	struct kinspect_error *err = find_type(t, type_name, &die);
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, &die);
 	if (!err)
 		err = strip_type(t, &die, &die);
 	if (!err && !is_aggregate(&die))
@@ -1021,7 +1210,9 @@ kinspect_dwarf_types_for_each_enumerator(struct kinspect_dwarf_types *t, const c
 					 struct kinspect_error *(*fn)(const char *, int64_t, void *), void *arg)
 {
 	Dwarf_Die die;
-	struct kinspect_error *err = find_type(t, type_name, &die);
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, &die);
 	if (!err)
 		err = strip_type(t, &die, &die);
 	if (err)
@@ -1040,4 +1231,128 @@ kinspect_dwarf_types_for_each_enumerator(struct kinspect_dwarf_types *t, const c
 		r = dwarf_siblingof(&child, &child);
 	}
 	return r < 0 ? dwarf_error(t, "bad enumeration") : NULL;
+}
+
+/* --- DIEs for the value printer (dwarf-types-priv.h) ------------------------ */
+
+struct kinspect_error *kinspect_dwarf_types_find_type_die(struct kinspect_dwarf_types *t, const char *type_name,
+							  Dwarf_Die *ret)
+{
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = find_type(t, type_name, ret);
+	if (!err)
+		err = strip_type(t, ret, ret);
+	return err;
+}
+
+struct kinspect_error *kinspect_dwarf_types_find_variable(struct kinspect_dwarf_types *t, const char *name,
+							  Dwarf_Die *ret_type, uint64_t *ret_addr, bool *ret_has_addr)
+{
+	struct cache_entry *e;
+	struct kinspect_error *err = open_dwarf(t);
+	if (!err)
+		err = lookup(t, LOOKUP_VARIABLE, name, &e);
+	if (err)
+		return kinspect_error_wrap(err, "variable %s", name);
+	if (!e->found) {
+		err = lookup(t, LOOKUP_VARIABLE_DECL, name, &e);
+		if (err)
+			return kinspect_error_wrap(err, "variable %s", name);
+	}
+	if (!e->found)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no variable %s in the DWARF of %s", name,
+					     t->path);
+	Dwarf_Die die;
+	if (!dwarf_offdie(t->dwarf, e->die_offset, &die))
+		return dwarf_error(t, "bad DIE offset");
+	Dwarf_Attribute attr;
+	Dwarf_Die type;
+	if (!dwarf_attr_integrate(&die, DW_AT_type, &attr) || !dwarf_formref_die(&attr, &type))
+		return kinspect_error_file(t->path, "variable %s has no valid type", name);
+	err = strip_type(t, &type, ret_type);
+	if (err)
+		return err;
+	*ret_has_addr = false;
+	Dwarf_Op *ops;
+	size_t nops;
+	if (dwarf_attr(&die, DW_AT_location, &attr) && dwarf_getlocation(&attr, &ops, &nops) == 0 && nops == 1 &&
+	    ops[0].atom == DW_OP_addr) {
+		*ret_addr = ops[0].number;
+		*ret_has_addr = true;
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_strip(struct kinspect_dwarf_types *t, Dwarf_Die *die, Dwarf_Die *ret)
+{
+	return strip_type(t, die, ret);
+}
+
+struct kinspect_error *kinspect_dwarf_types_die_type(struct kinspect_dwarf_types *t, Dwarf_Die *die, Dwarf_Die *ret,
+						     bool *ret_void)
+{
+	Dwarf_Attribute attr;
+	*ret_void = !dwarf_attr(die, DW_AT_type, &attr);
+	if (*ret_void)
+		return NULL;
+	Dwarf_Die type;
+	if (!dwarf_formref_die(&attr, &type))
+		return dwarf_error(t, "bad type reference");
+	struct kinspect_error *err = strip_type(t, &type, ret);
+	/* A typedef of void strips to the typedef itself. */
+	if (!err && dwarf_tag(ret) == DW_TAG_typedef)
+		*ret_void = true;
+	return err;
+}
+
+struct kinspect_error *kinspect_dwarf_types_pos_size(struct kinspect_dwarf_types *t,
+						     struct kinspect_dwarf_type_pos *pos, uint64_t *ret)
+{
+	return type_size(t, pos, ret);
+}
+
+struct kinspect_error *kinspect_dwarf_types_array_dims(struct kinspect_dwarf_types *t, Dwarf_Die *die,
+						       uint64_t *dims, int *ret_ndims)
+{
+	return array_dims(t, die, dims, ret_ndims);
+}
+
+struct kinspect_error *kinspect_dwarf_types_member_die(struct kinspect_dwarf_types *t, Dwarf_Die *member,
+						       uint64_t *ret_bit_offset, uint32_t *ret_bit_size,
+						       Dwarf_Die *ret_type)
+{
+	uint64_t offset;
+	struct kinspect_error *err = member_location(t, member, &offset);
+	if (err)
+		return err;
+	struct kinspect_dwarf_type_pos pos;
+	struct kinspect_dwarf_member m;
+	err = member_layout(t, member, offset, &pos, &m);
+	if (err)
+		return err;
+	*ret_bit_offset = m.bit_offset;
+	*ret_bit_size = m.bit_size;
+	*ret_type = pos.die;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_resolve_pos(struct kinspect_dwarf_types *t, const char *name,
+							struct kinspect_dwarf_type_pos *pos, const char *path,
+							struct kinspect_dwarf_member *ret)
+{
+	bool found;
+	const char *missing = NULL;
+	struct kinspect_error *err = resolve_in(t, name, pos, path, ret, &found, &missing);
+	if (err)
+		return kinspect_error_wrap(err, "%s.%s", name, path);
+	if (!found)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "%s has no member %s", name, path);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_dwarf_types_enumerator_value(struct kinspect_dwarf_types *t, Dwarf_Die *enum_die,
+							     Dwarf_Die *die, int64_t *ret)
+{
+	return enumerator_value(t, enum_die, die, ret);
 }

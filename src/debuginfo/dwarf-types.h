@@ -37,7 +37,22 @@ struct kinspect_dwarf_member {
  * not ELF or has no DWARF. */
 struct kinspect_error *kinspect_dwarf_types_create(const char *path, struct kinspect_dwarf_types **ret);
 
-/* Close TYPES; accepts NULL. */
+struct kinspect_layout_cache;
+
+/* Like kinspect_dwarf_types_create, but the DWARF is opened only when a
+ * question comes that CACHE (may be NULL; TYPES takes it over, even on
+ * failure) cannot answer, and new answers go into CACHE.  An unusable
+ * file is then reported by that question. */
+struct kinspect_error *kinspect_dwarf_types_create_lazy(const char *path, struct kinspect_layout_cache *cache,
+							struct kinspect_dwarf_types **ret);
+
+/* Whether the DWARF was opened (false while the cache answered everything). */
+bool kinspect_dwarf_types_opened(const struct kinspect_dwarf_types *types);
+
+/* Write the layout cache if it learnt anything (kinspect_layout_cache_save). */
+struct kinspect_error *kinspect_dwarf_types_save_cache(struct kinspect_dwarf_types *types);
+
+/* Close TYPES (and its cache, unsaved); accepts NULL. */
 void kinspect_dwarf_types_destroy(struct kinspect_dwarf_types *types);
 
 /* Type names are written as in C: "struct module", "union x", "enum
