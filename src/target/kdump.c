@@ -172,7 +172,8 @@ static struct kinspect_error *index_records(struct kinspect_kdump *kd)
 			kd->records[kd->nr_records++] = (struct record){ offset, size, pos };
 		pos += size;
 	}
-	qsort(kd->records, kd->nr_records, sizeof(*kd->records), compare_records);
+	if (kd->nr_records)
+		qsort(kd->records, kd->nr_records, sizeof(*kd->records), compare_records);
 	for (size_t i = 1; i < kd->nr_records; i++) {
 		if (kd->records[i].offset < kd->records[i - 1].offset + kd->records[i - 1].size)
 			return kinspect_error_file(kd->path, "flattened records overlap at offset %llu",
