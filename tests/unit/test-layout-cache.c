@@ -15,6 +15,7 @@
 #include "core/error-priv.h"
 #include "debuginfo/dwarf-types.h"
 #include "debuginfo/layout-cache.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/kinspect-layout-cache.XXXXXX";
@@ -38,25 +39,10 @@ struct reply {
 static struct question questions[MAX_QUESTIONS];
 static int nr_questions;
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[16384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static bool build_fixture(void)
 {
-	const char *srcdir = getenv("top_srcdir");
-	const char *cc = getenv("CC");
-	if (!srcdir || !*srcdir)
-		srcdir = "..";
-	if (!cc || !*cc)
-		cc = "cc";
+	const char *srcdir = fixture_srcdir(), *cc = fixture_cc();
 	if (!mkdtemp(tmpdir))
 		return false;
 	snprintf(object, sizeof(object), "%s/kernel-like.o", tmpdir);

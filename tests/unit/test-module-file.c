@@ -19,6 +19,7 @@
 
 #include "debuginfo/module-debuginfo.h"
 #include "debuginfo/module-file.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/kinspect-module-file.XXXXXX";
@@ -29,16 +30,6 @@ static size_t image_size;
 static const char source[] = "int module_counter = 3;\n"
 			     "int exported_function(int x, long y) { return x + (int)y + module_counter; }\n";
 
-static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int run(const char *fmt, ...)
-{
-	char cmd[16384];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof(cmd), fmt, ap);
-	va_end(ap);
-	return system(cmd);
-}
 
 static char *path_of(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static char *path_of(const char *fmt, ...)

@@ -18,6 +18,7 @@
 
 #include "core/error-priv.h"
 #include "debuginfo/value-printer.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/kinspect-value-printer.XXXXXX";
@@ -27,12 +28,7 @@ static struct kinspect_dwarf_types *types;
 
 static bool build_fixture(void)
 {
-	const char *srcdir = getenv("top_srcdir");
-	const char *cc = getenv("CC");
-	if (!srcdir || !*srcdir)
-		srcdir = "..";
-	if (!cc || !*cc)
-		cc = "cc";
+	const char *srcdir = fixture_srcdir(), *cc = fixture_cc();
 	if (!mkdtemp(tmpdir))
 		return false;
 	snprintf(executable, sizeof(executable), "%s/printer-values", tmpdir);
