@@ -15,6 +15,8 @@ static const struct cli_command *const commands[] = {
 	&cli_command_sym,
 	&cli_command_read,
 	&cli_command_lsmod,
+	&cli_command_bt,
+	&cli_command_ps,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
