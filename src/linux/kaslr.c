@@ -229,3 +229,10 @@ struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, 
 	}
 	return find_slide(&mem, vmlinux, ret);
 }
+
+struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_rip, uint64_t rip,
+						  const struct kinspect_vmlinux *vmlinux, struct kinspect_kaslr *ret)
+{
+	struct memory m = { .read = mem->read, .ctx = mem->ctx, .have_rip = have_rip, .rip = rip };
+	return find_slide(&m, vmlinux, ret);
+}
