@@ -59,7 +59,7 @@ say "gdb bt in hrtimer_wakeup WITH kinspect-unwind.so:"
 cat "$work/irq-plugin"
 grep -q 'Thread .* hit Breakpoint' "$work/irq-plugin.all" || die "the breakpoint was not hit"
 # The interrupt entry, then at least one frame of the interrupted code.
-entry=$(grep -n ' in asm_sysvec_apic_timer_interrupt \| in asm_common_interrupt ' "$work/irq-plugin" | head -1 | cut -d: -f1)
+entry=$(grep -n ' in asm_sysvec_apic_timer_interrupt \| in asm_common_interrupt ' "$work/irq-plugin" | head -1 | cut -d: -f1 || true)
 [ -n "$entry" ] || die "with the plugin: no interrupt entry frame"
 sed -n "$((entry + 1)),\$p" "$work/irq-plugin" | grep -q '^#[0-9]' || die "with the plugin: nothing after the interrupt entry"
 ! grep -q 'Backtrace stopped: Cannot access' "$work/irq-plugin" || die "with the plugin: unwinding failed"
@@ -69,7 +69,7 @@ say "ok: with the plugin, past the interrupt entry: $interrupted"
 gdb_bt "$work/irq-plain" no hrtimer_wakeup
 say "gdb bt in hrtimer_wakeup WITHOUT the plugin:"
 cat "$work/irq-plain"
-entry=$(grep -n ' in asm_sysvec_apic_timer_interrupt \| in asm_common_interrupt ' "$work/irq-plain" | head -1 | cut -d: -f1)
+entry=$(grep -n ' in asm_sysvec_apic_timer_interrupt \| in asm_common_interrupt ' "$work/irq-plain" | head -1 | cut -d: -f1 || true)
 if [ -n "$entry" ]; then
 	! sed -n "$((entry + 1)),\$p" "$work/irq-plain" | grep -q '^#[0-9]' ||
 		die "without the plugin gdb went past the interrupt entry: the test shows nothing"
@@ -95,7 +95,7 @@ trigger_pid=$!
 wait "$gdb_pid" || die "gdb at $syscall_break failed"
 say "gdb bt in $syscall_break (a read syscall) with the plugin:"
 cat "$work/sys"
-entry=$(grep -n ' in entry_SYSCALL_64' "$work/sys" | head -1 | cut -d: -f1)
+entry=$(grep -n ' in entry_SYSCALL_64' "$work/sys" | head -1 | cut -d: -f1 || true)
 [ -n "$entry" ] || die "no syscall entry frame"
 user=$(sed -n "$((entry + 1))p" "$work/sys")
 [[ $user =~ ^#[0-9]+\ +0x0*([0-9a-f]+)\ in ]] && (( 0x${BASH_REMATCH[1]} < 0x800000000000 )) ||
