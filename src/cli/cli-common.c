@@ -15,8 +15,24 @@
 #include "core/error-priv.h"
 #include "core/log.h"
 
+/* The message of the last failure, for batch mode's JSON Lines. */
+static char last_error[512];
+
+const char *cli_last_error(void)
+{
+	return last_error;
+}
+
+void cli_clear_last_error(void)
+{
+	last_error[0] = '\0';
+}
+
 int cli_fail(struct kinspect_error *err)
 {
+	char *text = kinspect_error_string(err);
+	snprintf(last_error, sizeof(last_error), "%s", text ? text : "out of memory");
+	free(text);
 	kinspect_log_error(err);
 	kinspect_error_destroy(err);
 	return CLI_EXIT_FAILURE;
@@ -50,7 +66,9 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 		options[n + 1] = (struct option){ flags[n].name, no_argument, NULL, flags[n].short_name };
 		shortopts[n + 2] = flags[n].short_name;
 	}
-	optind = 1;
+	/* 0, not 1: glibc then forgets the previous command's scan (batch
+	 * mode parses many command lines in one process). */
+	optind = 0;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
@@ -108,7 +126,12 @@ bool cli_open_target(struct cli *cli)
 	} else {
 		err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
 		if (!err) {
-			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped);
+			/* A VM that was stopped before kinspect came (a
+			 * breakpoint, the monitor's "stop") stays stopped. */
+			bool was_stopped = !kinspect_gdbstub_stopped_on_connect(cli->gdbstub);
+			if (was_stopped && !cli->keep_stopped)
+				kinspect_info("the VM was stopped before kinspect connected: leaving it stopped");
+			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped || was_stopped);
 			kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
 		}
 	}
@@ -184,8 +207,24 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 		return false;
 	uint64_t addr;
 	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, text, &addr, NULL);
+	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND && cli->target) {
+		/* Not in the vmlinux: a symbol of a loaded module (NAME or MODULE:NAME). */
+		struct kinspect_module_symbols *ms = cli_module_symbols(cli);
+		if (!ms) {
+			kinspect_error_destroy(err);
+			return false;
+		}
+		struct kinspect_module_symbol sym;
+		kinspect_error_destroy(err);
+		err = kinspect_module_symbols_lookup(ms, text, &sym);
+		if (!err) {
+			*ret = sym.address;
+			return true;
+		}
+	}
 	if (err) {
-		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol", text));
+		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol of the vmlinux or a module",
+					     text));
 		return false;
 	}
 	if (cli->target) {

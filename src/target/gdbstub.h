@@ -27,6 +27,7 @@
 #ifndef KINSPECT_GDBSTUB_H
 #define KINSPECT_GDBSTUB_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -198,5 +199,27 @@ struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs);
 
 /* The counters since connect (connect's own traffic included). */
 void kinspect_gdbstub_stats(const struct kinspect_gdbstub *gs, struct kinspect_gdbstub_stats *ret);
+
+/* Insert (or remove) a breakpoint at virtual address ADDR.  QEMU keeps
+ * breakpoints itself; connecting a new client ("?") drops them all. */
+struct kinspect_error *kinspect_gdbstub_breakpoint(struct kinspect_gdbstub *gs, uint64_t addr, bool insert);
+
+/* Wait until the running VM stops (a breakpoint hit, usually): at most
+ * TIMEOUT_MS (0: no limit), returning early with an error when *CANCEL
+ * becomes non-zero (set by a signal handler).  A timeout or cancel leaves
+ * the VM running and the connection usable (kinspect_gdbstub_stop() then
+ * interrupts it).  *THREAD_INDEX is the vCPU that stopped. */
+struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, int timeout_ms,
+						  const volatile sig_atomic_t *cancel, size_t *thread_index);
+
+/* Execute one instruction on vCPU THREAD_INDEX (the stopped VM stays
+ * stopped afterwards).  QEMU stops again at a breakpoint at the current
+ * pc, so a debugger steps over its breakpoint with it removed. */
+struct kinspect_error *kinspect_gdbstub_step(struct kinspect_gdbstub *gs, size_t thread_index);
+
+/* Write LEN bytes of BUF at virtual address ADDR of the stopped VM (tests
+ * corrupt kernel structures with it). */
+struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs, uint64_t addr, const void *buf,
+						     size_t len);
 
 #endif /* KINSPECT_GDBSTUB_H */
