@@ -92,6 +92,14 @@ static void symbolize(struct bt *bt, uint64_t ip, bool exact, char *buf, size_t 
 	kinspect_error_destroy(err);
 	if (kinspect_kernel_unwinder_module_of(bt->unwinder, lookup, &module, &offset)) {
 		*ret_module = module;
+		/* The module's own symbols when its .ko is found (-m). */
+		struct kinspect_module_symbols *ms = cli_module_symbols(bt->cli);
+		struct kinspect_module_symbol sym;
+		if (ms && !(err = kinspect_module_symbols_symbolize(ms, lookup, &sym)) && !sym.from_section) {
+			snprintf(buf, size, "%s+0x%" PRIx64 " [%s]", sym.name, sym.offset + (exact ? 0 : 1), module);
+			return;
+		}
+		kinspect_error_destroy(err);
 		snprintf(buf, size, "[%s]+0x%" PRIx64, module, offset + (exact ? 0 : 1));
 		return;
 	}
@@ -371,10 +379,11 @@ const struct cli_command cli_command_bt = {
 		"                 starts at its saved inactive_task_frame (task->thread.sp),\n"
 		"                 a running one at its CPU's registers\n"
 		"  --all          every CPU\n"
-		"Frames print as \"#N ADDRESS function+offset\" (module code as\n"
-		"\"[module]+offset\"); a \"--- pt_regs ADDR ---\" line marks an interrupt or\n"
-		"entry frame.  A trace that cannot go on ends with \"unwinding stopped: REASON\"\n"
-		"(no ORC data, a stack going the wrong way, a loop, an unreadable stack).\n"
+		"Frames print as \"#N ADDRESS function+offset\", module code as\n"
+		"\"function+offset [module]\" (\"[module]+offset\" without its .ko under -m);\n"
+		"a \"--- pt_regs ADDR ---\" line marks an interrupt or entry frame.  A trace\n"
+		"that cannot go on ends with \"unwinding stopped: REASON\" (no ORC data, a\n"
+		"stack going the wrong way, a loop, an unreadable stack).\n"
 		"With --json: [{\"cpu\", \"task\", \"pid\", \"comm\", \"frames\": [{\"index\", \"ip\",\n"
 		"\"sp\", \"symbol\", \"module\", \"kind\", \"pt_regs\", \"user_mode\"}], \"stopped\"}].\n",
 	.run = run_bt,
