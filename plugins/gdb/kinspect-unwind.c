@@ -13,11 +13,21 @@
  *                            (linux_banner, as "kinspect info") otherwise
  * The unwinder is libkinspect's (src/linux/stacktrace.c), the same as
  * "kinspect bt"; guest memory is read through gdb (target_read).
+ *
+ * Ordinary C frames of vmlinux that DWARF CFI describes are left to gdb:
+ * its DWARF unwinder also recovers the callee-saved registers (arguments
+ * stay visible), which ORC does not track.  The plugin takes the frames
+ * only ORC gets right: entry code (pt_regs), IRQ-stack switches, code
+ * without CFI, module code (gdb may lack the module's CFI), the end.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <elfutils/libdw.h>
+#include <fcntl.h>
 #include <gdb/jit-reader.h>
 #include <inttypes.h>
+#include <libelf.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +66,12 @@ static struct {
 	struct kinspect_memory mem;
 	struct gdb_unwind_callbacks *cb; /* valid during one callback */
 	struct cached_frame cache[CACHE_SIZE];
-} plugin;
+	/* vmlinux's DWARF CFI (.debug_frame), to know what gdb unwinds well. */
+	int cfi_fd;
+	Elf *cfi_elf;
+	Dwarf *cfi_dwarf;
+	Dwarf_CFI *cfi;
+} plugin = { .cfi_fd = -1 };
 
 static void complain(struct kinspect_error *err, const char *what)
 {
@@ -145,6 +160,10 @@ static bool set_up(bool have_rip, uint64_t rip)
 		}
 		plugin.slide = kaslr.slide;
 	}
+	plugin.cfi_fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (plugin.cfi_fd >= 0 && (plugin.cfi_elf = elf_begin(plugin.cfi_fd, ELF_C_READ_MMAP, NULL)) &&
+	    (plugin.cfi_dwarf = dwarf_begin_elf(plugin.cfi_elf, DWARF_C_READ, NULL)))
+		plugin.cfi = dwarf_getcfi(plugin.cfi_dwarf); /* .debug_frame */
 	if ((err = kinspect_kernel_unwinder_create(plugin.types, plugin.vmlinux, plugin.slide, &plugin.mem,
 						   &plugin.unwinder))) {
 		complain(err, "loading ORC data");
@@ -164,6 +183,23 @@ static struct cached_frame *cache_find(uint64_t ip, uint64_t sp)
 {
 	struct cached_frame *c = cache_slot(ip, sp);
 	return c->used && c->ip == ip && c->sp == sp ? c : NULL;
+}
+
+/* Whether gdb's DWARF unwinder does as well as ORC for the frame at IP:
+ * a plain call frame of vmlinux code that .debug_frame covers. */
+static bool gdb_unwinds_well(uint64_t ip, bool signal, const struct kinspect_orc_step *step)
+{
+	if (!plugin.cfi || step->kind != KINSPECT_ORC_FRAME_CALL || step->entry.type != KINSPECT_ORC_TYPE_CALL ||
+	    (step->entry.sp_reg != KINSPECT_ORC_REG_SP && step->entry.sp_reg != KINSPECT_ORC_REG_BP))
+		return false;
+	uint64_t link = kinspect_kaslr_link(plugin.slide, signal ? ip : ip - 1);
+	if (link == (signal ? ip : ip - 1) && plugin.slide)
+		return false; /* not in the kernel image: a module */
+	Dwarf_Frame *frame;
+	if (dwarf_cfi_addrframe(plugin.cfi, link, &frame) != 0)
+		return false;
+	free(frame);
+	return true;
 }
 
 /* Unwind the frame whose registers CB gives, into *RET; the caller's
@@ -198,6 +234,7 @@ static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_orc_state *r
 		if (get_reg(cb, reg, &value))
 			kinspect_x86_64_regs_set(&state.regs, (unsigned int)reg, value);
 	}
+	bool signal = state.signal;
 	struct kinspect_orc_step step;
 	enum kinspect_orc_step_result result;
 	struct kinspect_error *err =
@@ -208,18 +245,30 @@ static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_orc_state *r
 	}
 	struct cached_frame *self = cache_slot(ip, sp);
 	if (self != known)
-		*self = (struct cached_frame){ .used = true, .ip = ip, .sp = sp, .state = { .signal = true } };
+		*self = (struct cached_frame){ .used = true, .ip = ip, .sp = sp, .state = { .signal = signal } };
 	if (result == KINSPECT_ORC_STEP_END) {
 		*ret_end = true;
 		ret_state->regs.value[KINSPECT_X86_64_RSP] = sp + 8;
 		return true;
 	}
 	uint64_t new_ip = state.regs.value[KINSPECT_X86_64_RIP], new_sp = state.regs.value[KINSPECT_X86_64_RSP];
+	/* gdb stops at a frame whose id lies below the one before it
+	 * ("previous frame inner to this frame"): across an entry frame the
+	 * caller's stack pointer is on another stack (the task's, or user
+	 * space), so the entry frame's id is the end of its pt_regs, on the
+	 * stack it is on. */
 	self->have_cfa = true;
 	self->cfa = new_sp;
+	if (step.kind == KINSPECT_ORC_FRAME_PT_REGS || step.kind == KINSPECT_ORC_FRAME_IRET)
+		self->cfa = step.pt_regs + kinspect_kernel_unwinder_orc(plugin.unwinder)->pt_regs->size;
+	/* Remembered even when gdb unwinds this frame itself: it finds the
+	 * same caller, and the next call needs to know how to look it up. */
 	struct cached_frame *caller = cache_slot(new_ip, new_sp);
 	*caller = (struct cached_frame){ .used = true, .ip = new_ip, .sp = new_sp, .state = state,
-					 .user_mode = step.user_mode };
+					 .user_mode = step.user_mode, .have_cfa = step.user_mode,
+					 .cfa = self->cfa + 16 };
+	if (gdb_unwinds_well(ip, signal, &step))
+		return false;
 	*ret_state = state;
 	return true;
 }
@@ -297,7 +346,14 @@ static void destroy_reader(struct gdb_reader_funcs *self)
 	kinspect_kernel_unwinder_destroy(plugin.unwinder);
 	kinspect_dwarf_types_destroy(plugin.types);
 	kinspect_vmlinux_destroy(plugin.vmlinux);
+	if (plugin.cfi_dwarf)
+		dwarf_end(plugin.cfi_dwarf); /* frees the CFI too */
+	if (plugin.cfi_elf)
+		elf_end(plugin.cfi_elf);
+	if (plugin.cfi_fd >= 0)
+		close(plugin.cfi_fd);
 	memset(&plugin, 0, sizeof(plugin));
+	plugin.cfi_fd = -1;
 }
 
 static struct gdb_reader_funcs reader_funcs = {

@@ -264,6 +264,7 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no ORC data for 0x%016" PRIx64 " (%s)", ip,
 					     table ? table : "?");
 	} else if (orc.type == KINSPECT_ORC_TYPE_END_OF_STACK) {
+		ret->entry = orc;
 		*ret_result = KINSPECT_ORC_STEP_END;
 		return NULL;
 	}
@@ -313,7 +314,7 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 	}
 
 	struct kinspect_orc_state next = { .signal = orc.signal };
-	struct kinspect_orc_step step = { .kind = kind };
+	struct kinspect_orc_step step = { .entry = orc, .kind = kind };
 	switch (orc.type) {
 	case KINSPECT_ORC_TYPE_CALL:
 		if ((err = read_u64(u, sp - 8, &value)))

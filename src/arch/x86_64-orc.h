@@ -169,6 +169,9 @@ enum kinspect_orc_step_result {
 };
 
 struct kinspect_orc_step {
+	/* The ORC data of the unwound frame (the frame-pointer rule's for
+	 * FRAME_POINTER), also set for END. */
+	struct kinspect_orc_entry entry;
 	enum kinspect_orc_frame_kind kind;
 	uint64_t pt_regs;  /* for PT_REGS/IRET: the struct's address */
 	bool user_mode;    /* for PT_REGS/IRET: it holds a user-mode context */
