@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "debuginfo/source-lines.h"
 #include "linux/stacktrace.h"
 #include "linux/tasks.h"
 
@@ -18,7 +19,28 @@ struct bt {
 	struct kinspect_kernel_unwinder *unwinder;
 	struct kinspect_tasks *tasks;
 	uint64_t slide;
+	bool lines;                           /* --lines */
+	struct kinspect_source_lines *source; /* opened on the first frame */
 };
+
+/* " file:line" of a vmlinux code address into BUF, or "". */
+static void source_line(struct bt *bt, uint64_t lookup, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (!bt->lines || !kinspect_kaslr_in_image(kinspect_kaslr_link(bt->slide, lookup)))
+		return;
+	struct kinspect_error *err = NULL;
+	if (!bt->source && (err = kinspect_source_lines_create(kinspect_vmlinux_path(bt->cli->vmlinux), &bt->source))) {
+		kinspect_error_destroy(err);
+		bt->lines = false;
+		return;
+	}
+	const char *file;
+	int line;
+	if (!(err = kinspect_source_lines_lookup(bt->source, kinspect_kaslr_link(bt->slide, lookup), &file, &line)))
+		snprintf(buf, size, " %s:%d", file, line);
+	kinspect_error_destroy(err);
+}
 
 /* Registers of CPU INDEX: the dump's QEMU note, or the gdbstub's vCPU thread. */
 static struct kinspect_error *cpu_state(struct cli *cli, unsigned int index, struct kinspect_orc_state *ret,
@@ -124,12 +146,15 @@ static struct kinspect_error *print_frame(const struct kinspect_stack_frame *f, 
 {
 	struct bt *bt = arg;
 	bool regs = f->kind == KINSPECT_ORC_FRAME_PT_REGS || f->kind == KINSPECT_ORC_FRAME_IRET;
-	char where[160];
+	char where[160], line[512] = "";
 	const char *module = NULL;
-	if (f->user_mode)
+	bool exact = f->index == 0 || regs;
+	if (f->user_mode) {
 		snprintf(where, sizeof(where), "(user mode)");
-	else
-		symbolize(bt, f->ip, f->index == 0 || regs, where, sizeof(where), &module);
+	} else {
+		symbolize(bt, f->ip, exact, where, sizeof(where), &module);
+		source_line(bt, exact ? f->ip : f->ip - 1, line, sizeof(line));
+	}
 	if (bt->cli->json) {
 		struct kinspect_json *j = &bt->cli->json_writer;
 		kinspect_json_begin_object(j);
@@ -148,6 +173,10 @@ static struct kinspect_error *print_frame(const struct kinspect_stack_frame *f, 
 			kinspect_json_null(j);
 		kinspect_json_key(j, "kind");
 		kinspect_json_string(j, kind_name(f->kind));
+		if (line[0]) {
+			kinspect_json_key(j, "line");
+			kinspect_json_string(j, line + 1);
+		}
 		if (regs) {
 			kinspect_json_key(j, "pt_regs");
 			kinspect_json_address(j, f->pt_regs);
@@ -160,7 +189,7 @@ static struct kinspect_error *print_frame(const struct kinspect_stack_frame *f, 
 	if (regs)
 		printf("    --- %s 0x%016" PRIx64 ": %s ---\n", f->kind == KINSPECT_ORC_FRAME_PT_REGS ? "pt_regs" : "iret frame",
 		       f->pt_regs, f->user_mode ? "entered from user mode" : "interrupted kernel code");
-	printf("#%-2u 0x%016" PRIx64 " %s%s\n", f->index, f->ip, where,
+	printf("#%-2u 0x%016" PRIx64 " %s%s%s\n", f->index, f->ip, where, line,
 	       f->kind == KINSPECT_ORC_FRAME_FRAME_POINTER ? " (frame pointer guess)" : "");
 	if (f->user_mode)
 		printf("    user rip 0x%016" PRIx64 " rsp 0x%016" PRIx64 "\n", f->ip, f->sp);
@@ -309,7 +338,7 @@ static struct kinspect_error *bt_task(struct bt *bt, const char *which)
 static int run_bt(struct cli *cli, int argc, char **argv)
 {
 	const char *cpu_arg = NULL, *task_arg = NULL;
-	bool all = false;
+	bool all = false, lines = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -317,6 +346,8 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_OK;
 		} else if (!strcmp(a, "--all") || !strcmp(a, "-a")) {
 			all = true;
+		} else if (!strcmp(a, "--lines") || !strcmp(a, "-l")) {
+			lines = true;
 		} else if ((!strcmp(a, "--cpu") || !strcmp(a, "--task")) && i + 1 < argc) {
 			*(a[2] == 'c' ? &cpu_arg : &task_arg) = argv[++i];
 		} else if (!strncmp(a, "--cpu=", 6)) {
@@ -337,7 +368,7 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 	if (!types)
 		return CLI_EXIT_FAILURE;
 	struct kinspect_memory mem = cli_memory(cli);
-	struct bt bt = { .cli = cli, .slide = kaslr->slide };
+	struct bt bt = { .cli = cli, .slide = kaslr->slide, .lines = lines };
 	struct kinspect_error *err = kinspect_kernel_unwinder_create(types, cli->vmlinux, kaslr->slide, &mem, &bt.unwinder);
 	if (!err)
 		err = kinspect_tasks_create(types, cli->vmlinux, kaslr->slide, &mem, &bt.tasks);
@@ -360,6 +391,7 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 	}
 	kinspect_tasks_destroy(bt.tasks);
 	kinspect_kernel_unwinder_destroy(bt.unwinder);
+	kinspect_source_lines_destroy(bt.source);
 	if (err)
 		return cli_fail(err);
 	return CLI_EXIT_OK;
@@ -367,7 +399,7 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 
 const struct cli_command cli_command_bt = {
 	.name = "bt",
-	.synopsis = "--cpu N | --task PID|ADDR | --all",
+	.synopsis = "[--lines] --cpu N | --task PID|ADDR | --all",
 	.summary = "Kernel stack trace of a CPU or a task, unwound with the kernel's ORC data",
 	.help = "Unwinds like the kernel itself does (arch/x86/kernel/unwind_orc.c), with the\n"
 		"ORC tables of the vmlinux and of each loaded module (read from guest memory),\n"
@@ -379,12 +411,13 @@ const struct cli_command cli_command_bt = {
 		"                 starts at its saved inactive_task_frame (task->thread.sp),\n"
 		"                 a running one at its CPU's registers\n"
 		"  --all          every CPU\n"
+		"  --lines        add file:line to vmlinux frames (from DWARF line tables)\n"
 		"Frames print as \"#N ADDRESS function+offset\", module code as\n"
 		"\"function+offset [module]\" (\"[module]+offset\" without its .ko under -m);\n"
 		"a \"--- pt_regs ADDR ---\" line marks an interrupt or entry frame.  A trace\n"
 		"that cannot go on ends with \"unwinding stopped: REASON\" (no ORC data, a\n"
 		"stack going the wrong way, a loop, an unreadable stack).\n"
 		"With --json: [{\"cpu\", \"task\", \"pid\", \"comm\", \"frames\": [{\"index\", \"ip\",\n"
-		"\"sp\", \"symbol\", \"module\", \"kind\", \"pt_regs\", \"user_mode\"}], \"stopped\"}].\n",
+		"\"sp\", \"symbol\", \"module\", \"kind\", \"line\", \"pt_regs\", \"user_mode\"}],\n\"stopped\"}].\n",
 	.run = run_bt,
 };

@@ -138,10 +138,18 @@ guest_dump "$dump" paging=false format=elf
 kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" bt --cpu "$cpu" >"$work/dump.txt" 2>"$work/err" || { cat "$work/err"; die "bt on the dump failed"; }
 diff -u "$work/live.txt" "$work/dump.txt" || die "bt --cpu $cpu differs between live and the dump"
 frames=$(grep -c '^#' "$work/dump.txt")
-kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" bt --cpu "$cpu" >/dev/null
-start=$(_guest_now)
-for _ in 1 2 3 4 5 6 7 8 9 10; do kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" bt --cpu "$cpu" >/dev/null; done
-say "speed: bt --cpu $cpu ($frames frames) on the dump, warm: $(awk -v a="$start" -v n="$(_guest_now)" 'BEGIN { printf "%.1f", (n - a) * 100 }') ms per run (whole process)"
+# time_bt [OPTION...]: ten warm runs of the whole process; per run: wall
+# clock, and CPU time (user + system: the machine may be busy).
+time_bt() {
+	local TIMEFORMAT='%R %U %S'
+	kinspect -k "$GUEST_VMLINUX" "$@" -t "$dump" bt --cpu "$cpu" >/dev/null
+	{ time for _ in 1 2 3 4 5 6 7 8 9 10; do
+		kinspect -k "$GUEST_VMLINUX" "$@" -t "$dump" bt --cpu "$cpu" >/dev/null
+	done; } 2>"$work/time"
+	awk '{ printf "%.1f ms wall, %.1f ms CPU", $1 * 100, ($2 + $3) * 100 }' "$work/time"
+}
+say "speed: bt --cpu $cpu ($frames frames) on the dump, warm, per run of the whole process:" \
+	"$(time_bt) without -m (module frames as [module]+offset); $(time_bt -m "$GUEST_MODDIR") with -m (module .ko symbols)"
 rm -f "$dump"
 kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" ps >/dev/null 2>"$work/err" || { cat "$work/err"; die "ps live failed"; }
 # kinspect leaves a guest it found stopped as it was: let it finish the read.
