@@ -118,6 +118,19 @@ done
 kinspect -k "$GUEST_VMLINUX" -t "$dump" bt --task "$cat_pid" >"$work/out"
 grep -q 'pt_regs 0x[0-9a-f]*: entered from user mode' "$work/out" || { cat "$work/out"; die "bt of cat: no user-mode pt_regs frame"; }
 cat "$work/out"
+# --lines: file:line of each vmlinux frame, as gdb's "info line" says for
+# the same (link-time) address.
+kinspect -k "$GUEST_VMLINUX" -t "$dump" --json bt --lines --task "$cat_pid" | json_records |
+	sed -n 's/.*"ip": *"\(0x[0-9a-f]*\)",.*"kind": *"call", *"line": *"\([^"]*\)".*/\1 \2/p' >"$work/lines"
+[ "$(wc -l <"$work/lines")" -ge 5 ] || die "bt --lines: few frames with a line: $(cat "$work/lines")"
+while read -r ip line; do
+	# Return addresses: the line of the call, one byte before.
+	link=$(printf '0x%x' $((ip - 1 - slide)))
+	want=$("$gdb" -nx -batch -ex "info line *$link" "$GUEST_VMLINUX" 2>/dev/null |
+		sed -n 's/^Line \([0-9]*\) of "\([^"]*\)".*/\2:\1/p')
+	[ -n "$want" ] && [ "$want" = "$line" ] || die "bt --lines: $ip at $line, gdb says '$want'"
+done < <(tail -n +2 "$work/lines" | head -4)
+say "ok: bt --lines: file:line equal gdb's info line"
 
 # ---- bt --cpu: against gdb on the same dump -------------------------------
 nr_cpus=$(kinspect -k "$GUEST_VMLINUX" -t "$dump" info | sed -n 's/^target: .*, \([0-9]*\) CPUs,.*/\1/p')
@@ -206,12 +219,13 @@ else
 fi
 
 # ---- speed ----------------------------------------------------------------
+TIMEFORMAT='%R %U %S'
 kinspect -k "$GUEST_VMLINUX" -t "$dump" bt --task "$cat_pid" >/dev/null
-start=$(_guest_now)
-for _ in 1 2 3 4 5 6 7 8 9 10; do
+{ time for _ in 1 2 3 4 5 6 7 8 9 10; do
 	kinspect -k "$GUEST_VMLINUX" -t "$dump" bt --task "$cat_pid" >/dev/null
-done
-say "speed: bt --task $cat_pid ($(grep -c '^#' "$work/out") frames) on the dump, warm: $(awk -v a="$start" -v n="$(_guest_now)" 'BEGIN { printf "%.1f", (n - a) * 100 }') ms per run (whole process)"
+done; } 2>"$work/time"
+say "speed: bt --task $cat_pid ($(grep -c '^#' "$work/out") frames) on the dump, warm, per run of the whole process:" \
+	"$(awk '{ printf "%.1f ms wall, %.1f ms CPU", $1 * 100, ($2 + $3) * 100 }' "$work/time")"
 
 rm -f "$dump"
 guest_stop
