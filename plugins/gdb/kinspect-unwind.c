@@ -6,9 +6,13 @@
  * frame it declines (GDB_FAIL: user code, or anything ORC does not cover)
  * falls through to them.
  *
- * Settings (environment of gdb):
- *   KINSPECT_VMLINUX=PATH    the vmlinux with DWARF (required; without it
- *                            the plugin declines every frame)
+ * Settings: none when gdb talks to the guest through "target remote |
+ * kinspect gdb-proxy -k VMLINUX ...": the plugin finds that proxy among
+ * gdb's child processes and takes its vmlinux.  Otherwise (environment of
+ * gdb):
+ *   KINSPECT_VMLINUX=PATH    the vmlinux with DWARF (without it, and
+ *                            without a proxy, the plugin declines every
+ *                            frame)
  *   KINSPECT_KASLR_SLIDE=HEX the KASLR slide; found from guest memory
  *                            (linux_banner, as "kinspect info") otherwise
  * The unwinder is libkinspect's (src/linux/stacktrace.c), the same as
@@ -22,8 +26,11 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <ctype.h>
+#include <dirent.h>
 #include <elfutils/libdw.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <gdb/jit-reader.h>
 #include <inttypes.h>
 #include <libelf.h>
@@ -122,6 +129,100 @@ static void set_reg(struct gdb_unwind_callbacks *cb, int regnum, uint64_t v)
 	cb->reg_set(cb, regnum, value);
 }
 
+/* Process PID's parent, from /proc/PID/stat ("pid (comm) state ppid"). */
+static long parent_of(long pid)
+{
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	const char *p = strrchr(buf, ')');
+	long ppid;
+	return p && sscanf(p + 1, " %*c %ld", &ppid) == 1 ? ppid : -1;
+}
+
+/* The -k/--vmlinux argument of a "kinspect gdb-proxy" command line
+ * (NUL-separated in CMDLINE), made absolute against the process's working
+ * directory; NULL if it is not one. */
+static char *proxy_vmlinux(long pid, const char *cmdline, size_t len)
+{
+	const char *arg = cmdline, *end = cmdline + len, *vmlinux = NULL;
+	bool is_kinspect = false, is_proxy = false;
+	for (bool first = true; arg < end; arg += strlen(arg) + 1, first = false) {
+		const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+		if (first)
+			is_kinspect = strcmp(base, "kinspect") == 0 || strncmp(base, "lt-kinspect", 11) == 0;
+		else if (strcmp(arg, "gdb-proxy") == 0)
+			is_proxy = true;
+		else if ((strcmp(arg, "-k") == 0 || strcmp(arg, "--vmlinux") == 0) && arg + strlen(arg) + 1 < end)
+			vmlinux = arg + strlen(arg) + 1;
+		else if (strncmp(arg, "--vmlinux=", 10) == 0)
+			vmlinux = arg + 10;
+		else if (strncmp(arg, "-k", 2) == 0 && arg[2])
+			vmlinux = arg + 2;
+	}
+	if (!is_kinspect || !is_proxy || !vmlinux)
+		return NULL;
+	if (vmlinux[0] == '/')
+		return strdup(vmlinux);
+	char link[64], cwd[PATH_MAX];
+	snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
+	ssize_t n = readlink(link, cwd, sizeof(cwd) - 1);
+	if (n <= 0)
+		return NULL;
+	cwd[n] = '\0';
+	char *path;
+	return asprintf(&path, "%s/%s", cwd, vmlinux) < 0 ? NULL : path;
+}
+
+/* The vmlinux of a kinspect gdb-proxy that gdb runs: its child, or its
+ * grandchild when gdb started it through "sh -c". */
+static char *find_proxy_vmlinux(void)
+{
+	long self = (long)getpid(), shells[16];
+	size_t nr_shells = 0;
+	char *found = NULL;
+	for (int round = 0; round < 2 && !found; round++) {
+		DIR *dir = opendir("/proc");
+		if (!dir)
+			return NULL;
+		struct dirent *e;
+		while (!found && (e = readdir(dir))) {
+			if (!isdigit((unsigned char)e->d_name[0]))
+				continue;
+			long pid = strtol(e->d_name, NULL, 10), ppid = parent_of(pid);
+			bool child = ppid == self, grandchild = false;
+			for (size_t i = 0; round == 1 && i < nr_shells; i++)
+				grandchild |= ppid == shells[i];
+			if (!child && !grandchild)
+				continue;
+			if (round == 0 && nr_shells < sizeof(shells) / sizeof(shells[0]))
+				shells[nr_shells++] = pid;
+			char path[64], cmdline[4096];
+			snprintf(path, sizeof(path), "/proc/%ld/cmdline", pid);
+			int fd = open(path, O_RDONLY | O_CLOEXEC);
+			if (fd < 0)
+				continue;
+			ssize_t n = read(fd, cmdline, sizeof(cmdline) - 1);
+			close(fd);
+			if (n > 0) {
+				cmdline[n] = '\0';
+				found = proxy_vmlinux(pid, cmdline, (size_t)n);
+			}
+		}
+		closedir(dir);
+	}
+	return found;
+}
+
+static bool set_up_with(const char *path, bool have_rip, uint64_t rip);
+
 /* Lazy set-up on the first frame: the vmlinux, its DWARF, the slide and
  * the ORC tables.  Failing once disables the plugin for the session. */
 static bool set_up(bool have_rip, uint64_t rip)
@@ -131,11 +232,21 @@ static bool set_up(bool have_rip, uint64_t rip)
 	plugin.initialized = true;
 	plugin.disabled = true;
 	const char *path = getenv("KINSPECT_VMLINUX");
-	if (!path || !*path) {
-		fprintf(stderr, "kinspect-unwind: KINSPECT_VMLINUX is not set (the vmlinux with DWARF); "
-				"kernel frames are left to gdb\n");
+	char *from_proxy = NULL;
+	if (!path || !*path)
+		path = from_proxy = find_proxy_vmlinux();
+	if (!path) {
+		fprintf(stderr, "kinspect-unwind: no kinspect gdb-proxy and no KINSPECT_VMLINUX (the vmlinux "
+				"with DWARF); kernel frames are left to gdb\n");
 		return false;
 	}
+	bool ok = set_up_with(path, have_rip, rip);
+	free(from_proxy);
+	return ok;
+}
+
+static bool set_up_with(const char *path, bool have_rip, uint64_t rip)
+{
 	struct kinspect_error *err = kinspect_vmlinux_open(path, &plugin.vmlinux);
 	if (!err)
 		err = kinspect_dwarf_types_create(path, &plugin.types);

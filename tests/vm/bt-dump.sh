@@ -78,8 +78,10 @@ while read -r pid st comm; do
 		die "ps: pid $pid: comm '$got_comm', the guest says '$comm'" ;;
 	*) die "ps: pid $pid: comm '$got_comm', the guest says '$comm'" ;;
 	esac
-	# pid 1 waits for the command shell then, reads the console now.
-	if [ "$pid" != 1 ] && [ "$got_st" != "$st" ]; then
+	# pid 1 waits for the command shell then, reads the console now; a
+	# task running (R) while the guest listed its tasks has gone back to
+	# sleep since, or the other way round.
+	if [ "$pid" != 1 ] && [ "$got_st" != "$st" ] && [ "$got_st" != R ] && [ "$st" != R ]; then
 		die "ps: pid $pid ($comm): state $got_st, the guest said $st"
 	fi
 	checked=$((checked + 1))
@@ -87,6 +89,13 @@ done <"$work/ps-guest"
 extra=$(awk -v s="$self" '$1 != 0 && $1 < s' "$work/ps-kinspect" | wc -l)
 [ "$extra" = "$checked" ] || die "ps: $extra tasks below pid $self, the guest had $checked"
 grep -q '^>  *0  *0 ' "$work/ps.txt" || die "ps: no idle task marked as running: $(head -3 "$work/ps.txt")"
+# The test's own blocked tasks, started after the command shell.
+for comm in sleep cat; do
+	awk -v c="$comm" -v s="$self" '$1 > s && $3 == c && $2 == "S" { found = 1 } END { exit !found }' "$work/ps-kinspect" ||
+		die "ps: no sleeping $comm: $(grep " $comm\$" "$work/ps-kinspect")"
+	awk -v c="$comm" -v s="$self" '$1 > s && $3 == c && $2 == "S" { found = 1 } END { exit !found }' "$work/ps-guest" ||
+		die "the guest has no sleeping $comm"
+done
 say "ok: ps: $checked tasks equal the guest's pid, comm and state"
 
 # ---- bt --task: against /proc/PID/stack ----------------------------------
