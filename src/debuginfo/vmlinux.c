@@ -276,13 +276,17 @@ static struct kinspect_error *raw_symtab(const struct kinspect_vmlinux *v, struc
 	Elf_Data *strs = strscn ? elf_getdata(strscn, NULL) : NULL;
 	if (!data || !strs || data->d_type != ELF_T_SYM || (uintptr_t)data->d_buf % _Alignof(Elf64_Sym))
 		return elf_error(v, "cannot read symbol table");
+	/* A string table ends in NUL: then every offset inside it starts a
+	 * C string, with no scan per name. */
+	if (strs->d_size == 0 || ((const char *)strs->d_buf)[strs->d_size - 1] != '\0')
+		return kinspect_error_file(v->path, "the symbol string table is not NUL-terminated");
 	*ret = (struct raw_symtab){ data->d_buf, data->d_size / sizeof(Elf64_Sym), strs->d_buf, strs->d_size };
 	return NULL;
 }
 
 static const char *raw_name(const struct raw_symtab *t, const Elf64_Sym *sym)
 {
-	if (sym->st_name >= t->strs_size || !memchr(t->strs + sym->st_name, '\0', t->strs_size - sym->st_name))
+	if (sym->st_name >= t->strs_size)
 		return NULL;
 	return t->strs + sym->st_name;
 }
