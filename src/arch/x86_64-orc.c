@@ -324,18 +324,22 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 		/* ORC tracks only SP and BP: other registers the callee
 		 * saved are unknown here, not guessed. */
 		break;
-	case KINSPECT_ORC_TYPE_REGS:
-		/* SP points at a whole struct pt_regs. */
-		for (unsigned int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++) {
-			if ((err = read_u64(u, sp + u->pt_regs->offset[reg], &value)))
-				return kinspect_error_wrap(err, "pt_regs at 0x%016" PRIx64, sp);
-			kinspect_x86_64_regs_set(&next.regs, reg, value);
-		}
+	case KINSPECT_ORC_TYPE_REGS: {
+		/* SP points at a whole struct pt_regs: one read (one round
+		 * trip live). */
+		uint8_t regs[KINSPECT_X86_64_PT_REGS_MAX];
+		if (u->pt_regs->size > sizeof(regs))
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct pt_regs of %u bytes", u->pt_regs->size);
+		if ((err = kinspect_memory_read(u->mem, sp, regs, u->pt_regs->size)))
+			return kinspect_error_wrap(err, "pt_regs at 0x%016" PRIx64, sp);
+		for (unsigned int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++)
+			kinspect_x86_64_regs_set(&next.regs, reg, kinspect_load_le(regs + u->pt_regs->offset[reg], 8));
 		next.pt_regs = sp;
 		next.have_pt_regs = next.full_pt_regs = true;
 		step.kind = KINSPECT_ORC_FRAME_PT_REGS;
 		step.pt_regs = sp;
 		break;
+	}
 	case KINSPECT_ORC_TYPE_REGS_PARTIAL: {
 		/* SP points at the IRET frame (ip, cs, flags, sp, ss) at the
 		 * end of a pt_regs. */

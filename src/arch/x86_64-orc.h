@@ -126,6 +126,9 @@ bool kinspect_orc_table_find(const struct kinspect_orc_table *table, uint64_t ad
 /* Free what TABLE owns (not TABLE itself). */
 void kinspect_orc_table_deinit(struct kinspect_orc_table *table);
 
+/* struct pt_regs is 168 bytes on x86-64 (v6.12); more is not one. */
+#define KINSPECT_X86_64_PT_REGS_MAX 512
+
 /* Where struct pt_regs keeps each register, by DWARF number, plus cs. */
 struct kinspect_x86_64_pt_regs_layout {
 	uint32_t offset[KINSPECT_X86_64_NR_REGS];
