@@ -114,9 +114,14 @@ static void symbolize(struct bt *bt, uint64_t ip, bool exact, char *buf, size_t 
 	kinspect_error_destroy(err);
 	if (kinspect_kernel_unwinder_module_of(bt->unwinder, lookup, &module, &offset)) {
 		*ret_module = module;
-		/* The module's own symbols when its .ko is found (-m). */
-		struct kinspect_module_symbols *ms = cli_module_symbols(bt->cli);
+		/* The module's own symbols when its .ko can be found (-m or
+		 * the default directories); setting them up costs DWARF
+		 * lookups, not paid when there is nowhere to look. */
+		size_t nr_dirs;
+		cli_module_dirs(bt->cli, &nr_dirs);
+		struct kinspect_module_symbols *ms = nr_dirs ? cli_module_symbols(bt->cli) : NULL;
 		struct kinspect_module_symbol sym;
+		err = NULL;
 		if (ms && !(err = kinspect_module_symbols_symbolize(ms, lookup, &sym)) && !sym.from_section) {
 			snprintf(buf, size, "%s+0x%" PRIx64 " [%s]", sym.name, sym.offset + (exact ? 0 : 1), module);
 			return;
