@@ -154,6 +154,13 @@ guest_dump "$dump" paging=false format=elf
 kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" bt --cpu "$cpu" >"$work/dump.txt" 2>"$work/err" || { cat "$work/err"; die "bt on the dump failed"; }
 diff -u "$work/live.txt" "$work/dump.txt" || die "bt --cpu $cpu differs between live and the dump"
 frames=$(grep -c '^#' "$work/dump.txt")
+# Without the .ko files: the same frames, module code as [module]+offset.
+kinspect -k "$GUEST_VMLINUX" -t "$dump" bt --cpu "$cpu" >"$work/noko.txt" 2>"$work/err" || { cat "$work/err"; die "bt without -m failed"; }
+diff <(awk '/^#/ { print $2 }' "$work/dump.txt") <(awk '/^#/ { print $2 }' "$work/noko.txt") >/dev/null ||
+	die "bt without -m unwinds differently"
+if [ "$suite" = trixie ]; then
+	grep -q ' \[9pnet\]+0x[0-9a-f]*$' "$work/noko.txt" || { cat "$work/noko.txt"; die "without -m: no [9pnet]+offset frame"; }
+fi
 # time_bt [OPTION...]: ten warm runs of the whole process; per run: wall
 # clock, and CPU time (user + system: the machine may be busy).
 time_bt() {
