@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "target/memory-cache.h"
+#include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
 
@@ -172,6 +175,15 @@ void cli_close_target(struct cli *cli)
 			       (unsigned long long)cli->connect_stats.round_trips,
 			       (unsigned long long)stats.bytes_sent, (unsigned long long)stats.bytes_received);
 	}
+	if (cli->memory_cache) {
+		struct kinspect_memory_cache_stats cs;
+		kinspect_memory_cache_stats(cli->memory_cache, &cs);
+		kinspect_debug("memory cache: %llu hits, %llu misses, %llu uncached after faults, %llu flushes",
+			       (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+			       (unsigned long long)cs.bypasses, (unsigned long long)cs.flushes);
+		kinspect_memory_cache_destroy(cli->memory_cache);
+		cli->memory_cache = NULL;
+	}
 	kinspect_gdbstub_destroy(cli->gdbstub);
 	cli->gdbstub = NULL;
 	kinspect_elf_dump_destroy(cli->dump);
@@ -257,7 +269,71 @@ static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, 
 	return cli_read(ctx, addr, buf, len, false);
 }
 
+static struct kinspect_error *read_physical(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return cli_read(ctx, addr, buf, len, true);
+}
+
+static uint64_t gdbstub_generation(void *ctx)
+{
+	return kinspect_gdbstub_generation(ctx);
+}
+
+/* Granules the size of one "m" answer, 8 MiB in all: a module list, a
+ * folio_queue chain or a stack stays cached while the VM is stopped. */
+#define CACHE_BYTES (8u << 20)
+
 struct kinspect_memory cli_memory(struct cli *cli)
 {
-	return (struct kinspect_memory){ .read = read_virtual, .ctx = cli };
+	struct kinspect_memory direct = { .read = read_virtual, .read_phys = read_physical, .ctx = cli };
+	/* A dump is mapped memory already; KINSPECT_NO_MEMORY_CACHE is for
+	 * measuring what the cache saves. */
+	if (!cli->gdbstub || getenv("KINSPECT_NO_MEMORY_CACHE"))
+		return direct;
+	if (!cli->memory_cache) {
+		size_t granule = 64;
+		while (granule * 2 <= kinspect_gdbstub_max_read(cli->gdbstub) && granule < 4096)
+			granule *= 2;
+		struct kinspect_error *err = kinspect_memory_cache_create(direct, granule, CACHE_BYTES / granule,
+									  gdbstub_generation, cli->gdbstub,
+									  &cli->memory_cache);
+		if (err) {
+			kinspect_error_destroy(err);
+			return direct; /* slower, still right */
+		}
+	}
+	return kinspect_memory_cache_memory(cli->memory_cache);
+}
+
+void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len)
+{
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = len - off < 16 ? len - off : 16;
+		printf("%016" PRIx64 " ", addr + off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				putchar(' ');
+			if (i < n)
+				printf(" %02x", buf[off + i]);
+			else
+				fputs("   ", stdout);
+		}
+		fputs("  |", stdout);
+		for (size_t i = 0; i < n; i++)
+			putchar(isprint(buf[off + i]) ? buf[off + i] : '.');
+		puts("|");
+	}
+}
+
+void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len)
+{
+	_cleanup_free_ char *hex = malloc(2 * len + 1);
+	if (!hex) {
+		kinspect_json_null(json);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	hex[2 * len] = '\0';
+	kinspect_json_string(json, hex);
 }

@@ -41,6 +41,7 @@ struct cli {
 	struct kinspect_dwarf_types *types; /* the vmlinux's DWARF, on first use */
 	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
 	struct kinspect_elf_dump *dump;     /* -t FILE, opened on first use */
+	struct kinspect_memory_cache *memory_cache; /* in front of the gdbstub */
 	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
 	bool have_kaslr;
 	struct kinspect_kaslr kaslr;
@@ -68,6 +69,8 @@ extern const struct cli_command cli_command_bt;
 extern const struct cli_command cli_command_ps;
 extern const struct cli_command cli_command_iov_iter;
 extern const struct cli_command cli_command_break;
+extern const struct cli_command cli_command_page;
+extern const struct cli_command cli_command_folio;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
@@ -155,5 +158,10 @@ struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
 
 /* Release what cli_module_dirs() and cli_module_symbols() set up. */
 void cli_modules_destroy(struct cli *cli);
+/* Print LEN bytes of BUF as a hexdump, 16 a line, the first at ADDR. */
+void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
+
+/* Write LEN bytes of BUF as a JSON string of hex digits. */
+void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len);
 
 #endif /* KINSPECT_CLI_H */

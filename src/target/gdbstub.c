@@ -90,6 +90,8 @@ struct kinspect_gdbstub {
 
 	uint8_t *chunk;
 	struct kinspect_gdbstub_stats stats;
+	/* Bumped whenever memory as seen by reads may have changed. */
+	uint64_t generation;
 };
 
 static uint64_t now_ns(void)
@@ -1225,6 +1227,7 @@ static struct kinspect_error *start_running(struct kinspect_gdbstub *gs, const c
 		switch (ev.type) {
 		case KINSPECT_RSP_EVENT_ACK:
 			gs->running = true;
+			gs->generation++;
 			gs->stats.wait_ns += now_ns() - start;
 			return NULL;
 		case KINSPECT_RSP_EVENT_NACK:
@@ -1260,6 +1263,8 @@ struct kinspect_error *kinspect_gdbstub_set_memory_thread(struct kinspect_gdbstu
 	if (thread_index >= gs->nr_threads)
 		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "no thread %zu (there are %zu)", thread_index,
 				gs->nr_threads);
+	if (gs->mem_thread != thread_index)
+		gs->generation++; /* other page tables: other user memory */
 	gs->mem_thread = thread_index;
 	return NULL;
 }
@@ -1486,6 +1491,7 @@ struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs
 	/* "M" ADDR "," LEN ":" HEX: a header of at most 40 bytes. */
 	size_t max = gs->packet_size > 64 ? (gs->packet_size - 40) / 2 : 8;
 	const uint8_t *p = buf;
+	gs->generation++;
 	_cleanup_free_ char *cmd = malloc(40 + 2 * max + 1);
 	if (!cmd)
 		return &kinspect_error_nomem;
@@ -1499,4 +1505,9 @@ struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs
 		done += n;
 	}
 	return NULL;
+}
+
+uint64_t kinspect_gdbstub_generation(const struct kinspect_gdbstub *gs)
+{
+	return gs->generation;
 }

@@ -222,4 +222,9 @@ struct kinspect_error *kinspect_gdbstub_step(struct kinspect_gdbstub *gs, size_t
 struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs, uint64_t addr, const void *buf,
 						     size_t len);
 
+/* A number that changes whenever memory as reads see it may have changed:
+ * the VM ran, memory was written, another vCPU's page tables were chosen.
+ * Caches compare it. */
+uint64_t kinspect_gdbstub_generation(const struct kinspect_gdbstub *gs);
+
 #endif /* KINSPECT_GDBSTUB_H */
