@@ -265,7 +265,7 @@ static bool set_up_with(const char *path, bool have_rip, uint64_t rip)
 		}
 	} else {
 		struct kinspect_kaslr kaslr;
-		if ((err = kinspect_kaslr_find_memory(&plugin.mem, have_rip, rip, plugin.vmlinux, &kaslr))) {
+		if ((err = kinspect_kaslr_find_memory(&plugin.mem, have_rip, rip, NULL, plugin.vmlinux, &kaslr))) {
 			complain(err, "finding the KASLR slide");
 			return false;
 		}
