@@ -176,14 +176,14 @@ say "speed: bt --cpu $cpu ($frames frames) on the dump, warm, per run of the who
 # In one session (-x) the vmlinux, DWARF and module set-up is paid once:
 # the cost of each further trace.
 TIMEFORMAT='%R %U %S'
-for n in 1 21; do
+for n in 1 101; do
 	for ((i = 0; i < n; i++)); do echo "bt --cpu $cpu"; done >"$work/bt-$n.x"
 	{ time kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" -x "$work/bt-$n.x" >"$work/bt-$n.out"; } 2>"$work/time-$n"
 done
-[ "$(grep -c '^#' "$work/bt-21.out")" = $((21 * frames)) ] || die "-x with 21 traces: $(grep -c '^#' "$work/bt-21.out") frames"
+[ "$(grep -c '^#' "$work/bt-101.out")" = $((101 * frames)) ] || die "-x with 101 traces: $(grep -c '^#' "$work/bt-101.out") frames"
 # (CPU time: on a busy machine the wall clock of one run varies more than
-# twenty traces cost.)
-say "speed: bt --cpu $cpu in one -x session, each further trace: $(paste "$work/time-1" "$work/time-21" |
+# a hundred traces cost.)
+say "speed: bt --cpu $cpu in one -x session, each further trace: $(paste "$work/time-1" "$work/time-101" |
 	awk '{ printf "%.2f ms CPU", (($5 + $6) - ($2 + $3)) * 50 }')"
 rm -f "$dump"
 kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" ps >/dev/null 2>"$work/err" || { cat "$work/err"; die "ps live failed"; }
