@@ -184,7 +184,7 @@ done
 # (CPU time: on a busy machine the wall clock of one run varies more than
 # a hundred traces cost.)
 say "speed: bt --cpu $cpu in one -x session, each further trace: $(paste "$work/time-1" "$work/time-101" |
-	awk '{ printf "%.2f ms CPU", (($5 + $6) - ($2 + $3)) * 50 }')"
+	awk '{ printf "%.2f ms CPU", (($5 + $6) - ($2 + $3)) * 10 }')"
 rm -f "$dump"
 kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" ps >/dev/null 2>"$work/err" || { cat "$work/err"; die "ps live failed"; }
 # kinspect leaves a guest it found stopped as it was: let it finish the read.
