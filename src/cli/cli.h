@@ -66,6 +66,8 @@ extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
 extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
+extern const struct cli_command cli_command_bt;
+extern const struct cli_command cli_command_ps;
 extern const struct cli_command cli_command_iov_iter;
 extern const struct cli_command cli_command_break;
 extern const struct cli_command cli_command_xarray;

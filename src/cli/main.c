@@ -16,6 +16,8 @@ static const struct cli_command *const commands[] = {
 	&cli_command_sym,
 	&cli_command_read,
 	&cli_command_lsmod,
+	&cli_command_bt,
+	&cli_command_ps,
 	&cli_command_iov_iter,
 	&cli_command_break,
 	&cli_command_xarray,

@@ -37,6 +37,11 @@ struct kinspect_vmlinux {
 	 * address lookup (most commands never need it). */
 	struct sorted_symbol *by_addr;
 	size_t nr_by_addr;
+	/* Symbol table index + 1 by name hash (open addressing), built on the
+	 * first lookup by name: a kernel has over 100k symbols and a command
+	 * looks up dozens. */
+	uint32_t *by_name;
+	size_t by_name_mask;
 };
 
 struct sorted_symbol {
@@ -223,6 +228,7 @@ void kinspect_vmlinux_destroy(struct kinspect_vmlinux *v)
 	if (v->fd >= 0)
 		close(v->fd);
 	free(v->by_addr);
+	free(v->by_name);
 	free(v->release);
 	free(v->banner);
 	free(v->path);
@@ -255,25 +261,98 @@ uint64_t kinspect_vmlinux_debug_info_size(const struct kinspect_vmlinux *v)
 	return v->debug_info_size;
 }
 
-struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *v, const char *name,
-					       uint64_t *ret, uint64_t *ret_size)
+/* The raw symbol and string tables, for the one-pass indexes below. */
+struct raw_symtab {
+	const Elf64_Sym *syms;
+	size_t count;
+	const char *strs;
+	size_t strs_size;
+};
+
+static struct kinspect_error *raw_symtab(const struct kinspect_vmlinux *v, struct raw_symtab *ret)
 {
 	Elf_Data *data = elf_getdata(v->symtab, NULL);
-	if (!data)
+	Elf_Scn *strscn = elf_getscn(v->elf, v->symtab_strndx);
+	Elf_Data *strs = strscn ? elf_getdata(strscn, NULL) : NULL;
+	if (!data || !strs || data->d_type != ELF_T_SYM || (uintptr_t)data->d_buf % _Alignof(Elf64_Sym))
 		return elf_error(v, "cannot read symbol table");
-	size_t count = data->d_size / sizeof(Elf64_Sym);
-	for (size_t i = 1; i < count; i++) {
-		GElf_Sym sym;
-		if (!gelf_getsym(data, (int)i, &sym))
-			return elf_error(v, "bad symbol table entry");
-		if (sym.st_shndx == SHN_UNDEF || GELF_ST_TYPE(sym.st_info) == STT_FILE ||
-		    GELF_ST_TYPE(sym.st_info) == STT_SECTION)
+	/* A string table ends in NUL: then every offset inside it starts a
+	 * C string, with no scan per name. */
+	if (strs->d_size == 0 || ((const char *)strs->d_buf)[strs->d_size - 1] != '\0')
+		return kinspect_error_file(v->path, "the symbol string table is not NUL-terminated");
+	*ret = (struct raw_symtab){ data->d_buf, data->d_size / sizeof(Elf64_Sym), strs->d_buf, strs->d_size };
+	return NULL;
+}
+
+static const char *raw_name(const struct raw_symtab *t, const Elf64_Sym *sym)
+{
+	if (sym->st_name >= t->strs_size)
+		return NULL;
+	return t->strs + sym->st_name;
+}
+
+static uint32_t name_hash(const char *s)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return h;
+}
+
+static bool named_symbol(const Elf64_Sym *sym)
+{
+	int type = ELF64_ST_TYPE(sym->st_info);
+	return sym->st_shndx != SHN_UNDEF && type != STT_FILE && type != STT_SECTION;
+}
+
+static struct kinspect_error *index_names(struct kinspect_vmlinux *v)
+{
+	struct raw_symtab t;
+	struct kinspect_error *err = raw_symtab(v, &t);
+	if (err)
+		return err;
+	if (t.count >= UINT32_MAX / 4)
+		return kinspect_error_file(v->path, "%zu symbols", t.count);
+	size_t size = 1024;
+	while (size < 2 * t.count)
+		size *= 2;
+	uint32_t *table = calloc(size, sizeof(*table));
+	if (!table)
+		return &kinspect_error_nomem;
+	for (size_t i = 1; i < t.count; i++) {
+		const char *name = raw_name(&t, &t.syms[i]);
+		if (!name || !named_symbol(&t.syms[i]))
 			continue;
-		const char *sym_name = elf_strptr(v->elf, v->symtab_strndx, sym.st_name);
-		if (sym_name && strcmp(sym_name, name) == 0) {
-			*ret = sym.st_value;
+		/* The first of several symbols with one name wins, as a
+		 * scan in table order would find it. */
+		size_t slot = name_hash(name) & (size - 1);
+		while (table[slot] && strcmp(raw_name(&t, &t.syms[table[slot] - 1]), name) != 0)
+			slot = (slot + 1) & (size - 1);
+		if (!table[slot])
+			table[slot] = (uint32_t)i + 1;
+	}
+	v->by_name = table;
+	v->by_name_mask = size - 1;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *cv, const char *name,
+					       uint64_t *ret, uint64_t *ret_size)
+{
+	/* The index is a cache: building it does not change what V is. */
+	struct kinspect_vmlinux *v = (struct kinspect_vmlinux *)cv;
+	struct raw_symtab t;
+	struct kinspect_error *err;
+	if (!v->by_name && (err = index_names(v)))
+		return err;
+	if ((err = raw_symtab(v, &t)))
+		return err;
+	for (size_t slot = name_hash(name) & v->by_name_mask; v->by_name[slot]; slot = (slot + 1) & v->by_name_mask) {
+		const Elf64_Sym *sym = &t.syms[v->by_name[slot] - 1];
+		if (strcmp(raw_name(&t, sym), name) == 0) {
+			*ret = sym->st_value;
 			if (ret_size)
-				*ret_size = sym.st_size;
+				*ret_size = sym->st_size;
 			return NULL;
 		}
 	}
@@ -303,39 +382,84 @@ struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, u
 	return kinspect_error_fault(addr, "%s: no file contents for %zu bytes", v->path, len);
 }
 
-static int compare_symbols(const void *a, const void *b)
+/* Among aliases at one address prefer the sized one (a function over its
+ * label). */
+static bool before_alias(const struct sorted_symbol *x, const struct sorted_symbol *y)
 {
-	const struct sorted_symbol *x = a, *y = b;
-	if (x->value != y->value)
-		return x->value < y->value ? -1 : 1;
-	/* Among aliases prefer the sized one (a function over its label). */
-	return x->size > y->size ? -1 : x->size < y->size;
+	return x->size > y->size;
+}
+
+/* By address: an LSD radix sort (four 16-bit digits; kernel addresses
+ * share their top bits, so those passes are skipped), then aliases
+ * ordered by insertion sort in their (short) runs.  Far faster than qsort
+ * for 100k+ symbols. */
+static struct kinspect_error *sort_by_value(struct sorted_symbol *syms, size_t n)
+{
+	struct sorted_symbol *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	size_t *counts = malloc(65536 * sizeof(*counts));
+	if (!tmp || !counts) {
+		free(tmp);
+		free(counts);
+		return &kinspect_error_nomem;
+	}
+	struct sorted_symbol *from = syms, *to = tmp;
+	for (unsigned int shift = 0; shift < 64; shift += 16) {
+		memset(counts, 0, 65536 * sizeof(*counts));
+		for (size_t i = 0; i < n; i++)
+			counts[(from[i].value >> shift) & 0xffff]++;
+		if (n && counts[(from[0].value >> shift) & 0xffff] == n)
+			continue; /* every key has this digit */
+		size_t sum = 0;
+		for (size_t d = 0; d < 65536; d++) {
+			size_t c = counts[d];
+			counts[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[counts[(from[i].value >> shift) & 0xffff]++] = from[i];
+		struct sorted_symbol *swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != syms)
+		memcpy(syms, from, n * sizeof(*syms));
+	free(tmp);
+	free(counts);
+	for (size_t i = 1; i < n; i++) {
+		for (size_t j = i; j > 0 && syms[j - 1].value == syms[j].value && before_alias(&syms[j], &syms[j - 1]); j--) {
+			struct sorted_symbol swap = syms[j];
+			syms[j] = syms[j - 1];
+			syms[j - 1] = swap;
+		}
+	}
+	return NULL;
 }
 
 static struct kinspect_error *sort_symbols(struct kinspect_vmlinux *v)
 {
-	Elf_Data *data = elf_getdata(v->symtab, NULL);
-	if (!data)
-		return elf_error(v, "cannot read symbol table");
-	size_t count = data->d_size / sizeof(Elf64_Sym);
-	struct sorted_symbol *syms = calloc(count ? count : 1, sizeof(*syms));
+	struct raw_symtab t;
+	struct kinspect_error *err = raw_symtab(v, &t);
+	if (err)
+		return err;
+	struct sorted_symbol *syms = calloc(t.count ? t.count : 1, sizeof(*syms));
 	if (!syms)
 		return &kinspect_error_nomem;
 	size_t n = 0;
-	for (size_t i = 1; i < count; i++) {
-		GElf_Sym sym;
-		if (!gelf_getsym(data, (int)i, &sym))
-			continue;
-		int type = GELF_ST_TYPE(sym.st_info);
-		if (sym.st_shndx == SHN_UNDEF || sym.st_shndx >= SHN_LORESERVE ||
+	for (size_t i = 1; i < t.count; i++) {
+		const Elf64_Sym *sym = &t.syms[i];
+		int type = ELF64_ST_TYPE(sym->st_info);
+		if (sym->st_shndx == SHN_UNDEF || sym->st_shndx >= SHN_LORESERVE ||
 		    (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE))
 			continue;
-		const char *name = elf_strptr(v->elf, v->symtab_strndx, sym.st_name);
+		const char *name = raw_name(&t, sym);
 		if (!name || !*name)
 			continue;
-		syms[n++] = (struct sorted_symbol){ sym.st_value, sym.st_size, sym.st_shndx, name };
+		syms[n++] = (struct sorted_symbol){ sym->st_value, sym->st_size, sym->st_shndx, name };
 	}
-	qsort(syms, n, sizeof(*syms), compare_symbols);
+	if ((err = sort_by_value(syms, n))) {
+		free(syms);
+		return err;
+	}
 	v->by_addr = syms;
 	v->nr_by_addr = n;
 	return NULL;

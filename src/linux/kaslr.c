@@ -198,34 +198,10 @@ static struct kinspect_error *find_slide(const struct memory *mem, const struct 
 				     probes, kinspect_vmlinux_path(vmlinux));
 }
 
-static struct kinspect_error *read_gdbstub(void *ctx, uint64_t vaddr, void *buf, size_t len)
+struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_rip, uint64_t rip,
+						  const char *vmcoreinfo, const struct kinspect_vmlinux *vmlinux,
+						  struct kinspect_kaslr *ret)
 {
-	return kinspect_gdbstub_read_memory(ctx, vaddr, buf, len, false);
-}
-
-struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, const struct kinspect_vmlinux *vmlinux,
-						struct kinspect_kaslr *ret)
-{
-	struct memory mem = { .read = read_gdbstub, .ctx = gs };
-	struct kinspect_error *err = kinspect_gdbstub_read_register(gs, 0, "rip", &mem.rip);
-	mem.have_rip = !err;
-	kinspect_error_destroy(err);
-	return find_slide(&mem, vmlinux, ret);
-}
-
-static struct kinspect_error *read_dump(void *ctx, uint64_t vaddr, void *buf, size_t len)
-{
-	return kinspect_elf_dump_read_virt(ctx, vaddr, buf, len);
-}
-
-struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, const struct kinspect_vmlinux *vmlinux,
-						struct kinspect_kaslr *ret)
-{
-	struct memory mem = { .read = read_dump, .ctx = dump, .vmcoreinfo = kinspect_elf_dump_vmcoreinfo(dump) };
-	const struct kinspect_elf_dump_cpu *cpu = kinspect_elf_dump_cpu(dump, 0);
-	if (cpu) {
-		mem.have_rip = true;
-		mem.rip = cpu->rip;
-	}
-	return find_slide(&mem, vmlinux, ret);
+	struct memory m = { .read = mem->read, .ctx = mem->ctx, .have_rip = have_rip, .rip = rip, .vmcoreinfo = vmcoreinfo };
+	return find_slide(&m, vmlinux, ret);
 }

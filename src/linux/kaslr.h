@@ -10,6 +10,7 @@
 #include <kinspect/vmlinux.h>
 
 #include "arch/x86_64.h"
+#include "linux/memory.h"
 #include "target/elf-dump.h"
 #include "target/gdbstub.h"
 
@@ -62,5 +63,13 @@ struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, con
  * the CPU notes' RIP, then probing; always verified with linux_banner. */
 struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, const struct kinspect_vmlinux *vmlinux,
 						struct kinspect_kaslr *ret);
+
+/* The search itself, through any reader of virtual memory (the gdb plugin
+ * reads through gdb): RIP, when HAVE_RIP, is a CPU's instruction pointer
+ * that narrows it; VMCOREINFO (or NULL) may hold KERNELOFFSET.  The two
+ * above are in kaslr-targets.c. */
+struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_rip, uint64_t rip,
+						  const char *vmcoreinfo, const struct kinspect_vmlinux *vmlinux,
+						  struct kinspect_kaslr *ret);
 
 #endif /* KINSPECT_KASLR_H */

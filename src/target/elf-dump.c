@@ -21,7 +21,10 @@
 
 /* Offsets in QEMUCPUState version 1: version, size (u32 each), 16 general
  * registers, rip, rflags, 10 segments of 24 bytes, cr[5]. */
+#define QEMU_CPU_GPR 8
 #define QEMU_CPU_RSP 56
+#define QEMU_CPU_RFLAGS 144
+#define QEMU_CPU_CS 152 /* the first segment's selector */
 #define QEMU_CPU_RIP 136
 #define QEMU_CPU_CR 392
 #define QEMU_CPU_MIN_SIZE (QEMU_CPU_CR + 5 * 8)
@@ -73,6 +76,9 @@ static struct kinspect_error *parse_qemu_note(struct kinspect_elf_dump *d, const
 	d->cpus = cpus;
 	struct kinspect_elf_dump_cpu *cpu = &cpus[d->nr_cpus++];
 	memcpy(&cpu->rsp, desc + QEMU_CPU_RSP, 8);
+	memcpy(cpu->gpr, desc + QEMU_CPU_GPR, sizeof(cpu->gpr));
+	memcpy(&cpu->rflags, desc + QEMU_CPU_RFLAGS, 8);
+	memcpy(&cpu->cs, desc + QEMU_CPU_CS, 4);
 	memcpy(&cpu->rip, desc + QEMU_CPU_RIP, 8);
 	memcpy(&cpu->cr0, desc + QEMU_CPU_CR, 8);
 	memcpy(&cpu->cr3, desc + QEMU_CPU_CR + 3 * 8, 8);

@@ -15,6 +15,11 @@ struct kinspect_elf_dump;
 /* Registers of one CPU from QEMU's "QEMU" note (QEMUCPUState). */
 struct kinspect_elf_dump_cpu {
 	uint64_t rip, rsp, cr0, cr3, cr4;
+	/* rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8..r15 (QEMU's order),
+	 * rflags, and the cs selector (its low bits: the privilege level). */
+	uint64_t gpr[16];
+	uint64_t rflags;
+	uint32_t cs;
 };
 
 /* Open the dump at PATH (mmap()ed: a multi-GB dump opens at once).  A file

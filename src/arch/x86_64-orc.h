@@ -1,0 +1,199 @@
+/* x86-64 ORC unwinding: decoding the kernel's .orc_unwind_ip/.orc_unwind
+ * tables (every format since v5.x) and one unwind step, the same rules as
+ * the kernel's own arch/x86/kernel/unwind_orc.c.  Knows nothing of tasks or
+ * modules: callers give it tables, memory and a pt_regs layout.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_X86_64_ORC_H
+#define KINSPECT_X86_64_ORC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kinspect/error.h>
+
+#include "debuginfo/dwarf-types.h"
+#include "linux/memory.h"
+
+/* Registers by DWARF number (the x86-64 psABI): what gdb's JIT reader API
+ * speaks too. */
+enum {
+	KINSPECT_X86_64_RAX = 0,
+	KINSPECT_X86_64_RDX = 1,
+	KINSPECT_X86_64_RCX = 2,
+	KINSPECT_X86_64_RBX = 3,
+	KINSPECT_X86_64_RSI = 4,
+	KINSPECT_X86_64_RDI = 5,
+	KINSPECT_X86_64_RBP = 6,
+	KINSPECT_X86_64_RSP = 7,
+	KINSPECT_X86_64_R8 = 8,
+	KINSPECT_X86_64_R10 = 10,
+	KINSPECT_X86_64_R13 = 13,
+	KINSPECT_X86_64_R15 = 15,
+	KINSPECT_X86_64_RIP = 16,
+	KINSPECT_X86_64_NR_REGS = 17,
+};
+
+/* A register set with a bit per register saying whether its value is known. */
+struct kinspect_x86_64_regs {
+	uint64_t value[KINSPECT_X86_64_NR_REGS];
+	uint32_t known;
+};
+
+static inline void kinspect_x86_64_regs_set(struct kinspect_x86_64_regs *regs, unsigned int reg, uint64_t value)
+{
+	regs->value[reg] = value;
+	regs->known |= 1u << reg;
+}
+
+static inline bool kinspect_x86_64_regs_get(const struct kinspect_x86_64_regs *regs, unsigned int reg,
+					    uint64_t *ret)
+{
+	if (!(regs->known & (1u << reg)))
+		return false;
+	*ret = regs->value[reg];
+	return true;
+}
+
+/* ORC entry, normalised to the newest format (arch/x86/include/asm/orc_types.h). */
+enum kinspect_orc_reg {
+	KINSPECT_ORC_REG_UNDEFINED = 0,
+	KINSPECT_ORC_REG_PREV_SP = 1,
+	KINSPECT_ORC_REG_DX = 2,
+	KINSPECT_ORC_REG_DI = 3,
+	KINSPECT_ORC_REG_BP = 4,
+	KINSPECT_ORC_REG_SP = 5,
+	KINSPECT_ORC_REG_R10 = 6,
+	KINSPECT_ORC_REG_R13 = 7,
+	KINSPECT_ORC_REG_BP_INDIRECT = 8,
+	KINSPECT_ORC_REG_SP_INDIRECT = 9,
+};
+
+enum kinspect_orc_type {
+	KINSPECT_ORC_TYPE_UNDEFINED = 0,
+	KINSPECT_ORC_TYPE_END_OF_STACK = 1,
+	KINSPECT_ORC_TYPE_CALL = 2,
+	KINSPECT_ORC_TYPE_REGS = 3,
+	KINSPECT_ORC_TYPE_REGS_PARTIAL = 4,
+};
+
+struct kinspect_orc_entry {
+	int16_t sp_offset, bp_offset;
+	uint8_t sp_reg, bp_reg, type;
+	bool signal;
+};
+
+/* Where the fields of a raw struct orc_entry lie; taken from the vmlinux's
+ * DWARF, so a kernel's own layout decides (see kinspect_orc_format_from_dwarf). */
+struct kinspect_orc_format {
+	uint32_t entry_size;
+	uint8_t sp_reg_bit, bp_reg_bit, type_bit, type_bits;
+	int8_t signal_bit, end_bit; /* -1: the format has no such field */
+};
+
+/* Read the layout of struct orc_entry from TYPES. */
+struct kinspect_error *kinspect_orc_format_from_dwarf(struct kinspect_dwarf_types *types,
+						      struct kinspect_orc_format *ret);
+
+/* Decode the raw entry at RAW (FORMAT->entry_size bytes). */
+void kinspect_orc_decode(const struct kinspect_orc_format *format, const uint8_t *raw,
+			 struct kinspect_orc_entry *ret);
+
+/* One table: vmlinux's or a module's.  IPS holds N 32-bit offsets relative
+ * to their own runtime address (IP_BASE + 4 * i), sorted by target
+ * address; ENTRIES the N raw entries.  The table covers the address ranges
+ * given to kinspect_orc_table_add_range() (a module's text, vmlinux's
+ * text and init text). */
+#define KINSPECT_ORC_RANGES_MAX 4
+struct kinspect_orc_table {
+	char name[64];
+	uint64_t ip_base;
+	uint8_t *ips;
+	uint8_t *entries;
+	size_t n;
+	const struct kinspect_orc_format *format;
+	uint64_t range_start[KINSPECT_ORC_RANGES_MAX], range_end[KINSPECT_ORC_RANGES_MAX];
+	unsigned int nr_ranges;
+};
+
+void kinspect_orc_table_add_range(struct kinspect_orc_table *table, uint64_t start, uint64_t end);
+bool kinspect_orc_table_covers(const struct kinspect_orc_table *table, uint64_t addr);
+
+/* The entry that applies at ADDR in *RET; false if ADDR lies before the
+ * first entry. */
+bool kinspect_orc_table_find(const struct kinspect_orc_table *table, uint64_t addr, struct kinspect_orc_entry *ret);
+
+/* Free what TABLE owns (not TABLE itself). */
+void kinspect_orc_table_deinit(struct kinspect_orc_table *table);
+
+/* struct pt_regs is 168 bytes on x86-64 (v6.12); more is not one. */
+#define KINSPECT_X86_64_PT_REGS_MAX 512
+
+/* Where struct pt_regs keeps each register, by DWARF number, plus cs. */
+struct kinspect_x86_64_pt_regs_layout {
+	uint32_t offset[KINSPECT_X86_64_NR_REGS];
+	uint32_t cs, size;
+};
+
+struct kinspect_error *kinspect_x86_64_pt_regs_layout(struct kinspect_dwarf_types *types,
+						      struct kinspect_x86_64_pt_regs_layout *ret);
+
+/* Finds the ORC entry for a code address among the tables a caller knows. */
+enum kinspect_orc_lookup {
+	KINSPECT_ORC_FOUND,
+	KINSPECT_ORC_NOT_TEXT, /* no table covers the address */
+};
+typedef enum kinspect_orc_lookup (*kinspect_orc_find_fn)(void *arg, uint64_t addr, struct kinspect_orc_entry *ret,
+							 const char **ret_table);
+
+/* The state between two unwind steps. */
+struct kinspect_orc_state {
+	struct kinspect_x86_64_regs regs;
+	/* The IP is where the code was interrupted, not a return address
+	 * (the ORC "signal" rule: look it up as it is, not minus one). */
+	bool signal;
+	/* The pt_regs the last REGS/REGS_PARTIAL frame found, and the full
+	 * one before a partial one (the kernel's state->regs/prev_regs). */
+	uint64_t pt_regs, prev_pt_regs;
+	bool have_pt_regs, full_pt_regs, have_prev_pt_regs;
+};
+
+/* What one step found. */
+enum kinspect_orc_frame_kind {
+	KINSPECT_ORC_FRAME_CALL,         /* a return address on the stack */
+	KINSPECT_ORC_FRAME_PT_REGS,      /* a full struct pt_regs (interrupt, exception, syscall) */
+	KINSPECT_ORC_FRAME_IRET,         /* only the hardware IRET frame of a pt_regs */
+	KINSPECT_ORC_FRAME_FRAME_POINTER /* no ORC data: a guess from RBP */
+};
+
+enum kinspect_orc_step_result {
+	KINSPECT_ORC_STEP_OK,
+	KINSPECT_ORC_STEP_END, /* end of the kernel stack (ORC end hint or user mode) */
+};
+
+struct kinspect_orc_step {
+	/* The ORC data of the unwound frame (the frame-pointer rule's for
+	 * FRAME_POINTER), also set for END. */
+	struct kinspect_orc_entry entry;
+	enum kinspect_orc_frame_kind kind;
+	uint64_t pt_regs;  /* for PT_REGS/IRET: the struct's address */
+	bool user_mode;    /* for PT_REGS/IRET: it holds a user-mode context */
+};
+
+struct kinspect_orc_unwinder {
+	kinspect_orc_find_fn find;
+	void *find_arg;
+	const struct kinspect_memory *mem;
+	const struct kinspect_x86_64_pt_regs_layout *pt_regs;
+};
+
+/* Unwind STATE by one frame.  On KINSPECT_ORC_STEP_OK STATE holds the
+ * caller's registers and *RET says how they were found; END means STATE is
+ * the last frame.  An error says why unwinding cannot go on ("no ORC data
+ * for ...", "stack going in the wrong direction", a fault reading the
+ * stack); STATE is then unchanged. */
+struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwinder *unwinder,
+						struct kinspect_orc_state *state, struct kinspect_orc_step *ret,
+						enum kinspect_orc_step_result *ret_result);
+
+#endif /* KINSPECT_X86_64_ORC_H */
