@@ -17,6 +17,7 @@
 
 #include <kinspect/vmlinux.h>
 
+#include "debuginfo/dwarf-types.h"
 #include "target/elf-dump.h"
 
 static void try_vmlinux(const char *path)
@@ -37,6 +38,28 @@ static void try_vmlinux(const char *path)
 	kinspect_error_destroy(err);
 	kinspect_error_destroy(kinspect_vmlinux_symbolize(v, 0xffffffff81000000ULL, &name, &offset));
 	kinspect_vmlinux_destroy(v);
+}
+
+/* The DWARF layer on the same bytes: types, members, enums, arrays. */
+static void try_dwarf(const char *path)
+{
+	struct kinspect_dwarf_types *t;
+	struct kinspect_error *err = kinspect_dwarf_types_create(path, &t);
+	if (err) {
+		kinspect_error_destroy(err);
+		return;
+	}
+	uint64_t u;
+	int64_t v;
+	bool has;
+	struct kinspect_dwarf_member m;
+	kinspect_error_destroy(kinspect_dwarf_types_sizeof(t, "struct module", &u));
+	kinspect_error_destroy(kinspect_dwarf_types_member(t, "struct module", "mem[1].base", &m));
+	kinspect_error_destroy(kinspect_dwarf_types_has_member(t, "struct iov_iter", "__ubuf_iovec.iov_len", &has));
+	kinspect_error_destroy(kinspect_dwarf_types_array_length(t, "struct folio_queue", "vec.folios", &u));
+	kinspect_error_destroy(kinspect_dwarf_types_enum_value(t, "ITER_FOLIOQ", &v));
+	kinspect_error_destroy(kinspect_dwarf_types_sizeof(t, "int", &u));
+	kinspect_dwarf_types_destroy(t);
 }
 
 static void try_dump(const char *path)
@@ -67,6 +90,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char path[64];
 		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
 		try_vmlinux(path);
+		try_dwarf(path);
 		try_dump(path);
 	}
 	close(fd);
