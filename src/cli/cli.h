@@ -52,6 +52,7 @@ extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
 extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
+extern const struct cli_command cli_command_gdb_proxy;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
@@ -106,5 +107,8 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);
+
+/* The command called NAME in the command table, or NULL. */
+const struct cli_command *cli_find_command(const char *name);
 
 #endif /* KINSPECT_CLI_H */

@@ -15,6 +15,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_sym,
 	&cli_command_read,
 	&cli_command_lsmod,
+	&cli_command_gdb_proxy,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -51,6 +52,11 @@ static const struct cli_command *find_command(const char *name)
 			return commands[i];
 	}
 	return NULL;
+}
+
+const struct cli_command *cli_find_command(const char *name)
+{
+	return find_command(name);
 }
 
 static int unknown_command(const char *name)
