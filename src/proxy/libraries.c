@@ -18,6 +18,14 @@
 #include "proxy/libraries.h"
 #include "target/rsp.h"
 
+/* Where sections not in memory go: those the kernel does not load
+ * (.modinfo, __versions, empty ones) and a live module's init sections (the
+ * kernel freed them after mod->init ran and may have given the memory to
+ * another module; sect_attrs still shows the old addresses).  gdb must not
+ * find their symbols at real addresses, nor plant breakpoints there.  The
+ * x86-64 poison delta: never a kernel address. */
+#define NOT_LOADED_ADDRESS 0xdead000000000000ULL
+
 /* NT_GNU_BUILD_ID notes are 16 bytes of header and name, then a 20-byte
  * SHA-1 usually; longer ids exist but not beyond this. */
 #define BUILD_ID_NOTE_MAX 256
@@ -214,6 +222,7 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 		return NULL;
 	}
 	s->libs->nr_loaded++;
+	bool live = strcmp(m->state, "live") == 0;
 	text_add(&s->xml, "<library name=\"");
 	text_add_xml(&s->xml, c->gdb_path);
 	text_add(&s->xml, "\">");
@@ -222,10 +231,11 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 		uint64_t size;
 		const char *name = kinspect_module_file_alloc_section(c->file, i, &size);
 		const struct section *sec = name ? find_section(s, name) : NULL;
-		/* gdb wants every ALLOC section; the kernel lists only those
-		 * it loaded (not .modinfo, __versions, empty ones): the
-		 * module's base keeps those harmless. */
-		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", sec ? sec->address : m->base);
+		/* gdb wants every ALLOC section, in this order. */
+		uint64_t address = sec ? sec->address : NOT_LOADED_ADDRESS;
+		if (name && strncmp(name, ".init", 5) == 0 && live)
+			address = NOT_LOADED_ADDRESS;
+		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", address);
 	}
 	text_add(&s->xml, "</library>\n");
 	return NULL;

@@ -202,6 +202,7 @@ static bool ensure_kernel(struct proxy *p)
 	if (!p->opts->vmlinux_path || kinspect_gdbstub_is_running(p->gs))
 		return false;
 	own_begin(p);
+	uint64_t start = now_ms();
 	struct kinspect_kaslr kaslr;
 	struct kinspect_error *err = kinspect_vmlinux_open(p->opts->vmlinux_path, &p->vmlinux);
 	if (!err)
@@ -214,7 +215,8 @@ static bool ensure_kernel(struct proxy *p)
 		return false;
 	}
 	p->slide = kaslr.slide;
-	kinspect_info("gdb-proxy: KASLR slide 0x%" PRIx64 " (%s)", kaslr.slide, kaslr.method);
+	kinspect_info("gdb-proxy: KASLR slide 0x%" PRIx64 " (%s, %" PRIu64 " ms)", kaslr.slide, kaslr.method,
+		      now_ms() - start);
 	if (p->opts->track_modules && p->opts->nr_module_dirs)
 		proxy_tracker_init(&p->tracker, p->vmlinux, p->slide);
 	p->have_kernel = true;
@@ -241,6 +243,9 @@ static struct kinspect_error *scan_libraries(struct proxy *p, uint64_t exclude, 
 	if (!types)
 		return NULL;
 	own_begin(p);
+	uint64_t start = now_ms();
+	struct kinspect_gdbstub_stats before, after;
+	kinspect_gdbstub_stats(p->gs, &before);
 	struct kinspect_memory mem = { .read = read_virtual, .ctx = p->gs };
 	struct kinspect_error *err = proxy_libraries_scan(&p->libs, types, p->vmlinux, p->slide, &mem,
 							  p->opts->module_dirs, p->opts->nr_module_dirs, exclude,
@@ -248,7 +253,9 @@ static struct kinspect_error *scan_libraries(struct proxy *p, uint64_t exclude, 
 	if (err)
 		return kinspect_error_wrap(err, "reading the module list");
 	p->libs_fresh = true;
-	kinspect_info("gdb-proxy: %u modules, symbols for %u", p->libs.nr_modules, p->libs.nr_loaded);
+	kinspect_gdbstub_stats(p->gs, &after);
+	kinspect_info("gdb-proxy: %u modules, symbols for %u (%" PRIu64 " ms, %" PRIu64 " round trips)",
+		      p->libs.nr_modules, p->libs.nr_loaded, now_ms() - start, after.round_trips - before.round_trips);
 	return NULL;
 }
 
@@ -504,6 +511,20 @@ static struct kinspect_error *handle_monitor(struct proxy *p, const char *d, siz
 		}
 		return NULL; /* "OK" when the child is done */
 	}
+	/* "qemu CMD": CMD for QEMU's monitor, whatever it is called. */
+	_cleanup_free_ char *packet = NULL;
+	const char *rest = line + strspn(line, " \t");
+	if (strncmp(rest, "qemu", 4) == 0 && (rest[4] == ' ' || rest[4] == '\t')) {
+		rest += 4 + strspn(rest + 4, " \t");
+		size_t n = strlen(rest);
+		packet = malloc(6 + 2 * n);
+		if (!packet)
+			return &kinspect_error_nomem;
+		memcpy(packet, "qRcmd,", 6);
+		kinspect_rsp_hex_encode(rest, n, packet + 6);
+		d = packet;
+		len = 6 + 2 * n;
+	}
 	const char *reply;
 	size_t reply_len;
 	err = kinspect_gdbstub_exchange(p->gs, d, len, forward_output, p, &reply, &reply_len);
@@ -602,7 +623,11 @@ static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, 
 	} else if (ok && (d[0] == 'Z' || d[0] == 'z')) {
 		follow_breakpoint(p, d, len);
 	} else if (ok && d[0] == 'D') {
-		p->done = true;
+		/* QEMU resumed the VM and dropped all breakpoints.  gdb still
+		 * acknowledges the "OK" and then closes: end at that EOF. */
+		kinspect_debug("gdb-proxy: gdb detached");
+		proxy_tracker_forget(&p->tracker);
+		p->tracker.load = p->tracker.unload = 0;
 	}
 	return proxy_link_send(&p->gdb, reply, reply_len);
 }
@@ -620,8 +645,10 @@ static struct kinspect_error *on_gdb_input(struct proxy *p)
 	}
 	if (ev.type == KINSPECT_RSP_EVENT_PACKET)
 		return handle_gdb_packet(p, ev.data, ev.len);
-	if (p->gdb.eof)
+	if (p->gdb.eof) {
+		kinspect_info("gdb-proxy: gdb closed the connection");
 		p->done = true;
+	}
 	return NULL;
 }
 
@@ -842,6 +869,7 @@ struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *o
 	}
 	while (!err && !p.done)
 		err = step(&p);
+	kinspect_debug("gdb-proxy: loop ended (%s)", err ? "error" : "done");
 	if (err)
 		report_qemu_failure(&p, err);
 	proxy_deinit(&p);

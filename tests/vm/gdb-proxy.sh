@@ -59,7 +59,7 @@ wait_for() {
 run_gdb() {
 	local gdb=$1 out=$2
 	shift 2
-	timeout 300 "$gdb" -nx -batch -iex 'set pagination off' -iex 'set confirm off' "$@" >"$out" 2>&1
+	timeout 600 "$gdb" -nx -batch -iex 'set pagination off' -iex 'set confirm off' "$@" >"$out" 2>&1
 }
 
 # ---- the guest's truth ------------------------------------------------------
@@ -137,7 +137,7 @@ EOF
 	: >"$out"
 	run_gdb "$gdb" "$out" -x "$script" "$GUEST_VMLINUX" &
 	local gpid=$!
-	wait_for "$out" "^Breakpoint 1 at" 300 || { cat "$out"; die "$label: no breakpoint in dummy_get_stats64"; }
+	wait_for "$out" "^Breakpoint 1 at" 600 || { cat "$out"; die "$label: no breakpoint in dummy_get_stats64"; }
 	sleep 1
 	guest_run 'cat /sys/class/net/dummy0/statistics/rx_bytes' >/dev/null || { cat "$out"; die "$label: guest command failed"; }
 	wait_for "$out" WAITING-FOR-INSMOD 60 || { cat "$out"; die "$label: no stop in dummy_get_stats64"; }
