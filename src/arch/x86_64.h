@@ -14,6 +14,9 @@
 #define KINSPECT_X86_64_KERNEL_SPACE_START 0xff00000000000000ULL
 
 #define KINSPECT_X86_64_CR4_LA57 (1ULL << 12)
+/* PAGE_SHIFT: a #define, not in DWARF; fixed by the architecture. */
+#define KINSPECT_X86_64_PAGE_SHIFT 12
+#define KINSPECT_X86_64_PAGE_SIZE (1ULL << KINSPECT_X86_64_PAGE_SHIFT)
 
 /* Page-table levels the CPU uses, from CR4. */
 static inline int kinspect_x86_64_paging_levels(uint64_t cr4)

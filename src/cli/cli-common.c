@@ -12,11 +12,28 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "target/memory-cache.h"
 #include "core/error-priv.h"
 #include "core/log.h"
 
+/* The message of the last failure, for batch mode's JSON Lines. */
+static char last_error[512];
+
+const char *cli_last_error(void)
+{
+	return last_error;
+}
+
+void cli_clear_last_error(void)
+{
+	last_error[0] = '\0';
+}
+
 int cli_fail(struct kinspect_error *err)
 {
+	char *text = kinspect_error_string(err);
+	snprintf(last_error, sizeof(last_error), "%s", text ? text : "out of memory");
+	free(text);
 	kinspect_log_error(err);
 	kinspect_error_destroy(err);
 	return CLI_EXIT_FAILURE;
@@ -50,7 +67,9 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 		options[n + 1] = (struct option){ flags[n].name, no_argument, NULL, flags[n].short_name };
 		shortopts[n + 2] = flags[n].short_name;
 	}
-	optind = 1;
+	/* 0, not 1: glibc then forgets the previous command's scan (batch
+	 * mode parses many command lines in one process). */
+	optind = 0;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
@@ -108,7 +127,12 @@ bool cli_open_target(struct cli *cli)
 	} else {
 		err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
 		if (!err) {
-			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped);
+			/* A VM that was stopped before kinspect came (a
+			 * breakpoint, the monitor's "stop") stays stopped. */
+			bool was_stopped = !kinspect_gdbstub_stopped_on_connect(cli->gdbstub);
+			if (was_stopped && !cli->keep_stopped)
+				kinspect_info("the VM was stopped before kinspect connected: leaving it stopped");
+			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped || was_stopped);
 			kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
 		}
 	}
@@ -149,6 +173,15 @@ void cli_close_target(struct cli *cli)
 			       (unsigned long long)cli->connect_stats.round_trips,
 			       (unsigned long long)stats.bytes_sent, (unsigned long long)stats.bytes_received);
 	}
+	if (cli->memory_cache) {
+		struct kinspect_memory_cache_stats cs;
+		kinspect_memory_cache_stats(cli->memory_cache, &cs);
+		kinspect_debug("memory cache: %llu hits, %llu misses, %llu uncached after faults, %llu flushes",
+			       (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+			       (unsigned long long)cs.bypasses, (unsigned long long)cs.flushes);
+		kinspect_memory_cache_destroy(cli->memory_cache);
+		cli->memory_cache = NULL;
+	}
 	kinspect_gdbstub_destroy(cli->gdbstub);
 	cli->gdbstub = NULL;
 	kinspect_elf_dump_destroy(cli->dump);
@@ -184,8 +217,24 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 		return false;
 	uint64_t addr;
 	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, text, &addr, NULL);
+	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND && cli->target) {
+		/* Not in the vmlinux: a symbol of a loaded module (NAME or MODULE:NAME). */
+		struct kinspect_module_symbols *ms = cli_module_symbols(cli);
+		if (!ms) {
+			kinspect_error_destroy(err);
+			return false;
+		}
+		struct kinspect_module_symbol sym;
+		kinspect_error_destroy(err);
+		err = kinspect_module_symbols_lookup(ms, text, &sym);
+		if (!err) {
+			*ret = sym.address;
+			return true;
+		}
+	}
 	if (err) {
-		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol", text));
+		cli_fail(kinspect_error_wrap(err, "'%s' is neither a number nor a symbol of the vmlinux or a module",
+					     text));
 		return false;
 	}
 	if (cli->target) {
@@ -218,7 +267,33 @@ static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, 
 	return cli_read(ctx, addr, buf, len, false);
 }
 
+static uint64_t gdbstub_generation(void *ctx)
+{
+	return kinspect_gdbstub_generation(ctx);
+}
+
+/* Granules the size of one "m" answer, 8 MiB in all: a module list, a
+ * folio_queue chain or a stack stays cached while the VM is stopped. */
+#define CACHE_BYTES (8u << 20)
+
 struct kinspect_memory cli_memory(struct cli *cli)
 {
-	return (struct kinspect_memory){ .read = read_virtual, .ctx = cli };
+	struct kinspect_memory direct = { .read = read_virtual, .ctx = cli };
+	/* A dump is mapped memory already; KINSPECT_NO_MEMORY_CACHE is for
+	 * measuring what the cache saves. */
+	if (!cli->gdbstub || getenv("KINSPECT_NO_MEMORY_CACHE"))
+		return direct;
+	if (!cli->memory_cache) {
+		size_t granule = 64;
+		while (granule * 2 <= kinspect_gdbstub_max_read(cli->gdbstub) && granule < 4096)
+			granule *= 2;
+		struct kinspect_error *err = kinspect_memory_cache_create(direct, granule, CACHE_BYTES / granule,
+									  gdbstub_generation, cli->gdbstub,
+									  &cli->memory_cache);
+		if (err) {
+			kinspect_error_destroy(err);
+			return direct; /* slower, still right */
+		}
+	}
+	return kinspect_memory_cache_memory(cli->memory_cache);
 }

@@ -13,6 +13,7 @@
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
 #include "linux/kaslr.h"
+#include "linux/module-symbols.h"
 #include "target/gdbstub.h"
 
 /* Exit statuses, documented in kinspect(1). */
@@ -20,6 +21,8 @@ enum {
 	CLI_EXIT_OK = 0,
 	CLI_EXIT_FAILURE = 1,
 	CLI_EXIT_USAGE = 2,
+	/* Ended by Ctrl-C (128 + SIGINT, as shells report it). */
+	CLI_EXIT_INTERRUPTED = 130,
 };
 
 struct cli {
@@ -28,6 +31,9 @@ struct cli {
 	const char **module_dirs; /* -m, in the order given */
 	size_t nr_module_dirs;
 	bool json;
+	/* -x: several commands in one run; JSON output is one line each. */
+	const char *script;
+	bool batch;
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
@@ -35,9 +41,16 @@ struct cli {
 	struct kinspect_dwarf_types *types; /* the vmlinux's DWARF, on first use */
 	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
 	struct kinspect_elf_dump *dump;     /* -t FILE, opened on first use */
+	struct kinspect_memory_cache *memory_cache; /* in front of the gdbstub */
 	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
 	bool have_kaslr;
 	struct kinspect_kaslr kaslr;
+	/* Module files and symbols (cli-modules.c), set up on first use. */
+	struct kinspect_memory memory;
+	bool module_dirs_resolved;
+	char *default_module_dirs[2];
+	size_t nr_default_module_dirs;
+	struct kinspect_module_symbols *module_symbols;
 };
 
 struct cli_command {
@@ -52,10 +65,32 @@ extern const struct cli_command cli_command_info;
 extern const struct cli_command cli_command_sym;
 extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
+extern const struct cli_command cli_command_iov_iter;
+extern const struct cli_command cli_command_break;
 extern const struct cli_command cli_command_gdb_proxy;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);
+
+/* The message of the last cli_fail() (batch mode reports it per command). */
+const char *cli_last_error(void);
+void cli_clear_last_error(void);
+
+/* The command called NAME, or NULL. */
+const struct cli_command *cli_find_command(const char *name);
+
+/* Run one command line already split into words (ARGV[0] is the command
+ * name), with its JSON document begun and ended around it. */
+int cli_run_command(struct cli *cli, int argc, char **argv);
+
+/* Split LINE into words as a shell would (quotes, backslashes; no
+ * expansions) and run each ';'-separated command of it.  Returns the worst
+ * exit status. */
+int cli_run_line(struct cli *cli, const char *line);
+
+/* Run every line of FILE (NAME for messages): '#' starts a comment.
+ * Returns the worst exit status; a command failing does not stop the rest. */
+int cli_run_script(struct cli *cli, FILE *file, const char *name);
 
 /* Complain about the command line of CMD and return CLI_EXIT_USAGE. */
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -102,13 +137,23 @@ struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_
 bool cli_parse_number(const char *text, uint64_t *ret);
 
 /* TEXT as an address: a number (0x... for hex) or a symbol of the vmlinux,
- * with the target's KASLR slide applied.  Returns false after logging. */
+ * with the target's KASLR slide applied, or else (with a target) a symbol
+ * of a loaded module, NAME or MODULE:NAME, from its .ko under the module
+ * directories.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
 /* Release the target (detaching resumes the guest unless --keep-stopped). */
 void cli_close_target(struct cli *cli);
 
-/* The command called NAME in the command table, or NULL. */
-const struct cli_command *cli_find_command(const char *name);
+/* The directories to search for .ko files: those given with -m, else
+ * /usr/lib/debug/lib/modules/RELEASE and /lib/modules/RELEASE that exist
+ * (RELEASE from the vmlinux banner).  *RET_NR may be 0. */
+const char *const *cli_module_dirs(struct cli *cli, size_t *ret_nr);
+
+/* The loaded modules' symbols on the target, set up once; NULL after logging. */
+struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
+
+/* Release what cli_module_dirs() and cli_module_symbols() set up. */
+void cli_modules_destroy(struct cli *cli);
 
 #endif /* KINSPECT_CLI_H */

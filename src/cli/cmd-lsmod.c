@@ -4,19 +4,149 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cli/cli.h"
+#include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "core/log.h"
+#include "debuginfo/module-file.h"
+#include "linux/module-info.h"
 #include "linux/module-sections.h"
 #include "linux/modules.h"
+
+/* Room for "a,b,c" of the modules using one module; longer lists end in "...". */
+#define USED_BY_MAX 1024
 
 struct lsmod {
 	struct cli *cli;
 	struct kinspect_dwarf_types *types;
 	struct kinspect_memory mem;
+	struct kinspect_module_info *info;
+	const char *const *dirs;
+	size_t nr_dirs;
 	bool regions, sections;
 	unsigned int count;
 };
+
+/* What lsmod adds to the list walk for one module. */
+struct details {
+	char taints[KINSPECT_MODULE_TAINTS_MAX + 1];
+	char used_by[USED_BY_MAX];
+	size_t nr_used_by;
+	bool permanent;
+	struct kinspect_section_address *sections;
+	size_t nr_sections;
+	uint8_t build_id[KINSPECT_BUILD_ID_MAX];
+	size_t build_id_len;
+	struct kinspect_module_file *file; /* with -m (or the default directories) */
+	char *file_error;                  /* why there is no file */
+};
+
+static void details_deinit(struct details *d)
+{
+	kinspect_section_addresses_free(d->sections, d->nr_sections);
+	kinspect_module_file_destroy(d->file);
+	free(d->file_error);
+}
+
+static struct kinspect_error *add_user(const char *name, void *arg)
+{
+	struct details *d = arg;
+	size_t len = strlen(d->used_by);
+	if (len + strlen(name) + 5 < sizeof(d->used_by))
+		snprintf(d->used_by + len, sizeof(d->used_by) - len, "%s%s", len ? "," : "", name);
+	else if (!strstr(d->used_by, "..."))
+		strcat(d->used_by, ",...");
+	d->nr_used_by++;
+	return NULL;
+}
+
+/* Taints, users, build-id and the matching .ko.  A module whose build-id
+ * cannot be read or whose .ko is missing or differs is still listed, with
+ * a warning; only memory faults on the module itself are errors. */
+static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspect_module *m, struct details *d)
+{
+	struct kinspect_error *err;
+	if ((err = kinspect_module_info_taints(ls->info, m->address, d->taints)) ||
+	    (err = kinspect_module_info_used_by(ls->info, m->address, add_user, d, &d->permanent)) ||
+	    (err = kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections)))
+		return kinspect_error_wrap(err, "module %s", m->name);
+	if (d->permanent)
+		add_user("[permanent]", d);
+	err = kinspect_module_build_id(&ls->mem, d->sections, d->nr_sections, d->build_id, &d->build_id_len);
+	if (err) {
+		_cleanup_free_ char *why = kinspect_error_string(err);
+		kinspect_error_destroy(err);
+		if (strcmp(m->state, "live") == 0)
+			kinspect_warn("module %s: cannot read its build-id: %s", m->name, why ? why : "?");
+		d->build_id_len = 0;
+	}
+	if (ls->nr_dirs == 0)
+		return NULL;
+	err = kinspect_module_file_find(ls->dirs, ls->nr_dirs, m->name, d->build_id, d->build_id_len, &d->file);
+	if (err) {
+		d->file_error = kinspect_error_string(err);
+		kinspect_error_destroy(err);
+		kinspect_warn("%s", d->file_error ? d->file_error : "out of memory");
+	} else if (d->build_id_len == 0) {
+		kinspect_warn("module %s: %s is not verified (no build-id in memory)", m->name,
+			      kinspect_module_file_path(d->file));
+	}
+	return NULL;
+}
+
+static void print_details_json(struct lsmod *ls, const struct details *d)
+{
+	struct kinspect_json *j = &ls->cli->json_writer;
+	kinspect_json_key(j, "taints");
+	kinspect_json_string(j, d->taints);
+	kinspect_json_key(j, "used_by");
+	kinspect_json_begin_array(j);
+	for (const char *p = d->used_by; *p;) {
+		size_t n = strcspn(p, ",");
+		if (strncmp(p, "[permanent]", n) != 0)
+			kinspect_json_string_len(j, p, n);
+		p += n + (p[n] == ',');
+	}
+	kinspect_json_end_array(j);
+	kinspect_json_key(j, "permanent");
+	kinspect_json_bool(j, d->permanent);
+	kinspect_json_key(j, "build_id");
+	if (d->build_id_len) {
+		char hex[2 * KINSPECT_BUILD_ID_MAX + 1];
+		kinspect_build_id_hex(d->build_id, d->build_id_len, hex);
+		kinspect_json_string(j, hex);
+	} else {
+		kinspect_json_null(j);
+	}
+	if (ls->nr_dirs) {
+		kinspect_json_key(j, "file");
+		if (d->file)
+			kinspect_json_string(j, kinspect_module_file_path(d->file));
+		else
+			kinspect_json_null(j);
+		kinspect_json_key(j, "file_verified");
+		kinspect_json_bool(j, d->file && d->build_id_len);
+		if (d->file_error) {
+			kinspect_json_key(j, "file_error");
+			kinspect_json_string(j, d->file_error);
+		}
+	}
+}
+
+static void print_details_text(struct lsmod *ls, const struct details *d)
+{
+	char hex[2 * KINSPECT_BUILD_ID_MAX + 1] = "-";
+	if (d->build_id_len)
+		kinspect_build_id_hex(d->build_id, d->build_id_len, hex);
+	printf("  build-id %s", hex);
+	if (ls->nr_dirs)
+		printf("  %s%s", d->file ? kinspect_module_file_path(d->file) : "(no matching .ko)",
+		       d->file && !d->build_id_len ? " (unverified)" : "");
+	putchar('\n');
+}
 
 static struct kinspect_error *print_section(const char *name, uint64_t address, void *arg)
 {
@@ -35,21 +165,21 @@ static struct kinspect_error *print_section(const char *name, uint64_t address, 
 	return NULL;
 }
 
-static struct kinspect_error *print_sections(struct lsmod *ls, const struct kinspect_module *m)
+static void print_sections(struct lsmod *ls, const struct details *d)
 {
 	if (ls->cli->json) {
 		kinspect_json_key(&ls->cli->json_writer, "sections");
 		kinspect_json_begin_array(&ls->cli->json_writer);
 	}
-	struct kinspect_error *err = kinspect_module_sections(ls->types, &ls->mem, m->address, print_section, ls);
+	for (size_t i = 0; i < d->nr_sections; i++)
+		print_section(d->sections[i].name, d->sections[i].address, ls);
 	if (ls->cli->json)
 		kinspect_json_end_array(&ls->cli->json_writer);
-	return kinspect_error_wrap(err, "sections of module %s", m->name);
 }
 
-static struct kinspect_error *print_module(const struct kinspect_module *m, void *arg)
+static struct kinspect_error *print_module_details(const struct kinspect_module *m, struct lsmod *ls,
+						   struct details *d)
 {
-	struct lsmod *ls = arg;
 	ls->count++;
 	if (ls->cli->json) {
 		struct kinspect_json *j = &ls->cli->json_writer;
@@ -79,18 +209,35 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 			kinspect_json_end_object(j);
 		}
 		kinspect_json_end_array(j);
-		struct kinspect_error *err = ls->sections ? print_sections(ls, m) : NULL;
+		print_details_json(ls, d);
+		if (ls->sections)
+			print_sections(ls, d);
 		kinspect_json_end_object(j);
-		return err;
+		return NULL;
 	}
-	printf("%-20s %-8s %8" PRIu64 " 0x%016" PRIx64 " %4" PRId64 "  0x%016" PRIx64 "\n", m->name, m->state,
-	       m->size, m->base, m->refcount, m->address);
+	printf("%-20s %-8s %8" PRIu64 " 0x%016" PRIx64 " %4" PRId64 "  0x%016" PRIx64 " %-6s %s\n", m->name,
+	       m->state, m->size, m->base, m->refcount, m->address, d->taints[0] ? d->taints : "-",
+	       d->used_by[0] ? d->used_by : "-");
+	print_details_text(ls, d);
 	for (unsigned int i = 0; ls->regions && i < m->nr_regions; i++) {
 		if (m->regions[i].size)
 			printf("    %-16s 0x%016" PRIx64 " %8" PRIu64 "\n", m->regions[i].name, m->regions[i].base,
 			       m->regions[i].size);
 	}
-	return ls->sections ? print_sections(ls, m) : NULL;
+	if (ls->sections)
+		print_sections(ls, d);
+	return NULL;
+}
+
+static struct kinspect_error *print_module(const struct kinspect_module *m, void *arg)
+{
+	struct lsmod *ls = arg;
+	struct details d = { 0 };
+	struct kinspect_error *err = get_details(ls, m, &d);
+	if (!err)
+		err = print_module_details(m, ls, &d);
+	details_deinit(&d);
+	return err;
 }
 
 static int run_lsmod(struct cli *cli, int argc, char **argv)
@@ -108,14 +255,19 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	ls.types = types;
 	ls.mem = cli_memory(cli);
+	ls.dirs = cli_module_dirs(cli, &ls.nr_dirs);
+	struct kinspect_error *err = kinspect_module_info_create(types, cli->vmlinux, kaslr->slide, &ls.mem, &ls.info);
+	if (err)
+		return cli_fail(err);
 	if (cli->json)
 		kinspect_json_begin_array(&cli->json_writer);
 	else
-		printf("%-20s %-8s %8s %-18s %4s  %s\n", "MODULE", "STATE", "SIZE", "BASE", "REFS", "STRUCT MODULE");
-	struct kinspect_error *err =
-		kinspect_modules_for_each(types, cli->vmlinux, kaslr->slide, &ls.mem, print_module, &ls);
+		printf("%-20s %-8s %8s %-18s %4s  %-18s %-6s %s\n", "MODULE", "STATE", "SIZE", "BASE", "REFS",
+		       "STRUCT MODULE", "TAINTS", "USED BY");
+	err = kinspect_modules_for_each(types, cli->vmlinux, kaslr->slide, &ls.mem, print_module, &ls);
 	if (cli->json)
 		kinspect_json_end_array(&cli->json_writer);
+	kinspect_module_info_destroy(ls.info);
 	if (err)
 		return cli_fail(err);
 	return CLI_EXIT_OK;
@@ -124,15 +276,24 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 const struct cli_command cli_command_lsmod = {
 	.name = "lsmod",
 	.synopsis = "[--regions] [--sections]",
-	.summary = "List the loaded modules: state, size, base, references",
+	.summary = "List the loaded modules: state, size, base, references, taints, users, build-id",
 	.help = "Walks the kernel's modules list on the target given with -t, with struct\n"
 		"module's layout from the vmlinux's DWARF (mod->mem[] since v6.4,\n"
 		"core_layout/init_layout before).  SIZE and BASE are what /proc/modules shows.\n"
+		"TAINTS are the letters /sys/module/NAME/taint shows (decoded with the\n"
+		"kernel's own taint_flags[] table), USED BY the modules using it (as\n"
+		"/proc/modules lists them).  The line below each module gives the build-id\n"
+		"read from guest memory and, when module directories are given with -m (or\n"
+		"exist by default, see kinspect --help), the .ko, .ko.xz or .ko.zst file\n"
+		"with that build-id; a missing or different file is a warning, and the\n"
+		"module is still listed.\n"
 		"  --regions   also list each memory region (text, data, rodata, ...)\n"
 		"  --sections  also list each ELF section's address (from mod->sect_attrs,\n"
 		"              what /sys/module/NAME/sections shows)\n"
 		"With --json: [{\"name\", \"state\", \"size\", \"base\", \"refcount\", \"module\",\n"
-		"\"regions\": [{\"name\", \"base\", \"size\"}], with --sections \"sections\":\n"
-		"[{\"name\", \"address\"}]}].\n",
+		"\"regions\": [{\"name\", \"base\", \"size\"}], \"taints\", \"used_by\": [names],\n"
+		"\"permanent\", \"build_id\" (hex or null), with module directories \"file\"\n"
+		"(path or null), \"file_verified\" and, if none matched, \"file_error\", with\n"
+		"--sections \"sections\": [{\"name\", \"address\"}]}].\n",
 	.run = run_lsmod,
 };

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,8 @@ static const struct cli_command *const commands[] = {
 	&cli_command_sym,
 	&cli_command_read,
 	&cli_command_lsmod,
+	&cli_command_iov_iter,
+	&cli_command_break,
 	&cli_command_gdb_proxy,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -29,8 +32,13 @@ static void print_usage(FILE *out)
 	      "Options:\n"
 	      "  -t, --target TARGET   host:port or unix:PATH of a QEMU gdbstub, or a dump file\n"
 	      "  -k, --vmlinux FILE    the kernel's unstripped vmlinux (with DWARF)\n"
-	      "  -m, --module-dir DIR  where to look for .ko files (repeatable)\n"
-	      "  -j, --json            print JSON instead of text\n"
+	      "  -m, --module-dir DIR  where to look for .ko, .ko.xz and .ko.zst files, searched\n"
+	      "                        recursively (repeatable; default: those of\n"
+	      "                        /usr/lib/debug/lib/modules/RELEASE and\n"
+	      "                        /lib/modules/RELEASE that exist, RELEASE from the vmlinux)\n"
+	      "  -j, --json            print JSON instead of text (with -x: one line per command)\n"
+	      "  -x, --script FILE     run the commands in FILE ('-': stdin), one per line,\n"
+	      "                        over one connection or dump\n"
 	      "      --keep-stopped    leave a live guest stopped when done (default: resume it)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
@@ -45,18 +53,13 @@ static void print_usage(FILE *out)
 	fputs("  help [COMMAND]  show help\n\nSee kinspect(1) for details.\n", out);
 }
 
-static const struct cli_command *find_command(const char *name)
+const struct cli_command *cli_find_command(const char *name)
 {
 	for (size_t i = 0; i < NR_COMMANDS; i++) {
 		if (strcmp(commands[i]->name, name) == 0)
 			return commands[i];
 	}
 	return NULL;
-}
-
-const struct cli_command *cli_find_command(const char *name)
-{
-	return find_command(name);
 }
 
 static int unknown_command(const char *name)
@@ -72,7 +75,7 @@ static int run_help(int argc, char **argv)
 		print_usage(stdout);
 		return CLI_EXIT_OK;
 	}
-	const struct cli_command *cmd = find_command(argv[1]);
+	const struct cli_command *cmd = cli_find_command(argv[1]);
 	if (!cmd)
 		return unknown_command(argv[1]);
 	char *help_argv[] = { argv[1], (char *)"--help", NULL };
@@ -99,6 +102,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "vmlinux", required_argument, NULL, 'k' },
 		{ "module-dir", required_argument, NULL, 'm' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "script", required_argument, NULL, 'x' },
 		{ "keep-stopped", no_argument, NULL, 'S' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -110,7 +114,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 	int verbosity = KINSPECT_LOG_WARNING;
 	int c;
 	/* "+": stop at the command name; its own options follow it. */
-	while ((c = getopt_long(argc, argv, "+t:k:m:jvqhV", options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+t:k:m:jx:vqhV", options, NULL)) != -1) {
 		switch (c) {
 		case 't': cli->target = optarg; break;
 		case 'k': cli->vmlinux_path = optarg; break;
@@ -119,6 +123,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 				return CLI_EXIT_FAILURE;
 			break;
 		case 'j': cli->json = true; break;
+		case 'x': cli->script = optarg; break;
 		case 'S': cli->keep_stopped = true; break;
 		case 'T': {
 			char *end;
@@ -147,12 +152,70 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 	return -1;
 }
 
+int cli_run_command(struct cli *cli, int argc, char **argv)
+{
+	const struct cli_command *cmd = cli_find_command(argv[0]);
+	if (!cmd)
+		return unknown_command(argv[0]);
+	cli_clear_last_error();
+	/* One document per command; in batch mode one line each (JSON Lines). */
+	if (cli->json)
+		kinspect_json_init(&cli->json_writer, stdout, !cli->batch);
+	int status = cmd->run(cli, argc, argv);
+	struct kinspect_json *j = &cli->json_writer;
+	if (cli->json && cli->batch && !j->started) {
+		/* A line for every command, so that output lines and script
+		 * lines pair up. */
+		kinspect_json_begin_object(j);
+		kinspect_json_key(j, "command");
+		kinspect_json_string(j, argv[0]);
+		kinspect_json_key(j, "status");
+		kinspect_json_int(j, status);
+		kinspect_json_key(j, "error");
+		kinspect_json_string(j, cli_last_error()[0] ? cli_last_error() : "failed");
+		kinspect_json_end_object(j);
+	}
+	if (cli->json && j->started) {
+		if (!kinspect_json_end(j) && status == CLI_EXIT_OK) {
+			kinspect_log(KINSPECT_LOG_ERROR, "internal error: malformed JSON output");
+			status = CLI_EXIT_FAILURE;
+		}
+	}
+	fflush(stdout);
+	return status;
+}
+
+/* -x FILE: many commands over one target. */
+static int run_script(struct cli *cli)
+{
+	cli->batch = true;
+	if (strcmp(cli->script, "-") == 0)
+		return cli_run_script(cli, stdin, "<stdin>");
+	FILE *f = fopen(cli->script, "re");
+	if (!f) {
+		fprintf(stderr, "kinspect: cannot open script %s: %s\n", cli->script, strerror(errno));
+		return CLI_EXIT_FAILURE;
+	}
+	int status = cli_run_script(cli, f, cli->script);
+	fclose(f);
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .timeout_ms = 10000 };
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
+	if (cli.script) {
+		if (optind < argc) {
+			fputs("kinspect: -x takes its commands from the script, not the command line\n", stderr);
+			status = CLI_EXIT_USAGE;
+			goto out;
+		}
+		status = run_script(&cli);
+		goto out;
+	}
 	if (optind >= argc) {
 		print_usage(stderr);
 		status = CLI_EXIT_USAGE;
@@ -164,21 +227,9 @@ int main(int argc, char **argv)
 		status = run_help(cmd_argc, cmd_argv);
 		goto out;
 	}
-	const struct cli_command *cmd = find_command(cmd_argv[0]);
-	if (!cmd) {
-		status = unknown_command(cmd_argv[0]);
-		goto out;
-	}
-	if (cli.json)
-		kinspect_json_init(&cli.json_writer, stdout, true);
-	status = cmd->run(&cli, cmd_argc, cmd_argv);
-	if (cli.json && cli.json_writer.started) {
-		if (!kinspect_json_end(&cli.json_writer) && status == CLI_EXIT_OK) {
-			kinspect_log(KINSPECT_LOG_ERROR, "internal error: malformed JSON output");
-			status = CLI_EXIT_FAILURE;
-		}
-	}
+	status = cli_run_command(&cli, cmd_argc, cmd_argv);
 out:
+	cli_modules_destroy(&cli);
 	cli_close_target(&cli);
 	kinspect_dwarf_types_destroy(cli.types);
 	kinspect_vmlinux_destroy(cli.vmlinux);

@@ -8,6 +8,7 @@
 #ifndef KINSPECT_MODULE_FILE_H
 #define KINSPECT_MODULE_FILE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,5 +53,27 @@ size_t kinspect_module_file_build_id(const struct kinspect_module_file *file, co
 size_t kinspect_module_file_nr_alloc_sections(const struct kinspect_module_file *file);
 const char *kinspect_module_file_alloc_section(const struct kinspect_module_file *file, size_t i,
 					       uint64_t *size);
+
+/* Additions to the contract (nothing above changed): */
+
+/* The decompressed ELF image in memory (SIZE bytes in *RET_SIZE), owned by
+ * FILE; for a copy that a library may relocate in place. */
+const void *kinspect_module_file_image(const struct kinspect_module_file *file, size_t *ret_size);
+
+/* Whether module names A and B are the same, '-' and '_' being one character. */
+bool kinspect_module_name_equal(const char *a, const char *b);
+
+/* Whether FILE_NAME (a base name) is NAME.ko, NAME.ko.xz or NAME.ko.zst
+ * for module NAME, by kinspect_module_name_equal(). */
+bool kinspect_module_file_name_matches(const char *file_name, const char *name);
+
+/* ID (LEN bytes) as lowercase hex into BUF, which holds 2 * LEN + 1 bytes. */
+void kinspect_build_id_hex(const uint8_t *id, size_t len, char *buf);
+
+/* The recursive search of kinspect_module_file_find() stops this deep
+ * below each directory and after this many directory entries in all, so a
+ * wrong -m (/, a loop of bind mounts) ends with an error instead of a hang. */
+#define KINSPECT_MODULE_SEARCH_DEPTH 8
+#define KINSPECT_MODULE_SEARCH_ENTRIES 500000
 
 #endif /* KINSPECT_MODULE_FILE_H */

@@ -42,10 +42,13 @@ static inline uint64_t kinspect_kaslr_runtime(uint64_t slide, uint64_t link)
 	return kinspect_kaslr_in_image(link) ? link + slide : link;
 }
 
-/* The link-time address of the running kernel's address ADDR. */
+/* The link-time address of the running kernel's address ADDR.  The moved
+ * image stays inside the image area too, so an address above it (module
+ * space) is not the kernel's even when ADDR - SLIDE would fall inside. */
 static inline uint64_t kinspect_kaslr_link(uint64_t slide, uint64_t addr)
 {
-	return addr >= slide && kinspect_kaslr_in_image(addr - slide) ? addr - slide : addr;
+	return kinspect_kaslr_in_image(addr) && addr >= slide && kinspect_kaslr_in_image(addr - slide) ? addr - slide
+												 : addr;
 }
 
 /* Find the slide of the kernel behind GS, a stopped gdbstub, for VMLINUX.

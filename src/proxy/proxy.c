@@ -322,8 +322,6 @@ static struct kinspect_error *resume_again(struct proxy *p)
 	return kinspect_gdbstub_send_resume(p->gs, p->resume, p->resume_len);
 }
 
-static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t len);
-
 /* The VM stopped at one of the proxy's breakpoints. */
 static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_event ev, size_t index,
 					   const char *thread, uint64_t rip, const char *stop, size_t len)
@@ -354,12 +352,9 @@ static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_e
 			return forward_stop(p, reply, strlen(reply));
 		}
 	}
-	_cleanup_free_ char *other = NULL;
-	err = proxy_tracker_step_over(&p->tracker, p->gs, thread, rip, &other);
+	err = proxy_tracker_step_over(&p->tracker, p->gs, index, rip);
 	if (err)
 		return err;
-	if (other)
-		return on_stop(p, other, strlen(other));
 	p->libs_fresh = false;
 	return resume_again(p);
 }
@@ -397,7 +392,7 @@ static struct kinspect_error *poll_qemu(struct proxy *p)
 {
 	const char *stop;
 	size_t len;
-	struct kinspect_error *err = kinspect_gdbstub_wait_stop(p->gs, 0, &stop, &len);
+	struct kinspect_error *err = kinspect_gdbstub_wait_packet(p->gs, 0, &stop, &len);
 	if (err || !stop)
 		return err;
 	/* The next call on the client overwrites the packet. */

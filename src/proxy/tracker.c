@@ -37,16 +37,7 @@ void proxy_tracker_init(struct proxy_tracker *t, const struct kinspect_vmlinux *
 
 static struct kinspect_error *breakpoint(struct kinspect_gdbstub *gs, char op, uint64_t addr)
 {
-	char cmd[48];
-	const char *reply;
-	size_t len;
-	snprintf(cmd, sizeof(cmd), "%c0,%" PRIx64 ",1", op, addr);
-	struct kinspect_error *err = kinspect_gdbstub_exchange(gs, cmd, strlen(cmd), NULL, NULL, &reply, &len);
-	if (err)
-		return err;
-	if (len != 2 || memcmp(reply, "OK", 2) != 0)
-		return kinspect_error_create(KINSPECT_ERROR_PROTOCOL, "'%s' answered '%.40s'", cmd, reply);
-	return NULL;
+	return kinspect_gdbstub_breakpoint(gs, addr, op == 'Z');
 }
 
 struct kinspect_error *proxy_tracker_plant(struct proxy_tracker *t, struct kinspect_gdbstub *gs)
@@ -81,34 +72,16 @@ enum proxy_tracker_event proxy_tracker_event_at(const struct proxy_tracker *t, u
 }
 
 struct kinspect_error *proxy_tracker_step_over(struct proxy_tracker *t, struct kinspect_gdbstub *gs,
-					       const char *thread, uint64_t addr, char **ret_stop)
+					       size_t thread_index, uint64_t addr)
 {
-	*ret_stop = NULL;
 	if (!t->planted)
 		return NULL;
 	/* QEMU hits a breakpoint again at once when resumed on it: gdb steps
 	 * over its own ones the same way. */
 	struct kinspect_error *err = breakpoint(gs, 'z', addr);
-	if (err)
-		return err;
-	char cmd[96];
-	snprintf(cmd, sizeof(cmd), "vCont;s:%.80s", thread);
-	err = kinspect_gdbstub_send_resume(gs, cmd, strlen(cmd));
-	const char *stop = NULL;
-	size_t len = 0;
-	/* Only this vCPU runs, one instruction: the answer is quick. */
-	for (int i = 0; !err && !stop && i < 100; i++) {
-		err = kinspect_gdbstub_wait_stop(gs, 100, &stop, &len);
-		if (!err && stop && stop[0] == 'O')
-			stop = NULL;
-	}
-	if (!err && !stop)
-		err = kinspect_error_create(KINSPECT_ERROR_TIMEOUT, "no stop after stepping over 0x%" PRIx64, addr);
-	if (err)
-		return kinspect_error_wrap(err, "stepping over the module breakpoint");
-	if (stop[0] != 'T' && stop[0] != 'S') {
-		*ret_stop = strndup(stop, len);
-		return *ret_stop ? NULL : &kinspect_error_nomem;
-	}
-	return breakpoint(gs, 'Z', addr);
+	if (!err)
+		err = kinspect_gdbstub_step(gs, thread_index);
+	if (!err)
+		err = breakpoint(gs, 'Z', addr);
+	return kinspect_error_wrap(err, "stepping over the module breakpoint at 0x%" PRIx64, addr);
 }

@@ -36,11 +36,9 @@ void proxy_tracker_forget(struct proxy_tracker *t);
 /* Which of the proxy's breakpoints is at ADDR. */
 enum proxy_tracker_event proxy_tracker_event_at(const struct proxy_tracker *t, uint64_t addr);
 
-/* Execute the instruction at ADDR (a breakpoint of the proxy) on thread
- * THREAD ("p1.2") alone: remove the breakpoint, single-step, put it back.
- * *RET_STOP gets the stop reply of the step when it was not a plain step
- * (the VM exited, say): the caller hands it to gdb. */
+/* Execute the instruction at ADDR (a breakpoint of the proxy) on vCPU
+ * THREAD_INDEX alone: remove the breakpoint, single-step, put it back. */
 struct kinspect_error *proxy_tracker_step_over(struct proxy_tracker *t, struct kinspect_gdbstub *gs,
-					       const char *thread, uint64_t addr, char **ret_stop);
+					       size_t thread_index, uint64_t addr);
 
 #endif /* KINSPECT_PROXY_TRACKER_H */

@@ -90,6 +90,8 @@ struct kinspect_gdbstub {
 
 	uint8_t *chunk;
 	struct kinspect_gdbstub_stats stats;
+	/* Bumped whenever memory as seen by reads may have changed. */
+	uint64_t generation;
 };
 
 static uint64_t now_ns(void)
@@ -1227,16 +1229,19 @@ struct kinspect_error *kinspect_gdbstub_stop(struct kinspect_gdbstub *gs)
 	return err;
 }
 
-struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs)
+/* Send PAYLOAD ("c", "vCont;s:...") that sets the VM running: its only
+ * answer is the acknowledgement, the stop reply comes when it stops. */
+static struct kinspect_error *start_running(struct kinspect_gdbstub *gs, const char *payload)
 {
 	struct kinspect_error *err = check_usable(gs);
 	if (err || gs->running)
 		return err;
-	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "c");
+	size_t len = strlen(payload);
+	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%.60s", payload);
 	uint64_t start = now_ns();
 	uint64_t deadline = deadline_after(gs->timeout_ms);
 	gs->stats.round_trips++;
-	err = send_packet(gs, "c", 1, deadline);
+	err = send_packet(gs, payload, len, deadline);
 	unsigned int retransmits = 0, bad = 0;
 	while (!err) {
 		struct kinspect_rsp_event ev;
@@ -1245,16 +1250,16 @@ struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs)
 			break;
 		switch (ev.type) {
 		case KINSPECT_RSP_EVENT_ACK:
-			/* "c" has no answer until the VM stops again. */
 			gs->running = true;
+			gs->generation++;
 			gs->stats.wait_ns += now_ns() - start;
 			return NULL;
 		case KINSPECT_RSP_EVENT_NACK:
 			if (++retransmits > MAX_RETRANSMITS)
-				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the stub rejected 'c' %u times",
-							     retransmits));
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the stub rejected '%s' %u times",
+							     gs->waiting_for, retransmits));
 			gs->stats.retransmissions++;
-			err = send_packet(gs, "c", 1, deadline);
+			err = send_packet(gs, payload, len, deadline);
 			break;
 		case KINSPECT_RSP_EVENT_BAD_PACKET:
 			err = nack(gs, &bad, deadline);
@@ -1297,6 +1302,9 @@ static void follow_relayed(struct kinspect_gdbstub *gs, const char *payload, siz
 	} else if (ok && len >= 1 && payload[0] == 'D') {
 		/* QEMU resumed the VM: nothing left to detach. */
 		gs->running = true;
+		gs->generation++;
+	} else if (len >= 1 && strchr("MXGP", payload[0])) {
+		gs->generation++; /* memory or registers written */
 	}
 }
 
@@ -1315,43 +1323,10 @@ struct kinspect_error *kinspect_gdbstub_send_resume(struct kinspect_gdbstub *gs,
 	struct kinspect_error *err = check_stopped(gs);
 	if (err)
 		return err;
-	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%.*s", (int)(len < 60 ? len : 60), payload);
-	uint64_t deadline = deadline_after(gs->timeout_ms);
-	gs->stats.round_trips++;
-	err = send_packet(gs, payload, len, deadline);
-	unsigned int retransmits = 0, bad = 0;
-	while (!err) {
-		struct kinspect_rsp_event ev;
-		err = next_event(gs, deadline, &ev);
-		if (err)
-			break;
-		switch (ev.type) {
-		case KINSPECT_RSP_EVENT_ACK:
-			gs->running = true;
-			gs->g_thread = SIZE_MAX;
-			return NULL;
-		case KINSPECT_RSP_EVENT_NACK:
-			if (++retransmits > MAX_RETRANSMITS)
-				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the stub rejected '%s' %u times",
-							     gs->waiting_for, retransmits));
-			gs->stats.retransmissions++;
-			err = send_packet(gs, payload, len, deadline);
-			break;
-		case KINSPECT_RSP_EVENT_BAD_PACKET:
-			err = nack(gs, &bad, deadline);
-			break;
-		case KINSPECT_RSP_EVENT_PACKET:
-			/* An answer before the '+' (a stub that does not
-			 * acknowledge): acknowledge it, the VM did not run. */
-			gs->stats.packets_received++;
-			gs->acks_owed++;
-			return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'%s' answered '%.40s' instead of resuming",
-					gs->waiting_for, ev.data);
-		default:
-			break;
-		}
-	}
-	return err;
+	_cleanup_free_ char *copy = strndup(payload, len);
+	if (!copy)
+		return &kinspect_error_nomem;
+	return start_running(gs, copy);
 }
 
 struct kinspect_error *kinspect_gdbstub_send_interrupt(struct kinspect_gdbstub *gs)
@@ -1362,7 +1337,7 @@ struct kinspect_error *kinspect_gdbstub_send_interrupt(struct kinspect_gdbstub *
 	return send_raw(gs, "\x03", 1, deadline_after(gs->timeout_ms));
 }
 
-struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, int timeout_ms, const char **ret,
+struct kinspect_error *kinspect_gdbstub_wait_packet(struct kinspect_gdbstub *gs, int timeout_ms, const char **ret,
 						  size_t *ret_len)
 {
 	*ret = NULL;
@@ -1420,6 +1395,11 @@ struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, i
 	}
 }
 
+struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs)
+{
+	return start_running(gs, "c");
+}
+
 /* ---- the rest ------------------------------------------------------------- */
 
 struct kinspect_error *kinspect_gdbstub_set_memory_thread(struct kinspect_gdbstub *gs, size_t thread_index)
@@ -1427,6 +1407,8 @@ struct kinspect_error *kinspect_gdbstub_set_memory_thread(struct kinspect_gdbstu
 	if (thread_index >= gs->nr_threads)
 		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "no thread %zu (there are %zu)", thread_index,
 				gs->nr_threads);
+	if (gs->mem_thread != thread_index)
+		gs->generation++; /* other page tables: other user memory */
 	gs->mem_thread = thread_index;
 	return NULL;
 }
@@ -1533,4 +1515,143 @@ void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs)
 	free(gs->broken);
 	free(gs->spec);
 	free(gs);
+}
+
+/* ---- breakpoints, waiting for a stop, single steps ------------------------ */
+
+struct kinspect_error *kinspect_gdbstub_breakpoint(struct kinspect_gdbstub *gs, uint64_t addr, bool insert)
+{
+	/* Kind 1: the length of an x86 int3; QEMU keeps its own list and
+	 * writes nothing into guest memory. */
+	char cmd[48];
+	snprintf(cmd, sizeof(cmd), "%c0,%" PRIx64 ",1", insert ? 'Z' : 'z', addr);
+	return command_ok(gs, cmd);
+}
+
+/* The thread a "T05thread:ID;..." stop reply names, or SIZE_MAX. */
+static size_t stop_reply_thread(const struct kinspect_gdbstub *gs, const char *data, size_t len)
+{
+	const char *p = data + 3, *end = data + len;
+	while (p < end) {
+		const char *semi = memchr(p, ';', (size_t)(end - p));
+		if (!semi)
+			semi = end;
+		if ((size_t)(semi - p) > 7 && memcmp(p, "thread:", 7) == 0) {
+			size_t n = (size_t)(semi - p) - 7;
+			for (size_t i = 0; i < gs->nr_threads; i++) {
+				if (strlen(gs->threads[i]) == n && memcmp(gs->threads[i], p + 7, n) == 0)
+					return i;
+			}
+		}
+		p = semi + 1;
+	}
+	return SIZE_MAX;
+}
+
+struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, int timeout_ms,
+						  const volatile sig_atomic_t *cancel, size_t *thread_index)
+{
+	struct kinspect_error *err = check_usable(gs);
+	if (err)
+		return err;
+	if (!gs->running)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "waiting for a stop of a VM that is not running");
+	uint64_t deadline = timeout_ms > 0 ? deadline_after(timeout_ms) : UINT64_MAX;
+	unsigned int bad = 0;
+	for (;;) {
+		if (gs->in_pos >= gs->in_len) {
+			/* Nothing buffered: wait in slices, so that a signal
+			 * or the deadline ends the wait without breaking the
+			 * connection (the caller can still interrupt the VM). */
+			struct pollfd pfd = { .fd = gs->fd, .events = POLLIN };
+			int r = poll(&pfd, 1, 200);
+			if (r < 0 && errno != EINTR)
+				return gs_break(gs, kinspect_error_os(errno, NULL, "gdbstub %s: poll", gs->spec));
+			if (cancel && *cancel)
+				return gs_error(gs, KINSPECT_ERROR_OTHER, "interrupted while the VM was running");
+			if (r <= 0) {
+				if (now_ns() >= deadline)
+					return gs_error(gs, KINSPECT_ERROR_TIMEOUT, "the VM did not stop within %d ms",
+							timeout_ms);
+				continue;
+			}
+		}
+		/* Data came: the rest of a packet follows within the timeout. */
+		snprintf(gs->waiting_for, sizeof(gs->waiting_for), "a stop reply");
+		struct kinspect_rsp_event ev;
+		uint64_t packet_deadline = deadline_after(gs->timeout_ms);
+		err = next_event(gs, packet_deadline, &ev);
+		if (err)
+			return err;
+		if (ev.type == KINSPECT_RSP_EVENT_BAD_PACKET) {
+			if ((err = nack(gs, &bad, packet_deadline)))
+				return err;
+			continue;
+		}
+		if (ev.type != KINSPECT_RSP_EVENT_PACKET)
+			continue;
+		gs->stats.packets_received++;
+		gs->acks_owed++;
+		bad = 0;
+		if (!is_stop_reply(ev.data, ev.len))
+			continue; /* "O" console output */
+		if (ev.data[0] == 'W' || ev.data[0] == 'X')
+			return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the target exited (%s)", ev.data));
+		size_t index = stop_reply_thread(gs, ev.data, ev.len);
+		gs->running = false;
+		/* The stub resets its "Hg" thread to the one that stopped. */
+		gs->g_thread = SIZE_MAX;
+		if (thread_index)
+			*thread_index = index == SIZE_MAX ? 0 : index;
+		return send_packet(gs, NULL, 0, packet_deadline);
+	}
+}
+
+struct kinspect_error *kinspect_gdbstub_step(struct kinspect_gdbstub *gs, size_t thread_index)
+{
+	if (thread_index >= gs->nr_threads)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "no thread %zu (there are %zu)", thread_index,
+				gs->nr_threads);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "vCont;s:%.100s", gs->threads[thread_index]);
+	struct kinspect_error *err = start_running(gs, cmd);
+	if (!err)
+		err = kinspect_gdbstub_wait_stop(gs, gs->timeout_ms, NULL, NULL);
+	return err;
+}
+
+/* ---- writes ----------------------------------------------------------------- */
+
+struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs, uint64_t addr, const void *buf,
+						     size_t len)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (!err)
+		err = select_thread(gs, gs->mem_thread);
+	if (!err && gs->phymem == 1)
+		err = set_phymem(gs, 0);
+	if (err)
+		return err;
+	/* "M" ADDR "," LEN ":" HEX: a header of at most 40 bytes. */
+	size_t max = gs->packet_size > 64 ? (gs->packet_size - 40) / 2 : 8;
+	const uint8_t *p = buf;
+	gs->generation++;
+	_cleanup_free_ char *cmd = malloc(40 + 2 * max + 1);
+	if (!cmd)
+		return &kinspect_error_nomem;
+	for (size_t done = 0; done < len;) {
+		size_t n = len - done < max ? len - done : max;
+		int h = snprintf(cmd, 40, "M%" PRIx64 ",%zx:", addr + done, n);
+		for (size_t i = 0; i < n; i++)
+			snprintf(cmd + h + 2 * i, 3, "%02x", p[done + i]);
+		if ((err = command_ok(gs, cmd)))
+			return kinspect_error_wrap(err, "cannot write %zu bytes at 0x%" PRIx64, n, addr + done);
+		done += n;
+	}
+	return NULL;
+}
+
+uint64_t kinspect_gdbstub_generation(const struct kinspect_gdbstub *gs)
+{
+	return gs->generation;
 }

@@ -27,6 +27,7 @@
 #ifndef KINSPECT_GDBSTUB_H
 #define KINSPECT_GDBSTUB_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -217,23 +218,50 @@ struct kinspect_error *kinspect_gdbstub_exchange(struct kinspect_gdbstub *gs, co
 
 /* Send a packet that resumes the VM ("c", "s", "vCont;..." or "k") as it
  * is and return once the stub acknowledged it: the VM runs until a stop
- * reply comes (kinspect_gdbstub_wait_stop()). */
+ * reply comes (kinspect_gdbstub_wait_packet()). */
 struct kinspect_error *kinspect_gdbstub_send_resume(struct kinspect_gdbstub *gs, const char *payload, size_t len);
 
 /* Ask a running VM to stop (0x03) without waiting: the stop reply comes
- * through kinspect_gdbstub_wait_stop(). */
+ * through kinspect_gdbstub_wait_packet(). */
 struct kinspect_error *kinspect_gdbstub_send_interrupt(struct kinspect_gdbstub *gs);
 
 /* Wait at most TIMEOUT_MS (0: take only what already arrived) for the next
  * packet of a running VM: a stop reply (acknowledged at once; the VM then
  * counts as stopped) or console output.  *RET is NULL when nothing came in
  * time.  The packet lives until the next call on GS. */
-struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, int timeout_ms, const char **ret,
+struct kinspect_error *kinspect_gdbstub_wait_packet(struct kinspect_gdbstub *gs, int timeout_ms, const char **ret,
 						  size_t *ret_len);
 
 /* ---- statistics -------------------------------------------------------- */
 
 /* The counters since connect (connect's own traffic included). */
 void kinspect_gdbstub_stats(const struct kinspect_gdbstub *gs, struct kinspect_gdbstub_stats *ret);
+
+/* Insert (or remove) a breakpoint at virtual address ADDR.  QEMU keeps
+ * breakpoints itself; connecting a new client ("?") drops them all. */
+struct kinspect_error *kinspect_gdbstub_breakpoint(struct kinspect_gdbstub *gs, uint64_t addr, bool insert);
+
+/* Wait until the running VM stops (a breakpoint hit, usually): at most
+ * TIMEOUT_MS (0: no limit), returning early with an error when *CANCEL
+ * becomes non-zero (set by a signal handler).  A timeout or cancel leaves
+ * the VM running and the connection usable (kinspect_gdbstub_stop() then
+ * interrupts it).  *THREAD_INDEX is the vCPU that stopped. */
+struct kinspect_error *kinspect_gdbstub_wait_stop(struct kinspect_gdbstub *gs, int timeout_ms,
+						  const volatile sig_atomic_t *cancel, size_t *thread_index);
+
+/* Execute one instruction on vCPU THREAD_INDEX (the stopped VM stays
+ * stopped afterwards).  QEMU stops again at a breakpoint at the current
+ * pc, so a debugger steps over its breakpoint with it removed. */
+struct kinspect_error *kinspect_gdbstub_step(struct kinspect_gdbstub *gs, size_t thread_index);
+
+/* Write LEN bytes of BUF at virtual address ADDR of the stopped VM (tests
+ * corrupt kernel structures with it). */
+struct kinspect_error *kinspect_gdbstub_write_memory(struct kinspect_gdbstub *gs, uint64_t addr, const void *buf,
+						     size_t len);
+
+/* A number that changes whenever memory as reads see it may have changed:
+ * the VM ran, memory was written, another vCPU's page tables were chosen.
+ * Caches compare it. */
+uint64_t kinspect_gdbstub_generation(const struct kinspect_gdbstub *gs);
 
 #endif /* KINSPECT_GDBSTUB_H */

@@ -16,6 +16,7 @@
  *                          physical, and 200 one-byte reads: bench.*=
  *   second                 try a second connection: second.error=
  *   sync:PATH              create PATH.ready, wait (120 s at most) for PATH.go
+ *   write:ADDR:HEX         write the bytes HEX at virtual ADDR: write.ADDR=ok
  *   stop, resume           interrupt / continue the VM
  * Exit status: 0 all actions worked, 1 some failed, 2 no connection. */
 #include "config.h"
@@ -120,6 +121,32 @@ static int do_read(struct kinspect_gdbstub *gs, const char *kind, const char *ar
 	}
 	free(buf);
 	return rc;
+}
+
+/* "write:ADDR:HEX" */
+static int do_write(struct kinspect_gdbstub *gs, const char *arg)
+{
+	char *end;
+	uint64_t addr = strtoull(arg, &end, 0);
+	size_t n = *end == ':' ? strlen(end + 1) : 0;
+	if (n == 0 || n % 2 || n > 2 * 4096) {
+		fprintf(stderr, "gdbstub-probe: bad write action 'write:%s'\n", arg);
+		return 1;
+	}
+	unsigned char buf[4096];
+	for (size_t i = 0; i < n / 2; i++) {
+		unsigned int byte;
+		if (sscanf(end + 1 + 2 * i, "%2x", &byte) != 1)
+			return 1;
+		buf[i] = (unsigned char)byte;
+	}
+	char key[64];
+	snprintf(key, sizeof(key), "write.0x%" PRIx64, addr);
+	struct kinspect_error *err = kinspect_gdbstub_write_memory(gs, addr, buf, n / 2);
+	if (err)
+		return report_error(key, err);
+	printf("%s=ok\n", key);
+	return 0;
 }
 
 static int do_regs(struct kinspect_gdbstub *gs, const char *names)
@@ -307,6 +334,8 @@ int main(int argc, char **argv)
 			rc |= do_second();
 		} else if (strncmp(a, "sync:", 5) == 0) {
 			rc |= do_sync(a + 5);
+		} else if (strncmp(a, "write:", 6) == 0) {
+			rc |= do_write(gs, a + 6);
 		} else if (strcmp(a, "stop") == 0) {
 			err = kinspect_gdbstub_stop(gs);
 			rc |= err ? report_error("stop", err) : (printf("stop=ok\n"), 0);

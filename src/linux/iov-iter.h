@@ -1,0 +1,88 @@
+/* struct iov_iter: its type, direction and cursor, and the segments it
+ * still covers, for every iter_type the kernel's DWARF names.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_IOV_ITER_H
+#define KINSPECT_IOV_ITER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "debuginfo/dwarf-types.h"
+#include "linux/memory.h"
+
+/* Bounds of a segment walk: an iov_iter over more is shown cut short. */
+#define KINSPECT_IOV_SEGMENTS_MAX 4096
+#define KINSPECT_FOLIOQ_CHAIN_MAX 1024
+
+enum kinspect_iov_kind {
+	KINSPECT_IOV_UNKNOWN,
+	KINSPECT_IOV_UBUF,
+	KINSPECT_IOV_IOVEC,
+	KINSPECT_IOV_KVEC,
+	KINSPECT_IOV_BVEC,
+	KINSPECT_IOV_XARRAY,
+	KINSPECT_IOV_FOLIOQ,
+	KINSPECT_IOV_DISCARD,
+	KINSPECT_IOV_PIPE,
+};
+
+struct kinspect_iov_iter {
+	uint64_t address;
+	int64_t type_value;
+	char type_name[48]; /* "ITER_FOLIOQ": the enum iter_type constant */
+	enum kinspect_iov_kind kind;
+	/* ITER_SOURCE: the kernel copies data out of the segments (a write);
+	 * otherwise into them (ITER_DEST, a read). */
+	bool data_source;
+	bool nofault;
+	uint64_t count;      /* bytes left */
+	uint64_t iov_offset; /* bytes done in the current segment */
+	uint64_t nr_segs;    /* segments left (IOVEC, KVEC, BVEC) */
+	/* __iov, kvec, bvec, folioq, xarray, ubuf or pipe. */
+	uint64_t pointer;
+	uint64_t folioq_slot;
+	int64_t xarray_start;
+	/* PIPE (before v6.7): the ring slots this iter filled, start_head up
+	 * to head. */
+	uint64_t pipe_head, pipe_start_head;
+};
+
+enum kinspect_iov_position {
+	KINSPECT_IOV_DONE,    /* consumed (folio_queue slots before the cursor) */
+	KINSPECT_IOV_CURRENT, /* the cursor is in it */
+	KINSPECT_IOV_AHEAD,
+};
+
+struct kinspect_iov_segment {
+	size_t index;
+	enum kinspect_iov_position position;
+	uint64_t base;   /* iov_base, bv_page or page (PIPE), or the folio */
+	uint64_t offset; /* bv_offset (BVEC), the buffer's offset (PIPE); 0 otherwise */
+	uint64_t len;    /* bytes the segment holds */
+	uint64_t cursor; /* bytes of it consumed (CURRENT: iov_offset) */
+	/* FOLIOQ */
+	uint64_t folioq;
+	unsigned int slot, nr_slots, order;
+	/* Bit i set: the folio carries folio_queue mark i+1 (marks, marks2, marks3). */
+	unsigned int marks;
+	/* XARRAY: the page index in the xarray. */
+	uint64_t xa_index;
+};
+
+/* Read the struct iov_iter at ADDR. */
+struct kinspect_error *kinspect_iov_iter_read(struct kinspect_dwarf_types *types, const struct kinspect_memory *mem,
+					      uint64_t addr, struct kinspect_iov_iter *ret);
+
+/* Call FN for each segment of IT, the consumed folio_queue slots first,
+ * then the current one, then those ahead, at most MAX_SEGMENTS; *TRUNCATED
+ * says whether more were left.  An error of FN ends the walk. */
+struct kinspect_error *kinspect_iov_iter_segments(struct kinspect_dwarf_types *types, const struct kinspect_memory *mem,
+						  const struct kinspect_iov_iter *it, size_t max_segments,
+						  struct kinspect_error *(*fn)(const struct kinspect_iov_segment *seg,
+									       void *arg),
+						  void *arg, bool *truncated);
+
+/* "ITER_FOLIOQ" → its kind. */
+enum kinspect_iov_kind kinspect_iov_kind_from_name(const char *name);
+
+#endif /* KINSPECT_IOV_ITER_H */
