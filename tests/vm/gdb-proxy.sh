@@ -7,6 +7,7 @@
 #  - a module removed and loaded again while gdb is attached: a pending
 #    breakpoint on its init function is hit, at the guest's new addresses;
 #  - monitor / lx-* commands run kinspect against the stopped guest;
+#  - trixie: the seeds' 9p read, "lx-iov-iter to" at p9_client_read_once;
 #  - transparency: one gdb session (breakpoint, stepi, next, memory write
 #    and read, continue, interrupt) gives the same output direct and
 #    through the proxy;
@@ -169,6 +170,38 @@ EOF
 
 check_session "$GDB_FULL" gdb
 check_session "$GDB_MINIMAL" gdb-minimal
+
+# ---- the seeds' scenario: a 9p read through netfs, decoded in gdb ------------
+# break p9_client_read_once (module 9pnet), read a 12943-byte file from the
+# 9p share, "lx-iov-iter to": ITER_FOLIOQ with its folios, with gdb-minimal.
+check_seed() {
+	local gdb=$1 label=$2 out=$w/seed-$2.out script=$w/seed.gdb
+	guest_run 'grep -q "^share /mnt 9p " /proc/mounts && echo mounted' | grep -q mounted || die "no 9p share in the guest"
+	head -c 12943 /dev/urandom >"$GUEST_SHARE/seed-$label.bin"
+	cat >"$script" <<EOF
+target remote | $PROXY
+source $PLUGIN
+break p9_client_read_once
+echo WAITING-FOR-READ\\n
+continue
+lx-iov-iter to
+delete
+detach
+EOF
+	: >"$out"
+	run_gdb "$gdb" "$out" -x "$script" "$GUEST_VMLINUX" &
+	local gpid=$!
+	wait_for "$out" WAITING-FOR-READ 600 || { cat "$out"; die "$label: no breakpoint on p9_client_read_once"; }
+	sleep 1
+	guest_run "md5sum /mnt/seed-$label.bin" >/dev/null || { cat "$out"; die "$label: the guest's read failed"; }
+	wait "$gpid" || { cat "$out"; die "$label: gdb failed"; }
+	grep -Eq 'hit Breakpoint 1, p9_client_read_once \(' "$out" || { cat "$out"; die "$label: p9_client_read_once not hit"; }
+	grep -Eq '^iov_iter 0x[0-9a-f]+: ITER_FOLIOQ' "$out" && grep -Eq '^  folioq 0x[0-9a-f]+' "$out" ||
+		{ cat "$out"; die "$label: lx-iov-iter to is not an ITER_FOLIOQ with its folio_queue"; }
+	say "ok: $label: the seeds' scenario: p9_client_read_once hit, lx-iov-iter to:" \
+		"$(grep -m1 '^iov_iter ' "$out")"
+}
+[ "$suite" = trixie ] && check_seed "$GDB_MINIMAL" gdb-minimal
 
 # ---- the proxy's share of the time to load module symbols ------------------------
 # gdb connecting with and without the proxy (no module symbols then): the
