@@ -196,7 +196,7 @@ EOF
 	guest_run "md5sum /mnt/seed-$label.bin" >/dev/null || { cat "$out"; die "$label: the guest's read failed"; }
 	wait "$gpid" || { cat "$out"; die "$label: gdb failed"; }
 	grep -Eq 'hit Breakpoint 1, p9_client_read_once \(' "$out" || { cat "$out"; die "$label: p9_client_read_once not hit"; }
-	grep -Eq '^iov_iter 0x[0-9a-f]+: ITER_FOLIOQ' "$out" && grep -Eq '^  folioq 0x[0-9a-f]+' "$out" ||
+	grep -Eq '^iov_iter 0x[0-9a-f]+: ITER_FOLIOQ' "$out" && grep -Eq ' folioq 0x[0-9a-f]+  folioq_slot [0-9]+' "$out" ||
 		{ cat "$out"; die "$label: lx-iov-iter to is not an ITER_FOLIOQ with its folio_queue"; }
 	say "ok: $label: the seeds' scenario: p9_client_read_once hit, lx-iov-iter to:" \
 		"$(grep -m1 '^iov_iter ' "$out")"
@@ -232,7 +232,9 @@ grep -q 'gdb-proxy: [0-9]* round trips with QEMU' "$w/time.out" || { cat "$w/tim
 # else must be equal.
 symbol_truth "$w"
 session() {
-	run_gdb "$GDB_FULL" "$1" -ex "target remote $2" \
+	local out=$1 target=$2 gpid gdbpid
+	: >"$out"
+	run_gdb "$GDB_FULL" "$out" -ex "target remote $target" \
 		-ex "symbol-file -o $want_slide $GUEST_VMLINUX" \
 		-ex 'echo ==break\n' -ex 'break do_idle' -ex 'continue' -ex 'delete' \
 		-ex 'echo ==stepi\n' -ex 'stepi' -ex 'x/i $pc' -ex 'info registers rip' \
@@ -241,12 +243,18 @@ session() {
 		-ex 'output print_fatal_signals' -ex 'echo \n' -ex 'set var print_fatal_signals = $old' \
 		-ex 'output print_fatal_signals == $old' -ex 'echo \n' -ex 'x/4xb &print_fatal_signals' \
 		-ex 'echo ==registers\n' -ex 'info registers cr3 cr4 cs ss' \
-		-ex 'echo ==interrupt\n' -ex 'continue &' -ex 'shell sleep 1' -ex 'interrupt' -ex 'shell sleep 1' \
-		-ex 'echo ==end\n' -ex 'detach' || { cat "$1"; die "session through '$2' failed"; }
+		-ex 'echo ==interrupt\n' -ex 'continue' -ex 'echo ==end\n' -ex 'detach' &
+	gpid=$!
+	# An interrupt as ^C makes it: SIGINT to gdb, which sends 0x03.
+	wait_for "$out" '^==interrupt' 600 || { cat "$out"; die "session through '$target': no interrupt point"; }
+	sleep 2
+	gdbpid=$(pgrep -P "$gpid" -x "$(basename "$GDB_FULL")" | head -1)
+	[ -n "$gdbpid" ] && kill -INT "$gdbpid"
+	wait "$gpid" || { cat "$out"; die "session through '$target' failed"; }
 	# Mask what depends on the moment, not on the path.
-	sed -E -e 's/Thread [0-9.]+/Thread N/g' -e '/^\[Switching to /d' "$1" |
+	sed -E -e 's/Thread [0-9.]+/Thread N/g' -e '/^\[Switching to /d' "$out" |
 		awk '/^==interrupt/ { print; skip = 1; next } /^==end/ { skip = 0 }
-			skip && /received signal SIGINT/ { print "received SIGINT"; next } !skip { print }' >"$1.masked"
+			skip && /received signal SIGINT/ { print "received SIGINT"; next } !skip { print }' >"$out.masked"
 }
 session "$w/direct.out" "$GUEST_GDB"
 session "$w/proxied.out" "| $w/proxy gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB"
