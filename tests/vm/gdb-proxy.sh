@@ -221,7 +221,7 @@ own=$(sed -n 's/.*KASLR slide .*, \([0-9]*\) ms).*/\1/p; s/.*symbols for [0-9]* 
 trips=$(sed -n 's/.*symbols for [0-9]* ([0-9]* ms, \([0-9]*\) round trips).*/\1/p' "$w/time.out" | head -1)
 say "time: target remote + module symbols: ${proxied} s through the proxy, ${direct} s direct (no module" \
 	"symbols); the proxy's own work (KASLR, module list, sections, build-ids): ${own} ms, ${trips} round trips"
-grep -q 'gdb-proxy: [0-9]* round trips with QEMU' "$w/time.out" || { cat "$w/time.out"; die "no proxy statistics"; }
+[ -n "$trips" ] || { cat "$w/time.out"; die "the proxy did not report its module scan"; }
 
 # ---- transparency -------------------------------------------------------------
 # The same session direct and through the proxy.  vmlinux is loaded after
