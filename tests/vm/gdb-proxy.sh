@@ -231,10 +231,23 @@ say "time: target remote + module symbols: ${proxied} s through the proxy, ${dir
 # so thread numbers and the interrupt's location are masked; everything
 # else must be equal.
 symbol_truth "$w"
+# child_pid PID: a child process of PID, from /proc (no procps needed).
+child_pid() {
+	local st key val
+	for st in /proc/[0-9]*/status; do
+		while read -r key val; do
+			[ "$key" = PPid: ] || continue
+			[ "$val" = "$1" ] && { st=${st#/proc/}; echo "${st%/status}"; return 0; }
+			break
+		done <"$st" 2>/dev/null || true
+	done
+	return 1
+}
 session() {
 	local out=$1 target=$2 gpid gdbpid
 	: >"$out"
-	run_gdb "$GDB_FULL" "$out" -ex "target remote $target" \
+	timeout 600 "$GDB_FULL" -nx -batch -iex 'set pagination off' -iex 'set confirm off' >"$out" 2>&1 \
+		-ex "target remote $target" \
 		-ex "symbol-file -o $want_slide $GUEST_VMLINUX" \
 		-ex 'echo ==break\n' -ex 'break do_idle' -ex 'continue' -ex 'delete' \
 		-ex 'echo ==stepi\n' -ex 'stepi' -ex 'x/i $pc' -ex 'info registers rip' \
@@ -248,8 +261,10 @@ session() {
 	# An interrupt as ^C makes it: SIGINT to gdb, which sends 0x03.
 	wait_for "$out" '^==interrupt' 600 || { cat "$out"; die "session through '$target': no interrupt point"; }
 	sleep 2
-	gdbpid=$(pgrep -P "$gpid" -x "$(basename "$GDB_FULL")" | head -1)
-	[ -n "$gdbpid" ] && kill -INT "$gdbpid"
+	# gdb is the child of timeout (SIGINT to timeout would reach the
+	# proxy too: it signals its whole process group).
+	gdbpid=$(child_pid "$gpid") || { cat "$out"; die "session through '$target': no gdb process"; }
+	kill -INT "$gdbpid"
 	wait "$gpid" || { cat "$out"; die "session through '$target' failed"; }
 	# Mask what depends on the moment, not on the path.
 	sed -E -e 's/Thread [0-9.]+/Thread N/g' -e '/^\[Switching to /d' "$out" |
