@@ -324,7 +324,8 @@ t0=$(_guest_now)
 kill -KILL "$GUEST_PID"
 status=0
 wait "$gpid" || status=$?
-grep -q 'kinspect gdb-proxy: .*connection closed by the stub' "$out" && grep -q 'Remote connection closed' "$out" ||
+grep -q 'kinspect gdb-proxy: .*connection closed by the stub' "$out" &&
+	grep -Eq 'Remote connection closed|Remote communication error.  Target disconnected' "$out" ||
 	{ cat "$out"; die "qemu-gone: unclear end (gdb status $status)"; }
 say "ok: QEMU killed while gdb waits: gdb says why and drops the target in $(_guest_since "$t0") s:" \
 	"$(grep -m1 'kinspect gdb-proxy: ' "$out")"
