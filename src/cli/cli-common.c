@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "target/memory-cache.h"
+#include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
 
@@ -267,6 +269,11 @@ static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, 
 	return cli_read(ctx, addr, buf, len, false);
 }
 
+static struct kinspect_error *read_physical(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return cli_read(ctx, addr, buf, len, true);
+}
+
 static uint64_t gdbstub_generation(void *ctx)
 {
 	return kinspect_gdbstub_generation(ctx);
@@ -278,7 +285,7 @@ static uint64_t gdbstub_generation(void *ctx)
 
 struct kinspect_memory cli_memory(struct cli *cli)
 {
-	struct kinspect_memory direct = { .read = read_virtual, .ctx = cli };
+	struct kinspect_memory direct = { .read = read_virtual, .read_phys = read_physical, .ctx = cli };
 	/* A dump is mapped memory already; KINSPECT_NO_MEMORY_CACHE is for
 	 * measuring what the cache saves. */
 	if (!cli->gdbstub || getenv("KINSPECT_NO_MEMORY_CACHE"))
@@ -296,4 +303,37 @@ struct kinspect_memory cli_memory(struct cli *cli)
 		}
 	}
 	return kinspect_memory_cache_memory(cli->memory_cache);
+}
+
+void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len)
+{
+	for (size_t off = 0; off < len; off += 16) {
+		size_t n = len - off < 16 ? len - off : 16;
+		printf("%016" PRIx64 " ", addr + off);
+		for (size_t i = 0; i < 16; i++) {
+			if (i == 8)
+				putchar(' ');
+			if (i < n)
+				printf(" %02x", buf[off + i]);
+			else
+				fputs("   ", stdout);
+		}
+		fputs("  |", stdout);
+		for (size_t i = 0; i < n; i++)
+			putchar(isprint(buf[off + i]) ? buf[off + i] : '.');
+		puts("|");
+	}
+}
+
+void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len)
+{
+	_cleanup_free_ char *hex = malloc(2 * len + 1);
+	if (!hex) {
+		kinspect_json_null(json);
+		return;
+	}
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", buf[i]);
+	hex[2 * len] = '\0';
+	kinspect_json_string(json, hex);
 }

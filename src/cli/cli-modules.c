@@ -10,11 +10,11 @@
 #include "core/error-priv.h"
 #include "core/log.h"
 
-static void add_default_dir(struct cli *cli, const char *prefix, const char *release)
+static void add_default_dir(struct cli *cli, const char *sysroot, const char *prefix, const char *release)
 {
 	char *dir;
 	struct stat st;
-	if (asprintf(&dir, "%s/%s", prefix, release) < 0)
+	if (asprintf(&dir, "%s%s/%s", sysroot, prefix, release) < 0)
 		return;
 	if (stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
 		kinspect_info("looking for modules in %s (no -m given)", dir);
@@ -33,10 +33,15 @@ const char *const *cli_module_dirs(struct cli *cli, size_t *ret_nr)
 	if (!cli->module_dirs_resolved) {
 		cli->module_dirs_resolved = true;
 		const char *release = cli->vmlinux ? kinspect_vmlinux_release(cli->vmlinux) : NULL;
+		/* KINSPECT_SYSROOT: the guest's files unpacked in a directory
+		 * (its debug package, its root file system). */
+		const char *sysroot = getenv("KINSPECT_SYSROOT");
+		if (!sysroot)
+			sysroot = "";
 		/* Debug files (with DWARF) first: distributions strip /lib/modules. */
 		if (release) {
-			add_default_dir(cli, "/usr/lib/debug/lib/modules", release);
-			add_default_dir(cli, "/lib/modules", release);
+			add_default_dir(cli, sysroot, "/usr/lib/debug/lib/modules", release);
+			add_default_dir(cli, sysroot, "/lib/modules", release);
 		}
 	}
 	*ret_nr = cli->nr_default_module_dirs;

@@ -67,6 +67,8 @@ extern const struct cli_command cli_command_read;
 extern const struct cli_command cli_command_lsmod;
 extern const struct cli_command cli_command_iov_iter;
 extern const struct cli_command cli_command_break;
+extern const struct cli_command cli_command_page;
+extern const struct cli_command cli_command_folio;
 extern const struct cli_command cli_command_gdb_proxy;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
@@ -155,5 +157,10 @@ struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
 
 /* Release what cli_module_dirs() and cli_module_symbols() set up. */
 void cli_modules_destroy(struct cli *cli);
+/* Print LEN bytes of BUF as a hexdump, 16 a line, the first at ADDR. */
+void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
+
+/* Write LEN bytes of BUF as a JSON string of hex digits. */
+void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len);
 
 #endif /* KINSPECT_CLI_H */

@@ -93,6 +93,8 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		kinspect_json_key(j, "vcpus");
 		kinspect_json_uint(j, live->nr_vcpus);
 		if (cli->dump) {
+			kinspect_json_key(j, "format");
+			kinspect_json_string(j, kinspect_elf_dump_format(cli->dump));
 			kinspect_json_key(j, "paging");
 			kinspect_json_bool(j, live->paging);
 			kinspect_json_key(j, "vmcoreinfo");
@@ -129,8 +131,9 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 	const char *banner = kinspect_vmlinux_banner(vmlinux);
 	if (live) {
 		if (cli->dump)
-			printf("target:      ELF dump %s, %zu CPU%s, %s, %s\n", cli->target, live->nr_vcpus,
-			       live->nr_vcpus == 1 ? "" : "s", live->paging ? "paging" : "physical memory",
+			printf("target:      dump %s (%s), %zu CPU%s, %s, %s\n", cli->target,
+			       kinspect_elf_dump_format(cli->dump), live->nr_vcpus, live->nr_vcpus == 1 ? "" : "s",
+			       live->paging ? "paging" : "physical memory",
 			       live->vmcoreinfo ? "VMCOREINFO" : "no VMCOREINFO");
 		else
 			printf("target:      gdbstub %s, %zu vCPU%s, %s\n", cli->target, live->nr_vcpus,

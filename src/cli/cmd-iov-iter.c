@@ -12,12 +12,25 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "core/log.h"
+#include "linux/folio.h"
 #include "linux/iov-iter.h"
+#include "linux/page.h"
 
 #define WARNINGS_MAX 16
 
+/* What the folio of a segment (FOLIOQ) or its page (BVEC, PIPE) says. */
+struct folio_summary {
+	bool ok;
+	struct kinspect_page page;
+	/* Copies: the names belong to the decoder, gone before printing. */
+	char flags[KINSPECT_PAGE_FLAG_NAMES_MAX][32];
+	unsigned int nr_flags;
+};
+
 struct listing {
 	struct kinspect_iov_segment *segs;
+	struct folio_summary *folios; /* one per segment, when decoded */
 	size_t nr, cap;
 	bool truncated;
 	char *warnings[WARNINGS_MAX];
@@ -53,6 +66,101 @@ static void warn(struct listing *l, const char *fmt, ...)
 	if (vasprintf(&l->warnings[l->nr_warnings], fmt, ap) >= 0)
 		l->nr_warnings++;
 	va_end(ap);
+}
+
+/* Decode the folio behind every segment that has one.  Best effort: an
+ * iter is worth printing even where its folios cannot be read. */
+static void summarize_folios(struct cli *cli, const struct kinspect_iov_iter *it, struct listing *l)
+{
+	bool folios = it->kind == KINSPECT_IOV_FOLIOQ;
+	if (!l->nr || !(folios || it->kind == KINSPECT_IOV_BVEC || it->kind == KINSPECT_IOV_PIPE))
+		return;
+	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
+	struct kinspect_dwarf_types *types = cli_types(cli);
+	if (!kaslr || !types || !(l->folios = calloc(l->nr, sizeof(*l->folios))))
+		return;
+	struct kinspect_memory mem = cli_memory(cli);
+	struct kinspect_memory_map map;
+	struct kinspect_folio_decoder *dec = NULL;
+	struct kinspect_error *err = kinspect_memory_map_read(types, cli->vmlinux, kaslr->slide, &mem, &map);
+	if (!err)
+		err = kinspect_folio_decoder_create(types, &map, &mem, &dec);
+	if (err) {
+		kinspect_log(KINSPECT_LOG_INFO, "folios not decoded: %s", kinspect_error_message(err));
+		kinspect_error_destroy(err);
+		return;
+	}
+	const struct kinspect_page_flag_names *names = kinspect_folio_decoder_flag_names(dec);
+	for (size_t i = 0; i < l->nr; i++) {
+		struct folio_summary *f = &l->folios[i];
+		if (!l->segs[i].base)
+			continue;
+		err = kinspect_folio_decode(dec, l->segs[i].base, &f->page);
+		if (err) {
+			warn(l, "segment %zu: %s 0x%" PRIx64 ": %s", i, folios ? "folio" : "page", l->segs[i].base,
+			     kinspect_error_message(err));
+			kinspect_error_destroy(err);
+			continue;
+		}
+		f->ok = true;
+		uint64_t unnamed;
+		const char *flag_names[KINSPECT_PAGE_FLAG_NAMES_MAX];
+		f->nr_flags = kinspect_page_flags_decode(names, f->page.folio_flags, KINSPECT_PAGE_FLAGS_FOLIO,
+							 f->page.anon, f->page.swapbacked, 0, flag_names, &unnamed);
+		for (unsigned int k = 0; k < f->nr_flags; k++)
+			snprintf(f->flags[k], sizeof(f->flags[k]), "%s", flag_names[k]);
+		/* A folio_queue records each folio's order itself: they must agree. */
+		if (folios && f->page.order != l->segs[i].order)
+			warn(l, "slot %u: folio_queue says order %u, the folio has order %u", l->segs[i].slot,
+			     l->segs[i].order, f->page.order);
+		if (folios && f->page.tail)
+			warn(l, "slot %u: 0x%" PRIx64 " is a tail page, not a folio", l->segs[i].slot, l->segs[i].base);
+	}
+	kinspect_folio_decoder_destroy(dec);
+}
+
+static void print_folio_summary(const struct folio_summary *f)
+{
+	const struct kinspect_page *p = &f->page;
+	printf("          folio pfn 0x%" PRIx64 ", order %u, refcount %" PRId64 ", %s", p->folio_pfn, p->order,
+	       p->refcount, kinspect_mapping_kind_name(p->mapping_kind));
+	if (p->mapping_kind == KINSPECT_MAPPING_FILE)
+		printf(" ino %" PRIu64 "%s%s index 0x%" PRIx64, p->ino, p->path[0] ? " " : "", p->path, p->index);
+	fputs(", flags ", stdout);
+	for (unsigned int k = 0; k < f->nr_flags; k++)
+		printf("%s%s", k ? "|" : "", f->flags[k]);
+	putchar('\n');
+}
+
+static void json_folio_summary(struct kinspect_json *j, const struct folio_summary *f)
+{
+	const struct kinspect_page *p = &f->page;
+	kinspect_json_key(j, "folio_info");
+	kinspect_json_begin_object(j);
+	kinspect_json_key(j, "folio");
+	kinspect_json_address(j, p->folio);
+	kinspect_json_key(j, "pfn");
+	kinspect_json_uint(j, p->folio_pfn);
+	kinspect_json_key(j, "order");
+	kinspect_json_uint(j, p->order);
+	kinspect_json_key(j, "refcount");
+	kinspect_json_int(j, p->refcount);
+	kinspect_json_key(j, "mapping_kind");
+	kinspect_json_string(j, kinspect_mapping_kind_name(p->mapping_kind));
+	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
+		kinspect_json_key(j, "ino");
+		kinspect_json_uint(j, p->ino);
+		kinspect_json_key(j, "path");
+		kinspect_json_string(j, p->path);
+		kinspect_json_key(j, "index");
+		kinspect_json_uint(j, p->index);
+	}
+	kinspect_json_key(j, "flags");
+	kinspect_json_begin_array(j);
+	for (unsigned int k = 0; k < f->nr_flags; k++)
+		kinspect_json_string(j, f->flags[k]);
+	kinspect_json_end_array(j);
+	kinspect_json_end_object(j);
 }
 
 /* Work out what is left from the cursor on, and what looks wrong. */
@@ -150,6 +258,8 @@ static void print_text(const struct kinspect_iov_iter *it, const struct listing 
 			else if (bvec)
 				printf("  0x%" PRIx64, s->offset);
 			putchar('\n');
+			if (l->folios && l->folios[i].ok)
+				print_folio_summary(&l->folios[i]);
 		}
 		if (l->truncated)
 			printf("  ... more segments not shown\n");
@@ -232,6 +342,8 @@ static void print_json(struct cli *cli, const struct kinspect_iov_iter *it, cons
 			kinspect_json_key(j, "marks");
 			kinspect_json_uint(j, s->marks);
 		}
+		if (l->folios && l->folios[i].ok)
+			json_folio_summary(j, &l->folios[i]);
 		kinspect_json_end_object(j);
 	}
 	kinspect_json_end_array(j);
@@ -255,7 +367,9 @@ static void print_json(struct cli *cli, const struct kinspect_iov_iter *it, cons
 
 static int run_iov_iter(struct cli *cli, int argc, char **argv)
 {
-	int argind, status = cli_parse_command_options(&cli_command_iov_iter, argc, argv, NULL, &argind);
+	bool full_folios = false;
+	const struct cli_flag flags[] = { { 'f', "folios", &full_folios }, { 0 } };
+	int argind, status = cli_parse_command_options(&cli_command_iov_iter, argc, argv, flags, &argind);
 	if (status >= 0)
 		return status;
 	if (argc - argind != 1)
@@ -283,22 +397,44 @@ static int run_iov_iter(struct cli *cli, int argc, char **argv)
 		/* Show what was read before the walk failed, then fail. */
 		warn(&l, "segment walk stopped: %s", kinspect_error_message(err));
 	}
+	summarize_folios(cli, &it, &l);
 	judge(&it, &l);
 	if (cli->json)
 		print_json(cli, &it, &l, note);
 	else
 		print_text(&it, &l, note);
+	int worst = CLI_EXIT_OK;
+	if (full_folios && l.folios) {
+		/* Each folio's full decode, as "kinspect folio" prints it (with
+		 * --json: one more document each, after the iter's). */
+		if (cli->json)
+			kinspect_json_end(&cli->json_writer);
+		for (size_t i = 0; i < l.nr; i++) {
+			if (!l.folios[i].ok || (i && l.folios[i - 1].ok && l.folios[i - 1].page.folio == l.folios[i].page.folio))
+				continue;
+			char folio_addr[32], *folio_argv[] = { (char *)"folio", folio_addr, NULL };
+			snprintf(folio_addr, sizeof(folio_addr), "0x%" PRIx64, l.folios[i].page.folio);
+			if (!cli->json)
+				putchar('\n');
+			status = cli_run_command(cli, 2, folio_argv);
+			if (status > worst)
+				worst = status;
+		}
+		if (cli->json)
+			kinspect_json_init(&cli->json_writer, stdout, !cli->batch);
+	}
 	for (size_t i = 0; i < l.nr_warnings; i++)
 		free(l.warnings[i]);
 	free(l.segs);
+	free(l.folios);
 	if (err)
 		return cli_fail(err);
-	return CLI_EXIT_OK;
+	return worst;
 }
 
 const struct cli_command cli_command_iov_iter = {
 	.name = "iov-iter",
-	.synopsis = "ADDR",
+	.synopsis = "[--folios] ADDR",
 	.summary = "decode a struct iov_iter: type, direction, cursor and segments",
 	.help = "Print the struct iov_iter at ADDR (a number or a symbol): its iter_type by name,\n"
 		"whether it is a data source or destination, count, iov_offset, and the\n"
@@ -307,6 +443,9 @@ const struct cli_command cli_command_iov_iter = {
 		"order and marks; the slots before the cursor shown as done).  The current\n"
 		"segment is marked with '>'; states that usually mean a bug are printed as\n"
 		"warnings: a cursor at or past the end of its segment, a count larger than\n"
-		"what the segments hold, empty folio_queue slots.\n",
+		"what the segments hold, empty folio_queue slots.  Each folio (FOLIOQ) or page\n"
+		"(BVEC, PIPE) is summarized under its segment: order, refcount, mapping,\n"
+		"flags; --folios adds each folio's full decode as 'kinspect folio' prints it\n"
+		"(with --json: one more JSON document per folio after the iter's).\n",
 	.run = run_iov_iter,
 };

@@ -70,12 +70,27 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 {
 	struct kinspect_error *err;
 	if ((err = kinspect_module_info_taints(ls->info, m->address, d->taints)) ||
-	    (err = kinspect_module_info_used_by(ls->info, m->address, add_user, d, &d->permanent)) ||
-	    (err = kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections)))
+	    (err = kinspect_module_info_used_by(ls->info, m->address, add_user, d, &d->permanent)))
 		return kinspect_error_wrap(err, "module %s", m->name);
 	if (d->permanent)
 		add_user("[permanent]", d);
-	err = kinspect_module_build_id(&ls->mem, d->sections, d->nr_sections, d->build_id, &d->build_id_len);
+	/* The notes give the build-id in a few reads; the section list (one
+	 * read per section) only with --sections or when they cannot. */
+	err = kinspect_module_info_build_id(ls->info, m->address, d->build_id, &d->build_id_len);
+	if (err || ls->sections) {
+		struct kinspect_error *e =
+			kinspect_module_info_sections(ls->info, m->address, &d->sections, &d->nr_sections);
+		if (e && ls->sections) {
+			kinspect_error_destroy(err);
+			return kinspect_error_wrap(e, "sections of module %s", m->name);
+		}
+		if (err && !e) {
+			kinspect_error_destroy(err);
+			err = kinspect_module_build_id(&ls->mem, d->sections, d->nr_sections, d->build_id,
+						       &d->build_id_len);
+		}
+		kinspect_error_destroy(e);
+	}
 	if (err) {
 		_cleanup_free_ char *why = kinspect_error_string(err);
 		kinspect_error_destroy(err);

@@ -2,7 +2,6 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,34 +14,9 @@
  * terminal command; more is a mistake in LEN more often than not. */
 #define READ_MAX (16u << 20)
 
-static void hexdump(uint64_t addr, const uint8_t *buf, size_t len)
-{
-	for (size_t off = 0; off < len; off += 16) {
-		size_t n = len - off < 16 ? len - off : 16;
-		printf("%016" PRIx64 " ", addr + off);
-		for (size_t i = 0; i < 16; i++) {
-			if (i == 8)
-				putchar(' ');
-			if (i < n)
-				printf(" %02x", buf[off + i]);
-			else
-				fputs("   ", stdout);
-		}
-		fputs("  |", stdout);
-		for (size_t i = 0; i < n; i++)
-			putchar(isprint(buf[off + i]) ? buf[off + i] : '.');
-		puts("|");
-	}
-}
-
 static void print_json(struct cli *cli, uint64_t addr, const uint8_t *buf, size_t len, bool physical)
 {
 	struct kinspect_json *j = &cli->json_writer;
-	_cleanup_free_ char *hex = malloc(2 * len + 1);
-	if (hex) {
-		for (size_t i = 0; i < len; i++)
-			snprintf(hex + 2 * i, 3, "%02x", buf[i]);
-	}
 	kinspect_json_begin_object(j);
 	kinspect_json_key(j, "address");
 	kinspect_json_address(j, addr);
@@ -51,7 +25,7 @@ static void print_json(struct cli *cli, uint64_t addr, const uint8_t *buf, size_
 	kinspect_json_key(j, "physical");
 	kinspect_json_bool(j, physical);
 	kinspect_json_key(j, "hex");
-	kinspect_json_string(j, hex);
+	cli_json_hex(j, buf, len);
 	kinspect_json_end_object(j);
 }
 
@@ -84,7 +58,7 @@ static int run_read(struct cli *cli, int argc, char **argv)
 	if (cli->json)
 		print_json(cli, addr, buf, len, physical);
 	else
-		hexdump(addr, buf, len);
+		cli_hexdump(addr, buf, len);
 	return CLI_EXIT_OK;
 }
 
@@ -93,7 +67,9 @@ const struct cli_command cli_command_read = {
 	.synopsis = "[--phys] ADDR LEN",
 	.summary = "Hexdump LEN bytes of guest memory at ADDR (a number or a symbol)",
 	.help = "Reads from the target given with -t (a live gdbstub or a dump).  ADDR is a\n"
-		"number (0x... for hex) or a symbol of the vmlinux, moved by the KASLR slide.\n"
+		"number (0x... for hex) or a symbol of the vmlinux, moved by the KASLR slide,\n"
+		"or else a symbol of a loaded module (NAME or MODULE:NAME, from its .ko\n"
+		"under -m; see 'kinspect sym --help').\n"
 		"  --phys   ADDR is a physical address\n"
 		"LEN is at most 16 MiB.  An unreadable address is an error naming it.\n"
 		"With --json: {\"address\", \"length\", \"physical\", \"hex\"}.\n",

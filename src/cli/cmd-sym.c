@@ -135,8 +135,9 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 		kinspect_json_begin_array(j);
 	for (int i = argind; i < argc; i++) {
 		uint64_t addr;
-		struct kinspect_error *err = cli_parse_number(argv[i], &addr) ? print_address(cli, vmlinux, addr, slide)
-									       : print_name(cli, vmlinux, argv[i], slide);
+		struct kinspect_error *err = cli_parse_number(argv[i], &addr)
+						     ? print_address(cli, vmlinux, addr, slide)
+						     : print_name(cli, vmlinux, argv[i], slide);
 		/* Keep going: one missing name should not hide the others. */
 		if (err)
 			status = cli_fail(err);

@@ -18,6 +18,8 @@ static const struct cli_command *const commands[] = {
 	&cli_command_lsmod,
 	&cli_command_iov_iter,
 	&cli_command_break,
+	&cli_command_page,
+	&cli_command_folio,
 	&cli_command_gdb_proxy,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
@@ -35,7 +37,8 @@ static void print_usage(FILE *out)
 	      "  -m, --module-dir DIR  where to look for .ko, .ko.xz and .ko.zst files, searched\n"
 	      "                        recursively (repeatable; default: those of\n"
 	      "                        /usr/lib/debug/lib/modules/RELEASE and\n"
-	      "                        /lib/modules/RELEASE that exist, RELEASE from the vmlinux)\n"
+	      "                        /lib/modules/RELEASE that exist, RELEASE from the vmlinux,\n"
+	      "                        under $KINSPECT_SYSROOT if set)\n"
 	      "  -j, --json            print JSON instead of text (with -x: one line per command)\n"
 	      "  -x, --script FILE     run the commands in FILE ('-': stdin), one per line,\n"
 	      "                        over one connection or dump\n"
@@ -163,7 +166,7 @@ int cli_run_command(struct cli *cli, int argc, char **argv)
 		kinspect_json_init(&cli->json_writer, stdout, !cli->batch);
 	int status = cmd->run(cli, argc, argv);
 	struct kinspect_json *j = &cli->json_writer;
-	if (cli->json && cli->batch && !j->started) {
+	if (cli->json && cli->batch && !j->started && status != CLI_EXIT_OK) {
 		/* A line for every command, so that output lines and script
 		 * lines pair up. */
 		kinspect_json_begin_object(j);

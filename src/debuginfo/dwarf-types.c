@@ -1015,3 +1015,29 @@ kinspect_dwarf_types_for_each_member(struct kinspect_dwarf_types *t, const char 
 		err = walk_members(t, &die, 0, 0, fn, arg);
 	return err ? kinspect_error_wrap(err, "members of %s", type_name) : NULL;
 }
+
+struct kinspect_error *
+kinspect_dwarf_types_for_each_enumerator(struct kinspect_dwarf_types *t, const char *type_name,
+					 struct kinspect_error *(*fn)(const char *, int64_t, void *), void *arg)
+{
+	Dwarf_Die die;
+	struct kinspect_error *err = find_type(t, type_name, &die);
+	if (!err)
+		err = strip_type(t, &die, &die);
+	if (err)
+		return kinspect_error_wrap(err, "enumerators of %s", type_name);
+	if (dwarf_tag(&die) != DW_TAG_enumeration_type)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "%s is not an enumeration", type_name);
+	Dwarf_Die child;
+	int r = dwarf_child(&die, &child);
+	while (r == 0) {
+		const char *name = dwarf_diename(&child);
+		if (dwarf_tag(&child) == DW_TAG_enumerator && name) {
+			int64_t value;
+			if ((err = enumerator_value(t, &die, &child, &value)) || (err = fn(name, value, arg)))
+				return err;
+		}
+		r = dwarf_siblingof(&child, &child);
+	}
+	return r < 0 ? dwarf_error(t, "bad enumeration") : NULL;
+}

@@ -83,4 +83,12 @@ kinspect_dwarf_types_for_each_member(struct kinspect_dwarf_types *types, const c
 								  void *arg),
 				     void *arg);
 
+/* Call FN for every constant of the enumeration TYPE_NAME ("enum pageflags"),
+ * in declaration order, with its name and value; a non-NULL error from FN
+ * stops the walk and is returned. */
+struct kinspect_error *
+kinspect_dwarf_types_for_each_enumerator(struct kinspect_dwarf_types *types, const char *type_name,
+					 struct kinspect_error *(*fn)(const char *name, int64_t value, void *arg),
+					 void *arg);
+
 #endif /* KINSPECT_DWARF_TYPES_H */

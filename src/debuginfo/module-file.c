@@ -614,7 +614,7 @@ struct kinspect_error *kinspect_module_file_find(const char *const *dirs, size_t
 		err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
 					    "searching module %s: more than %d directory entries under the module "
 					    "directories; give a narrower -m", name, KINSPECT_MODULE_SEARCH_ENTRIES);
-	if (!err)
+	if (!err && s.nr_found)
 		qsort(s.found, s.nr_found, sizeof(*s.found), compare_candidates);
 
 	/* The first candidate that opens and has the wanted build-id wins; the
@@ -654,7 +654,8 @@ struct kinspect_error *kinspect_module_file_find(const char *const *dirs, size_t
 		err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
 					    "module %s: build-id mismatch: %s%s, the loaded module has %s; "
 					    "refusing a file that would give wrong symbols", name,
-					    mismatch ? mismatch : "a file", nr_mismatch > 1 ? " (and others)" : "", want);
+					    mismatch ? mismatch : "a file", nr_mismatch > 1 ? " (and others)" : "",
+					    want);
 	} else if (!err && open_err) {
 		err = kinspect_error_wrap(no_cleanup_ptr(open_err), "module %s", name);
 	} else if (!err) {

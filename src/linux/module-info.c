@@ -34,6 +34,9 @@ struct kinspect_module_info {
 	uint64_t use_source_list, use_source;
 	bool has_exit;
 	uint64_t init, exit;
+	/* mod->notes_attrs, for the build-id in a few reads. */
+	bool has_notes;
+	uint64_t notes_attrs, notes_count, notes_attrs_array, bin_attr_size, bin_attr_private;
 	/* taint_flags[], loaded on first use. */
 	bool have_letters;
 	char letters[KINSPECT_MODULE_TAINTS_MAX]; /* 0: not a module taint */
@@ -74,6 +77,20 @@ struct kinspect_error *kinspect_module_info_create(struct kinspect_dwarf_types *
 	}
 	if (info->name_size == 0 || info->name_size > MODULE_NAME_MAX)
 		info->name_size = MODULE_NAME_MAX;
+	/* Optional (CONFIG_KALLSYMS and CONFIG_SYSFS): without it the build-id
+	 * comes from the section list. */
+	struct kinspect_error *e = kinspect_dwarf_types_has_member(types, "struct module", "notes_attrs",
+								  &info->has_notes);
+	if (!e && info->has_notes &&
+	    ((e = member(types, "struct module", "notes_attrs", &info->notes_attrs, NULL)) ||
+	     (e = member(types, "struct module_notes_attrs", "notes", &info->notes_count, NULL)) ||
+	     (e = member(types, "struct module_notes_attrs", "attrs", &info->notes_attrs_array, NULL)) ||
+	     (e = kinspect_dwarf_types_sizeof(types, "struct bin_attribute", &info->bin_attr_size)) ||
+	     (e = member(types, "struct bin_attribute", "private", &info->bin_attr_private, NULL))))
+		info->has_notes = false;
+	if (info->has_notes && (info->bin_attr_size > 1024 || info->bin_attr_private + 8 > info->bin_attr_size))
+		info->has_notes = false;
+	kinspect_error_destroy(e);
 	*ret = info;
 	return NULL;
 }
@@ -148,11 +165,13 @@ struct kinspect_error *kinspect_module_info_used_by(struct kinspect_module_info 
 		return kinspect_error_wrap(err, "mod->source_list");
 	for (unsigned int count = 0; next != head; count++) {
 		if (count >= KINSPECT_MODULES_MAX)
-			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "mod->source_list did not return to its head "
-						     "after %d entries (corrupted or cyclic)", KINSPECT_MODULES_MAX);
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+						     "mod->source_list did not return to its head after %d entries "
+						     "(corrupted or cyclic)", KINSPECT_MODULES_MAX);
 		if (next < KINSPECT_X86_64_KERNEL_SPACE_START || next < info->use_source_list)
-			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "mod->source_list entry %u: 0x%llx is not a "
-						     "kernel address", count, (unsigned long long)next);
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+						     "mod->source_list entry %u: 0x%llx is not a kernel address", count,
+						     (unsigned long long)next);
 		uint64_t use = next - info->use_source_list, source;
 		char name[MODULE_NAME_MAX];
 		if ((err = read_u64(info->mem, use + info->use_source, &source)))
@@ -219,6 +238,29 @@ struct kinspect_error *kinspect_module_info_sections(struct kinspect_module_info
 	return NULL;
 }
 
+/* The GNU build-id note at ADDR into BUF; *RET_LEN is 0 if the note there
+ * is another one. */
+static struct kinspect_error *read_build_id_note(const struct kinspect_memory *mem, uint64_t addr, uint8_t *buf,
+						 size_t *ret_len)
+{
+	uint8_t header[NOTE_HEADER + 4];
+	struct kinspect_error *err = kinspect_memory_read(mem, addr, header, sizeof(header));
+	if (err)
+		return kinspect_error_wrap(err, "build-id note");
+	uint32_t namesz = (uint32_t)kinspect_load_le(header, 4), descsz = (uint32_t)kinspect_load_le(header + 4, 4);
+	uint32_t type = (uint32_t)kinspect_load_le(header + 8, 4);
+	*ret_len = 0;
+	if (namesz != 4 || memcmp(header + NOTE_HEADER, "GNU", 4) != 0 || type != 3 /* NT_GNU_BUILD_ID */)
+		return NULL;
+	if (descsz == 0 || descsz > KINSPECT_BUILD_ID_MAX)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "the build-id note at 0x%llx has %u bytes",
+					     (unsigned long long)addr, descsz);
+	if ((err = kinspect_memory_read(mem, addr + NOTE_HEADER + 4, buf, descsz)))
+		return kinspect_error_wrap(err, "build-id note");
+	*ret_len = descsz;
+	return NULL;
+}
+
 struct kinspect_error *kinspect_module_build_id(const struct kinspect_memory *mem,
 						const struct kinspect_section_address *sections, size_t nr,
 						uint8_t *buf, size_t *ret_len)
@@ -228,20 +270,47 @@ struct kinspect_error *kinspect_module_build_id(const struct kinspect_memory *me
 		i++;
 	if (i == nr)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no .note.gnu.build-id section");
-	uint64_t addr = sections[i].address;
-	uint8_t header[NOTE_HEADER + 4];
-	struct kinspect_error *err = kinspect_memory_read(mem, addr, header, sizeof(header));
+	struct kinspect_error *err = read_build_id_note(mem, sections[i].address, buf, ret_len);
+	if (!err && *ret_len == 0)
+		err = kinspect_error_create(KINSPECT_ERROR_FORMAT, "the note at 0x%llx is not a GNU build-id",
+					    (unsigned long long)sections[i].address);
+	return err;
+}
+
+/* A module has a handful of notes (build-id, Linux, GNU property). */
+#define MODULE_NOTES_MAX 64
+
+struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info *info, uint64_t module,
+						     uint8_t *buf, size_t *ret_len)
+{
+	if (!info->has_notes)
+		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "this kernel has no mod->notes_attrs");
+	uint64_t notes_attrs;
+	struct kinspect_error *err = read_u64(info->mem, module + info->notes_attrs, &notes_attrs);
 	if (err)
-		return kinspect_error_wrap(err, "build-id note");
-	uint32_t namesz = (uint32_t)kinspect_load_le(header, 4), descsz = (uint32_t)kinspect_load_le(header + 4, 4);
-	uint32_t type = (uint32_t)kinspect_load_le(header + 8, 4);
-	if (namesz != 4 || memcmp(header + NOTE_HEADER, "GNU", 4) != 0 || type != 3 /* NT_GNU_BUILD_ID */ ||
-	    descsz == 0 || descsz > KINSPECT_BUILD_ID_MAX)
-		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "the note at 0x%llx is not a GNU build-id "
-					     "(name size %u, type %u, %u bytes)", (unsigned long long)addr, namesz,
-					     type, descsz);
-	if ((err = kinspect_memory_read(mem, addr + NOTE_HEADER + 4, buf, descsz)))
-		return kinspect_error_wrap(err, "build-id note");
-	*ret_len = descsz;
-	return NULL;
+		return kinspect_error_wrap(err, "mod->notes_attrs");
+	if (notes_attrs == 0)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
+					     "the module has no notes (mod->notes_attrs is NULL)");
+	uint8_t count_buf[4];
+	if ((err = kinspect_memory_read(info->mem, notes_attrs + info->notes_count, count_buf, 4)))
+		return kinspect_error_wrap(err, "notes_attrs 0x%llx", (unsigned long long)notes_attrs);
+	uint32_t count = (uint32_t)kinspect_load_le(count_buf, 4);
+	if (count > MODULE_NOTES_MAX)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "notes_attrs 0x%llx: %u notes (corrupted?)",
+					     (unsigned long long)notes_attrs, count);
+	_cleanup_free_ uint8_t *attrs = malloc(count * info->bin_attr_size + 1);
+	if (!attrs)
+		return &kinspect_error_nomem;
+	if (count && (err = kinspect_memory_read(info->mem, notes_attrs + info->notes_attrs_array, attrs,
+						 count * info->bin_attr_size)))
+		return kinspect_error_wrap(err, "notes_attrs 0x%llx attrs[%u]", (unsigned long long)notes_attrs, count);
+	for (uint32_t i = 0; i < count; i++) {
+		uint64_t note = kinspect_load_le(attrs + i * info->bin_attr_size + info->bin_attr_private, 8);
+		if ((err = read_build_id_note(info->mem, note, buf, ret_len)))
+			return err;
+		if (*ret_len)
+			return NULL;
+	}
+	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no GNU build-id among the module's %u notes", count);
 }

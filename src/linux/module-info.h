@@ -26,7 +26,8 @@ struct kinspect_module_info;
  * on first use. */
 struct kinspect_error *kinspect_module_info_create(struct kinspect_dwarf_types *types,
 						   const struct kinspect_vmlinux *vmlinux, uint64_t slide,
-						   const struct kinspect_memory *mem, struct kinspect_module_info **ret);
+						   const struct kinspect_memory *mem,
+						   struct kinspect_module_info **ret);
 void kinspect_module_info_destroy(struct kinspect_module_info *info);
 
 /* The taint letters of the struct module at MODULE, as
@@ -57,5 +58,11 @@ void kinspect_section_addresses_free(struct kinspect_section_address *sections, 
 struct kinspect_error *kinspect_module_build_id(const struct kinspect_memory *mem,
 						const struct kinspect_section_address *sections, size_t nr,
 						uint8_t *buf, size_t *ret_len);
+
+/* The same from mod->notes_attrs (what /sys/module/NAME/notes shows): a
+ * handful of reads where the section list takes one per section.
+ * KINSPECT_ERROR_UNSUPPORTED when the kernel has no notes_attrs. */
+struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info *info, uint64_t module,
+						     uint8_t *buf, size_t *ret_len);
 
 #endif /* KINSPECT_MODULE_INFO_H */

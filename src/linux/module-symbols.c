@@ -18,9 +18,11 @@
 #define NOT_LOADED UINT64_MAX
 
 struct msym {
-	uint64_t address, size;
+	uint64_t value, size;
+	uint64_t address; /* once resolved */
 	const char *name; /* in the .ko's string table */
-	size_t section;   /* index into loaded.sections */
+	size_t shndx;     /* ELF section */
+	size_t section;   /* index into loaded.sections, once resolved */
 	bool global;
 };
 
@@ -33,8 +35,12 @@ struct loaded {
 	bool file_tried;
 	struct kinspect_error *file_err;
 	struct kinspect_module_file *file;
-	struct msym *syms; /* sorted by address */
+	/* From the .ko's symbol table; once resolved (section addresses
+	 * read), only those in loaded sections, sorted by address. */
+	struct msym *syms;
 	size_t nr_syms;
+	bool resolved;
+	struct kinspect_error *resolve_err;
 	struct kinspect_module_debuginfo *debuginfo;
 };
 
@@ -72,6 +78,7 @@ void kinspect_module_symbols_destroy(struct kinspect_module_symbols *ms)
 		free(l->syms);
 		kinspect_module_file_destroy(l->file);
 		kinspect_error_destroy(l->file_err);
+		kinspect_error_destroy(l->resolve_err);
 		kinspect_error_destroy(l->sections_err);
 		kinspect_section_addresses_free(l->sections, l->nr_sections);
 	}
@@ -141,21 +148,17 @@ static int compare_syms(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
-/* The .ko's symbol table at the guest's section addresses. */
+/* The .ko's function and object symbols, not yet placed. */
 static struct kinspect_error *load_symbols(struct loaded *l)
 {
 	Elf *elf = kinspect_module_file_elf(l->file);
 	const char *path = kinspect_module_file_path(l->file);
-	size_t shnum, shstrndx;
-	if (elf_getshdrnum(elf, &shnum) != 0 || elf_getshdrstrndx(elf, &shstrndx) != 0)
+	size_t shnum;
+	if (elf_getshdrnum(elf, &shnum) != 0)
 		return kinspect_error_file(path, "bad section headers: %s", elf_errmsg(-1));
-	_cleanup_free_ size_t *section_of = malloc((shnum ? shnum : 1) * sizeof(*section_of));
-	if (!section_of)
-		return &kinspect_error_nomem;
 	Elf_Data *symbols = NULL, *xindex = NULL;
 	size_t strtab = 0, nr = 0;
 	for (size_t i = 0; i < shnum; i++) {
-		section_of[i] = SIZE_MAX;
 		Elf_Scn *scn = elf_getscn(elf, i);
 		GElf_Shdr shdr;
 		if (!scn || !gelf_getshdr(scn, &shdr))
@@ -166,13 +169,6 @@ static struct kinspect_error *load_symbols(struct loaded *l)
 			nr = shdr.sh_size / shdr.sh_entsize;
 		} else if (shdr.sh_type == SHT_SYMTAB_SHNDX) {
 			xindex = elf_getdata(scn, NULL);
-		}
-		const char *name = elf_strptr(elf, shstrndx, shdr.sh_name);
-		if (!(shdr.sh_flags & SHF_ALLOC) || !name || !usable_section(l, name))
-			continue;
-		for (size_t j = 0; j < l->nr_sections; j++) {
-			if (strcmp(l->sections[j].name, name) == 0)
-				section_of[i] = j;
 		}
 	}
 	if (!symbols)
@@ -189,22 +185,68 @@ static struct kinspect_error *load_symbols(struct loaded *l)
 			shndx = sym.st_shndx;
 		int type = GELF_ST_TYPE(sym.st_info);
 		if ((type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) || sym.st_name == 0 ||
-		    shndx == SHN_UNDEF || shndx >= shnum || section_of[shndx] == SIZE_MAX)
+		    shndx == SHN_UNDEF || shndx >= shnum)
 			continue;
 		const char *name = elf_strptr(elf, strtab, sym.st_name);
 		if (!name || !name[0])
 			continue;
-		size_t s = section_of[shndx];
 		l->syms[l->nr_syms++] = (struct msym){
-			.address = l->sections[s].address + sym.st_value,
+			.value = sym.st_value,
 			.size = sym.st_size,
 			.name = name,
-			.section = s,
+			.shndx = shndx,
 			.global = GELF_ST_BIND(sym.st_info) != STB_LOCAL,
 		};
 	}
+	return NULL;
+}
+
+/* Place the symbols at the guest's section addresses: only symbols of
+ * loaded (SHF_ALLOC, listed in sect_attrs, not freed) sections stay. */
+static struct kinspect_error *place_symbols(struct loaded *l)
+{
+	Elf *elf = kinspect_module_file_elf(l->file);
+	size_t shnum, shstrndx;
+	if (elf_getshdrnum(elf, &shnum) != 0 || elf_getshdrstrndx(elf, &shstrndx) != 0)
+		return kinspect_error_file(kinspect_module_file_path(l->file), "bad section headers: %s",
+					   elf_errmsg(-1));
+	_cleanup_free_ size_t *section_of = malloc((shnum ? shnum : 1) * sizeof(*section_of));
+	if (!section_of)
+		return &kinspect_error_nomem;
+	for (size_t i = 0; i < shnum; i++) {
+		section_of[i] = SIZE_MAX;
+		Elf_Scn *scn = elf_getscn(elf, i);
+		GElf_Shdr shdr;
+		const char *name = scn && gelf_getshdr(scn, &shdr) ? elf_strptr(elf, shstrndx, shdr.sh_name) : NULL;
+		if (!name || !(shdr.sh_flags & SHF_ALLOC) || !usable_section(l, name))
+			continue;
+		for (size_t j = 0; j < l->nr_sections; j++) {
+			if (strcmp(l->sections[j].name, name) == 0)
+				section_of[i] = j;
+		}
+	}
+	size_t n = 0;
+	for (size_t i = 0; i < l->nr_syms; i++) {
+		struct msym *sym = &l->syms[i];
+		size_t s = section_of[sym->shndx];
+		if (s == SIZE_MAX)
+			continue;
+		sym->section = s;
+		sym->address = l->sections[s].address + sym->value;
+		l->syms[n++] = *sym;
+	}
+	l->nr_syms = n;
 	qsort(l->syms, l->nr_syms, sizeof(*l->syms), compare_syms);
 	return NULL;
+}
+
+/* A new error (the caller's to destroy) with the message of E. */
+static struct kinspect_error *copy_error(const struct kinspect_error *e)
+{
+	_cleanup_free_ char *message = kinspect_error_string(e);
+	if (!message)
+		return &kinspect_error_nomem;
+	return kinspect_error_create(kinspect_error_code(e), "%s", message);
 }
 
 static struct kinspect_error *find_file(struct kinspect_module_symbols *ms, struct loaded *l)
@@ -214,8 +256,15 @@ static struct kinspect_error *find_file(struct kinspect_module_symbols *ms, stru
 					     "its .ko (give one with -m)", l->module.name);
 	uint8_t build_id[KINSPECT_BUILD_ID_MAX];
 	size_t build_id_len = 0;
-	struct kinspect_error *err = kinspect_module_build_id(ms->mem, l->sections, l->nr_sections, build_id,
-							      &build_id_len);
+	/* The notes take a few reads; the section list one per section. */
+	struct kinspect_error *err = kinspect_module_info_build_id(ms->info, l->module.address, build_id,
+								   &build_id_len);
+	if (err) {
+		kinspect_error_destroy(err);
+		err = ensure_sections(ms, l) ? copy_error(l->sections_err)
+					     : kinspect_module_build_id(ms->mem, l->sections, l->nr_sections, build_id,
+									&build_id_len);
+	}
 	if (err) {
 		/* Without the guest's build-id a file cannot be verified: say so. */
 		_cleanup_free_ char *why = kinspect_error_string(err);
@@ -235,26 +284,27 @@ static bool have_file(struct kinspect_module_symbols *ms, struct loaded *l)
 {
 	if (!l->file_tried) {
 		l->file_tried = true;
-		if (!ensure_sections(ms, l))
-			l->file_err = find_file(ms, l);
+		l->file_err = find_file(ms, l);
 	}
-	return !l->sections_err && !l->file_err;
-}
-
-/* A new error (the caller's to destroy) saying why L has no usable .ko. */
-static struct kinspect_error *file_error(const struct loaded *l)
-{
-	const struct kinspect_error *e = l->sections_err ? l->sections_err : l->file_err;
-	_cleanup_free_ char *message = kinspect_error_string(e);
-	if (!message)
-		return &kinspect_error_nomem;
-	return kinspect_error_create(kinspect_error_code(e), "%s", message);
+	return !l->file_err;
 }
 
 /* Load L's .ko; a new error if it cannot be used. */
 static struct kinspect_error *ensure_file(struct kinspect_module_symbols *ms, struct loaded *l)
 {
-	return have_file(ms, l) ? NULL : file_error(l);
+	return have_file(ms, l) ? NULL : copy_error(l->file_err);
+}
+
+/* Load L's .ko and place its symbols (tried once); a new error if not. */
+static struct kinspect_error *ensure_placed(struct kinspect_module_symbols *ms, struct loaded *l)
+{
+	if (!have_file(ms, l))
+		return copy_error(l->file_err);
+	if (!l->resolved) {
+		l->resolved = true;
+		l->resolve_err = ensure_sections(ms, l) ? copy_error(l->sections_err) : place_symbols(l);
+	}
+	return l->resolve_err ? copy_error(l->resolve_err) : NULL;
 }
 
 static struct loaded *find_loaded(struct kinspect_module_symbols *ms, const char *name, size_t name_len)
@@ -314,7 +364,7 @@ struct kinspect_error *kinspect_module_symbols_lookup(struct kinspect_module_sym
 	if (err)
 		return err;
 	if (only) {
-		if ((err = ensure_file(ms, only)))
+		if ((err = ensure_placed(ms, only)))
 			return err;
 		const struct msym *s = find_in(only, sym_name);
 		if (!s)
@@ -323,6 +373,9 @@ struct kinspect_error *kinspect_module_symbols_lookup(struct kinspect_module_sym
 		set_result(only, s, 0, ret);
 		return NULL;
 	}
+	if (ms->nr_dirs == 0)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "symbol %s: no module directory to look in the "
+					     "loaded modules' .ko files (give one with -m)", sym_name);
 	const struct loaded *found = NULL;
 	const struct msym *found_sym = NULL;
 	char missing[256] = "";
@@ -337,12 +390,18 @@ struct kinspect_error *kinspect_module_symbols_lookup(struct kinspect_module_sym
 			}
 			continue;
 		}
+		/* Sections are read only for a module that has the name. */
+		if (!find_in(l, sym_name))
+			continue;
+		struct kinspect_error *e = ensure_placed(ms, l);
+		if (e)
+			return kinspect_error_wrap(e, "symbol %s", sym_name);
 		const struct msym *s = find_in(l, sym_name);
 		if (!s)
 			continue;
 		if (found)
-			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "symbol %s is in modules %s and %s: "
-						     "write MODULE:%s", sym_name, found->module.name, l->module.name,
+			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+						     "symbol %s is in modules %s and %s: write MODULE:%s", sym_name, found->module.name, l->module.name,
 						     sym_name);
 		found = l;
 		found_sym = s;
@@ -391,10 +450,13 @@ struct kinspect_error *kinspect_module_symbols_symbolize(struct kinspect_module_
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no module holds 0x%llx",
 					     (unsigned long long)addr);
 	if (ensure_sections(ms, l))
-		return file_error(l);
+		return copy_error(l->sections_err);
 	size_t section = SIZE_MAX;
 	const struct kinspect_section_address *s = section_at(l, addr, &section);
-	if (have_file(ms, l) && l->nr_syms) {
+	struct kinspect_error *placed = ensure_placed(ms, l);
+	bool have_symbols = !placed && l->nr_syms;
+	kinspect_error_destroy(placed);
+	if (have_symbols) {
 		/* The last symbol at or below ADDR, in the section holding ADDR. */
 		size_t lo = 0, hi = l->nr_syms;
 		while (lo < hi) {
@@ -435,6 +497,8 @@ struct kinspect_error *kinspect_module_symbols_file(struct kinspect_module_symbo
 	struct kinspect_error *err = ensure_file(ms, l);
 	if (err)
 		return err;
+	if (ensure_sections(ms, l))
+		return copy_error(l->sections_err);
 	*ret_file = l->file;
 	*ret_sections = l->sections;
 	*ret_nr_sections = l->nr_sections;
@@ -446,6 +510,8 @@ static struct kinspect_error *loaded_debuginfo(struct kinspect_module_symbols *m
 	struct kinspect_error *err = ensure_file(ms, l);
 	if (err || l->debuginfo)
 		return err;
+	if (ensure_sections(ms, l))
+		return copy_error(l->sections_err);
 	return kinspect_module_debuginfo_create(l->file, l->module.name, l->sections, l->nr_sections, &l->debuginfo);
 }
 

@@ -3,7 +3,9 @@
  * runtime address and address to "symbol+0xoff [module]".  A symbol's
  * runtime address is its st_value plus the address the kernel gave its
  * section (mod->sect_attrs), exactly as the kernel's own kallsyms computes
- * it for modules.
+ * it for modules.  The guest's build-id of a module comes from its notes
+ * (mod->notes_attrs, a few reads), its section addresses are read only for
+ * a module that holds the wanted name or address.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_MODULE_SYMBOLS_H
 #define KINSPECT_MODULE_SYMBOLS_H

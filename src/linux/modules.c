@@ -29,7 +29,7 @@ struct field {
 
 struct module_layout {
 	uint64_t struct_size;
-	struct field list_next, name, state, refcnt;
+	struct field list_next, list_prev, name, state, refcnt;
 	bool has_refcnt;
 	/* v6.4+: mod->mem[] */
 	bool has_mem;
@@ -100,7 +100,7 @@ static bool inside(const struct module_layout *l, struct field f)
 
 static struct kinspect_error *check_bounds(const struct module_layout *l)
 {
-	bool ok = inside(l, l->list_next) && inside(l, l->name) && inside(l, l->state) &&
+	bool ok = inside(l, l->list_next) && inside(l, l->list_prev) && inside(l, l->name) && inside(l, l->state) &&
 		  (!l->has_refcnt || inside(l, l->refcnt));
 	if (l->has_mem) {
 		uint64_t last = l->nr_mem ? (l->nr_mem - 1) * l->mem_stride : 0;
@@ -122,7 +122,7 @@ static struct kinspect_error *load_layout(struct kinspect_dwarf_types *types, st
 {
 	struct kinspect_error *err;
 	if ((err = kinspect_dwarf_types_sizeof(types, "struct module", &l->struct_size)) ||
-	    (err = field(types, "list.next", &l->list_next)) || (err = field(types, "name", &l->name)) ||
+	    (err = field(types, "list.next", &l->list_next)) || (err = field(types, "list.prev", &l->list_prev)) || (err = field(types, "name", &l->name)) ||
 	    (err = field(types, "state", &l->state)) ||
 	    (err = kinspect_dwarf_types_has_member(types, "struct module", "refcnt", &l->has_refcnt)) ||
 	    (err = kinspect_dwarf_types_has_member(types, "struct module", "mem", &l->has_mem)))
@@ -221,6 +221,10 @@ struct kinspect_error *kinspect_modules_for_each(struct kinspect_dwarf_types *ty
 	if ((err = kinspect_memory_read(mem, head, word, sizeof(word))))
 		return kinspect_error_wrap(err, "modules list head");
 	next = kinspect_load_le(word, 8);
+	/* Each entry's prev must be the entry before it: that finds a
+	 * corrupted list, and any cycle that does not pass the head, at the
+	 * first entry seen twice instead of after KINSPECT_MODULES_MAX. */
+	uint64_t before = head;
 	for (unsigned int count = 0; next != head; count++) {
 		if (count >= KINSPECT_MODULES_MAX)
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
@@ -234,10 +238,18 @@ struct kinspect_error *kinspect_modules_for_each(struct kinspect_dwarf_types *ty
 		if ((err = kinspect_memory_read(mem, address, buf, layout.struct_size)))
 			return kinspect_error_wrap(err, "modules list entry %u: struct module at 0x%llx", count,
 						   (unsigned long long)address);
+		uint64_t prev = get(buf, layout.list_prev);
+		if (prev != before)
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
+						     "modules list entry %u at 0x%llx: its prev is 0x%llx, not the entry "
+						     "before it (0x%llx): the list is corrupted or cyclic",
+						     count, (unsigned long long)next, (unsigned long long)prev,
+						     (unsigned long long)before);
 		struct kinspect_module module;
 		decode(&layout, address, buf, &module);
 		if ((err = fn(&module, arg)))
 			return err;
+		before = next;
 		next = get(buf, layout.list_next);
 	}
 	return NULL;

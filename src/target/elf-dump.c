@@ -17,6 +17,7 @@
 #include "core/error-priv.h"
 #include "core/file.h"
 #include "target/elf-dump.h"
+#include "target/kdump.h"
 
 /* Offsets in QEMUCPUState version 1: version, size (u32 each), 16 general
  * registers, rip, rflags, 10 segments of 24 bytes, cr[5]. */
@@ -50,6 +51,8 @@ struct kinspect_elf_dump {
 	struct kinspect_elf_dump_cpu *cpus;
 	size_t nr_cpus;
 	char *vmcoreinfo;
+	/* A kdump-compressed file: its pages, instead of segments. */
+	struct kinspect_kdump *kdump;
 };
 
 static struct kinspect_error *parse_qemu_note(struct kinspect_elf_dump *d, const uint8_t *desc, size_t len)
@@ -149,6 +152,20 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 	return NULL;
 }
 
+/* A kdump-compressed file: pages from kdump.c, the notes parsed as here. */
+static struct kinspect_error *open_kdump(struct kinspect_elf_dump *d)
+{
+	struct kinspect_error *err = kinspect_kdump_open(d->path, d->map, d->size, &d->kdump);
+	if (err)
+		return err;
+	size_t len;
+	const uint8_t *notes = kinspect_kdump_notes(d->kdump, &len);
+	if (!len)
+		return NULL;
+	Elf_Data data = { .d_buf = (void *)notes, .d_size = len, .d_type = ELF_T_NHDR, .d_version = EV_CURRENT };
+	return parse_notes(d, &data);
+}
+
 struct kinspect_error *kinspect_elf_dump_open(const char *path, struct kinspect_elf_dump **ret)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
@@ -168,12 +185,17 @@ struct kinspect_error *kinspect_elf_dump_open(const char *path, struct kinspect_
 			err = kinspect_error_os(errno, path, "cannot map dump");
 		} else {
 			d->map = map;
+			if (kinspect_kdump_detect(map, d->size)) {
+				err = open_kdump(d);
+				goto out;
+			}
 			Elf *elf = elf_memory((char *)map, d->size);
 			err = elf ? parse(d, elf) : kinspect_error_file(path, "cannot read ELF: %s", elf_errmsg(-1));
 			if (elf)
 				elf_end(elf);
 		}
 	}
+out:
 	if (fd >= 0)
 		close(fd);
 	if (err) {
@@ -188,6 +210,7 @@ void kinspect_elf_dump_destroy(struct kinspect_elf_dump *d)
 {
 	if (!d)
 		return;
+	kinspect_kdump_destroy(d->kdump);
 	if (d->map)
 		munmap((void *)d->map, d->size);
 	free(d->segments);
@@ -263,6 +286,8 @@ static struct kinspect_error *read_segments(struct kinspect_elf_dump *d, uint64_
 struct kinspect_error *kinspect_elf_dump_read_phys(struct kinspect_elf_dump *d, uint64_t paddr, void *buf,
 						   size_t len)
 {
+	if (d->kdump)
+		return kinspect_kdump_read_phys(d->kdump, paddr, buf, len);
 	return read_segments(d, paddr, buf, len, false);
 }
 
@@ -303,4 +328,9 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, 
 		len -= n;
 	}
 	return NULL;
+}
+
+const char *kinspect_elf_dump_format(const struct kinspect_elf_dump *d)
+{
+	return d->kdump ? kinspect_kdump_format(d->kdump) : d->paging ? "elf, paging" : "elf";
 }

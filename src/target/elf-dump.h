@@ -46,4 +46,7 @@ struct kinspect_error *kinspect_elf_dump_read_phys(struct kinspect_elf_dump *dum
 struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *dump, uint64_t vaddr, void *buf,
 						   size_t len);
 
+/* "elf", "elf, paging", "kdump-zlib, flattened", ... */
+const char *kinspect_elf_dump_format(const struct kinspect_elf_dump *dump);
+
 #endif /* KINSPECT_ELF_DUMP_H */

@@ -141,9 +141,20 @@ static struct kinspect_error *cached_read(void *ctx, uint64_t addr, void *buf, s
 	return NULL;
 }
 
+/* Physical reads are rare (page contents, page-table walks): uncached. */
+static struct kinspect_error *physical_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct kinspect_memory_cache *c = ctx;
+	return kinspect_memory_read_phys(&c->inner, addr, buf, len);
+}
+
 struct kinspect_memory kinspect_memory_cache_memory(struct kinspect_memory_cache *c)
 {
-	return (struct kinspect_memory){ .read = cached_read, .ctx = c };
+	return (struct kinspect_memory){
+		.read = cached_read,
+		.read_phys = c->inner.read_phys ? physical_read : NULL,
+		.ctx = c,
+	};
 }
 
 void kinspect_memory_cache_stats(const struct kinspect_memory_cache *c, struct kinspect_memory_cache_stats *ret)

@@ -3,9 +3,13 @@
  * guest shows them in /sys/module/NAME/sections.
  *
  *   module-dwarf-query KO MODULE SECTIONS_FILE FUNCTION...
+ *   module-dwarf-query --target TARGET VMLINUX MODDIR FUNCTION...
  *
- * SECTIONS_FILE has one "NAME ADDRESS" line per section.  Prints one line
- * per function: "FUNCTION 0xADDRESS PARAM,PARAM,...".
+ * SECTIONS_FILE has one "NAME ADDRESS" line per section.  With --target the
+ * section addresses come from guest memory (a gdbstub HOST:PORT or a dump
+ * file) through kinspect_module_symbols_function(), the way "break" finds
+ * module functions.  Prints one line per function:
+ * "FUNCTION 0xADDRESS PARAM,PARAM,..." (then " MODULE" with --target).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
@@ -16,6 +20,10 @@
 #include <string.h>
 
 #include "debuginfo/module-debuginfo.h"
+#include "linux/kaslr.h"
+#include "linux/module-symbols.h"
+#include "target/elf-dump.h"
+#include "target/gdbstub.h"
 
 #define SECTIONS_MAX 1024
 
@@ -27,12 +35,67 @@ static int fail(struct kinspect_error *err)
 	return 1;
 }
 
+struct target {
+	struct kinspect_gdbstub *gdbstub;
+	struct kinspect_elf_dump *dump;
+};
+
+static struct kinspect_error *read_target(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct target *t = ctx;
+	return t->gdbstub ? kinspect_gdbstub_read_memory(t->gdbstub, addr, buf, len, false)
+			  : kinspect_elf_dump_read_virt(t->dump, addr, buf, len);
+}
+
+static void print_parameters(Dwarf_Die *function);
+
+static int query_target(int argc, char **argv)
+{
+	struct target t = { 0 };
+	struct kinspect_vmlinux *vmlinux = NULL;
+	struct kinspect_dwarf_types *types = NULL;
+	struct kinspect_module_symbols *ms = NULL;
+	struct kinspect_kaslr kaslr;
+	const char *dir = argv[4];
+	struct kinspect_memory mem = { .read = read_target, .ctx = &t };
+	struct kinspect_error *err = kinspect_vmlinux_open(argv[3], &vmlinux);
+	if (!err)
+		err = strchr(argv[2], ':') ? kinspect_gdbstub_connect(argv[2], 10000, &t.gdbstub)
+					   : kinspect_elf_dump_open(argv[2], &t.dump);
+	if (!err)
+		err = t.gdbstub ? kinspect_kaslr_find_live(t.gdbstub, vmlinux, &kaslr)
+				: kinspect_kaslr_find_dump(t.dump, vmlinux, &kaslr);
+	if (!err)
+		err = kinspect_dwarf_types_create(argv[3], &types);
+	if (!err)
+		err = kinspect_module_symbols_create(types, vmlinux, kaslr.slide, &mem, &dir, 1, &ms);
+	int status = err ? fail(err) : 0;
+	for (int i = 5; !status && i < argc; i++) {
+		const char *module;
+		uint64_t address;
+		Dwarf_Die die;
+		if ((err = kinspect_module_symbols_function(ms, argv[i], &module, &address, &die))) {
+			status = fail(err);
+			continue;
+		}
+		printf("%s 0x%" PRIx64 " ", argv[i], address);
+		print_parameters(&die);
+		printf(" %s\n", module);
+	}
+	kinspect_module_symbols_destroy(ms);
+	kinspect_dwarf_types_destroy(types);
+	kinspect_gdbstub_destroy(t.gdbstub);
+	kinspect_elf_dump_destroy(t.dump);
+	kinspect_vmlinux_destroy(vmlinux);
+	return status;
+}
+
 static void print_parameters(Dwarf_Die *function)
 {
 	Dwarf_Die child;
 	const char *sep = "";
 	if (dwarf_child(function, &child) != 0) {
-		puts("-");
+		fputs("-", stdout);
 		return;
 	}
 	do {
@@ -43,13 +106,16 @@ static void print_parameters(Dwarf_Die *function)
 		printf("%s%s", sep, name ? name : "?");
 		sep = ",";
 	} while (dwarf_siblingof(&child, &child) == 0);
-	puts(*sep ? "" : "-");
+	fputs(*sep ? "" : "-", stdout);
 }
 
 int main(int argc, char **argv)
 {
+	if (argc >= 6 && strcmp(argv[1], "--target") == 0)
+		return query_target(argc, argv);
 	if (argc < 5) {
-		fputs("usage: module-dwarf-query KO MODULE SECTIONS_FILE FUNCTION...\n", stderr);
+		fputs("usage: module-dwarf-query KO MODULE SECTIONS_FILE FUNCTION...\n"
+		      "       module-dwarf-query --target TARGET VMLINUX MODDIR FUNCTION...\n", stderr);
 		return 2;
 	}
 	FILE *f = fopen(argv[3], "r");
@@ -85,6 +151,7 @@ int main(int argc, char **argv)
 		}
 		printf("%s 0x%" PRIx64 " ", argv[i], address);
 		print_parameters(&die);
+		putchar('\n');
 	}
 	kinspect_module_debuginfo_destroy(md);
 	kinspect_module_file_destroy(file);

@@ -202,6 +202,44 @@ static void test_walk(struct kinspect_dwarf_types *types)
 	error_is(err, KINSPECT_ERROR_INVALID_ARGUMENT, "not a struct or union", "walk of a scalar");
 }
 
+struct enum_check {
+	char names[8][32];
+	int64_t values[8];
+	int n;
+};
+
+static struct kinspect_error *collect_enumerator(const char *name, int64_t value, void *arg)
+{
+	struct enum_check *c = arg;
+	if (c->n < 8) {
+		snprintf(c->names[c->n], sizeof(c->names[c->n]), "%s", name);
+		c->values[c->n] = value;
+	}
+	c->n++;
+	return NULL;
+}
+
+static void test_enumerators(struct kinspect_dwarf_types *types)
+{
+	struct enum_check c = { .n = 0 };
+	struct kinspect_error *err = kinspect_dwarf_types_for_each_enumerator(types, "enum pageflags", collect_enumerator, &c);
+	ok(!err && c.n == 4, "enum pageflags: %d enumerators (want 4)", c.n);
+	kinspect_error_destroy(err);
+	static const char *const want_names[] = { "PG_locked", "PG_writeback", "PG_referenced", "__NR_PAGEFLAGS" };
+	static const int64_t want_values[] = { 0, 1, 2, 40 };
+	for (int i = 0; i < 4 && i < c.n; i++)
+		ok(strcmp(c.names[i], want_names[i]) == 0 && c.values[i] == want_values[i],
+		   "enumerator %d in declaration order: %s = %lld", i, c.names[i], (long long)c.values[i]);
+	c.n = 0;
+	err = kinspect_dwarf_types_for_each_enumerator(types, "enum kl_big", collect_enumerator, &c);
+	ok(!err && c.n == 1 && c.values[0] == 0xfffffff0, "unsigned enumerator beyond INT_MAX read unsigned");
+	kinspect_error_destroy(err);
+	error_is(kinspect_dwarf_types_for_each_enumerator(types, "struct module", collect_enumerator, &c),
+		 KINSPECT_ERROR_INVALID_ARGUMENT, "not an enumeration", "enumerators of a struct");
+	error_is(kinspect_dwarf_types_for_each_enumerator(types, "enum no_such_kl", collect_enumerator, &c),
+		 KINSPECT_ERROR_NOT_FOUND, "enum no_such_kl", "enumerators of a missing enum");
+}
+
 static void test_details(struct kinspect_dwarf_types *types)
 {
 	struct kinspect_dwarf_member m;
@@ -460,6 +498,7 @@ int main(void)
 		test_against_compiler(types);
 		test_details(types);
 		test_walk(types);
+		test_enumerators(types);
 		kinspect_dwarf_types_destroy(types);
 	} else {
 		kinspect_error_fputs(err, stdout);

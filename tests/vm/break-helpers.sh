@@ -13,7 +13,7 @@ break_start() {
 	${KINSPECT_WRAPPER:-} "$KINSPECT" -v ${BREAK_JSON---json} -k "$GUEST_VMLINUX" -t "$GUEST_GDB" -m "$GUEST_MODDIR" ${BREAK_GLOBAL_OPTS:-} break "$@" >"$out" 2>"$out.err" &
 	BREAK_PID=$!
 	for i in $(seq 300); do
-		grep -q 'breakpoint at ' "$out.err" && return 0
+		grep -q 'breakpoint at ' "$out.err" 2>/dev/null && return 0
 		kill -0 "$BREAK_PID" 2>/dev/null || break
 		sleep 0.1
 	done

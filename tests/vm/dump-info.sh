@@ -1,6 +1,7 @@
 #!/bin/bash
-# kinspect on QEMU dump-guest-memory ELF files taken by the test: paging on
-# and off, with VMCOREINFO (qemu_fw_cfg loaded) or without (no modules):
+# kinspect on QEMU dump-guest-memory files taken by the test: ELF with
+# paging on and off, kdump-compressed (zlib, lzo, snappy; QEMU 7.2 writes
+# them flattened), with VMCOREINFO (qemu_fw_cfg loaded) or without (no modules):
 # the KASLR slide equals the guest's own, runtime symbols equal
 # /proc/kallsyms, lsmod equals /proc/modules and /sys/module/*/sections, and
 # damaged dumps give one clear error line.
@@ -30,29 +31,37 @@ work=$GUEST_WORKDIR
 module_truth "$work"
 symbol_truth "$work"
 
-for paging in false true; do
-	dump=$work/guest-paging-$paging.elf
-	guest_dump "$dump" paging=$paging format=elf
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" info >"$work/out" 2>"$work/err" || { cat "$work/err"; die "info on the paging=$paging dump failed"; }
+# Every kdump format this QEMU can write (Debian's 7.2 has no LZO).
+kdump_formats=$(guest_qmp '{"execute":"query-dump-guest-memory-capability"}' | grep -o '"kdump-[a-z]*"' | tr -d '"' | sort -u)
+echo "$kdump_formats" | grep -q kdump-zlib || die "QEMU offers no kdump-zlib dumps: $kdump_formats"
+say "kdump formats this QEMU writes: $(echo $kdump_formats)"
+for kind in elf:false elf:true $(printf '%s:false ' $kdump_formats); do
+	format=${kind%:*} paging=${kind#*:}
+	dump=$work/guest-$format-paging-$paging.dump
+	guest_dump "$dump" paging=$paging format=$format
+	kinspect -k "$GUEST_VMLINUX" -t "$dump" info >"$work/out" 2>"$work/err" || { cat "$work/err"; die "info on the $format paging=$paging dump failed"; }
 	cat "$work/out"
 	grep -q "^KASLR slide: $want_slide (.*found by $want_method" "$work/out" ||
 		die "paging=$paging: slide differs from $want_slide or not found by $want_method"
 	grep -q "^target: .*$([ "$paging" = true ] && echo paging || echo 'physical memory')" "$work/out" ||
 		die "paging=$paging: target line does not say so"
-	check_symbols_and_reads "$dump" "$work" "paging=$paging dump"
-	check_modules "$dump" "$work" "paging=$paging dump"
-	say "ok: paging=$paging dump: slide $want_slide by $want_method"
-	if [ "$paging" = false ]; then
+	case $format in
+	kdump-*) grep -q "^target: .*($format, flattened)" "$work/out" || die "$format: target line does not name it" ;;
+	esac
+	check_symbols_and_reads "$dump" "$work" "$format paging=$paging dump"
+	check_modules "$dump" "$work" "$format paging=$paging dump"
+	say "ok: $format paging=$paging dump: slide $want_slide by $want_method"
+	if [ "$paging" = false ] && [ "$format" != kdump-lzo ] && [ "$format" != kdump-snappy ] && [ "$format" != kdump-raw-zlib ]; then
 		# Damaged copies: truncated in the headers and in the memory.
 		for n in 0 100 4096 $(( $(stat -c %s "$dump") / 2 )); do
-			head -c "$n" "$dump" >"$work/bad.elf"
+			head -c "$n" "$dump" >"$work/bad.dump"
 			status=0
-			timeout 60 "$KINSPECT" -k "$GUEST_VMLINUX" -t "$work/bad.elf" info >"$work/out" 2>"$work/err" || status=$?
+			timeout 60 "$KINSPECT" -k "$GUEST_VMLINUX" -t "$work/bad.dump" info >"$work/out" 2>"$work/err" || status=$?
 			[ "$status" = 1 ] && [ "$(wc -l <"$work/err")" = 1 ] ||
-				die "dump truncated to $n bytes: status $status: $(cat "$work/err")"
-			say "ok: truncated to $n bytes: $(cat "$work/err")"
+				die "$format dump truncated to $n bytes: status $status: $(cat "$work/err")"
+			say "ok: $format truncated to $n bytes: $(cat "$work/err")"
 		done
-		rm -f "$work/bad.elf"
+		rm -f "$work/bad.dump"
 	fi
 	rm -f "$dump"
 done

@@ -56,6 +56,12 @@ rounded=$(( (size + 4095) / 4096 * 4096 ))
 [ "$asked" -ge "$size" ] && [ "$asked" -le "$rounded" ] ||
 	die "the two reads ask for $asked bytes, not the file's $size (page-rounded $rounded)"
 say "ok: two ITER_FOLIOQ reads asking for $asked bytes of the $size-byte file, folios of PAGE_SIZE << order"
+# The folios are the file's page cache: its inode, its page indexes in order.
+ino=$(guest_run 'stat -c %i /mnt/seed.bin')
+jq -s -e --argjson ino "$ino" '[.[] | select(has("segments")) | .segments[].folio_info] |
+	all(.mapping_kind == "file" and .ino == $ino) and ([.[].index] == [range(0; length)])' "$BREAK_OUT" >/dev/null ||
+	die "the folios are not the page cache of inode $ino in order: $(jq -c '[.segments[]?.folio_info | [.ino, .index]]' "$BREAK_OUT")"
+say "ok: every folio is in the page cache of /mnt/seed.bin (inode $ino), indexes in order"
 
 # corrupt_and_check: while the guest is held at the breakpoint, damage the
 # iter and its folio_queue through the gdbstub (offsets from gdb, the
@@ -68,7 +74,7 @@ poke() {
 	local addr out
 	addr=$(printf '0x%x' "$1")
 	out=$("$probe" --keep-stopped "$GUEST_GDB" "write:$addr:$2" 2>&1) || true
-	echo "$out" | grep -q '=ok$' || die "cannot write at $addr: $out"
+	[[ $out == *"=ok"* ]] || die "cannot write at $addr: $out"
 }
 expect_iov_error() {
 	local want=$1 status=0
@@ -98,7 +104,8 @@ corrupt_and_check() {
 	poke $((to + fq_off)) "$(le64 $((folioq)))"
 	# Restored: the same decode as before.
 	kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" iov-iter "$to" | jq -S . >"$GUEST_WORKDIR/restored.json"
-	[ "$(cat "$GUEST_WORKDIR/restored.json")" = "$(echo "$live" | jq -S .)" ] || die "the restored iter decodes differently"
+	echo "$live" | jq -S . >"$GUEST_WORKDIR/live.json"
+	diff -u "$GUEST_WORKDIR/live.json" "$GUEST_WORKDIR/restored.json" || die "the restored iter decodes differently"
 }
 
 # --- a dump taken at the breakpoint ------------------------------------------
@@ -136,4 +143,9 @@ sed -n 4p "$GUEST_WORKDIR/batch.jsonl" | jq -e '.command == "read" and .status =
 	die "the failing command's line: $(sed -n 4p "$GUEST_WORKDIR/batch.jsonl")"
 say "ok: batch mode on the dump: the iter at the breakpoint decodes as live: $(echo "$live" | jq -c '[.type, .count, .iov_offset, .folioq_slot]')"
 kinspect -k "$GUEST_VMLINUX" -t "$dump" iov-iter "$to" | sed 's/^/    /'
+# --folios: the iter, then each folio's full decode, agreeing with the summaries.
+kinspect --json -k "$GUEST_VMLINUX" -t "$dump" iov-iter --folios "$to" | jq -s -e '
+	.[0] as $it | length == 1 + ($it.segments | length) and
+	([.[1:][] | .folio_pfn] == [$it.segments[].folio_info.pfn])' >/dev/null || die "iov-iter --folios on the dump"
+say "ok: iov-iter --folios prints each folio's decode"
 say "ok: the seeds' scenario"
