@@ -806,6 +806,15 @@ static void report_qemu_failure(struct proxy *p, const struct kinspect_error *er
 		if (asprintf(&text, "kinspect gdb-proxy: %s\n", msg) > 0) {
 			struct kinspect_error *e2 = proxy_link_console(&p->gdb, text, strlen(text));
 			kinspect_error_destroy(e2);
+			/* gdb acknowledges before it prints: gone too early, it
+			 * gets EPIPE and shows that instead of the message. */
+			uint64_t deadline = now_ms() + 2000;
+			char c = 0;
+			while (c != '+' && now_ms() < deadline) {
+				struct pollfd pfd = { .fd = p->gdb.in_fd, .events = POLLIN };
+				if (poll(&pfd, 1, 100) > 0 && read(p->gdb.in_fd, &c, 1) <= 0)
+					break;
+			}
 		}
 	}
 }
