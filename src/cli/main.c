@@ -24,6 +24,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_page,
 	&cli_command_folio,
 	&cli_command_print,
+	&cli_command_gdb_proxy,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

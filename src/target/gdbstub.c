@@ -235,6 +235,25 @@ static struct kinspect_error *send_packet(struct kinspect_gdbstub *gs, const cha
 	return send_raw(gs, gs->out, n, deadline);
 }
 
+/* Refill the empty input buffer with what the socket has (perhaps nothing). */
+static struct kinspect_error *read_input(struct kinspect_gdbstub *gs)
+{
+	ssize_t n = recv(gs->fd, gs->in, sizeof(gs->in), MSG_DONTWAIT);
+	if (n == 0)
+		return gs_break(gs, closed_error(gs, 0));
+	if (n < 0) {
+		if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
+			return NULL;
+		if (is_closed_errno(errno))
+			return gs_break(gs, closed_error(gs, errno));
+		return gs_break(gs, kinspect_error_os(errno, NULL, "gdbstub %s: recv", gs->spec));
+	}
+	gs->stats.bytes_received += (uint64_t)n;
+	gs->in_pos = 0;
+	gs->in_len = (size_t)n;
+	return NULL;
+}
+
 /* The next event from the stub, reading the socket as needed. */
 static struct kinspect_error *next_event(struct kinspect_gdbstub *gs, uint64_t deadline, struct kinspect_rsp_event *ret)
 {
@@ -248,19 +267,9 @@ static struct kinspect_error *next_event(struct kinspect_gdbstub *gs, uint64_t d
 		struct kinspect_error *err = wait_fd(gs, POLLIN, deadline);
 		if (err)
 			return gs_break(gs, err);
-		ssize_t n = recv(gs->fd, gs->in, sizeof(gs->in), MSG_DONTWAIT);
-		if (n == 0)
-			return gs_break(gs, closed_error(gs, 0));
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK)
-				continue;
-			if (is_closed_errno(errno))
-				return gs_break(gs, closed_error(gs, errno));
-			return gs_break(gs, kinspect_error_os(errno, NULL, "gdbstub %s: recv", gs->spec));
-		}
-		gs->stats.bytes_received += (uint64_t)n;
-		gs->in_pos = 0;
-		gs->in_len = (size_t)n;
+		err = read_input(gs);
+		if (err)
+			return err;
 	}
 }
 
@@ -291,9 +300,11 @@ static struct kinspect_error *check_stopped(struct kinspect_gdbstub *gs)
 }
 
 /* Send one command and wait for its answer: *RET (NUL-terminated, LEN in
- * *RET_LEN) lives in the decoder until the next exchange. */
-static struct kinspect_error *command_n(struct kinspect_gdbstub *gs, const char *payload, size_t len,
-					const char **ret, size_t *ret_len)
+ * *RET_LEN) lives in the decoder until the next exchange.  Console output
+ * packets that come first go to ON_OUTPUT when it is given. */
+static struct kinspect_error *command_out(struct kinspect_gdbstub *gs, const char *payload, size_t len,
+					  void (*on_output)(const char *packet, size_t len, void *arg), void *arg,
+					  const char **ret, size_t *ret_len)
 {
 	struct kinspect_error *err = check_stopped(gs);
 	if (err)
@@ -342,8 +353,13 @@ static struct kinspect_error *command_n(struct kinspect_gdbstub *gs, const char 
 			 * stopped a running VM. */
 			if (!acked && is_stop_reply(ev.data, ev.len)) {
 				gs->running = false;
+				gs->g_thread = SIZE_MAX;
 				if (gs->in_handshake)
 					gs->stopped_on_connect = true;
+				break;
+			}
+			if (on_output && ev.len > 1 && ev.data[0] == 'O' && !(ev.len == 2 && ev.data[1] == 'K')) {
+				on_output(ev.data, ev.len, arg);
 				break;
 			}
 			gs->stats.wait_ns += now_ns() - start;
@@ -355,6 +371,12 @@ static struct kinspect_error *command_n(struct kinspect_gdbstub *gs, const char 
 			break;
 		}
 	}
+}
+
+static struct kinspect_error *command_n(struct kinspect_gdbstub *gs, const char *payload, size_t len,
+					const char **ret, size_t *ret_len)
+{
+	return command_out(gs, payload, len, NULL, NULL, ret, ret_len);
 }
 
 static struct kinspect_error *command(struct kinspect_gdbstub *gs, const char *payload, const char **ret,
@@ -1198,6 +1220,8 @@ struct kinspect_error *kinspect_gdbstub_stop(struct kinspect_gdbstub *gs)
 		if (ev.data[0] == 'W' || ev.data[0] == 'X')
 			return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the target exited (%s)", ev.data));
 		gs->running = false;
+		/* QEMU selects the stopping vCPU for "Hg" (gdb_set_stop_cpu). */
+		gs->g_thread = SIZE_MAX;
 		gs->stats.wait_ns += now_ns() - start;
 		/* Acknowledge now: the stub waits for it. */
 		return send_packet(gs, NULL, 0, deadline);
@@ -1249,6 +1273,126 @@ static struct kinspect_error *start_running(struct kinspect_gdbstub *gs, const c
 		}
 	}
 	return err;
+}
+
+/* ---- relaying another client ------------------------------------------------ */
+
+int kinspect_gdbstub_fd(const struct kinspect_gdbstub *gs)
+{
+	return gs->fd;
+}
+
+bool kinspect_gdbstub_has_input(const struct kinspect_gdbstub *gs)
+{
+	return gs->in_pos < gs->in_len;
+}
+
+/* Keep the client's caches true after another client's PAYLOAD was
+ * answered with REPLY. */
+static void follow_relayed(struct kinspect_gdbstub *gs, const char *payload, size_t len, const char *reply,
+			   size_t reply_len)
+{
+	bool ok = reply_len == 2 && memcmp(reply, "OK", 2) == 0;
+	if (len >= 2 && payload[0] == 'H' && payload[1] == 'g') {
+		gs->g_thread = SIZE_MAX; /* selected again before our next use */
+	} else if (ok && len == 18 && memcmp(payload, "Qqemu.PhyMemMode:", 17) == 0 &&
+		   (payload[17] == '0' || payload[17] == '1')) {
+		/* The other client's choice is the mode to leave behind. */
+		gs->phymem = gs->phymem_initial = payload[17] - '0';
+	} else if (ok && len >= 1 && payload[0] == 'D') {
+		/* QEMU resumed the VM: nothing left to detach. */
+		gs->running = true;
+		gs->generation++;
+	} else if (len >= 1 && strchr("MXGP", payload[0])) {
+		gs->generation++; /* memory or registers written */
+	}
+}
+
+struct kinspect_error *kinspect_gdbstub_exchange(struct kinspect_gdbstub *gs, const char *payload, size_t len,
+						 void (*on_output)(const char *packet, size_t len, void *arg),
+						 void *arg, const char **ret, size_t *ret_len)
+{
+	struct kinspect_error *err = command_out(gs, payload, len, on_output, arg, ret, ret_len);
+	if (!err)
+		follow_relayed(gs, payload, len, *ret, *ret_len);
+	return err;
+}
+
+struct kinspect_error *kinspect_gdbstub_send_resume(struct kinspect_gdbstub *gs, const char *payload, size_t len)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (err)
+		return err;
+	_cleanup_free_ char *copy = strndup(payload, len);
+	if (!copy)
+		return &kinspect_error_nomem;
+	return start_running(gs, copy);
+}
+
+struct kinspect_error *kinspect_gdbstub_send_interrupt(struct kinspect_gdbstub *gs)
+{
+	struct kinspect_error *err = check_usable(gs);
+	if (err || !gs->running)
+		return err;
+	return send_raw(gs, "\x03", 1, deadline_after(gs->timeout_ms));
+}
+
+struct kinspect_error *kinspect_gdbstub_wait_packet(struct kinspect_gdbstub *gs, int timeout_ms, const char **ret,
+						  size_t *ret_len)
+{
+	*ret = NULL;
+	*ret_len = 0;
+	struct kinspect_error *err = check_usable(gs);
+	if (err)
+		return err;
+	if (!gs->running)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "waiting for a stop while the VM is stopped");
+	uint64_t deadline = now_ns() + (uint64_t)(timeout_ms > 0 ? timeout_ms : 0) * 1000000u;
+	unsigned int bad = 0;
+	for (;;) {
+		struct kinspect_rsp_event ev = { .type = KINSPECT_RSP_EVENT_NONE };
+		while (gs->in_pos < gs->in_len && ev.type == KINSPECT_RSP_EVENT_NONE)
+			gs->in_pos += kinspect_rsp_decoder_feed(&gs->dec, gs->in + gs->in_pos,
+								gs->in_len - gs->in_pos, &ev);
+		if (ev.type == KINSPECT_RSP_EVENT_NONE) {
+			/* No news in time is no error: the VM just runs on. */
+			uint64_t now = now_ns();
+			uint64_t left_ms = deadline > now ? (deadline - now + 999999) / 1000000 : 0;
+			struct pollfd pfd = { .fd = gs->fd, .events = POLLIN };
+			int r = poll(&pfd, 1, left_ms > INT32_MAX ? INT32_MAX : (int)left_ms);
+			if (r < 0 && errno != EINTR)
+				return kinspect_error_os(errno, NULL, "gdbstub %s: poll", gs->spec);
+			if (r <= 0)
+				return NULL;
+			err = read_input(gs);
+			if (err)
+				return err;
+			continue;
+		}
+		if (ev.type == KINSPECT_RSP_EVENT_BAD_PACKET) {
+			/* No '-' while it runs: any byte stops QEMU's VM.  The
+			 * stub will not resend; the packet is lost. */
+			gs->stats.bad_packets++;
+			if (++bad > MAX_BAD_PACKETS)
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "%u broken packets in a row", bad));
+			continue;
+		}
+		if (ev.type != KINSPECT_RSP_EVENT_PACKET)
+			continue;
+		gs->stats.packets_received++;
+		gs->acks_owed++;
+		if (is_stop_reply(ev.data, ev.len)) {
+			gs->running = false;
+			gs->g_thread = SIZE_MAX;
+			/* Acknowledge now (ev.data stays: this feeds no decoder). */
+			err = send_packet(gs, NULL, 0, deadline_after(gs->timeout_ms));
+			if (err)
+				return err;
+		}
+		*ret = ev.data;
+		*ret_len = ev.len;
+		return NULL;
+	}
 }
 
 struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs)

@@ -195,6 +195,43 @@ struct kinspect_error *kinspect_gdbstub_stop(struct kinspect_gdbstub *gs);
  * when it already runs. */
 struct kinspect_error *kinspect_gdbstub_resume(struct kinspect_gdbstub *gs);
 
+/* ---- relaying another client (the gdb proxy) --------------------------- */
+
+/* The socket, for poll() while the VM runs. */
+int kinspect_gdbstub_fd(const struct kinspect_gdbstub *gs);
+
+/* Whether bytes from the stub wait in the client's buffer (poll() on the
+ * socket does not see them). */
+bool kinspect_gdbstub_has_input(const struct kinspect_gdbstub *gs);
+
+/* Send PAYLOAD (LEN bytes, any packet of another client) as it is and
+ * return the stub's answer in *RET / *RET_LEN (valid until the next
+ * exchange).  ON_OUTPUT, if given, receives the 'O' console packets
+ * that come before the answer (QEMU's monitor output for qRcmd); without
+ * it, an 'O...' packet is the answer.  The client's view of the stub
+ * follows what the packet changed: the thread "Hg" selected, the
+ * physical-memory mode, and "D" (QEMU resumes the VM).  The VM must be
+ * stopped. */
+struct kinspect_error *kinspect_gdbstub_exchange(struct kinspect_gdbstub *gs, const char *payload, size_t len,
+						 void (*on_output)(const char *packet, size_t len, void *arg),
+						 void *arg, const char **ret, size_t *ret_len);
+
+/* Send a packet that resumes the VM ("c", "s", "vCont;..." or "k") as it
+ * is and return once the stub acknowledged it: the VM runs until a stop
+ * reply comes (kinspect_gdbstub_wait_packet()). */
+struct kinspect_error *kinspect_gdbstub_send_resume(struct kinspect_gdbstub *gs, const char *payload, size_t len);
+
+/* Ask a running VM to stop (0x03) without waiting: the stop reply comes
+ * through kinspect_gdbstub_wait_packet(). */
+struct kinspect_error *kinspect_gdbstub_send_interrupt(struct kinspect_gdbstub *gs);
+
+/* Wait at most TIMEOUT_MS (0: take only what already arrived) for the next
+ * packet of a running VM: a stop reply (acknowledged at once; the VM then
+ * counts as stopped) or console output.  *RET is NULL when nothing came in
+ * time.  The packet lives until the next call on GS. */
+struct kinspect_error *kinspect_gdbstub_wait_packet(struct kinspect_gdbstub *gs, int timeout_ms, const char **ret,
+						  size_t *ret_len);
+
 /* ---- statistics -------------------------------------------------------- */
 
 /* The counters since connect (connect's own traffic included). */

@@ -1,0 +1,170 @@
+/* "kinspect gdb-proxy": gdb's remote target, between gdb and QEMU.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+#include "core/log.h"
+#include "proxy/proxy.h"
+
+static bool is_monitor_command(const char *name)
+{
+	/* Not itself, and "help" stays QEMU's. */
+	return strcmp(name, "gdb-proxy") != 0 && cli_find_command(name) != NULL;
+}
+
+/* Accept one gdb on HOST:PORT: *RET_FD is the connection. */
+static struct kinspect_error *accept_gdb(const char *spec, int *ret_fd)
+{
+	const char *colon = strrchr(spec, ':');
+	if (!colon || !colon[1])
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--listen %s: expected HOST:PORT", spec);
+	_cleanup_free_ char *host = strndup(spec, (size_t)(colon - spec));
+	if (!host)
+		return &kinspect_error_nomem;
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo *res;
+	int r = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &res);
+	if (r != 0)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--listen %s: %s", spec, gai_strerror(r));
+	_cleanup_close_ int lfd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1;
+	if (lfd >= 0)
+		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (lfd < 0 || bind(lfd, res->ai_addr, res->ai_addrlen) < 0 || listen(lfd, 1) < 0) {
+		int e = errno;
+		freeaddrinfo(res);
+		return kinspect_error_os(e, NULL, "cannot listen on %s", spec);
+	}
+	freeaddrinfo(res);
+	kinspect_log(KINSPECT_LOG_WARNING, "gdb-proxy: waiting for gdb on %s (target remote %s)", spec, spec);
+	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0)
+		return kinspect_error_os(errno, NULL, "accept on %s", spec);
+	setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
+	*ret_fd = fd;
+	return NULL;
+}
+
+static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "vmlinux", required_argument, NULL, 'k' },
+		{ "module-dir", required_argument, NULL, 'm' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "socket", required_argument, NULL, 's' },
+		{ "no-track", no_argument, NULL, 'n' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ 0 },
+	};
+	_cleanup_free_ const char **dirs = calloc((size_t)argc + cli->nr_module_dirs + 1, sizeof(*dirs));
+	if (!dirs)
+		return cli_fail(&kinspect_error_nomem);
+	size_t nr_dirs = 0;
+	for (size_t i = 0; i < cli->nr_module_dirs; i++)
+		dirs[nr_dirs++] = cli->module_dirs[i];
+	struct kinspect_proxy_options opts = {
+		.qemu = cli->target,
+		.vmlinux_path = cli->vmlinux_path,
+		.timeout_ms = cli->timeout_ms,
+		.is_monitor_command = is_monitor_command,
+		.track_modules = true,
+	};
+	const char *listen_on = NULL;
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, "+hk:m:v", options, NULL)) != -1) {
+		switch (c) {
+		case 'h': cli_print_help(&cli_command_gdb_proxy); return CLI_EXIT_OK;
+		case 'k': opts.vmlinux_path = optarg; break;
+		case 'm': dirs[nr_dirs++] = optarg; break;
+		case 'l': listen_on = optarg; break;
+		case 's': opts.socket_path = optarg; break;
+		case 'n': opts.track_modules = false; break;
+		case 'v':
+			if (kinspect_log_get_level() < KINSPECT_LOG_DEBUG)
+				kinspect_log_set_level(kinspect_log_get_level() + 1);
+			break;
+		default: return cli_usage_error(&cli_command_gdb_proxy, "unknown option '%s'", argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		opts.qemu = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(&cli_command_gdb_proxy, "unexpected argument '%s'", argv[optind]);
+	if (!opts.qemu)
+		return cli_usage_error(&cli_command_gdb_proxy, "which QEMU gdbstub? give HOST:PORT");
+	opts.module_dirs = dirs;
+	opts.nr_module_dirs = nr_dirs;
+
+	/* Monitor commands run this very program again. */
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		opts.exe = exe;
+	}
+	/* A gdb that goes away must not kill us in the middle of a write. */
+	signal(SIGPIPE, SIG_IGN);
+
+	int in_fd = 0, out_fd = 1;
+	_cleanup_close_ int conn = -1;
+	if (listen_on) {
+		struct kinspect_error *err = accept_gdb(listen_on, &conn);
+		if (err)
+			return cli_fail(err);
+		in_fd = out_fd = conn;
+	}
+	struct kinspect_error *err = kinspect_proxy_run(&opts, in_fd, out_fd);
+	if (err)
+		return cli_fail(kinspect_error_wrap(err, "gdb-proxy"));
+	return CLI_EXIT_OK;
+}
+
+const struct cli_command cli_command_gdb_proxy = {
+	.name = "gdb-proxy",
+	.synopsis = "[-k VMLINUX] [-m MODDIR]... [--listen HOST:PORT] [--socket PATH] [--no-track] HOST:PORT",
+	.summary = "Serve gdb as its remote target: KASLR, module symbols, kinspect commands",
+	.help = "Sits between gdb and QEMU's gdbstub at HOST:PORT (or -t), speaking the remote\n"
+		"protocol on stdin/stdout, for gdb's\n"
+		"  (gdb) target remote | kinspect gdb-proxy -k vmlinux -m MODDIR 127.0.0.1:1234\n"
+		"Every packet passes through unchanged, and in addition:\n"
+		"  - qOffsets answers TextSeg= with the KASLR slide, so vmlinux's symbols\n"
+		"    move to where the kernel runs (load vmlinux in gdb first);\n"
+		"  - the loaded modules are gdb libraries (qXfer:libraries:read): each module\n"
+		"    whose .ko is found under -m (build-id checked) has its symbols, types\n"
+		"    and lines at its section addresses; a missing .ko is reported;\n"
+		"  - breakpoints of its own on do_init_module and free_module, hidden from\n"
+		"    gdb, tell gdb of modules loaded and removed later, before a new\n"
+		"    module's init function runs (a pending breakpoint there is hit);\n"
+		"  - 'monitor CMD ARGS' runs 'kinspect CMD ARGS' against the stopped guest\n"
+		"    when CMD is a kinspect command (prefix 'kinspect' to force it, 'qemu' to\n"
+		"    send a command to QEMU's monitor; 'info SUBCOMMAND' is QEMU's); any other\n"
+		"    monitor command goes to QEMU.\n"
+		"  -k, --vmlinux FILE      the kernel's vmlinux (also as a global option)\n"
+		"  -m, --module-dir DIR    where the .ko files are (repeatable)\n"
+		"  --listen HOST:PORT      wait for one gdb on TCP ('target remote HOST:PORT')\n"
+		"                          instead of stdin/stdout\n"
+		"  --socket PATH           the private socket where kinspect commands reach the\n"
+		"                          guest while gdb is attached ('kinspect -t unix:PATH');\n"
+		"                          default: a new directory under $XDG_RUNTIME_DIR or /tmp\n"
+		"  --no-track              no breakpoints of its own (modules loaded later are\n"
+		"                          seen only after a reconnect)\n"
+		"  -v                      say more on stderr (socket path, slide, module counts)\n",
+	.run = run_gdb_proxy,
+};

@@ -1,0 +1,144 @@
+/* .ko copies gdb can place (see gdb-ko.h).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+#include "core/file.h"
+#include "proxy/gdb-ko.h"
+
+/* ELF64 little-endian offsets (elf.h's Elf64_Ehdr / Elf64_Shdr). */
+#define EHDR_SIZE 64
+#define E_SHOFF 0x28
+#define E_SHENTSIZE 0x3a
+#define E_SHNUM 0x3c
+#define SH_FLAGS 8
+#define SH_ADDR 16
+#define SHDR_SIZE 64
+#define SHF_ALLOC_FLAG 2
+/* Bigger .ko files are not modules. */
+#define MAX_KO_SIZE (512ULL << 20)
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Zero sh_addr of the ALLOC sections of IMAGE; how many were not zero. */
+static size_t zero_alloc_addresses(uint8_t *image, size_t size)
+{
+	if (size < EHDR_SIZE || memcmp(image, "\177ELF\2\1", 6) != 0)
+		return 0;
+	uint64_t shoff = le(image + E_SHOFF, 8), entsize = le(image + E_SHENTSIZE, 2), n = le(image + E_SHNUM, 2);
+	if (entsize < SHDR_SIZE || shoff > size || n > (size - shoff) / entsize)
+		return 0;
+	size_t changed = 0;
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t *sh = image + shoff + i * entsize;
+		if ((le(sh + SH_FLAGS, 8) & SHF_ALLOC_FLAG) && le(sh + SH_ADDR, 8)) {
+			memset(sh + SH_ADDR, 0, 8);
+			changed++;
+		}
+	}
+	return changed;
+}
+
+static struct kinspect_error *cache_dir(char **ret)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	int r;
+	if (xdg && *xdg)
+		r = asprintf(ret, "%s/kinspect/gdb-ko", xdg);
+	else if (home && *home)
+		r = asprintf(ret, "%s/.cache/kinspect/gdb-ko", home);
+	else
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no HOME or XDG_CACHE_HOME for the .ko cache");
+	if (r < 0)
+		return &kinspect_error_nomem;
+	/* mkdir -p */
+	for (char *p = *ret + 1; *p; p++) {
+		if (*p == '/') {
+			*p = '\0';
+			mkdir(*ret, 0700);
+			*p = '/';
+		}
+	}
+	if (mkdir(*ret, 0700) < 0 && errno != EEXIST)
+		return kinspect_error_os(errno, *ret, "cannot create %s", *ret);
+	return NULL;
+}
+
+struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const uint8_t *build_id,
+				    size_t build_id_len, char **ret)
+{
+	_cleanup_close_ int fd = -1;
+	uint64_t size;
+	struct kinspect_error *err = kinspect_open_input(path, "cannot open module", &fd, &size);
+	if (err)
+		return err;
+	if (size > MAX_KO_SIZE)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "%s: too big for a module", path);
+	_cleanup_free_ uint8_t *image = malloc(size);
+	if (!image)
+		return &kinspect_error_nomem;
+	for (uint64_t done = 0; done < size;) {
+		ssize_t n = pread(fd, image + done, size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kinspect_error_os(n < 0 ? errno : EIO, path, "cannot read %s", path);
+		done += (uint64_t)n;
+	}
+	if (zero_alloc_addresses(image, size) == 0) {
+		*ret = strdup(path);
+		return *ret ? NULL : &kinspect_error_nomem;
+	}
+	_cleanup_free_ char *dir = NULL, *copy = NULL, *tmp = NULL;
+	err = cache_dir(&dir);
+	if (err)
+		return err;
+	char id[2 * 64 + 1] = "";
+	for (size_t i = 0; i < build_id_len && i < 64; i++)
+		snprintf(id + 2 * i, 3, "%02x", build_id[i]);
+	if (!build_id_len)
+		snprintf(id, sizeof(id), "size%llu", (unsigned long long)size);
+	if (asprintf(&copy, "%s/%s-%s.ko", dir, name, id) < 0 || asprintf(&tmp, "%s.%d.tmp", copy, (int)getpid()) < 0)
+		return &kinspect_error_nomem;
+	struct stat st;
+	if (build_id_len && stat(copy, &st) == 0 && (uint64_t)st.st_size == size) {
+		*ret = no_cleanup_ptr(copy);
+		return NULL;
+	}
+	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (out < 0)
+		return kinspect_error_os(errno, tmp, "cannot create %s", tmp);
+	for (uint64_t done = 0; done < size;) {
+		ssize_t n = write(out, image + done, size - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			err = kinspect_error_os(errno, tmp, "cannot write %s", tmp);
+			unlink(tmp);
+			return err;
+		}
+		done += (uint64_t)n;
+	}
+	if (rename(tmp, copy) < 0) {
+		err = kinspect_error_os(errno, copy, "cannot create %s", copy);
+		unlink(tmp);
+		return err;
+	}
+	*ret = no_cleanup_ptr(copy);
+	return NULL;
+}

@@ -1,0 +1,317 @@
+/* Modules as gdb libraries (see libraries.h).
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+#include "core/log.h"
+#include "debuginfo/module-file.h"
+#include "linux/module-sections.h"
+#include "linux/modules.h"
+#include "proxy/gdb-ko.h"
+#include "proxy/libraries.h"
+#include "target/rsp.h"
+
+/* Where sections not in memory go: those the kernel does not load
+ * (.modinfo, __versions, empty ones) and a live module's init sections (the
+ * kernel freed them after mod->init ran and may have given the memory to
+ * another module; sect_attrs still shows the old addresses).  gdb must not
+ * find their symbols at real addresses, nor plant breakpoints there.  The
+ * x86-64 poison delta: never a kernel address. */
+#define NOT_LOADED_ADDRESS 0xdead000000000000ULL
+
+/* NT_GNU_BUILD_ID notes are 16 bytes of header and name, then a 20-byte
+ * SHA-1 usually; longer ids exist but not beyond this. */
+#define BUILD_ID_NOTE_MAX 256
+
+struct proxy_library_cache {
+	char name[64];
+	uint8_t build_id[64];
+	size_t build_id_len;
+	struct kinspect_module_file *file; /* NULL: not found, warned */
+	char *gdb_path; /* what gdb loads (see gdb-ko.h) */
+};
+
+struct section {
+	char name[128];
+	uint64_t address;
+};
+
+struct text {
+	char *buf;
+	size_t len, cap;
+	bool failed;
+};
+
+static void text_add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void text_add(struct text *t, const char *fmt, ...)
+{
+	if (t->failed)
+		return;
+	for (;;) {
+		va_list ap;
+		va_start(ap, fmt);
+		int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			t->failed = true;
+			return;
+		}
+		if (t->buf && t->len + (size_t)n < t->cap) {
+			t->len += (size_t)n;
+			return;
+		}
+		size_t cap = (t->cap ? t->cap * 2 : 4096) + (size_t)n;
+		char *b = realloc(t->buf, cap);
+		if (!b) {
+			t->failed = true;
+			return;
+		}
+		t->buf = b;
+		t->cap = cap;
+	}
+}
+
+/* S with XML's special characters escaped. */
+static void text_add_xml(struct text *t, const char *s)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '&': text_add(t, "&amp;"); break;
+		case '<': text_add(t, "&lt;"); break;
+		case '>': text_add(t, "&gt;"); break;
+		case '"': text_add(t, "&quot;"); break;
+		case '\'': text_add(t, "&apos;"); break;
+		default: text_add(t, "%c", *s); break;
+		}
+	}
+}
+
+struct scan {
+	struct proxy_libraries *libs;
+	struct kinspect_dwarf_types *types;
+	const struct kinspect_memory *mem;
+	const char *const *dirs;
+	size_t nr_dirs;
+	uint64_t exclude;
+	struct text xml, console;
+	struct section *sections;
+	size_t nr_sections, cap_sections;
+};
+
+static struct kinspect_error *add_section(const char *name, uint64_t address, void *arg)
+{
+	struct scan *s = arg;
+	if (s->nr_sections == s->cap_sections) {
+		size_t cap = s->cap_sections ? 2 * s->cap_sections : 64;
+		struct section *p = realloc(s->sections, cap * sizeof(*p));
+		if (!p)
+			return &kinspect_error_nomem;
+		s->sections = p;
+		s->cap_sections = cap;
+	}
+	struct section *sec = &s->sections[s->nr_sections++];
+	snprintf(sec->name, sizeof(sec->name), "%s", name);
+	sec->address = address;
+	return NULL;
+}
+
+static const struct section *find_section(const struct scan *s, const char *name)
+{
+	for (size_t i = 0; i < s->nr_sections; i++) {
+		if (strcmp(s->sections[i].name, name) == 0)
+			return &s->sections[i];
+	}
+	return NULL;
+}
+
+/* The module's build-id, from its .note.gnu.build-id section in memory:
+ * the length, 0 if it has none. */
+static size_t read_build_id(struct scan *s, uint8_t *out, size_t size)
+{
+	const struct section *sec = find_section(s, ".note.gnu.build-id");
+	uint8_t note[BUILD_ID_NOTE_MAX];
+	if (!sec)
+		return 0;
+	struct kinspect_error *err = kinspect_memory_read(s->mem, sec->address, note, 16);
+	if (err) {
+		kinspect_error_destroy(err);
+		return 0;
+	}
+	uint32_t namesz = (uint32_t)kinspect_load_le(note, 4), descsz = (uint32_t)kinspect_load_le(note + 4, 4);
+	uint32_t type = (uint32_t)kinspect_load_le(note + 8, 4);
+	if (namesz != 4 || type != 3 /* NT_GNU_BUILD_ID */ || memcmp(note + 12, "GNU", 4) != 0 || descsz == 0 ||
+	    descsz > size || 16 + descsz > sizeof(note))
+		return 0;
+	err = kinspect_memory_read(s->mem, sec->address + 16, out, descsz);
+	if (err) {
+		kinspect_error_destroy(err);
+		return 0;
+	}
+	return descsz;
+}
+
+/* The cache entry of module NAME with BUILD_ID, opening its .ko on first
+ * sight; NULL on out of memory. */
+static struct proxy_library_cache *cached_file(struct scan *s, const char *name, const uint8_t *build_id,
+					       size_t build_id_len)
+{
+	struct proxy_libraries *libs = s->libs;
+	for (size_t i = 0; i < libs->nr_cache; i++) {
+		struct proxy_library_cache *c = &libs->cache[i];
+		if (strcmp(c->name, name) == 0 && c->build_id_len == build_id_len &&
+		    memcmp(c->build_id, build_id, build_id_len) == 0)
+			return c;
+	}
+	struct proxy_library_cache *cache = realloc(libs->cache, (libs->nr_cache + 1) * sizeof(*cache));
+	if (!cache)
+		return NULL;
+	libs->cache = cache;
+	struct proxy_library_cache *c = &cache[libs->nr_cache++];
+	*c = (struct proxy_library_cache){ .build_id_len = build_id_len };
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	memcpy(c->build_id, build_id, build_id_len);
+	struct kinspect_error *err = kinspect_module_file_find(s->dirs, s->nr_dirs, name,
+							       build_id_len ? build_id : NULL, build_id_len, &c->file);
+	if (err) {
+		_cleanup_free_ char *msg = kinspect_error_string(err);
+		kinspect_error_destroy(err);
+		kinspect_warn("gdb-proxy: no symbols for module %s: %s", name, msg ? msg : "out of memory");
+		text_add(&s->console, "kinspect: no symbols for module %s: %s\n", name, msg ? msg : "out of memory");
+		c->file = NULL;
+	}
+	return c;
+}
+
+static struct kinspect_error *add_module(const struct kinspect_module *m, void *arg)
+{
+	struct scan *s = arg;
+	if (m->address == s->exclude || (strcmp(m->state, "live") != 0 && strcmp(m->state, "coming") != 0))
+		return NULL;
+	s->libs->nr_modules++;
+	s->nr_sections = 0;
+	struct kinspect_error *err = kinspect_module_sections(s->types, s->mem, m->address, add_section, s);
+	if (err)
+		return kinspect_error_wrap(err, "sections of module %s", m->name);
+	uint8_t build_id[64];
+	size_t build_id_len = read_build_id(s, build_id, sizeof(build_id));
+	struct proxy_library_cache *c = cached_file(s, m->name, build_id, build_id_len);
+	if (!c)
+		return &kinspect_error_nomem;
+	if (!c->file)
+		return NULL;
+	const char *path;
+	err = kinspect_module_file_plain_path(c->file, &path);
+	if (!err && !c->gdb_path)
+		err = proxy_gdb_ko(path, c->name, c->build_id, c->build_id_len, &c->gdb_path);
+	if (err) {
+		/* Say it once: drop the file so that the next scan is quiet. */
+		_cleanup_free_ char *msg = kinspect_error_string(err);
+		kinspect_error_destroy(err);
+		kinspect_warn("gdb-proxy: module %s: %s", m->name, msg ? msg : "out of memory");
+		text_add(&s->console, "kinspect: module %s: %s\n", m->name, msg ? msg : "out of memory");
+		kinspect_module_file_destroy(c->file);
+		c->file = NULL;
+		return NULL;
+	}
+	s->libs->nr_loaded++;
+	bool live = strcmp(m->state, "live") == 0;
+	text_add(&s->xml, "<library name=\"");
+	text_add_xml(&s->xml, c->gdb_path);
+	text_add(&s->xml, "\">");
+	size_t n = kinspect_module_file_nr_alloc_sections(c->file);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t size;
+		const char *name = kinspect_module_file_alloc_section(c->file, i, &size);
+		const struct section *sec = name ? find_section(s, name) : NULL;
+		/* gdb wants every ALLOC section, in this order. */
+		uint64_t address = sec ? sec->address : NOT_LOADED_ADDRESS;
+		if (name && strncmp(name, ".init", 5) == 0 && live)
+			address = NOT_LOADED_ADDRESS;
+		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", address);
+	}
+	text_add(&s->xml, "</library>\n");
+	return NULL;
+}
+
+struct kinspect_error *proxy_libraries_scan(struct proxy_libraries *libs, struct kinspect_dwarf_types *types,
+					    const struct kinspect_vmlinux *vmlinux, uint64_t slide,
+					    const struct kinspect_memory *mem, const char *const *dirs,
+					    size_t nr_dirs, uint64_t exclude, bool *changed)
+{
+	struct scan s = {
+		.libs = libs, .types = types, .mem = mem, .dirs = dirs, .nr_dirs = nr_dirs, .exclude = exclude,
+	};
+	libs->nr_modules = libs->nr_loaded = 0;
+	text_add(&s.xml, "<library-list>\n");
+	struct kinspect_error *err = kinspect_modules_for_each(types, vmlinux, slide, mem, add_module, &s);
+	text_add(&s.xml, "</library-list>\n");
+	free(s.sections);
+	if (!err && (s.xml.failed || s.console.failed))
+		err = &kinspect_error_nomem;
+	if (!err && s.console.len) {
+		char *c = realloc(libs->console, libs->console_len + s.console.len + 1);
+		if (!c) {
+			err = &kinspect_error_nomem;
+		} else {
+			memcpy(c + libs->console_len, s.console.buf, s.console.len + 1);
+			libs->console = c;
+			libs->console_len += s.console.len;
+		}
+	}
+	free(s.console.buf);
+	if (err) {
+		free(s.xml.buf);
+		return err;
+	}
+	*changed = !libs->xml || libs->xml_len != s.xml.len || memcmp(libs->xml, s.xml.buf, s.xml.len) != 0;
+	free(libs->xml);
+	libs->xml = s.xml.buf;
+	libs->xml_len = s.xml.len;
+	return NULL;
+}
+
+struct kinspect_error *proxy_libraries_xfer(const struct proxy_libraries *libs, const char *args, char **ret,
+					    size_t *ret_len)
+{
+	/* "OFFSET,LENGTH", both hex. */
+	const char *comma = strchr(args, ',');
+	uint64_t off, len;
+	if (!comma || !kinspect_rsp_parse_hex(args, (size_t)(comma - args), &off) ||
+	    !kinspect_rsp_parse_hex(comma + 1, strlen(comma + 1), &len))
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "bad qXfer:libraries:read arguments '%.40s'",
+					     args);
+	const char *xml = libs->xml ? libs->xml : "<library-list/>\n";
+	size_t xml_len = libs->xml ? libs->xml_len : strlen(xml);
+	size_t n = off >= xml_len ? 0 : xml_len - (size_t)off;
+	if (n > len)
+		n = (size_t)len;
+	char *out = malloc(n + 1);
+	if (!out)
+		return &kinspect_error_nomem;
+	out[0] = off + n >= xml_len ? 'l' : 'm';
+	if (n)
+		memcpy(out + 1, xml + off, n);
+	*ret = out;
+	*ret_len = n + 1;
+	return NULL;
+}
+
+void proxy_libraries_deinit(struct proxy_libraries *libs)
+{
+	for (size_t i = 0; i < libs->nr_cache; i++) {
+		kinspect_module_file_destroy(libs->cache[i].file);
+		free(libs->cache[i].gdb_path);
+	}
+	free(libs->cache);
+	free(libs->xml);
+	free(libs->console);
+	*libs = (struct proxy_libraries){ 0 };
+}

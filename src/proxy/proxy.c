@@ -1,0 +1,881 @@
+/* The gdb proxy's event loop and packet dispatch (see proxy.h).
+ *
+ * gdb's packets go to QEMU unchanged, except: qSupported (gets
+ * qXfer:libraries:read+), qOffsets and qXfer:libraries:read (answered
+ * here), qRcmd for kinspect commands (run as a child process).  QEMU's
+ * answers come back unchanged, except stops at the proxy's own module
+ * breakpoints, which gdb never sees: they become "library:;" stop replies
+ * when the module list changed, and are stepped over otherwise.
+ *
+ * QEMU keeps state for its one client: the vCPU "Hg" selected (reset to the
+ * stopping vCPU at each stop) and the physical-memory mode.  Whatever the
+ * proxy or a second client changes is put back before gdb's next packet.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+#include "core/log.h"
+#include "debuginfo/dwarf-types.h"
+#include "linux/kaslr.h"
+#include "proxy/libraries.h"
+#include "proxy/link.h"
+#include "proxy/monitor.h"
+#include "proxy/offsets.h"
+#include "proxy/proxy.h"
+#include "proxy/second.h"
+#include "proxy/tracker.h"
+#include "target/gdbstub.h"
+
+/* A monitor command that runs longer than this is killed. */
+#define MONITOR_TIMEOUT_MS (120 * 1000)
+#define MAX_GDB_BREAKPOINTS 65536
+
+struct proxy {
+	const struct kinspect_proxy_options *opts;
+	struct kinspect_gdbstub *gs;
+	struct proxy_link gdb;
+	bool done;
+
+	/* The kernel, found on first need. */
+	struct kinspect_vmlinux *vmlinux;
+	struct kinspect_dwarf_types *types;
+	bool kernel_tried, have_kernel;
+	uint64_t slide;
+
+	/* QEMU's state as gdb left it. */
+	char gdb_hg[64];
+	int gdb_phymem; /* -1: unknown */
+	bool dirty, phymem_dirty;
+
+	/* gdb waits for a stop reply to RESUME (a step if RESUME_STEP). */
+	bool waiting_stop;
+	char *resume;
+	size_t resume_len;
+	bool resume_step;
+
+	/* gdb's breakpoints (Z0/Z1) by address, to tell them from ours. */
+	uint64_t *bps;
+	size_t nr_bps;
+
+	struct proxy_tracker tracker;
+	struct proxy_libraries libs;
+	bool libs_fresh; /* scanned since the VM last ran */
+	bool libs_read;  /* gdb asked for the list: it wants changes */
+	/* Where the last "library" stop was reported: gdb's resume hits the
+	 * same breakpoint again at once, which needs no new scan. */
+	uint64_t reported_at;
+	char reported_thread[64];
+
+	/* The private socket and its one client at a time. */
+	int listen_fd;
+	char *sock_path, *sock_dir;
+	int second_fd;
+	struct proxy_link second;
+
+	/* A monitor command's child process. */
+	pid_t child;
+	int child_fd;
+	uint64_t child_deadline;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* ---- threads ------------------------------------------------------------ */
+
+/* "p1.2", "p01.-1", "2", "0", "-1" into PID (0 if none given) and TID. */
+static bool parse_thread(const char *s, size_t len, int64_t *pid, int64_t *tid)
+{
+	uint64_t v;
+	*pid = 0;
+	if (len && s[0] == 'p') {
+		const char *dot = memchr(s, '.', len);
+		if (!dot || !kinspect_rsp_parse_hex(s + 1, (size_t)(dot - s - 1), &v))
+			return false;
+		*pid = (int64_t)v;
+		len -= (size_t)(dot + 1 - s);
+		s = dot + 1;
+	}
+	if (len == 2 && memcmp(s, "-1", 2) == 0) {
+		*tid = -1;
+		return true;
+	}
+	if (!kinspect_rsp_parse_hex(s, len, &v))
+		return false;
+	*tid = (int64_t)v;
+	return true;
+}
+
+/* The client's index of thread ID (the first thread for "any" or "all"). */
+static size_t thread_index(const struct kinspect_gdbstub *gs, const char *id)
+{
+	int64_t pid, tid;
+	if (!parse_thread(id, strlen(id), &pid, &tid) || tid <= 0)
+		return 0;
+	for (size_t i = 0; i < kinspect_gdbstub_nr_threads(gs); i++) {
+		const char *t = kinspect_gdbstub_thread_id(gs, i);
+		int64_t p2, t2;
+		if (parse_thread(t, strlen(t), &p2, &t2) && t2 == tid && (!pid || !p2 || p2 == pid))
+			return i;
+	}
+	return 0;
+}
+
+/* The "thread:ID;" of a stop reply into BUF; false if it has none. */
+static bool stop_thread(const char *stop, char *buf, size_t size)
+{
+	const char *t = strstr(stop, "thread:");
+	if (!t)
+		return false;
+	t += 7;
+	size_t n = strcspn(t, ";");
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(buf, t, n);
+	buf[n] = '\0';
+	return true;
+}
+
+/* ---- QEMU's state as gdb sees it ---------------------------------------- */
+
+/* Before the proxy itself uses QEMU: read memory through the vCPU gdb has
+ * selected, so that "Hg" changes as little as possible. */
+static void own_begin(struct proxy *p)
+{
+	size_t index = thread_index(p->gs, p->gdb_hg[0] ? p->gdb_hg : "0");
+	struct kinspect_error *err = kinspect_gdbstub_set_memory_thread(p->gs, index);
+	kinspect_error_destroy(err);
+	p->dirty = true;
+}
+
+static struct kinspect_error *restore(struct proxy *p)
+{
+	const char *reply;
+	size_t len;
+	struct kinspect_error *err = NULL;
+	if (p->dirty && p->gdb_hg[0]) {
+		char cmd[80];
+		snprintf(cmd, sizeof(cmd), "Hg%s", p->gdb_hg);
+		err = kinspect_gdbstub_exchange(p->gs, cmd, strlen(cmd), NULL, NULL, &reply, &len);
+	}
+	p->dirty = false;
+	if (!err && p->phymem_dirty && p->gdb_phymem >= 0) {
+		char cmd[32];
+		snprintf(cmd, sizeof(cmd), "Qqemu.PhyMemMode:%d", p->gdb_phymem);
+		err = kinspect_gdbstub_exchange(p->gs, cmd, strlen(cmd), NULL, NULL, &reply, &len);
+	}
+	p->phymem_dirty = false;
+	return err;
+}
+
+/* ---- the kernel ---------------------------------------------------------- */
+
+static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	return kinspect_gdbstub_read_memory(ctx, addr, buf, len, false);
+}
+
+/* Open the vmlinux, find the slide and plant nothing yet.  Failures are
+ * said once and leave a plain relay. */
+static bool ensure_kernel(struct proxy *p)
+{
+	if (p->kernel_tried)
+		return p->have_kernel;
+	p->kernel_tried = true;
+	if (!p->opts->vmlinux_path || kinspect_gdbstub_is_running(p->gs))
+		return false;
+	own_begin(p);
+	uint64_t start = now_ms();
+	struct kinspect_kaslr kaslr;
+	struct kinspect_error *err = kinspect_vmlinux_open(p->opts->vmlinux_path, &p->vmlinux);
+	if (!err)
+		err = kinspect_kaslr_find_live(p->gs, p->vmlinux, &kaslr);
+	if (err) {
+		_cleanup_free_ char *msg = kinspect_error_string(err);
+		kinspect_error_destroy(err);
+		kinspect_log(KINSPECT_LOG_ERROR, "gdb-proxy: %s; relaying without kernel support",
+			     msg ? msg : "out of memory");
+		return false;
+	}
+	p->slide = kaslr.slide;
+	kinspect_info("gdb-proxy: KASLR slide 0x%" PRIx64 " (%s, %" PRIu64 " ms)", kaslr.slide, kaslr.method,
+		      now_ms() - start);
+	if (p->opts->track_modules && p->opts->nr_module_dirs)
+		proxy_tracker_init(&p->tracker, p->vmlinux, p->slide);
+	p->have_kernel = true;
+	return true;
+}
+
+static struct kinspect_dwarf_types *ensure_types(struct proxy *p)
+{
+	if (p->types || !ensure_kernel(p))
+		return p->types;
+	struct kinspect_error *err = kinspect_dwarf_types_create(p->opts->vmlinux_path, &p->types);
+	if (err) {
+		kinspect_log_error(err);
+		kinspect_error_destroy(err);
+	}
+	return p->types;
+}
+
+/* Rebuild the library list (leaving out the module at EXCLUDE). */
+static struct kinspect_error *scan_libraries(struct proxy *p, uint64_t exclude, bool *changed)
+{
+	*changed = false;
+	struct kinspect_dwarf_types *types = ensure_types(p);
+	if (!types)
+		return NULL;
+	own_begin(p);
+	uint64_t start = now_ms();
+	struct kinspect_gdbstub_stats before, after;
+	kinspect_gdbstub_stats(p->gs, &before);
+	struct kinspect_memory mem = { .read = read_virtual, .ctx = p->gs };
+	struct kinspect_error *err = proxy_libraries_scan(&p->libs, types, p->vmlinux, p->slide, &mem,
+							  p->opts->module_dirs, p->opts->nr_module_dirs, exclude,
+							  changed);
+	if (err)
+		return kinspect_error_wrap(err, "reading the module list");
+	p->libs_fresh = true;
+	kinspect_gdbstub_stats(p->gs, &after);
+	kinspect_info("gdb-proxy: %u modules, symbols for %u (%" PRIu64 " ms, %" PRIu64 " round trips)",
+		      p->libs.nr_modules, p->libs.nr_loaded, now_ms() - start, after.round_trips - before.round_trips);
+	return NULL;
+}
+
+/* ---- gdb's breakpoints ------------------------------------------------- */
+
+static bool gdb_breakpoint_at(const struct proxy *p, uint64_t addr)
+{
+	for (size_t i = 0; i < p->nr_bps; i++) {
+		if (p->bps[i] == addr)
+			return true;
+	}
+	return false;
+}
+
+/* Follow "Z0,ADDR,KIND" / "z1,..." that QEMU accepted. */
+static void follow_breakpoint(struct proxy *p, const char *d, size_t len)
+{
+	uint64_t addr;
+	if (len < 4 || (d[1] != '0' && d[1] != '1') || d[2] != ',')
+		return;
+	const char *comma = memchr(d + 3, ',', len - 3);
+	if (!comma || !kinspect_rsp_parse_hex(d + 3, (size_t)(comma - d - 3), &addr))
+		return;
+	if (d[0] == 'Z' && p->nr_bps < MAX_GDB_BREAKPOINTS) {
+		uint64_t *bps = realloc(p->bps, (p->nr_bps + 1) * sizeof(*bps));
+		if (bps) {
+			p->bps = bps;
+			p->bps[p->nr_bps++] = addr;
+		}
+	} else if (d[0] == 'z') {
+		for (size_t i = 0; i < p->nr_bps; i++) {
+			if (p->bps[i] == addr) {
+				p->bps[i] = p->bps[--p->nr_bps];
+				break;
+			}
+		}
+	}
+}
+
+/* ---- stops ------------------------------------------------------------- */
+
+static struct kinspect_error *flush_console(struct proxy *p)
+{
+	if (!p->libs.console_len)
+		return NULL;
+	struct kinspect_error *err = proxy_link_console(&p->gdb, p->libs.console, p->libs.console_len);
+	free(p->libs.console);
+	p->libs.console = NULL;
+	p->libs.console_len = 0;
+	return err;
+}
+
+static struct kinspect_error *forward_stop(struct proxy *p, const char *stop, size_t len)
+{
+	struct kinspect_error *err = flush_console(p);
+	if (err)
+		return err;
+	p->waiting_stop = false;
+	return proxy_link_send(&p->gdb, stop, len);
+}
+
+static struct kinspect_error *resume_again(struct proxy *p)
+{
+	return kinspect_gdbstub_send_resume(p->gs, p->resume, p->resume_len);
+}
+
+/* The VM stopped at one of the proxy's breakpoints. */
+static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_event ev, size_t index,
+					   const char *thread, uint64_t rip, const char *stop, size_t len)
+{
+	bool again = p->reported_at == rip && strcmp(p->reported_thread, thread) == 0;
+	p->reported_at = 0;
+	struct kinspect_error *err;
+	if (!again && p->libs_read) {
+		uint64_t exclude = 0;
+		if (ev == PROXY_TRACKER_UNLOAD) {
+			/* free_module(struct module *mod): mod in rdi. */
+			err = kinspect_gdbstub_read_register(p->gs, index, "rdi", &exclude);
+			if (err)
+				return err;
+		}
+		bool changed;
+		err = scan_libraries(p, exclude, &changed);
+		if (err)
+			return err;
+		if (changed) {
+			/* gdb reads the list again and, with stop-on-solib-events
+			 * 0, resumes by itself. */
+			_cleanup_free_ char *reply = NULL;
+			if (asprintf(&reply, "%.*s%slibrary:;", (int)len, stop, stop[len - 1] == ';' ? "" : ";") < 0)
+				return &kinspect_error_nomem;
+			p->reported_at = rip;
+			snprintf(p->reported_thread, sizeof(p->reported_thread), "%s", thread);
+			return forward_stop(p, reply, strlen(reply));
+		}
+	}
+	err = proxy_tracker_step_over(&p->tracker, p->gs, index, rip);
+	if (err)
+		return err;
+	p->libs_fresh = false;
+	return resume_again(p);
+}
+
+static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t len)
+{
+	if (stop[0] == 'O')
+		return proxy_link_send(&p->gdb, stop, len); /* console output */
+	char thread[64] = "";
+	if (stop_thread(stop, thread, sizeof(thread))) {
+		/* QEMU selects the stopping vCPU for "Hg" itself. */
+		snprintf(p->gdb_hg, sizeof(p->gdb_hg), "%s", thread);
+	}
+	p->dirty = false;
+	if (!p->waiting_stop) {
+		kinspect_warn("gdb-proxy: stop reply nobody waits for: %.40s", stop);
+		return NULL;
+	}
+	if (p->tracker.planted && !p->resume_step && len >= 3 && memcmp(stop, "T05", 3) == 0 && thread[0] &&
+	    !strstr(stop, "watch:")) {
+		size_t index = thread_index(p->gs, thread);
+		uint64_t rip;
+		own_begin(p);
+		struct kinspect_error *err = kinspect_gdbstub_read_register(p->gs, index, "rip", &rip);
+		if (err)
+			return err;
+		enum proxy_tracker_event ev = proxy_tracker_event_at(&p->tracker, rip);
+		if (ev != PROXY_TRACKER_NONE && !gdb_breakpoint_at(p, rip))
+			return module_event(p, ev, index, thread, rip, stop, len);
+	}
+	return forward_stop(p, stop, len);
+}
+
+static struct kinspect_error *poll_qemu(struct proxy *p)
+{
+	const char *stop;
+	size_t len;
+	struct kinspect_error *err = kinspect_gdbstub_wait_packet(p->gs, 0, &stop, &len);
+	if (err || !stop)
+		return err;
+	/* The next call on the client overwrites the packet. */
+	_cleanup_free_ char *copy = strndup(stop, len);
+	if (!copy)
+		return &kinspect_error_nomem;
+	return on_stop(p, copy, len);
+}
+
+/* ---- gdb's packets ------------------------------------------------------ */
+
+static bool is_resume(const char *d, size_t len, bool *step)
+{
+	*step = false;
+	if (len == 0)
+		return false;
+	if (d[0] == 'c' || d[0] == 'C')
+		return true;
+	if (d[0] == 's' || d[0] == 'S') {
+		*step = true;
+		return true;
+	}
+	if (len > 6 && memcmp(d, "vCont;", 6) == 0) {
+		/* Any vCPU stepping makes it a step: QEMU's stop then ends
+		 * the step, not a breakpoint of ours. */
+		for (const char *a = d + 5; a && a < d + len; a = memchr(a + 1, ';', (size_t)(d + len - a - 1)))
+			if (a[1] == 's' || a[1] == 'S' || a[1] == 'r')
+				*step = true;
+		return true;
+	}
+	return false;
+}
+
+static void forward_output(const char *packet, size_t len, void *arg)
+{
+	struct proxy *p = arg;
+	struct kinspect_error *err = proxy_link_send(&p->gdb, packet, len);
+	if (err) {
+		kinspect_log_error(err);
+		kinspect_error_destroy(err);
+	}
+}
+
+static struct kinspect_error *relay(struct proxy *p, const char *d, size_t len, const char **reply,
+				    size_t *reply_len)
+{
+	return kinspect_gdbstub_exchange(p->gs, d, len, NULL, NULL, reply, reply_len);
+}
+
+static struct kinspect_error *handle_resume(struct proxy *p, const char *d, size_t len, bool step)
+{
+	if (p->have_kernel && p->tracker.load) {
+		struct kinspect_error *err = proxy_tracker_plant(&p->tracker, p->gs);
+		if (err) {
+			/* Without them gdb still works: modules loaded later
+			 * just do not show up by themselves. */
+			kinspect_log_error(err);
+			kinspect_error_destroy(err);
+			p->tracker.load = p->tracker.unload = 0;
+		}
+	}
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return &kinspect_error_nomem;
+	memcpy(copy, d, len);
+	copy[len] = '\0';
+	free(p->resume);
+	p->resume = copy;
+	p->resume_len = len;
+	p->resume_step = step;
+	p->libs_fresh = false;
+	struct kinspect_error *err = kinspect_gdbstub_send_resume(p->gs, d, len);
+	if (err)
+		return err;
+	p->waiting_stop = true;
+	return NULL;
+}
+
+static struct kinspect_error *start_monitor(struct proxy *p, char **words)
+{
+	if (p->listen_fd < 0)
+		return proxy_link_console(&p->gdb, "kinspect: no private socket\n", 28);
+	if (!p->opts->exe)
+		return proxy_link_console(&p->gdb, "kinspect: no program to run\n", 28);
+	struct kinspect_error *err = proxy_monitor_spawn(p->opts, p->sock_path, words, &p->child, &p->child_fd);
+	if (err)
+		return err;
+	p->child_deadline = now_ms() + MONITOR_TIMEOUT_MS;
+	return NULL;
+}
+
+static struct kinspect_error *handle_monitor(struct proxy *p, const char *d, size_t len)
+{
+	_cleanup_free_ char *line = NULL;
+	struct kinspect_error *err = proxy_monitor_decode(d, len, &line);
+	if (err) {
+		kinspect_error_destroy(err);
+		return proxy_link_send_str(&p->gdb, "E01");
+	}
+	_cleanup_free_ char **words = NULL;
+	_cleanup_free_ char *buf = NULL;
+	if (proxy_monitor_is_kinspect(p->opts, line, &words, &buf)) {
+		err = start_monitor(p, words);
+		if (err) {
+			_cleanup_free_ char *msg = kinspect_error_string(err);
+			kinspect_error_destroy(err);
+			char text[512];
+			int n = snprintf(text, sizeof(text), "kinspect: %s\n", msg ? msg : "out of memory");
+			err = proxy_link_console(&p->gdb, text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : 0);
+			return err ? err : proxy_link_send_str(&p->gdb, "OK");
+		}
+		return NULL; /* "OK" when the child is done */
+	}
+	/* "qemu CMD": CMD for QEMU's monitor, whatever it is called. */
+	_cleanup_free_ char *packet = NULL;
+	const char *rest = line + strspn(line, " \t");
+	if (strncmp(rest, "qemu", 4) == 0 && (rest[4] == ' ' || rest[4] == '\t')) {
+		rest += 4 + strspn(rest + 4, " \t");
+		size_t n = strlen(rest);
+		packet = malloc(6 + 2 * n);
+		if (!packet)
+			return &kinspect_error_nomem;
+		memcpy(packet, "qRcmd,", 6);
+		kinspect_rsp_hex_encode(rest, n, packet + 6);
+		d = packet;
+		len = 6 + 2 * n;
+	}
+	const char *reply;
+	size_t reply_len;
+	err = kinspect_gdbstub_exchange(p->gs, d, len, forward_output, p, &reply, &reply_len);
+	if (err)
+		return err;
+	return proxy_link_send(&p->gdb, reply, reply_len);
+}
+
+static bool starts_with(const char *d, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(d, prefix, n) == 0;
+}
+
+static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, size_t len)
+{
+	struct kinspect_error *err;
+	if (kinspect_gdbstub_is_running(p->gs)) {
+		/* All-stop gdb sends nothing but 0x03 while the VM runs. */
+		kinspect_warn("gdb-proxy: packet while the VM runs: %.40s", d);
+		return proxy_link_send_str(&p->gdb, "E01");
+	}
+	err = restore(p);
+	if (err)
+		return err;
+	bool step;
+	if (is_resume(d, len, &step))
+		return handle_resume(p, d, len, step);
+	if (len == 1 && d[0] == 'k') {
+		/* QEMU quits: no answer comes. */
+		err = kinspect_gdbstub_send_resume(p->gs, d, len);
+		kinspect_error_destroy(err);
+		p->done = true;
+		return NULL;
+	}
+	if (starts_with(d, len, "qSupported")) {
+		const char *reply;
+		size_t reply_len;
+		err = relay(p, d, len, &reply, &reply_len);
+		if (err)
+			return err;
+		if (!p->opts->vmlinux_path || !p->opts->nr_module_dirs || reply_len == 0)
+			return proxy_link_send(&p->gdb, reply, reply_len);
+		_cleanup_free_ char *more = NULL;
+		if (asprintf(&more, "%.*s;qXfer:libraries:read+", (int)reply_len, reply) < 0)
+			return &kinspect_error_nomem;
+		return proxy_link_send_str(&p->gdb, more);
+	}
+	if (len == 8 && memcmp(d, "qOffsets", 8) == 0 && ensure_kernel(p)) {
+		char answer[64];
+		err = proxy_offsets_answer(p->opts->vmlinux_path, p->slide, answer, sizeof(answer));
+		if (err)
+			return err;
+		return proxy_link_send_str(&p->gdb, answer);
+	}
+	if (starts_with(d, len, "qXfer:libraries:read::") && p->opts->vmlinux_path && p->opts->nr_module_dirs) {
+		const char *args = d + 22;
+		if (args[0] == '0' && args[1] == ',' && !p->libs_fresh) {
+			bool changed;
+			err = scan_libraries(p, 0, &changed);
+			if (err) {
+				kinspect_log_error(err);
+				kinspect_error_destroy(err);
+			}
+			err = restore(p);
+			if (err)
+				return err;
+		}
+		_cleanup_free_ char *answer = NULL;
+		size_t answer_len;
+		err = proxy_libraries_xfer(&p->libs, args, &answer, &answer_len);
+		if (err) {
+			kinspect_error_destroy(err);
+			return proxy_link_send_str(&p->gdb, "E00");
+		}
+		p->libs_read = true;
+		return proxy_link_send(&p->gdb, answer, answer_len);
+	}
+	if (starts_with(d, len, "qRcmd,"))
+		return handle_monitor(p, d, len);
+
+	const char *reply;
+	size_t reply_len;
+	err = relay(p, d, len, &reply, &reply_len);
+	if (err)
+		return err;
+	bool ok = reply_len == 2 && memcmp(reply, "OK", 2) == 0;
+	if (len == 1 && d[0] == '?') {
+		/* QEMU removed every breakpoint, ours too. */
+		proxy_tracker_forget(&p->tracker);
+		p->nr_bps = 0;
+	} else if (ok && starts_with(d, len, "Hg")) {
+		snprintf(p->gdb_hg, sizeof(p->gdb_hg), "%.*s", (int)(len - 2), d + 2);
+	} else if (ok && len == 18 && starts_with(d, len, "Qqemu.PhyMemMode:")) {
+		p->gdb_phymem = d[17] == '1';
+	} else if (ok && (d[0] == 'Z' || d[0] == 'z')) {
+		follow_breakpoint(p, d, len);
+	} else if (ok && d[0] == 'D') {
+		/* QEMU resumed the VM and dropped all breakpoints.  gdb still
+		 * acknowledges the "OK" and then closes: end at that EOF. */
+		kinspect_debug("gdb-proxy: gdb detached");
+		proxy_tracker_forget(&p->tracker);
+		p->tracker.load = p->tracker.unload = 0;
+	}
+	return proxy_link_send(&p->gdb, reply, reply_len);
+}
+
+static struct kinspect_error *on_gdb_input(struct proxy *p)
+{
+	struct kinspect_rsp_event ev;
+	struct kinspect_error *err = proxy_link_next(&p->gdb, &ev);
+	if (err)
+		return err;
+	if (ev.type == KINSPECT_RSP_EVENT_INTERRUPT) {
+		if (kinspect_gdbstub_is_running(p->gs))
+			return kinspect_gdbstub_send_interrupt(p->gs);
+		return NULL;
+	}
+	if (ev.type == KINSPECT_RSP_EVENT_PACKET)
+		return handle_gdb_packet(p, ev.data, ev.len);
+	if (p->gdb.eof) {
+		kinspect_info("gdb-proxy: gdb closed the connection");
+		p->done = true;
+	}
+	return NULL;
+}
+
+/* ---- the private socket and monitor children ----------------------------- */
+
+static void close_second(struct proxy *p)
+{
+	if (p->second_fd < 0)
+		return;
+	proxy_link_deinit(&p->second);
+	close(p->second_fd);
+	p->second_fd = -1;
+	p->phymem_dirty = true;
+}
+
+static void accept_second(struct proxy *p)
+{
+	int fd = accept4(p->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0)
+		return;
+	if (p->second_fd >= 0 || kinspect_gdbstub_is_running(p->gs)) {
+		/* One at a time, and only while gdb has the VM stopped. */
+		kinspect_info("gdb-proxy: refused a client on %s (%s)", p->sock_path,
+			      p->second_fd >= 0 ? "one is connected" : "the VM runs");
+		close(fd);
+		return;
+	}
+	struct kinspect_error *err = proxy_link_init(&p->second, "kinspect client", fd, fd, p->opts->timeout_ms);
+	if (err) {
+		kinspect_error_destroy(err);
+		close(fd);
+		return;
+	}
+	p->second_fd = fd;
+}
+
+static struct kinspect_error *on_second_input(struct proxy *p)
+{
+	struct kinspect_rsp_event ev;
+	struct kinspect_error *err = proxy_link_next(&p->second, &ev);
+	if (!err && ev.type == KINSPECT_RSP_EVENT_PACKET) {
+		bool dirty = false;
+		struct kinspect_error *qemu_err;
+		err = proxy_second_packet(p->gs, &p->second, ev.data, ev.len, &dirty, &qemu_err);
+		if (dirty)
+			p->dirty = true;
+		if (qemu_err) {
+			/* QEMU failing ends the session; the client failing
+			 * only its own connection. */
+			kinspect_error_destroy(err);
+			return qemu_err;
+		}
+	}
+	if (err || p->second.eof) {
+		kinspect_error_destroy(err);
+		close_second(p);
+	}
+	return NULL;
+}
+
+static struct kinspect_error *on_child_output(struct proxy *p)
+{
+	char buf[4096];
+	for (;;) {
+		ssize_t n = read(p->child_fd, buf, sizeof(buf));
+		if (n > 0) {
+			struct kinspect_error *err = proxy_link_console(&p->gdb, buf, (size_t)n);
+			if (err)
+				return err;
+			continue;
+		}
+		if (n < 0 && (errno == EINTR))
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return NULL;
+		break; /* EOF: the child is done */
+	}
+	close(p->child_fd);
+	p->child_fd = -1;
+	/* Its output is closed; it exits at once. */
+	int status;
+	for (int i = 0; i < 100 && waitpid(p->child, &status, WNOHANG) == 0; i++) {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+	}
+	p->child = 0;
+	if (p->second_fd >= 0)
+		close_second(p);
+	return proxy_link_send_str(&p->gdb, "OK");
+}
+
+static struct kinspect_error *check_child_deadline(struct proxy *p)
+{
+	if (!p->child || now_ms() < p->child_deadline)
+		return NULL;
+	kill(p->child, SIGKILL);
+	waitpid(p->child, NULL, 0);
+	p->child = 0;
+	if (p->child_fd >= 0)
+		close(p->child_fd);
+	p->child_fd = -1;
+	close_second(p);
+	static const char msg[] = "kinspect: the monitor command did not finish in time; killed\n";
+	struct kinspect_error *err = proxy_link_console(&p->gdb, msg, sizeof(msg) - 1);
+	return err ? err : proxy_link_send_str(&p->gdb, "OK");
+}
+
+/* ---- the loop ----------------------------------------------------------- */
+
+static struct kinspect_error *step(struct proxy *p)
+{
+	bool running = kinspect_gdbstub_is_running(p->gs);
+	if (running && kinspect_gdbstub_has_input(p->gs))
+		return poll_qemu(p);
+	if (!p->child && proxy_link_has_input(&p->gdb))
+		return on_gdb_input(p);
+	if (p->second_fd >= 0 && proxy_link_has_input(&p->second))
+		return on_second_input(p);
+
+	struct pollfd fds[5];
+	int n = 0, i_gdb = -1, i_qemu = -1, i_listen = -1, i_second = -1, i_child = -1;
+	if (!p->child)
+		fds[i_gdb = n++] = (struct pollfd){ .fd = p->gdb.in_fd, .events = POLLIN };
+	if (running)
+		fds[i_qemu = n++] = (struct pollfd){ .fd = kinspect_gdbstub_fd(p->gs), .events = POLLIN };
+	if (p->listen_fd >= 0)
+		fds[i_listen = n++] = (struct pollfd){ .fd = p->listen_fd, .events = POLLIN };
+	if (p->second_fd >= 0)
+		fds[i_second = n++] = (struct pollfd){ .fd = p->second_fd, .events = POLLIN };
+	if (p->child_fd >= 0)
+		fds[i_child = n++] = (struct pollfd){ .fd = p->child_fd, .events = POLLIN };
+	int r = poll(fds, (nfds_t)n, p->child ? 200 : 1000);
+	if (r < 0 && errno != EINTR)
+		return kinspect_error_os(errno, NULL, "poll");
+	if (r <= 0)
+		return check_child_deadline(p);
+	struct kinspect_error *err = NULL;
+	if (i_qemu >= 0 && fds[i_qemu].revents)
+		err = poll_qemu(p);
+	if (!err && i_gdb >= 0 && fds[i_gdb].revents)
+		err = on_gdb_input(p);
+	if (!err && i_second >= 0 && fds[i_second].revents && p->second_fd >= 0)
+		err = on_second_input(p);
+	if (!err && i_listen >= 0 && fds[i_listen].revents)
+		accept_second(p);
+	if (!err && i_child >= 0 && fds[i_child].revents && p->child_fd >= 0)
+		err = on_child_output(p);
+	if (!err)
+		err = check_child_deadline(p);
+	return err;
+}
+
+/* QEMU is gone or broken: tell gdb (console output is allowed while it
+ * waits for a stop) and end; closing the pipe makes gdb drop the target. */
+static void report_qemu_failure(struct proxy *p, const struct kinspect_error *err)
+{
+	_cleanup_free_ char *msg = kinspect_error_string(err);
+	if (p->waiting_stop && msg) {
+		_cleanup_free_ char *text = NULL;
+		if (asprintf(&text, "kinspect gdb-proxy: %s\n", msg) > 0) {
+			struct kinspect_error *e2 = proxy_link_console(&p->gdb, text, strlen(text));
+			kinspect_error_destroy(e2);
+			/* gdb acknowledges before it prints: gone too early, it
+			 * gets EPIPE and shows that instead of the message. */
+			uint64_t deadline = now_ms() + 2000;
+			char c = 0;
+			while (c != '+' && now_ms() < deadline) {
+				struct pollfd pfd = { .fd = p->gdb.in_fd, .events = POLLIN };
+				if (poll(&pfd, 1, 100) > 0 && read(p->gdb.in_fd, &c, 1) <= 0)
+					break;
+			}
+		}
+	}
+}
+
+static void proxy_deinit(struct proxy *p)
+{
+	if (p->child) {
+		kill(p->child, SIGKILL);
+		waitpid(p->child, NULL, 0);
+	}
+	if (p->child_fd >= 0)
+		close(p->child_fd);
+	close_second(p);
+	if (p->listen_fd >= 0)
+		close(p->listen_fd);
+	if (p->sock_path)
+		unlink(p->sock_path);
+	if (p->sock_dir)
+		rmdir(p->sock_dir);
+	free(p->sock_path);
+	free(p->sock_dir);
+	if (p->gs) {
+		struct kinspect_gdbstub_stats stats;
+		kinspect_gdbstub_stats(p->gs, &stats);
+		kinspect_info("gdb-proxy: %" PRIu64 " round trips with QEMU, %" PRIu64 " packets from gdb",
+			      stats.round_trips, p->gdb.packets_in);
+		/* As QEMU does when gdb just goes: a stopped VM stays stopped. */
+		kinspect_gdbstub_set_keep_stopped(p->gs, !kinspect_gdbstub_is_running(p->gs));
+		kinspect_gdbstub_destroy(p->gs);
+	}
+	proxy_link_deinit(&p->gdb);
+	proxy_libraries_deinit(&p->libs);
+	kinspect_dwarf_types_destroy(p->types);
+	kinspect_vmlinux_destroy(p->vmlinux);
+	free(p->resume);
+	free(p->bps);
+}
+
+struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *opts, int in_fd, int out_fd)
+{
+	struct proxy p = { .opts = opts, .gdb_phymem = -1, .listen_fd = -1, .second_fd = -1, .child_fd = -1 };
+	struct kinspect_error *err = proxy_link_init(&p.gdb, "gdb", in_fd, out_fd, opts->timeout_ms);
+	if (!err)
+		err = kinspect_gdbstub_connect(opts->qemu, opts->timeout_ms, &p.gs);
+	if (!err) {
+		const char *reply;
+		size_t len;
+		err = kinspect_gdbstub_exchange(p.gs, "qqemu.PhyMemMode", 16, NULL, NULL, &reply, &len);
+		if (!err && len == 1 && (reply[0] == '0' || reply[0] == '1'))
+			p.gdb_phymem = reply[0] - '0';
+	}
+	if (!err && opts->exe) {
+		err = proxy_second_listen(opts->socket_path, &p.listen_fd, &p.sock_path, &p.sock_dir);
+		if (!err)
+			kinspect_info("gdb-proxy: kinspect clients: -t unix:%s", p.sock_path);
+	}
+	while (!err && !p.done)
+		err = step(&p);
+	kinspect_debug("gdb-proxy: loop ended (%s)", err ? "error" : "done");
+	if (err)
+		report_qemu_failure(&p, err);
+	proxy_deinit(&p);
+	return err;
+}

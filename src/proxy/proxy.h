@@ -1,0 +1,36 @@
+/* The gdb proxy: sits between gdb and QEMU's gdbstub, relays every packet,
+ * and adds what the kernel needs: the KASLR slide (qOffsets), the modules as
+ * gdb "libraries" (qXfer:libraries:read) kept current with breakpoints of
+ * its own, kinspect commands behind "monitor", and a private socket where
+ * the kinspect CLI reaches the guest while gdb holds the connection.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef KINSPECT_PROXY_H
+#define KINSPECT_PROXY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <kinspect/error.h>
+
+struct kinspect_proxy_options {
+	const char *qemu;         /* HOST:PORT or unix:PATH of QEMU's gdbstub */
+	const char *vmlinux_path; /* may be NULL: a plain relay then */
+	const char *const *module_dirs;
+	size_t nr_module_dirs;
+	int timeout_ms;
+	/* Where the private socket for second clients goes; NULL: a fresh
+	 * directory under $XDG_RUNTIME_DIR or /tmp. */
+	const char *socket_path;
+	/* "monitor CMD ..." runs "EXE -t unix:SOCKET -k ... -m ... CMD ..."
+	 * when IS_MONITOR_COMMAND(CMD) says so; other monitor commands go to
+	 * QEMU.  No EXE: no private socket, every monitor command is QEMU's. */
+	const char *exe;
+	bool (*is_monitor_command)(const char *name);
+	bool track_modules; /* plant breakpoints to follow insmod/rmmod */
+};
+
+/* Serve one gdb session on IN_FD/OUT_FD until gdb detaches or goes away,
+ * or QEMU does (an error then). */
+struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *opts, int in_fd, int out_fd);
+
+#endif /* KINSPECT_PROXY_H */

@@ -1,0 +1,44 @@
+/* The proxy's own breakpoints that follow module loads and unloads: planted
+ * in QEMU next to gdb's, never shown to gdb, stepped over by the proxy.
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef KINSPECT_PROXY_TRACKER_H
+#define KINSPECT_PROXY_TRACKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <kinspect/vmlinux.h>
+
+#include "target/gdbstub.h"
+
+enum proxy_tracker_event {
+	PROXY_TRACKER_NONE,
+	/* do_init_module(mod): the module is complete, its init has not run. */
+	PROXY_TRACKER_LOAD,
+	/* free_module(mod): the module is about to go. */
+	PROXY_TRACKER_UNLOAD,
+};
+
+struct proxy_tracker {
+	uint64_t load, unload; /* runtime addresses, 0 when the symbol is absent */
+	bool planted;
+};
+
+/* Choose the functions by symbol presence in VMLINUX (SLIDE applied).
+ * Neither present: tracking is off (load and unload 0), not an error. */
+void proxy_tracker_init(struct proxy_tracker *t, const struct kinspect_vmlinux *vmlinux, uint64_t slide);
+
+/* Insert the breakpoints unless they are in (QEMU drops every breakpoint
+ * on "?" and "D": call proxy_tracker_forget() then). */
+struct kinspect_error *proxy_tracker_plant(struct proxy_tracker *t, struct kinspect_gdbstub *gs);
+void proxy_tracker_forget(struct proxy_tracker *t);
+
+/* Which of the proxy's breakpoints is at ADDR. */
+enum proxy_tracker_event proxy_tracker_event_at(const struct proxy_tracker *t, uint64_t addr);
+
+/* Execute the instruction at ADDR (a breakpoint of the proxy) on vCPU
+ * THREAD_INDEX alone: remove the breakpoint, single-step, put it back. */
+struct kinspect_error *proxy_tracker_step_over(struct proxy_tracker *t, struct kinspect_gdbstub *gs,
+					       size_t thread_index, uint64_t addr);
+
+#endif /* KINSPECT_PROXY_TRACKER_H */

@@ -1,0 +1,31 @@
+#!/bin/bash
+# Fetch Debian's gdb-minimal (gdb without Python) into the test cache and
+# print the path of its gdb.  It conflicts with the gdb package, so it is
+# never installed: "apt-get download" plus "dpkg -x" into a folder keyed by
+# version, so a second run downloads nothing.
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -euo pipefail
+
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kinspect-tests
+log() { echo "fetch-gdb-minimal: $*" >&2; }
+
+version=$(apt-cache policy gdb-minimal 2>/dev/null | awk '/Candidate:/ { print $2; exit }')
+if [ -z "$version" ] || [ "$version" = "(none)" ]; then
+	log "apt knows no gdb-minimal package"
+	exit 1
+fi
+dir=$cache/gdb-minimal-${version//[^A-Za-z0-9.+-]/_}
+if [ ! -x "$dir/usr/bin/gdb" ]; then
+	mkdir -p "$cache"
+	tmp=$(mktemp -d "$cache/gdb-minimal.XXXXXX")
+	trap 'rm -rf "$tmp"' EXIT
+	(cd "$tmp" && timeout 300 apt-get download "gdb-minimal=$version" >/dev/null 2>&1) || {
+		log "apt-get download gdb-minimal=$version failed"
+		exit 1
+	}
+	dpkg -x "$tmp"/gdb-minimal_*.deb "$tmp/root"
+	rm -rf "$dir"
+	mv "$tmp/root" "$dir"
+fi
+[ -x "$dir/usr/bin/gdb" ] || { log "no usr/bin/gdb in the package"; exit 1; }
+echo "$dir/usr/bin/gdb"

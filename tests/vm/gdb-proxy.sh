@@ -1,0 +1,333 @@
+#!/bin/bash
+# gdb through "kinspect gdb-proxy" against a live guest, with Debian's gdb
+# and with gdb-minimal (no Python):
+#  - every loaded module is a gdb library; module variables and functions
+#    are where the guest's /proc/kallsyms says;
+#  - a breakpoint in a module function is hit and bt names module frames;
+#  - a module removed and loaded again while gdb is attached: a pending
+#    breakpoint on its init function is hit, at the guest's new addresses;
+#  - monitor / lx-* commands run kinspect against the stopped guest;
+#  - trixie: the seeds' 9p read, "lx-iov-iter to" at p9_client_read_once;
+#  - transparency: one gdb session (breakpoint, stepi, next, memory write
+#    and read, continue, interrupt) gives the same output direct and
+#    through the proxy;
+#  - garbage from gdb is answered, and QEMU going away ends the session with
+#    a clear message instead of a hang.
+# The time from "target remote" to all module symbols loaded is reported,
+# with the proxy's own share.
+#
+# Usage: gdb-proxy.sh bookworm|trixie   (run by make check; needs $KINSPECT)
+# SPDX-License-Identifier: GPL-2.0-or-later
+set -euo pipefail
+
+suite=${1:?usage: gdb-proxy.sh bookworm|trixie}
+here=$(cd "$(dirname "$0")" && pwd)
+: "${KINSPECT:?run through make check}"
+export GUEST_LOG_TAG=gdb-proxy-$suite
+# shellcheck source=guest.sh
+. "$here/guest.sh"
+# shellcheck source=target-checks.sh
+. "$here/target-checks.sh"
+
+GDB_FULL=${GDB:-gdb}
+command -v "$GDB_FULL" >/dev/null || die "no gdb"
+GDB_MINIMAL=$("$here/fetch-gdb-minimal.sh") || die "cannot fetch gdb-minimal"
+PLUGIN=$top_srcdir/plugins/gdb/kinspect.gdb
+
+guest_start "$suite"
+w=$GUEST_WORKDIR
+# The proxy's own kinspect (monitor commands re-run it) under the wrapper
+# of check-valgrind, if any: a small script gdb can start.
+cat >"$w/proxy" <<EOF
+#!/bin/sh
+exec ${KINSPECT_WRAPPER:-} "$KINSPECT" "\$@"
+EOF
+chmod +x "$w/proxy"
+export XDG_CACHE_HOME=$w/cache
+PROXY="$w/proxy gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB"
+
+# wait_for FILE TEXT SECONDS: until FILE holds TEXT.
+wait_for() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# run_gdb GDB OUT ARGS...: gdb in batch mode on vmlinux, bounded.
+run_gdb() {
+	local gdb=$1 out=$2
+	shift 2
+	timeout 600 "$gdb" -nx -batch -iex 'set pagination off' -iex 'set confirm off' "$@" >"$out" 2>&1
+}
+
+# ---- the guest's truth ------------------------------------------------------
+# One function and one variable of each module, with names found nowhere
+# else in kallsyms (so that gdb's answer cannot be another symbol's).
+guest_run 'cat /proc/kallsyms' >"$w/kallsyms"
+awk '{ n[$3]++ } END { for (s in n) if (n[s] == 1) print s }' "$w/kallsyms" | sort >"$w/unique"
+awk -v mods=" ${GUEST_MODULES//-/_} " 'NF == 4 && index(mods, " " substr($4, 2, length($4) - 2) " ") &&
+	$3 !~ /^(__|_)/ && $3 !~ /\./ { print $4, $2, $3, $1 }' "$w/kallsyms" | sort -k3 |
+	join -1 3 -2 1 - "$w/unique" | awk '{ print $2, $3, $1, $4 }' | sort |
+	awk '$2 ~ /^[tT]$/ && !t[$1]++ { print; next } $2 ~ /^[dDbB]$/ && !d[$1]++ { print }' >"$w/symbols-want"
+[ "$(wc -l <"$w/symbols-want")" -ge 2 ] || die "no module symbols in the guest's kallsyms"
+say "guest: $(wc -l <"$w/symbols-want") module symbols to check, modules: $GUEST_MODULES"
+
+# ---- one gdb session: module symbols, breakpoints, modules loaded later ------
+# symbol_commands: gdb commands printing each symbol of symbols-want.
+symbol_commands() {
+	local mod type name addr
+	while read -r mod type name addr; do
+		# "info address": "p &VAR" would print VAR's type, and gdb
+		# resolving an opaque struct type expands vmlinux's DWARF for
+		# up to a minute per symbol (p &numdummies is below).
+		echo "echo SYMBOL $name $type\\n"
+		echo "info address $name"
+		case $type in [tT]) echo "info line $name" ;; esac
+	done <"$w/symbols-want"
+}
+
+# check_symbols OUT LABEL: the symbols gdb printed are the guest's.
+check_symbols() {
+	local out=$1 label=$2 m bad=0 mod type name addr got
+	for m in $GUEST_MODULES; do
+		grep -Eq "^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/${m//_/[-_]}(-[0-9a-f]+)?\.ko\$" "$out" ||
+			{ cat "$out"; die "$label: module $m not a loaded library"; }
+	done
+	while read -r mod type name addr; do
+		got=$(awk -v n="$name" '$1 == "SYMBOL" && $2 == n { getline; print; exit }' "$out")
+		if ! [[ $got =~ at\ address\ (0x[0-9a-f]+) ]] || [ "${BASH_REMATCH[1]}" != "0x$addr" ]; then
+			say "$label: &$name ($mod): gdb says '$got', the guest 0x$addr"
+			bad=1
+		fi
+		case $type in [tT])
+			grep -Eq "starts at address 0x$addr <$name>" "$out" ||
+				{ say "$label: info line $name does not start at 0x$addr"; bad=1; } ;;
+		esac
+	done <"$w/symbols-want"
+	[ "$bad" = 0 ] || { cat "$out"; die "$label: module symbols differ from /proc/kallsyms"; }
+	say "ok: $label: $(echo $GUEST_MODULES | wc -w) modules are libraries; $(wc -l <"$w/symbols-want")" \
+		"module variables, functions and lines equal /proc/kallsyms"
+}
+
+# check_session GDB LABEL: symbols, then a breakpoint in a module function,
+# then dummy removed and loaded again with a pending breakpoint on its init.
+check_session() {
+	local gdb=$1 label=$2 script=$w/session.gdb out=$w/session-$2.out
+	{
+		echo "set breakpoint pending on"
+		echo "target remote | $PROXY"
+		echo "source $PLUGIN"
+		echo "info sharedlibrary"
+		symbol_commands
+		cat <<EOF
+break dummy_get_stats64
+continue
+bt 3
+delete
+break dummy_init_module
+echo WAITING-FOR-INSMOD\\n
+continue
+bt 4
+output &numdummies
+echo \\n
+lx-lsmod
+detach
+EOF
+	} >"$script"
+	: >"$out"
+	run_gdb "$gdb" "$out" -x "$script" "$GUEST_VMLINUX" &
+	local gpid=$!
+	wait_for "$out" "^Breakpoint 1 at" 600 || { cat "$out"; die "$label: no breakpoint in dummy_get_stats64"; }
+	sleep 1
+	guest_run 'cat /sys/class/net/dummy0/statistics/rx_bytes' >/dev/null || { cat "$out"; die "$label: guest command failed"; }
+	wait_for "$out" WAITING-FOR-INSMOD 60 || { cat "$out"; die "$label: no stop in dummy_get_stats64"; }
+	sleep 1
+	guest_run 'rmmod dummy && insmod /lib/modules/dummy.ko && grep -w numdummies /proc/kallsyms' >"$w/new-numdummies" ||
+		{ cat "$out"; die "$label: rmmod/insmod in the guest failed"; }
+	wait "$gpid" || { cat "$out"; die "$label: gdb failed"; }
+	check_symbols "$out" "$label"
+	grep -Eq '^#0 +dummy_get_stats64 \(' "$out" && grep -Eq '^#1 +0x[0-9a-f]+ in dev_get_stats \(' "$out" ||
+		{ cat "$out"; die "$label: bt at dummy_get_stats64 lacks the module frame"; }
+	grep -Eq 'hit Breakpoint 2, dummy_init_module \(\)' "$out" && grep -Eq '^#[12] .* in do_init_module \(' "$out" ||
+		{ cat "$out"; die "$label: the pending breakpoint on dummy_init_module was not hit"; }
+	local new m
+	new=$(awk '{ print $1 }' "$w/new-numdummies")
+	grep -Eq "^\(int \*\) 0x0*$new <numdummies>" "$out" ||
+		{ cat "$out"; die "$label: numdummies after insmod: not the guest's 0x$new"; }
+	for m in $GUEST_MODULES; do
+		grep -q "^$m " "$out" || { cat "$out"; die "$label: lx-lsmod lacks $m"; }
+	done
+	say "ok: $label: breakpoint in a module function with module frames in bt; rmmod + insmod:" \
+		"pending breakpoint on the new init function hit, numdummies at the new 0x$new; lx-lsmod"
+	# dummy moved: the truth for the next session.
+	guest_run 'cat /proc/kallsyms' >"$w/kallsyms"
+	awk 'NR == FNR { a[$3] = $1; next } { $4 = a[$3]; print }' "$w/kallsyms" "$w/symbols-want" >"$w/symbols-want.new"
+	mv "$w/symbols-want.new" "$w/symbols-want"
+}
+
+check_session "$GDB_FULL" gdb
+check_session "$GDB_MINIMAL" gdb-minimal
+
+# ---- the seeds' scenario: a 9p read through netfs, decoded in gdb ------------
+# break p9_client_read_once (module 9pnet), read a 12943-byte file from the
+# 9p share, "lx-iov-iter to": ITER_FOLIOQ with its folios, with gdb-minimal.
+check_seed() {
+	local gdb=$1 label=$2 out=$w/seed-$2.out script=$w/seed.gdb
+	guest_run 'grep -q "^share /mnt 9p " /proc/mounts && echo mounted' | grep -q mounted || die "no 9p share in the guest"
+	head -c 12943 /dev/urandom >"$GUEST_SHARE/seed-$label.bin"
+	cat >"$script" <<EOF
+target remote | $PROXY
+source $PLUGIN
+break p9_client_read_once
+echo WAITING-FOR-READ\\n
+continue
+lx-iov-iter to
+delete
+detach
+EOF
+	: >"$out"
+	run_gdb "$gdb" "$out" -x "$script" "$GUEST_VMLINUX" &
+	local gpid=$!
+	wait_for "$out" WAITING-FOR-READ 600 || { cat "$out"; die "$label: no breakpoint on p9_client_read_once"; }
+	sleep 1
+	guest_run "md5sum /mnt/seed-$label.bin" >/dev/null || { cat "$out"; die "$label: the guest's read failed"; }
+	wait "$gpid" || { cat "$out"; die "$label: gdb failed"; }
+	grep -Eq 'hit Breakpoint 1, p9_client_read_once \(' "$out" || { cat "$out"; die "$label: p9_client_read_once not hit"; }
+	grep -Eq '^iov_iter 0x[0-9a-f]+: ITER_FOLIOQ' "$out" && grep -Eq ' folioq 0x[0-9a-f]+  folioq_slot [0-9]+' "$out" ||
+		{ cat "$out"; die "$label: lx-iov-iter to is not an ITER_FOLIOQ with its folio_queue"; }
+	say "ok: $label: the seeds' scenario: p9_client_read_once hit, lx-iov-iter to:" \
+		"$(grep -m1 '^iov_iter ' "$out")"
+}
+[ "$suite" = trixie ] && check_seed "$GDB_MINIMAL" gdb-minimal
+
+# ---- the proxy's share of the time to load module symbols ------------------------
+# gdb connecting with and without the proxy (no module symbols then): the
+# difference is module symbol loading; the proxy says (-v) how long its own
+# part took.
+measure() {
+	local t0
+	t0=$(_guest_now)
+	run_gdb "$GDB_FULL" "$w/time.out" -ex "target remote $1" -ex 'info sharedlibrary' -ex detach "$GUEST_VMLINUX" ||
+		{ cat "$w/time.out"; die "timing run failed"; }
+	_guest_since "$t0"
+}
+direct=$(measure "$GUEST_GDB")
+proxied=$(measure "| $w/proxy -v gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB")
+own=$(sed -n 's/.*KASLR slide .*, \([0-9]*\) ms).*/\1/p; s/.*symbols for [0-9]* (\([0-9]*\) ms, .*/\1/p' "$w/time.out" |
+	awk '{ s += $1 } END { print s + 0 }')
+trips=$(sed -n 's/.*symbols for [0-9]* ([0-9]* ms, \([0-9]*\) round trips).*/\1/p' "$w/time.out" | head -1)
+say "time: target remote + module symbols: ${proxied} s through the proxy, ${direct} s direct (no module" \
+	"symbols); the proxy's own work (KASLR, module list, sections, build-ids): ${own} ms, ${trips} round trips"
+[ -n "$trips" ] || { cat "$w/time.out"; die "the proxy did not report its module scan"; }
+
+# ---- transparency -------------------------------------------------------------
+# The same session direct and through the proxy.  vmlinux is loaded after
+# connecting, moved by the guest's slide, in both runs (so qOffsets plays no
+# part).  What legitimately differs: which vCPU reaches the breakpoint first
+# and where the interrupt lands (the guest runs between the two sessions),
+# so thread numbers and the interrupt's location are masked; cr3 and cr4
+# are not compared (the idle task borrows whichever mm ran before, and the
+# two vCPUs' cr4 may differ); everything else must be equal.
+symbol_truth "$w"
+# child_pid PID: a child process of PID, from /proc (no procps needed).
+child_pid() {
+	local st key val
+	for st in /proc/[0-9]*/status; do
+		while read -r key val; do
+			[ "$key" = PPid: ] || continue
+			[ "$val" = "$1" ] && { st=${st#/proc/}; echo "${st%/status}"; return 0; }
+			break
+		done <"$st" 2>/dev/null || true
+	done
+	return 1
+}
+session() {
+	local out=$1 target=$2 gpid gdbpid
+	: >"$out"
+	timeout 600 "$GDB_FULL" -nx -batch -iex 'set pagination off' -iex 'set confirm off' >"$out" 2>&1 \
+		-ex "target remote $target" \
+		-ex "symbol-file -o $want_slide $GUEST_VMLINUX" \
+		-ex 'echo ==break\n' -ex 'break do_idle' -ex 'continue' -ex 'delete' \
+		-ex 'echo ==stepi\n' -ex 'stepi' -ex 'x/i $pc' -ex 'info registers rip' \
+		-ex 'echo ==next\n' -ex 'next' -ex 'info registers rip' \
+		-ex 'echo ==memory\n' -ex 'set $old = print_fatal_signals' -ex 'set var print_fatal_signals = 7' \
+		-ex 'output print_fatal_signals' -ex 'echo \n' -ex 'set var print_fatal_signals = $old' \
+		-ex 'output print_fatal_signals == $old' -ex 'echo \n' -ex 'x/4xb &print_fatal_signals' \
+		-ex 'echo ==registers\n' -ex 'info registers cs ss cr0' \
+		-ex 'echo ==interrupt\n' -ex 'continue' -ex 'echo ==end\n' -ex 'detach' &
+	gpid=$!
+	# An interrupt as ^C makes it: SIGINT to gdb, which sends 0x03.
+	wait_for "$out" '^==interrupt' 600 || { cat "$out"; die "session through '$target': no interrupt point"; }
+	sleep 2
+	# gdb is the child of timeout (SIGINT to timeout would reach the
+	# proxy too: it signals its whole process group).
+	gdbpid=$(child_pid "$gpid") || { cat "$out"; die "session through '$target': no gdb process"; }
+	kill -INT "$gdbpid"
+	wait "$gpid" || { cat "$out"; die "session through '$target' failed"; }
+	# Mask what depends on the moment, not on the path.
+	sed -E -e 's/Thread [0-9.]+/Thread N/g' -e '/^\[Switching to /d' "$out" |
+		awk '/^==interrupt/ { print; skip = 1; next } /^==end/ { skip = 0 }
+			skip && /received signal SIGINT/ { print "received SIGINT"; next } !skip { print }' >"$out.masked"
+}
+session "$w/direct.out" "$GUEST_GDB"
+session "$w/proxied.out" "| $w/proxy gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB"
+grep -q 'received SIGINT' "$w/direct.out.masked" || { cat "$w/direct.out"; die "direct: the interrupt did not stop the guest"; }
+grep -q 'hit Breakpoint 1, do_idle' "$w/direct.out.masked" || { cat "$w/direct.out"; die "direct: no stop at do_idle"; }
+diff -u "$w/direct.out.masked" "$w/proxied.out.masked" || die "the proxy changed what gdb sees"
+say "ok: transparency: breakpoint, stepi, next, memory write and read, registers, continue and" \
+	"interrupt give the same output direct and through the proxy ($(wc -l <"$w/direct.out.masked") lines)"
+
+# ---- garbage from gdb ---------------------------------------------------------
+# rsp_packet PAYLOAD: the framed packet.
+rsp_packet() {
+	local s=$1 sum=0 i c
+	for ((i = 0; i < ${#s}; i++)); do
+		printf -v c '%d' "'${s:i:1}"
+		sum=$(((sum + c) % 256))
+	done
+	printf '$%s#%02x' "$s" "$sum"
+}
+banner=$(awk '$2 == "linux_banner" { print $1 }' "$w/want")
+{
+	printf 'garbage\0\377+-'
+	printf '$qSupported#00'          # a wrong checksum
+	printf '$%s#zz' "$(head -c 70000 /dev/zero | tr '\0' A)" # too long, bad digits
+	printf '\003'                    # an interrupt while stopped
+	rsp_packet '?'
+	rsp_packet "m$banner,5"
+	printf '$x*\001#00'             # a broken run-length
+	rsp_packet 'qNoSuchPacket'
+} >"$w/garbage.in"
+status=0
+timeout 60 "$w/proxy" gdb-proxy -k "$GUEST_VMLINUX" "$GUEST_GDB" <"$w/garbage.in" >"$w/garbage.out" 2>"$w/garbage.err" || status=$?
+[ "$status" = 0 ] || { cat "$w/garbage.err"; die "garbage: proxy exit status $status"; }
+grep -q '4c696e7578' "$w/garbage.out" || { cat -v "$w/garbage.out"; die "garbage: no answer to the memory read after garbage"; }
+[ "$(tr -cd '-' <"$w/garbage.out" | wc -c)" -ge 3 ] || { cat -v "$w/garbage.out"; die "garbage: broken packets not refused with '-'"; }
+guest_resume
+[ "$(guest_run 'echo alive')" = alive ] || die "garbage: the guest does not run afterwards"
+say "ok: garbage from gdb: broken packets answered '-', the next good ones answered, guest fine"
+
+# ---- QEMU going away ----------------------------------------------------------
+# Killed, QEMU sends nothing more (on SIGTERM it would say "W00", which gdb
+# shows as an exit, with or without the proxy): the proxy must tell gdb and
+# end, and gdb drop the target, without waiting for any timeout.
+out=$w/qemu-gone.out
+: >"$out"
+run_gdb "$GDB_FULL" "$out" -ex "target remote | $PROXY" -ex 'echo CONTINUING\n' -ex 'continue' "$GUEST_VMLINUX" &
+gpid=$!
+wait_for "$out" CONTINUING 600 || { cat "$out"; die "qemu-gone: gdb did not connect"; }
+sleep 1
+t0=$(_guest_now)
+kill -KILL "$GUEST_PID"
+status=0
+wait "$gpid" || status=$?
+grep -q 'kinspect gdb-proxy: .*connection closed by the stub' "$out" &&
+	grep -Eq 'Remote connection closed|Remote communication error.  Target disconnected' "$out" ||
+	{ cat "$out"; die "qemu-gone: unclear end (gdb status $status)"; }
+say "ok: QEMU killed while gdb waits: gdb says why and drops the target in $(_guest_since "$t0") s:" \
+	"$(grep -m1 'kinspect gdb-proxy: ' "$out")"
+guest_stop
+say "PASS"
