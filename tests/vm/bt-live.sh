@@ -84,21 +84,19 @@ if [ -n "$entry" ]; then
 fi
 say "ok: without the plugin gdb stops at the interrupt entry ($(grep -c '^#' "$work/irq-plain") frames against $(grep -c '^#' "$work/irq-plugin"))"
 
-# No setting: gdb attached through a kinspect gdb-proxy (a stand-in
-# relaying to the gdbstub, named and called like it), the plugin takes the
-# vmlinux from the proxy's command line (relative to its directory).
-mkdir -p "$work/bin"
-${CC:-cc} -O2 -o "$work/bin/kinspect" "$here/fake-proxy.c" || die "cannot build the stand-in proxy"
-(cd "$work" && env -u KINSPECT_VMLINUX FAKE_PROXY_PORT="$GUEST_GDB_PORT" timeout 120 "$gdb" -nx -batch \
-	-ex 'set pagination off' -ex "jit-reader-load $KINSPECT_PLUGIN" -ex "symbol-file -o $slide $GUEST_VMLINUX" \
-	-ex "target remote | bin/kinspect gdb-proxy -k $(realpath --relative-to="$work" "$GUEST_VMLINUX")" \
+# No setting: gdb attached through kinspect gdb-proxy, which also relocates
+# the vmlinux for the slide (qOffsets); the plugin finds the proxy among
+# gdb's children and takes the vmlinux from its command line.
+(cd "$work" && env -u KINSPECT_VMLINUX timeout 120 "$gdb" -nx -batch \
+	-ex 'set pagination off' -ex "jit-reader-load $KINSPECT_PLUGIN" -ex "file $GUEST_VMLINUX" \
+	-ex "target remote | $KINSPECT gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB" \
 	-ex 'break hrtimer_wakeup' -ex continue -ex 'echo BT-BEGIN\n' -ex bt -ex 'echo BT-END\n' -ex delete -ex detach) \
 	>"$work/irq-proxy.all" 2>&1 || { cat "$work/irq-proxy.all"; die "gdb through the proxy failed"; }
 sed -n '/^BT-BEGIN$/,/^BT-END$/p' "$work/irq-proxy.all" >"$work/irq-proxy"
 entry=$(grep -n ' in asm_sysvec_apic_timer_interrupt \| in asm_common_interrupt ' "$work/irq-proxy" | head -1 | cut -d: -f1 || true)
 [ -n "$entry" ] && sed -n "$((entry + 1)),\$p" "$work/irq-proxy" | grep -q '^#[0-9]' ||
 	{ cat "$work/irq-proxy.all"; die "through the proxy, without KINSPECT_VMLINUX: no frames past the interrupt entry"; }
-say "ok: through a gdb-proxy, no setting: $(grep -c '^#' "$work/irq-proxy") frames, past the interrupt entry"
+say "ok: through kinspect gdb-proxy, no setting: $(grep -c '^#' "$work/irq-proxy") frames, past the interrupt entry"
 
 # ---- a syscall ------------------------------------------------------------
 if [ "$suite" = trixie ]; then
