@@ -78,7 +78,7 @@ static void print_text(const struct page_cmd *pc, const struct kinspect_page_fla
 	if (pc->translated)
 		printf("%-12s0x%016" PRIx64 " -> phys 0x%" PRIx64 " by %s\n", "address", pc->given,
 		       (p->pfn << 12) | (pc->given & 0xfff),
-		       pc->translation == KINSPECT_TRANSLATION_DIRECT_MAP ? "direct map" : "page walk");
+		       kinspect_translation_name(pc->translation));
 	uint64_t flags = pc->is_folio ? p->folio_flags : p->flags;
 	printf("%-12s0x%016" PRIx64 " ", "flags", flags);
 	if (pc->is_folio)
@@ -164,7 +164,7 @@ static void print_json(const struct page_cmd *pc, const struct kinspect_page_fla
 		kinspect_json_key(j, "address_phys");
 		kinspect_json_address(j, (p->pfn << 12) | (pc->given & 0xfff));
 		kinspect_json_key(j, "translation");
-		kinspect_json_string(j, pc->translation == KINSPECT_TRANSLATION_DIRECT_MAP ? "direct map" : "page walk");
+		kinspect_json_string(j, kinspect_translation_name(pc->translation));
 	}
 	kinspect_json_key(j, "flags");
 	kinspect_json_address(j, flags);

@@ -111,7 +111,17 @@ static struct kinspect_error *find_pgd(struct kinspect_memory_map *map, const st
 	if (err)
 		return kinspect_error_wrap(err, "the kernel's page tables");
 	map->pgd_phys = kinspect_kaslr_runtime(map->slide, pgd) - KINSPECT_X86_64_START_KERNEL_MAP + phys_base;
+	map->phys_base = phys_base;
 	return NULL;
+}
+
+const char *kinspect_translation_name(enum kinspect_translation how)
+{
+	switch (how) {
+	case KINSPECT_TRANSLATION_DIRECT_MAP: return "direct map";
+	case KINSPECT_TRANSLATION_KERNEL_IMAGE: return "kernel image";
+	default: return "page walk";
+	}
 }
 
 struct kinspect_error *kinspect_pfn_to_page(const struct kinspect_memory_map *map, uint64_t pfn, uint64_t *ret)
@@ -161,6 +171,14 @@ struct kinspect_error *kinspect_virt_to_phys(struct kinspect_memory_map *map, co
 		return NULL;
 	}
 	struct kinspect_error *err = map->pgd_phys ? NULL : find_pgd(map, mem);
+	/* The kernel image is mapped linearly (__pa_symbol()); its mapping
+	 * may still have holes, which only the walk sees. */
+	if (!err && !walk && kinspect_kaslr_in_image(vaddr)) {
+		*ret = vaddr - KINSPECT_X86_64_START_KERNEL_MAP + map->phys_base;
+		if (ret_how)
+			*ret_how = KINSPECT_TRANSLATION_KERNEL_IMAGE;
+		return NULL;
+	}
 	if (!err)
 		err = kinspect_x86_64_translate(read_pte, (void *)mem, map->pgd_phys, map->la57, vaddr, ret, NULL);
 	if (err)

@@ -31,6 +31,8 @@ struct kinspect_memory_map {
 	 * to: they map all of kernel space whatever the CPUs run), physical;
 	 * found on the first page walk (0 until then). */
 	uint64_t pgd_phys;
+	/* Where the kernel image is loaded (phys_base), with pgd_phys. */
+	uint64_t phys_base;
 	const struct kinspect_vmlinux *vmlinux;
 	uint64_t slide;
 };
@@ -60,7 +62,12 @@ static inline uint64_t kinspect_pfn_to_virt(const struct kinspect_memory_map *ma
 enum kinspect_translation {
 	KINSPECT_TRANSLATION_DIRECT_MAP, /* VADDR - PAGE_OFFSET */
 	KINSPECT_TRANSLATION_PAGE_WALK,  /* the kernel's page tables */
+	/* The kernel image: VADDR - __START_KERNEL_map + phys_base. */
+	KINSPECT_TRANSLATION_KERNEL_IMAGE,
 };
+
+/* "direct map", "page walk", "kernel image". */
+const char *kinspect_translation_name(enum kinspect_translation how);
 
 /* The physical address of kernel virtual address VADDR in *RET: by
  * subtraction for direct-map addresses (unless WALK), otherwise by walking

@@ -274,15 +274,20 @@ check_pages() {
 	page_json "$target" page "virt:$(jq -r .virt "$work/anon.json")"
 	[ "$(jq -r .pfn "$json")" = "$anon_pfn" ] || die "$label: virt of the stack page gives pfn $(jq -r .pfn "$json")"
 
-	# linux_banner: by page walk, at the frame the guest's iomem implies.
+	# linux_banner: by the kernel-image fast path and by page walk, both at
+	# the frame the guest's iomem implies.
+	page_json "$target" page --walk "virt:linux_banner"
+	[ "$(jq -r .translation "$json")" = "page walk" ] || die "$label: --walk did not walk"
+	[ "$(jq -r .address_phys "$json")" = "$(printf '0x%x' "$banner_phys")" ] ||
+		die "$label: linux_banner walked to $(jq -r .address_phys "$json"), /proc/iomem implies $(printf '0x%x' $banner_phys)"
 	page_json "$target" page "virt:linux_banner" --hexdump
-	[ "$(jq -r .translation "$json")" = "page walk" ] || die "$label: linux_banner not by page walk"
+	[ "$(jq -r .translation "$json")" = "kernel image" ] || die "$label: linux_banner not by the kernel-image path"
 	[ "$(jq -r .address_phys "$json")" = "$(printf '0x%x' "$banner_phys")" ] ||
 		die "$label: linux_banner at $(jq -r .address_phys "$json"), /proc/iomem implies $(printf '0x%x' $banner_phys)"
 	off=$(((banner_phys & 4095) * 2))
 	jq -r .hexdump.hex "$json" | cut -c$((off + 1))- | grep -q "^${version_hex:0:$((8192 - off < ${#version_hex} ? 8192 - off : ${#version_hex}))}" ||
 		die "$label: the banner page does not hold /proc/version at offset $((off / 2))"
-	say "ok: $label: virt:linux_banner -> phys $(printf '0x%x' $banner_phys) by page walk, contents hold /proc/version"
+	say "ok: $label: virt:linux_banner -> phys $(printf '0x%x' $banner_phys) by kernel image = page walk, contents hold /proc/version"
 
 	# Text output reads and names the same.
 	kinspect -k "$GUEST_VMLINUX" -t "$target" page "pfn:$file_pfn" >"$work/out" 2>"$work/err" || { cat "$work/err"; die "$label: text"; }
