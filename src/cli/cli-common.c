@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "cli/cli.h"
+#include "core/cache-path.h"
 #include "target/memory-cache.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
@@ -254,8 +255,7 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
  * --no-cache, nor with KINSPECT_NO_CACHE set to anything but "" or "0". */
 static bool cache_wanted(const struct cli *cli)
 {
-	const char *env = getenv("KINSPECT_NO_CACHE");
-	return !cli->no_cache && !(env && env[0] && strcmp(env, "0") != 0);
+	return !cli->no_cache && kinspect_cache_enabled();
 }
 
 /* The layout cache of VMLINUX's build-id, loaded; NULL when caching is

@@ -134,7 +134,11 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		case 'j': cli->json = true; break;
 		case 'x': cli->script = optarg; break;
 		case 'S': cli->keep_stopped = true; break;
-		case 'C': cli->no_cache = true; break;
+		case 'C':
+			/* Also for the caches below the CLI (the symbol index). */
+			cli->no_cache = true;
+			setenv("KINSPECT_NO_CACHE", "1", 1);
+			break;
 		case 'T': {
 			char *end;
 			double seconds = strtod(optarg, &end);

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "debuginfo/layout-cache.h"
@@ -75,27 +76,7 @@ static size_t bucket_of(enum kinspect_layout_query query, const char *key, const
 
 struct kinspect_error *kinspect_layout_cache_path(const uint8_t *build_id, size_t len, char **ret)
 {
-	*ret = NULL;
-	if (len == 0 || len > BUILD_ID_MAX)
-		return NULL;
-	char hex[2 * BUILD_ID_MAX + 1];
-	for (size_t i = 0; i < len; i++)
-		snprintf(hex + 2 * i, 3, "%02x", build_id[i]);
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int n;
-	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
-	if (xdg && xdg[0] == '/')
-		n = asprintf(ret, "%s/kinspect/layouts/%s.cache", xdg, hex);
-	else if (home && home[0] == '/')
-		n = asprintf(ret, "%s/.cache/kinspect/layouts/%s.cache", home, hex);
-	else
-		return NULL;
-	if (n < 0) {
-		*ret = NULL;
-		return &kinspect_error_nomem;
-	}
-	return NULL;
+	return kinspect_cache_path("layouts", build_id, len, "cache", ret);
 }
 
 struct kinspect_error *kinspect_layout_cache_create(const char *path, const uint8_t *build_id, size_t len,
@@ -457,35 +438,6 @@ static void put_entry(struct writer *w, const struct entry *e)
 	put(w, e->message ? e->message : "", message_len);
 }
 
-/* mkdir -p of the directories above PATH. */
-static struct kinspect_error *make_parents(const char *path)
-{
-	_cleanup_free_ char *dir = strdup(path);
-	if (!dir)
-		return &kinspect_error_nomem;
-	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
-		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-			return kinspect_error_os(errno, dir, "cannot create cache directory");
-		*p = '/';
-	}
-	return NULL;
-}
-
-static struct kinspect_error *write_all(int fd, const uint8_t *p, size_t len, const char *path)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return kinspect_error_os(n < 0 ? errno : EIO, path, "cannot write layout cache");
-		p += n;
-		len -= (size_t)n;
-	}
-	return NULL;
-}
-
 struct kinspect_error *kinspect_layout_cache_save(struct kinspect_layout_cache *c)
 {
 	if (!c->path || !c->dirty)
@@ -504,24 +456,9 @@ struct kinspect_error *kinspect_layout_cache_save(struct kinspect_layout_cache *
 	if (w.failed)
 		return &kinspect_error_nomem;
 
-	struct kinspect_error *err = make_parents(c->path);
+	struct kinspect_error *err = kinspect_cache_write(c->path, buf, w.len);
 	if (err)
-		return err;
-	_cleanup_free_ char *tmp = NULL;
-	if (asprintf(&tmp, "%s.XXXXXX", c->path) < 0)
-		return &kinspect_error_nomem;
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return kinspect_error_os(errno, tmp, "cannot create layout cache");
-	err = write_all(fd, buf, w.len, tmp);
-	if (close(fd) != 0 && !err)
-		err = kinspect_error_os(errno, tmp, "cannot write layout cache");
-	if (!err && rename(tmp, c->path) != 0)
-		err = kinspect_error_os(errno, c->path, "cannot rename layout cache into place");
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
+		return kinspect_error_wrap(err, "layout cache");
 	c->dirty = false;
 	return NULL;
 }

@@ -7,11 +7,14 @@
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <kinspect/vmlinux.h>
 
+#include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/file.h"
@@ -42,11 +45,17 @@ struct kinspect_vmlinux {
 	 * looks up dozens. */
 	uint32_t *by_name;
 	size_t by_name_mask;
+	/* Both indexes come from a per-build-id cache file when it is there
+	 * (tried once); the by-address order as symbol table indexes. */
+	bool index_cache_tried;
+	uint32_t *cached_by_addr;
+	size_t nr_cached_by_addr;
 };
 
 struct sorted_symbol {
 	uint64_t value, size;
 	uint16_t shndx;
+	uint32_t index;   /* in the symbol table */
 	const char *name; /* points into the mapped string table */
 };
 
@@ -229,6 +238,7 @@ void kinspect_vmlinux_destroy(struct kinspect_vmlinux *v)
 		close(v->fd);
 	free(v->by_addr);
 	free(v->by_name);
+	free(v->cached_by_addr);
 	free(v->release);
 	free(v->banner);
 	free(v->path);
@@ -305,8 +315,15 @@ static bool named_symbol(const Elf64_Sym *sym)
 	return sym->st_shndx != SHN_UNDEF && type != STT_FILE && type != STT_SECTION;
 }
 
+static struct kinspect_error *sort_symbols(struct kinspect_vmlinux *v);
+static void load_index_cache(struct kinspect_vmlinux *v);
+static void save_index_cache(struct kinspect_vmlinux *v);
+
 static struct kinspect_error *index_names(struct kinspect_vmlinux *v)
 {
+	load_index_cache(v);
+	if (v->by_name)
+		return NULL;
 	struct raw_symtab t;
 	struct kinspect_error *err = raw_symtab(v, &t);
 	if (err)
@@ -333,6 +350,11 @@ static struct kinspect_error *index_names(struct kinspect_vmlinux *v)
 	}
 	v->by_name = table;
 	v->by_name_mask = size - 1;
+	/* Built the slow way: build the other index too and keep both for
+	 * the next run. */
+	if (!v->by_addr && (err = sort_symbols(v)))
+		return err;
+	save_index_cache(v);
 	return NULL;
 }
 
@@ -435,6 +457,23 @@ static struct kinspect_error *sort_by_value(struct sorted_symbol *syms, size_t n
 	return NULL;
 }
 
+/* The by-address order from the cache file: every index checked, the
+ * order verified; false if it does not fit this symbol table. */
+static bool sorted_from_cache(struct kinspect_vmlinux *v, const struct raw_symtab *t, struct sorted_symbol *syms)
+{
+	for (size_t i = 0; i < v->nr_cached_by_addr; i++) {
+		uint32_t index = v->cached_by_addr[i];
+		if (index == 0 || index >= t->count)
+			return false;
+		const Elf64_Sym *sym = &t->syms[index];
+		const char *name = raw_name(t, sym);
+		if (!name || (i && sym->st_value < syms[i - 1].value))
+			return false;
+		syms[i] = (struct sorted_symbol){ sym->st_value, sym->st_size, sym->st_shndx, index, name };
+	}
+	return true;
+}
+
 static struct kinspect_error *sort_symbols(struct kinspect_vmlinux *v)
 {
 	struct raw_symtab t;
@@ -444,6 +483,12 @@ static struct kinspect_error *sort_symbols(struct kinspect_vmlinux *v)
 	struct sorted_symbol *syms = calloc(t.count ? t.count : 1, sizeof(*syms));
 	if (!syms)
 		return &kinspect_error_nomem;
+	load_index_cache(v);
+	if (v->cached_by_addr && v->nr_cached_by_addr <= t.count && sorted_from_cache(v, &t, syms)) {
+		v->by_addr = syms;
+		v->nr_by_addr = v->nr_cached_by_addr;
+		return NULL;
+	}
 	size_t n = 0;
 	for (size_t i = 1; i < t.count; i++) {
 		const Elf64_Sym *sym = &t.syms[i];
@@ -454,7 +499,7 @@ static struct kinspect_error *sort_symbols(struct kinspect_vmlinux *v)
 		const char *name = raw_name(&t, sym);
 		if (!name || !*name)
 			continue;
-		syms[n++] = (struct sorted_symbol){ sym->st_value, sym->st_size, sym->st_shndx, name };
+		syms[n++] = (struct sorted_symbol){ sym->st_value, sym->st_size, sym->st_shndx, (uint32_t)i, name };
 	}
 	if ((err = sort_by_value(syms, n))) {
 		free(syms);
@@ -497,4 +542,117 @@ struct kinspect_error *kinspect_vmlinux_symbolize(struct kinspect_vmlinux *v, ui
 	*ret_name = sym->name;
 	*ret_offset = addr - sym->value;
 	return NULL;
+}
+
+/* ---- the index cache: ${XDG_CACHE_HOME}/kinspect/symbols/BUILD-ID.idx ----
+ * magic, version, symbol count, name table size, by-address count (u64
+ * each after the magic), the name table and the by-address order (u32
+ * symbol indexes), a checksum of all before it.  Checked before use: a
+ * file that does not fit is ignored and written anew. */
+#define INDEX_MAGIC "KSYMIDX1"
+#define INDEX_VERSION 1
+#define INDEX_HEADER (8 + 4 * 8)
+#define INDEX_FILE_MAX (256u << 20)
+
+/* Word-wise FNV-style mix: a 2-3 MB file checks in well under a millisecond. */
+static uint64_t index_checksum(const uint8_t *p, size_t len)
+{
+	uint64_t h = 14695981039346656037ull;
+	size_t i = 0;
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+		memcpy(&w, p + i, 8);
+		h = (h ^ w) * 1099511628211ull;
+		h ^= h >> 29;
+	}
+	for (; i < len; i++)
+		h = (h ^ p[i]) * 1099511628211ull;
+	return h;
+}
+
+static char *index_cache_path(const struct kinspect_vmlinux *v)
+{
+	char *path = NULL;
+	if (!kinspect_cache_enabled())
+		return NULL;
+	kinspect_error_destroy(kinspect_cache_path("symbols", v->build_id, v->build_id_len, "idx", &path));
+	return path;
+}
+
+static void load_index_cache(struct kinspect_vmlinux *v)
+{
+	if (v->index_cache_tried)
+		return;
+	v->index_cache_tried = true;
+	_cleanup_free_ char *path = index_cache_path(v);
+	struct raw_symtab t;
+	struct kinspect_error *err = path ? raw_symtab(v, &t) : NULL;
+	if (!path || err) {
+		kinspect_error_destroy(err);
+		return;
+	}
+	FILE *f = fopen(path, "rbe");
+	if (!f)
+		return;
+	_cleanup_free_ uint8_t *buf = NULL;
+	struct stat st;
+	size_t len = 0;
+	if (fstat(fileno(f), &st) == 0 && st.st_size >= INDEX_HEADER + 8 && (uint64_t)st.st_size <= INDEX_FILE_MAX &&
+	    (buf = malloc((size_t)st.st_size)))
+		len = fread(buf, 1, (size_t)st.st_size, f);
+	fclose(f);
+	if (!buf || len != (size_t)st.st_size || memcmp(buf, INDEX_MAGIC, 8) != 0)
+		return;
+	uint64_t h[4], sum;
+	memcpy(h, buf + 8, sizeof(h));
+	memcpy(&sum, buf + len - 8, 8);
+	uint64_t version = h[0], count = h[1], name_size = h[2], nr_addr = h[3];
+	if (version != INDEX_VERSION || count != t.count || name_size < 1024 || (name_size & (name_size - 1)) ||
+	    name_size > INDEX_FILE_MAX / 4 || nr_addr > count ||
+	    len != INDEX_HEADER + 4 * (name_size + nr_addr) + 8 || sum != index_checksum(buf, len - 8))
+		return;
+	uint32_t *by_name = malloc(name_size * 4), *by_addr = malloc((nr_addr ? nr_addr : 1) * 4);
+	if (!by_name || !by_addr) {
+		free(by_name);
+		free(by_addr);
+		return;
+	}
+	memcpy(by_name, buf + INDEX_HEADER, name_size * 4);
+	memcpy(by_addr, buf + INDEX_HEADER + name_size * 4, nr_addr * 4);
+	for (uint64_t i = 0; i < name_size; i++) {
+		if (by_name[i] > count) { /* index + 1, 0 for empty */
+			free(by_name);
+			free(by_addr);
+			return;
+		}
+	}
+	v->by_name = by_name;
+	v->by_name_mask = name_size - 1;
+	v->cached_by_addr = by_addr;
+	v->nr_cached_by_addr = nr_addr;
+}
+
+static void save_index_cache(struct kinspect_vmlinux *v)
+{
+	_cleanup_free_ char *path = index_cache_path(v);
+	struct raw_symtab t;
+	struct kinspect_error *err = path && v->by_name && v->by_addr ? raw_symtab(v, &t) : NULL;
+	if (!path || !v->by_name || !v->by_addr || err) {
+		kinspect_error_destroy(err);
+		return;
+	}
+	size_t name_size = v->by_name_mask + 1, len = INDEX_HEADER + 4 * (name_size + v->nr_by_addr) + 8;
+	_cleanup_free_ uint8_t *buf = malloc(len);
+	if (!buf)
+		return;
+	uint64_t h[4] = { INDEX_VERSION, t.count, name_size, v->nr_by_addr };
+	memcpy(buf, INDEX_MAGIC, 8);
+	memcpy(buf + 8, h, sizeof(h));
+	memcpy(buf + INDEX_HEADER, v->by_name, name_size * 4);
+	for (size_t i = 0; i < v->nr_by_addr; i++)
+		memcpy(buf + INDEX_HEADER + 4 * (name_size + i), &v->by_addr[i].index, 4);
+	uint64_t sum = index_checksum(buf, len - 8);
+	memcpy(buf + len - 8, &sum, 8);
+	/* Best effort: without a cache the next run builds the index again. */
+	kinspect_error_destroy(kinspect_cache_write(path, buf, len));
 }

@@ -1,0 +1,98 @@
+/* Per-build-id cache files (see cache-path.h).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "core/cache-path.h"
+#include "core/cleanup.h"
+#include "core/error-priv.h"
+
+#define BUILD_ID_MAX 64
+
+struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *build_id, size_t len, const char *suffix,
+					   char **ret)
+{
+	*ret = NULL;
+	if (len == 0 || len > BUILD_ID_MAX)
+		return NULL;
+	char hex[2 * BUILD_ID_MAX + 1];
+	for (size_t i = 0; i < len; i++)
+		snprintf(hex + 2 * i, 3, "%02x", build_id[i]);
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	int n;
+	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
+	if (xdg && xdg[0] == '/')
+		n = asprintf(ret, "%s/kinspect/%s/%s.%s", xdg, kind, hex, suffix);
+	else if (home && home[0] == '/')
+		n = asprintf(ret, "%s/.cache/kinspect/%s/%s.%s", home, kind, hex, suffix);
+	else
+		return NULL;
+	if (n < 0) {
+		*ret = NULL;
+		return &kinspect_error_nomem;
+	}
+	return NULL;
+}
+
+bool kinspect_cache_enabled(void)
+{
+	const char *env = getenv("KINSPECT_NO_CACHE");
+	return !(env && env[0] && strcmp(env, "0") != 0);
+}
+
+/* mkdir -p of the directories above PATH. */
+static struct kinspect_error *make_parents(const char *path)
+{
+	_cleanup_free_ char *dir = strdup(path);
+	if (!dir)
+		return &kinspect_error_nomem;
+	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+			return kinspect_error_os(errno, dir, "cannot create cache directory");
+		*p = '/';
+	}
+	return NULL;
+}
+
+static struct kinspect_error *write_all(int fd, const uint8_t *p, size_t len, const char *path)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return kinspect_error_os(n < 0 ? errno : EIO, path, "cannot write cache file");
+		p += n;
+		len -= (size_t)n;
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size)
+{
+	struct kinspect_error *err = make_parents(path);
+	if (err)
+		return err;
+	_cleanup_free_ char *tmp = NULL;
+	if (asprintf(&tmp, "%s.XXXXXX", path) < 0)
+		return &kinspect_error_nomem;
+	int fd = mkstemp(tmp);
+	if (fd < 0)
+		return kinspect_error_os(errno, tmp, "cannot create cache file");
+	err = write_all(fd, data, size, tmp);
+	if (close(fd) != 0 && !err)
+		err = kinspect_error_os(errno, tmp, "cannot write cache file");
+	if (!err && rename(tmp, path) != 0)
+		err = kinspect_error_os(errno, path, "cannot rename cache file into place");
+	if (err)
+		unlink(tmp);
+	return err;
+}

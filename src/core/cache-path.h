@@ -1,0 +1,26 @@
+/* Where kinspect keeps what it computed once per build-id:
+ * ${XDG_CACHE_HOME:-~/.cache}/kinspect/KIND/BUILD-ID.SUFFIX, and whether the
+ * user turned caches off (KINSPECT_NO_CACHE, which --no-cache sets).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_CACHE_PATH_H
+#define KINSPECT_CACHE_PATH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kinspect/error.h>
+
+/* The path in *RET (malloc()ed), or NULL without an error when there is no
+ * usable cache directory or build-id. */
+struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *build_id, size_t len, const char *suffix,
+					   char **ret);
+
+/* False when KINSPECT_NO_CACHE is set to anything but "" or "0". */
+bool kinspect_cache_enabled(void);
+
+/* Write SIZE bytes of DATA to PATH atomically (a temporary file in the same
+ * directory, renamed), creating the directories up to it. */
+struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size);
+
+#endif /* KINSPECT_CACHE_PATH_H */
