@@ -24,14 +24,22 @@ struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *buil
 	char hex[2 * BUILD_ID_MAX + 1];
 	for (size_t i = 0; i < len; i++)
 		snprintf(hex + 2 * i, 3, "%02x", build_id[i]);
+	char name[2 * BUILD_ID_MAX + 32];
+	snprintf(name, sizeof(name), "%s.%.16s", hex, suffix);
+	return kinspect_cache_file(kind, name, ret);
+}
+
+struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, char **ret)
+{
+	*ret = NULL;
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 	int n;
 	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
 	if (xdg && xdg[0] == '/')
-		n = asprintf(ret, "%s/kinspect/%s/%s.%s", xdg, kind, hex, suffix);
+		n = asprintf(ret, "%s/kinspect/%s/%s", xdg, kind, name);
 	else if (home && home[0] == '/')
-		n = asprintf(ret, "%s/.cache/kinspect/%s/%s.%s", home, kind, hex, suffix);
+		n = asprintf(ret, "%s/.cache/kinspect/%s/%s", home, kind, name);
 	else
 		return NULL;
 	if (n < 0) {
@@ -76,7 +84,7 @@ static struct kinspect_error *write_all(int fd, const uint8_t *p, size_t len, co
 	return NULL;
 }
 
-struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size)
+struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size, unsigned int mode)
 {
 	struct kinspect_error *err = make_parents(path);
 	if (err)
@@ -88,6 +96,8 @@ struct kinspect_error *kinspect_cache_write(const char *path, const void *data, 
 	if (fd < 0)
 		return kinspect_error_os(errno, tmp, "cannot create cache file");
 	err = write_all(fd, data, size, tmp);
+	if (!err && fchmod(fd, (mode_t)mode) != 0)
+		err = kinspect_error_os(errno, tmp, "cannot set the mode of a cache file");
 	if (close(fd) != 0 && !err)
 		err = kinspect_error_os(errno, tmp, "cannot write cache file");
 	if (!err && rename(tmp, path) != 0)

@@ -16,11 +16,16 @@
 struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *build_id, size_t len, const char *suffix,
 					   char **ret);
 
+/* ${XDG_CACHE_HOME:-~/.cache}/kinspect/KIND/NAME in *RET (malloc()ed), or
+ * NULL without an error when there is no usable cache directory. */
+struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, char **ret);
+
 /* False when KINSPECT_NO_CACHE is set to anything but "" or "0". */
 bool kinspect_cache_enabled(void);
 
 /* Write SIZE bytes of DATA to PATH atomically (a temporary file in the same
- * directory, renamed), creating the directories up to it. */
-struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size);
+ * directory, renamed), creating the directories up to it; the file gets
+ * MODE (0600 for private data, 0644 for files other tools read). */
+struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size, unsigned int mode);
 
 #endif /* KINSPECT_CACHE_PATH_H */

@@ -456,7 +456,7 @@ struct kinspect_error *kinspect_layout_cache_save(struct kinspect_layout_cache *
 	if (w.failed)
 		return &kinspect_error_nomem;
 
-	struct kinspect_error *err = kinspect_cache_write(c->path, buf, w.len);
+	struct kinspect_error *err = kinspect_cache_write(c->path, buf, w.len, 0600);
 	if (err)
 		return kinspect_error_wrap(err, "layout cache");
 	c->dirty = false;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/file.h"
@@ -392,22 +393,6 @@ const char *kinspect_module_file_alloc_section(const struct kinspect_module_file
 
 /* --- the plain copy for gdb ------------------------------------------------ */
 
-static struct kinspect_error *make_dirs(char *path)
-{
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		int r = mkdir(path, 0755);
-		*p = '/';
-		if (r != 0 && errno != EEXIST)
-			return kinspect_error_os(errno, path, "cannot create cache directory");
-	}
-	if (mkdir(path, 0755) != 0 && errno != EEXIST)
-		return kinspect_error_os(errno, path, "cannot create cache directory");
-	return NULL;
-}
-
 /* A name for a file without build-id: FNV-1a of its bytes. */
 static uint64_t fnv1a(const uint8_t *p, size_t n)
 {
@@ -415,20 +400,6 @@ static uint64_t fnv1a(const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * 0x100000001b3ULL;
 	return h;
-}
-
-static struct kinspect_error *write_all(int fd, const char *path, const uint8_t *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return kinspect_error_os(errno, path, "cannot write decompressed module");
-		buf += n;
-		len -= (size_t)n;
-	}
-	return NULL;
 }
 
 struct kinspect_error *kinspect_module_file_plain_path(struct kinspect_module_file *file, const char **ret)
@@ -441,10 +412,6 @@ struct kinspect_error *kinspect_module_file_plain_path(struct kinspect_module_fi
 		*ret = file->plain_path;
 		return NULL;
 	}
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	if ((!xdg || xdg[0] != '/') && (!home || !home[0]))
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
-					     "no cache directory for decompressed modules: set XDG_CACHE_HOME or HOME");
 	char name[2 * BUILD_ID_MAX + 32];
 	if (file->build_id_len) {
 		kinspect_build_id_hex(file->build_id, file->build_id_len, name);
@@ -452,35 +419,19 @@ struct kinspect_error *kinspect_module_file_plain_path(struct kinspect_module_fi
 		snprintf(name, sizeof(name), "no-build-id-%016" PRIx64,
 			 fnv1a(file->image, file->image_size));
 	}
-	_cleanup_free_ char *dir = NULL, *path = NULL, *tmp = NULL;
-	if ((xdg && xdg[0] == '/' ? asprintf(&dir, "%s/kinspect/ko", xdg)
-				  : asprintf(&dir, "%s/.cache/kinspect/ko", home)) < 0 ||
-	    asprintf(&path, "%s/%s.ko", dir, name) < 0 || asprintf(&tmp, "%s/.%s.ko.XXXXXX", dir, name) < 0)
-		return &kinspect_error_nomem;
-	struct stat st;
-	/* Written by rename, so a file of the right size is complete. */
-	if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == file->image_size) {
-		file->plain_path = no_cleanup_ptr(path);
-		*ret = file->plain_path;
-		return NULL;
-	}
-	struct kinspect_error *err = make_dirs(dir);
+	strcat(name, ".ko");
+	_cleanup_free_ char *path = NULL;
+	struct kinspect_error *err = kinspect_cache_file("ko", name, &path);
 	if (err)
 		return err;
-	_cleanup_close_ int fd = mkstemp(tmp);
-	if (fd < 0)
-		return kinspect_error_os(errno, tmp, "cannot create decompressed module");
-	err = write_all(fd, tmp, file->image, file->image_size);
-	if (!err && fchmod(fd, 0644) != 0)
-		err = kinspect_error_os(errno, tmp, "cannot set mode of decompressed module");
-	if (!err && close(no_cleanup_fd(fd)) != 0)
-		err = kinspect_error_os(errno, tmp, "cannot write decompressed module");
-	if (!err && rename(tmp, path) != 0)
-		err = kinspect_error_os(errno, path, "cannot rename decompressed module into place");
-	if (err) {
-		unlink(tmp);
-		return err;
-	}
+	if (!path)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
+					     "no cache directory for decompressed modules: set XDG_CACHE_HOME or HOME");
+	struct stat st;
+	/* Written by rename, so a file of the right size is complete. */
+	if (!(stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == file->image_size) &&
+	    (err = kinspect_cache_write(path, file->image, file->image_size, 0644)))
+		return kinspect_error_wrap(err, "decompressed module");
 	file->plain_path = no_cleanup_ptr(path);
 	*ret = file->plain_path;
 	return NULL;

@@ -654,5 +654,5 @@ static void save_index_cache(struct kinspect_vmlinux *v)
 	uint64_t sum = index_checksum(buf, len - 8);
 	memcpy(buf + len - 8, &sum, 8);
 	/* Best effort: without a cache the next run builds the index again. */
-	kinspect_error_destroy(kinspect_cache_write(path, buf, len));
+	kinspect_error_destroy(kinspect_cache_write(path, buf, len, 0600));
 }

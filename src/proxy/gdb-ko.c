@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/file.h"
@@ -54,31 +55,6 @@ static size_t zero_alloc_addresses(uint8_t *image, size_t size)
 	return changed;
 }
 
-static struct kinspect_error *cache_dir(char **ret)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	int r;
-	if (xdg && *xdg)
-		r = asprintf(ret, "%s/kinspect/gdb-ko", xdg);
-	else if (home && *home)
-		r = asprintf(ret, "%s/.cache/kinspect/gdb-ko", home);
-	else
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no HOME or XDG_CACHE_HOME for the .ko cache");
-	if (r < 0)
-		return &kinspect_error_nomem;
-	/* mkdir -p */
-	for (char *p = *ret + 1; *p; p++) {
-		if (*p == '/') {
-			*p = '\0';
-			mkdir(*ret, 0700);
-			*p = '/';
-		}
-	}
-	if (mkdir(*ret, 0700) < 0 && errno != EEXIST)
-		return kinspect_error_os(errno, *ret, "cannot create %s", *ret);
-	return NULL;
-}
-
 struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const uint8_t *build_id,
 				    size_t build_id_len, char **ret)
 {
@@ -104,41 +80,23 @@ struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const ui
 		*ret = strdup(path);
 		return *ret ? NULL : &kinspect_error_nomem;
 	}
-	_cleanup_free_ char *dir = NULL, *copy = NULL, *tmp = NULL;
-	err = cache_dir(&dir);
-	if (err)
-		return err;
 	char id[2 * 64 + 1] = "";
 	for (size_t i = 0; i < build_id_len && i < 64; i++)
 		snprintf(id + 2 * i, 3, "%02x", build_id[i]);
 	if (!build_id_len)
 		snprintf(id, sizeof(id), "size%llu", (unsigned long long)size);
-	if (asprintf(&copy, "%s/%s-%s.ko", dir, name, id) < 0 || asprintf(&tmp, "%s.%d.tmp", copy, (int)getpid()) < 0)
+	_cleanup_free_ char *file_name = NULL, *copy = NULL;
+	if (asprintf(&file_name, "%s-%s.ko", name, id) < 0)
 		return &kinspect_error_nomem;
-	struct stat st;
-	if (build_id_len && stat(copy, &st) == 0 && (uint64_t)st.st_size == size) {
-		*ret = no_cleanup_ptr(copy);
-		return NULL;
-	}
-	_cleanup_close_ int out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (out < 0)
-		return kinspect_error_os(errno, tmp, "cannot create %s", tmp);
-	for (uint64_t done = 0; done < size;) {
-		ssize_t n = write(out, image + done, size - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err = kinspect_error_os(errno, tmp, "cannot write %s", tmp);
-			unlink(tmp);
-			return err;
-		}
-		done += (uint64_t)n;
-	}
-	if (rename(tmp, copy) < 0) {
-		err = kinspect_error_os(errno, copy, "cannot create %s", copy);
-		unlink(tmp);
+	if ((err = kinspect_cache_file("gdb-ko", file_name, &copy)))
 		return err;
-	}
+	if (!copy)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no HOME or XDG_CACHE_HOME for the .ko cache");
+	struct stat st;
+	/* Written by rename: a file of the right size is complete. */
+	if (!(build_id_len && stat(copy, &st) == 0 && (uint64_t)st.st_size == size) &&
+	    (err = kinspect_cache_write(copy, image, size, 0644)))
+		return err;
 	*ret = no_cleanup_ptr(copy);
 	return NULL;
 }
