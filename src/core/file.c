@@ -33,3 +33,19 @@ struct kinspect_error *kinspect_open_input(const char *path, const char *what, i
 	*ret_size = (uint64_t)st.st_size;
 	return NULL;
 }
+
+struct kinspect_error *kinspect_read_all(int fd, const char *path, void *buf, uint64_t size)
+{
+	uint8_t *p = buf;
+	for (uint64_t done = 0; done < size;) {
+		ssize_t n = pread(fd, p + done, size - done, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return kinspect_error_os(errno, path, "cannot read file");
+		if (n == 0)
+			return kinspect_error_file(path, "file shrank while being read");
+		done += (uint64_t)n;
+	}
+	return NULL;
+}

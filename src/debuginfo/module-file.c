@@ -202,16 +202,9 @@ static struct kinspect_error *slurp(const char *path, int fd, uint64_t size, uin
 	_cleanup_free_ uint8_t *buf = malloc(size);
 	if (!buf)
 		return &kinspect_error_nomem;
-	for (uint64_t done = 0; done < size;) {
-		ssize_t n = pread(fd, buf + done, size - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return kinspect_error_os(errno, path, "cannot read module file");
-		if (n == 0)
-			return kinspect_error_file(path, "file shrank while being read");
-		done += (uint64_t)n;
-	}
+	struct kinspect_error *err = kinspect_read_all(fd, path, buf, size);
+	if (err)
+		return err;
 	*ret = no_cleanup_ptr(buf);
 	return NULL;
 }

@@ -68,14 +68,8 @@ struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const ui
 	_cleanup_free_ uint8_t *image = malloc(size);
 	if (!image)
 		return &kinspect_error_nomem;
-	for (uint64_t done = 0; done < size;) {
-		ssize_t n = pread(fd, image + done, size - done, (off_t)done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return kinspect_error_os(n < 0 ? errno : EIO, path, "cannot read %s", path);
-		done += (uint64_t)n;
-	}
+	if ((err = kinspect_read_all(fd, path, image, size)))
+		return err;
 	if (zero_alloc_addresses(image, size) == 0) {
 		*ret = strdup(path);
 		return *ret ? NULL : &kinspect_error_nomem;
