@@ -1466,16 +1466,24 @@ void kinspect_gdbstub_stats(const struct kinspect_gdbstub *gs, struct kinspect_g
 
 /* "D", or "D;PID" in multiprocess mode (QEMU answers E22 to a bare "D"
  * then).  The pid is the one of the first thread, "pPID.TID". */
-static struct kinspect_error *detach(struct kinspect_gdbstub *gs)
+static void detach_command(const struct kinspect_gdbstub *gs, char cmd[48])
 {
-	char cmd[48] = "D";
+	/* Threads not listed yet (a connection that failed half-way): QEMU
+	 * numbers its first process 1. */
+	strcpy(cmd, gs->multiprocess ? "D;1" : "D");
 	const char *t = gs->nr_threads ? gs->threads[0] : "";
 	if (gs->multiprocess && t[0] == 'p') {
 		size_t n = strcspn(t + 1, ".");
 		uint64_t pid;
 		if (kinspect_rsp_parse_hex(t + 1, n, &pid))
-			snprintf(cmd, sizeof(cmd), "D;%" PRIx64, pid);
+			snprintf(cmd, 48, "D;%" PRIx64, pid);
 	}
+}
+
+static struct kinspect_error *detach(struct kinspect_gdbstub *gs)
+{
+	char cmd[48];
+	detach_command(gs, cmd);
 	return command_ok(gs, cmd);
 }
 
@@ -1483,6 +1491,15 @@ void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs)
 {
 	if (!gs)
 		return;
+	if (gs->fd >= 0 && gs->broken && gs->broken_code == KINSPECT_ERROR_TIMEOUT && !gs->keep_stopped &&
+	    !gs->running) {
+		/* The stub stopped answering but may still listen (a stalled
+		 * link): a detach sent blind lets QEMU resume the VM instead of
+		 * leaving it stopped for good.  Nothing is waited for. */
+		char cmd[48];
+		detach_command(gs, cmd);
+		kinspect_error_destroy(send_packet(gs, cmd, strlen(cmd), deadline_after(100)));
+	}
 	if (gs->fd >= 0 && !gs->broken) {
 		/* Best effort: errors here change nothing for the caller. */
 		struct kinspect_error *err = NULL;

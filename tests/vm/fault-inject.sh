@@ -1,0 +1,93 @@
+#!/bin/bash
+# Fault injection between kinspect and a live guest's gdbstub
+# (tests/target/fault-relay): the connection dropped at several points of
+# the exchange, QEMU's answers stalled, and reads of chosen addresses
+# failing.  Every command must end, within its --timeout, with success or
+# one clear error line.  After a stall the guest runs on by itself (kinspect
+# detaches blind); after a drop it is resumed through QMP.
+#
+# Usage: fault-inject.sh SUITE   (run by make check)
+set -euo pipefail
+
+suite=${1:?usage: fault-inject.sh SUITE}
+here=$(cd "$(dirname "$0")" && pwd)
+: "${KINSPECT:?run through make check}"
+relay_bin=$top_builddir/tests/target/fault-relay
+export GUEST_LOG_TAG=fault-inject-$suite
+# shellcheck source=guest.sh
+. "$here/guest.sh"
+# shellcheck source=target-checks.sh
+. "$here/target-checks.sh"
+
+guest_start "$suite"
+work=$GUEST_WORKDIR
+
+# through MODE ARGS... -- CMD...: run kinspect CMD through a relay in MODE;
+# sets $status; stdout and stderr in $work/out and $work/err.
+through() {
+	local args=() pid port
+	while [ "$1" != -- ]; do args+=("$1"); shift; done
+	shift
+	rm -f "$work/port"
+	"$relay_bin" "$work/port" "$GUEST_GDB" "${args[@]}" &
+	pid=$!
+	for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+	port=$(cat "$work/port")
+	status=0
+	# timeout: a hang is a failure (124), not a slow success.
+	timeout 60 "$KINSPECT" --timeout 3 -k "$GUEST_VMLINUX" -t "127.0.0.1:$port" "$@" >"$work/out" 2>"$work/err" || status=$?
+	kill "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+# expect_clean_failure LABEL: status 1 and exactly one error line.
+expect_clean_failure() {
+	[ "$status" = 1 ] || { cat "$work/err"; die "$1: status $status (124: it hung)"; }
+	[ "$(grep -c '^kinspect: error' "$work/err")" = 1 ] || die "$1: not one error line: $(cat "$work/err")"
+}
+
+# alive WHAT [resume]: the guest answers on its console.  A dropped
+# connection leaves the VM stopped (QEMU does not resume it when its gdb
+# client vanishes, and kinspect can no longer say "detach"): the test
+# resumes it through QMP, as a user would with "cont".
+alive() {
+	[ "${2:-}" = resume ] && guest_resume
+	[ "$(guest_run 'echo alive')" = alive ] || die "the guest does not run after: $1"
+}
+
+modules=$(kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym modules | awk '{ print $1 }')
+[ -n "$modules" ] || die "no address of the modules list head"
+
+for cmd in info lsmod "bt --cpu 0" ps "page pfn:4096"; do
+	# shellcheck disable=SC2086 # the command's words
+	for at in 50 2000 30000; do
+		through drop "$at" -- $cmd
+		if [ "$status" = 0 ]; then
+			say "ok: $cmd, dropped after $at bytes: it had finished"
+		else
+			expect_clean_failure "$cmd, dropped after $at bytes"
+			say "ok: $cmd, dropped after $at bytes: $(cat "$work/err")"
+		fi
+		alive "$cmd dropped after $at bytes" resume
+	done
+	for at in 2000 25000; do
+		# shellcheck disable=SC2086
+		through stall "$at" -- $cmd
+		[ "$status" = 0 ] && { say "ok: $cmd, stalled after $at bytes: it had finished"; continue; }
+		expect_clean_failure "$cmd, stalled after $at bytes"
+		grep -q 'within 3000 ms' "$work/err" || die "$cmd, stalled: no timeout named: $(cat "$work/err")"
+		say "ok: $cmd, stalled after $at bytes: $(cat "$work/err")"
+		alive "$cmd stalled after $at bytes"
+	done
+done
+
+# Reads of the module list head fail: lsmod names the address, info (which
+# does not read it) works through the same faults.
+through error "0x$modules" "$(printf '0x%x' $((0x$modules + 8)))" -- lsmod
+expect_clean_failure "lsmod with the list head unreadable"
+grep -q "0x$modules\|$modules" "$work/err" || die "lsmod's error does not name the list head: $(cat "$work/err")"
+say "ok: lsmod, list head unreadable: $(cat "$work/err")"
+through error "0x$modules" "$(printf '0x%x' $((0x$modules + 8)))" -- info
+[ "$status" = 0 ] || die "info through the error relay: status $status: $(cat "$work/err")"
+alive "the error relay"
+say "ok: fault injection on $suite"
