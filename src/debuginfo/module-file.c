@@ -265,6 +265,9 @@ static void note_build_id(struct kinspect_module_file *file, Elf_Data *data)
  * inside it, and collect the build-id and the SHF_ALLOC sections. */
 static struct kinspect_error *scan_elf(struct kinspect_module_file *file)
 {
+	/* elf_errno() is libelf's last error of any earlier call (of another
+	 * file too): clear it, so that the check at the end sees only ours. */
+	(void)elf_errno();
 	file->elf = elf_memory((char *)file->image, file->image_size);
 	if (!file->elf)
 		return elf_error(file, "cannot read ELF");
@@ -277,6 +280,13 @@ static struct kinspect_error *scan_elf(struct kinspect_module_file *file)
 		return kinspect_error_file(file->path, "not an x86-64 ELF file");
 	if (ehdr.e_type != ET_REL)
 		return kinspect_error_file(file->path, "ELF type %u is not a kernel module (ET_REL)", ehdr.e_type);
+	/* libelf gives a table that lies past the end of a memory image as
+	 * no sections at all, not as an error: check it here. */
+	if (ehdr.e_shoff > file->image_size || ehdr.e_shnum == 0 || ehdr.e_shentsize < sizeof(Elf64_Shdr) ||
+	    (uint64_t)ehdr.e_shnum * ehdr.e_shentsize > file->image_size - ehdr.e_shoff)
+		return kinspect_error_file(file->path, "truncated: the section headers end at byte %" PRIu64
+					   " but the ELF image has %zu",
+					   (uint64_t)ehdr.e_shoff + (uint64_t)ehdr.e_shnum * ehdr.e_shentsize, file->image_size);
 	size_t shstrndx, shnum;
 	if (elf_getshdrstrndx(file->elf, &shstrndx) != 0 || elf_getshdrnum(file->elf, &shnum) != 0)
 		return elf_error(file, "bad section headers");
@@ -305,8 +315,10 @@ static struct kinspect_error *scan_elf(struct kinspect_module_file *file)
 			note_build_id(file, data);
 		}
 	}
-	if (elf_errno() != 0)
-		return elf_error(file, "bad section headers");
+	/* A section libelf could not read ends the loop above early. */
+	int e = elf_errno();
+	if (e != 0)
+		return kinspect_error_file(file->path, "bad section headers: %s", elf_errmsg(e));
 	return NULL;
 }
 
