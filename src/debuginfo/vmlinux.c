@@ -124,6 +124,8 @@ static void note_build_id(struct kinspect_vmlinux *v, Elf_Data *data)
  * table, DWARF and the build-id. */
 static struct kinspect_error *scan_sections(struct kinspect_vmlinux *v)
 {
+	/* Only errors of this scan count at its end, not an earlier call's. */
+	(void)elf_errno();
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(v->elf, scn))) {
 		GElf_Shdr shdr;
@@ -150,8 +152,9 @@ static struct kinspect_error *scan_sections(struct kinspect_vmlinux *v)
 			note_build_id(v, data);
 		}
 	}
-	if (elf_errno() != 0)
-		return elf_error(v, "bad section headers");
+	int e = elf_errno();
+	if (e != 0)
+		return kinspect_error_file(v->path, "bad section headers: %s", elf_errmsg(e));
 	if (v->debug_info_size == 0)
 		return kinspect_error_file(v->path, "no DWARF debug info (.debug_info); %s", vmlinux_hint);
 	if (!v->symtab)
