@@ -95,6 +95,33 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		if (cli->dump) {
 			kinspect_json_key(j, "format");
 			kinspect_json_string(j, kinspect_elf_dump_format(cli->dump));
+			/* Each CPU as both of its notes say. */
+			kinspect_json_key(j, "cpu_notes");
+			kinspect_json_begin_array(j);
+			for (size_t i = 0; i < kinspect_elf_dump_nr_cpus(cli->dump); i++) {
+				const struct kinspect_elf_dump_cpu *c = kinspect_elf_dump_cpu(cli->dump, i);
+				kinspect_json_begin_object(j);
+				kinspect_json_key(j, "rip");
+				kinspect_json_address(j, c->rip);
+				kinspect_json_key(j, "rsp");
+				kinspect_json_address(j, c->rsp);
+				kinspect_json_end_object(j);
+			}
+			kinspect_json_end_array(j);
+			kinspect_json_key(j, "prstatus");
+			kinspect_json_begin_array(j);
+			for (size_t i = 0; i < kinspect_elf_dump_nr_prstatus(cli->dump); i++) {
+				const struct kinspect_elf_dump_prstatus *p = kinspect_elf_dump_prstatus(cli->dump, i);
+				kinspect_json_begin_object(j);
+				kinspect_json_key(j, "pid");
+				kinspect_json_uint(j, p->pid);
+				kinspect_json_key(j, "rip");
+				kinspect_json_address(j, p->rip);
+				kinspect_json_key(j, "rsp");
+				kinspect_json_address(j, p->rsp);
+				kinspect_json_end_object(j);
+			}
+			kinspect_json_end_array(j);
 			kinspect_json_key(j, "paging");
 			kinspect_json_bool(j, live->paging);
 			kinspect_json_key(j, "vmcoreinfo");
@@ -193,8 +220,9 @@ const struct cli_command cli_command_info = {
 		"reports CPUs, paging mode and, live, the RSP round trips it took.\n"
 		"With --json: {\"vmlinux\", \"release\", \"banner\", \"build_id\", \"debug_info_bytes\"},\n"
 		"with -t also \"target\": {\"kind\": \"gdbstub\"|\"elf-dump\", \"address\", \"vcpus\",\n"
-		"gdbstub: \"was_running\", \"round_trips\", \"connect_round_trips\"; dump: \"paging\",\n"
-		"\"vmcoreinfo\"}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
+		"gdbstub: \"was_running\", \"round_trips\", \"connect_round_trips\"; dump: \"format\",\n"
+		"\"paging\", \"vmcoreinfo\", \"cpu_notes\" [{rip, rsp}] (QEMU's CPU state), \"prstatus\"\n"
+		"[{pid, rip, rsp}] (NT_PRSTATUS)}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
 		"\"page_table_levels\", \"cr3\".\n",
 	.run = run_info,
 };

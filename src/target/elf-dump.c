@@ -53,6 +53,8 @@ struct kinspect_elf_dump {
 	bool paging;
 	struct kinspect_elf_dump_cpu *cpus;
 	size_t nr_cpus;
+	struct kinspect_elf_dump_prstatus *prstatus;
+	size_t nr_prstatus;
 	char *vmcoreinfo;
 	/* A kdump-compressed file: its pages, instead of segments. */
 	struct kinspect_kdump *kdump;
@@ -86,6 +88,32 @@ static struct kinspect_error *parse_qemu_note(struct kinspect_elf_dump *d, const
 	return NULL;
 }
 
+/* struct elf_prstatus on x86-64: pr_pid at 32, pr_reg (27 registers of
+ * struct user_regs_struct, in its order) at 112. */
+#define PRSTATUS_PID 32
+#define PRSTATUS_REGS 112
+#define PRSTATUS_NR_REGS 27
+enum { REG_RIP = 16, REG_CS = 17, REG_RFLAGS = 18, REG_RSP = 19 };
+
+static struct kinspect_error *parse_prstatus(struct kinspect_elf_dump *d, const uint8_t *desc, size_t len)
+{
+	if (len < PRSTATUS_REGS + PRSTATUS_NR_REGS * 8)
+		return kinspect_error_file(d->path, "NT_PRSTATUS note of %zu bytes", len);
+	if (d->nr_prstatus >= MAX_CPUS)
+		return kinspect_error_file(d->path, "more than %d NT_PRSTATUS notes", MAX_CPUS);
+	struct kinspect_elf_dump_prstatus *p = realloc(d->prstatus, (d->nr_prstatus + 1) * sizeof(*p));
+	if (!p)
+		return &kinspect_error_nomem;
+	d->prstatus = p;
+	p = &p[d->nr_prstatus++];
+	memcpy(&p->pid, desc + PRSTATUS_PID, 4);
+	memcpy(&p->rip, desc + PRSTATUS_REGS + 8 * REG_RIP, 8);
+	memcpy(&p->cs, desc + PRSTATUS_REGS + 8 * REG_CS, 8);
+	memcpy(&p->rflags, desc + PRSTATUS_REGS + 8 * REG_RFLAGS, 8);
+	memcpy(&p->rsp, desc + PRSTATUS_REGS + 8 * REG_RSP, 8);
+	return NULL;
+}
+
 static struct kinspect_error *parse_notes(struct kinspect_elf_dump *d, Elf_Data *data)
 {
 	GElf_Nhdr nhdr;
@@ -97,6 +125,8 @@ static struct kinspect_error *parse_notes(struct kinspect_elf_dump *d, Elf_Data 
 		struct kinspect_error *err = NULL;
 		if (nhdr.n_namesz == 5 && memcmp(name, "QEMU", 5) == 0) {
 			err = parse_qemu_note(d, desc, nhdr.n_descsz);
+		} else if (nhdr.n_namesz == 5 && memcmp(name, "CORE", 5) == 0 && nhdr.n_type == NT_PRSTATUS) {
+			err = parse_prstatus(d, desc, nhdr.n_descsz);
 		} else if (nhdr.n_namesz == 11 && memcmp(name, "VMCOREINFO", 11) == 0 && !d->vmcoreinfo &&
 			   nhdr.n_descsz > 0 && nhdr.n_descsz < VMCOREINFO_MAX) {
 			d->vmcoreinfo = strndup((const char *)desc, nhdr.n_descsz);
@@ -221,6 +251,7 @@ void kinspect_elf_dump_destroy(struct kinspect_elf_dump *d)
 		munmap((void *)d->map, d->size);
 	free(d->segments);
 	free(d->cpus);
+	free(d->prstatus);
 	free(d->vmcoreinfo);
 	free(d->path);
 	free(d);
@@ -339,4 +370,14 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, 
 const char *kinspect_elf_dump_format(const struct kinspect_elf_dump *d)
 {
 	return d->kdump ? kinspect_kdump_format(d->kdump) : d->paging ? "elf, paging" : "elf";
+}
+
+size_t kinspect_elf_dump_nr_prstatus(const struct kinspect_elf_dump *d)
+{
+	return d->nr_prstatus;
+}
+
+const struct kinspect_elf_dump_prstatus *kinspect_elf_dump_prstatus(const struct kinspect_elf_dump *d, size_t index)
+{
+	return index < d->nr_prstatus ? &d->prstatus[index] : NULL;
 }

@@ -54,4 +54,16 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *dum
 /* "elf", "elf, paging", "kdump-zlib, flattened", ... */
 const char *kinspect_elf_dump_format(const struct kinspect_elf_dump *dump);
 
+/* A CPU's NT_PRSTATUS note ("CORE"): the kernel's struct elf_prstatus,
+ * with the registers of struct user_regs_struct.  QEMU writes one per
+ * vCPU, in vCPU order, next to its own CPU-state note. */
+struct kinspect_elf_dump_prstatus {
+	uint32_t pid; /* QEMU: the vCPU index + 1 */
+	uint64_t rip, rsp, rflags, cs;
+};
+
+size_t kinspect_elf_dump_nr_prstatus(const struct kinspect_elf_dump *dump);
+const struct kinspect_elf_dump_prstatus *kinspect_elf_dump_prstatus(const struct kinspect_elf_dump *dump,
+								     size_t index);
+
 #endif /* KINSPECT_ELF_DUMP_H */

@@ -48,6 +48,13 @@ for kind in elf:false elf:true $(printf '%s:false ' $kdump_formats); do
 	case $format in
 	kdump-*) grep -q "^target: .*($format, flattened)" "$work/out" || die "$format: target line does not name it" ;;
 	esac
+	# Both register notes QEMU writes per vCPU (its CPU state and
+	# NT_PRSTATUS) are read, one of each per vCPU, and agree.
+	kinspect --json -k "$GUEST_VMLINUX" -t "$dump" info >"$work/info.json" 2>"$work/err" || { cat "$work/err"; die "info --json on the $format dump"; }
+	jq -e '.target as $t | ($t.cpu_notes | length) == $t.vcpus and ($t.prstatus | length) == $t.vcpus and
+		([range(0; $t.vcpus)] | all(. as $i | $t.cpu_notes[$i].rip == $t.prstatus[$i].rip and
+		$t.cpu_notes[$i].rsp == $t.prstatus[$i].rsp and $t.prstatus[$i].pid == $i + 1))' "$work/info.json" >/dev/null ||
+		die "$format dump: CPU notes and NT_PRSTATUS disagree: $(jq -c '.target | [.cpu_notes, .prstatus]' "$work/info.json")"
 	check_symbols_and_reads "$dump" "$work" "$format paging=$paging dump"
 	check_modules "$dump" "$work" "$format paging=$paging dump"
 	say "ok: $format paging=$paging dump: slide $want_slide by $want_method"
