@@ -36,6 +36,10 @@ through() {
 	status=0
 	# timeout: a hang is a failure (124), not a slow success.
 	timeout 60 "$KINSPECT" --timeout 3 -k "$GUEST_VMLINUX" -t "127.0.0.1:$port" "$@" >"$work/out" 2>"$work/err" || status=$?
+	# The relay ends by itself once kinspect has closed its side, after
+	# passing on what kinspect sent last (a blind detach after a stall):
+	# killing it at once could lose that.
+	for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
 	kill "$pid" 2>/dev/null || true
 	wait "$pid" 2>/dev/null || true
 }
