@@ -43,7 +43,6 @@ struct breakpoint {
 	const char *function;
 	uint64_t address;
 	struct kinspect_function fn;
-	bool have_fn;
 	struct kinspect_x86_64_arg where[KINSPECT_FUNCTION_PARAMS_MAX];
 	const char *actions;
 	unsigned long count;
@@ -316,7 +315,6 @@ static void load_function(struct breakpoint *bp, uint64_t slide)
 		kinspect_error_destroy(err);
 		return;
 	}
-	bp->have_fn = true;
 	uint64_t sizes[KINSPECT_FUNCTION_PARAMS_MAX];
 	bool aggregate[KINSPECT_FUNCTION_PARAMS_MAX];
 	for (size_t i = 0; i < bp->fn.nr_params; i++) {

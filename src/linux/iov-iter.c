@@ -34,15 +34,6 @@ static const struct {
 };
 #define NR_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
-enum kinspect_iov_kind kinspect_iov_kind_from_name(const char *name)
-{
-	for (size_t i = 0; i < NR_KINDS; i++) {
-		if (strcmp(kinds[i].name, name) == 0)
-			return kinds[i].kind;
-	}
-	return KINSPECT_IOV_UNKNOWN;
-}
-
 /* The enum iter_type constant with VALUE: its name and kind. */
 static void name_type(struct kinspect_dwarf_types *types, int64_t value, bool masked, struct kinspect_iov_iter *it)
 {

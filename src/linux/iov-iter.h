@@ -83,7 +83,4 @@ struct kinspect_error *kinspect_iov_iter_segments(struct kinspect_dwarf_types *t
 									       void *arg),
 						  void *arg, bool *truncated);
 
-/* "ITER_FOLIOQ" → its kind. */
-enum kinspect_iov_kind kinspect_iov_kind_from_name(const char *name);
-
 #endif /* KINSPECT_IOV_ITER_H */
