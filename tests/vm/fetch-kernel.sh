@@ -1,7 +1,9 @@
 #!/bin/bash
 # Fetch a Debian kernel with full debug info into the test cache.
 #
-# Usage: fetch-kernel.sh bookworm|trixie
+# Usage: fetch-kernel.sh bookworm|trixie|trixie-backports
+# (trixie-backports carries the newest kernel Debian builds for trixie: the
+# test bed's kernel past v6.14, whose module section attributes changed.)
 # Prints the cache directory on stdout.  It holds:
 #   vmlinuz  vmlinux  System.map  release  modules/<name>.ko  config
 # The packages come from this machine's own configured Debian mirror through
@@ -10,11 +12,12 @@
 # by package version: a second run downloads nothing.
 set -euo pipefail
 
-suite=${1:?usage: fetch-kernel.sh bookworm|trixie}
+suite=${1:?usage: fetch-kernel.sh bookworm|trixie|trixie-backports}
 case $suite in
 bookworm) flavour=cloud-amd64 ;;
 trixie) flavour=amd64 ;;
-*) echo "fetch-kernel: unknown suite '$suite' (bookworm or trixie)" >&2; exit 2 ;;
+trixie-backports) flavour=cloud-amd64 ;;
+*) echo "fetch-kernel: unknown suite '$suite' (bookworm, trixie or trixie-backports)" >&2; exit 2 ;;
 esac
 
 # Modules the tests load in the guest; their load order is not needed here:
