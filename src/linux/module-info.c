@@ -7,7 +7,9 @@
  * the element size and member offsets come from DWARF and no letter is
  * hard-coded here.
  * /sys/module/NAME/taint prints c_true of each set bit whose entry has
- * "module" set (module_flags_taint() in kernel/module/main.c).
+ * "module" set (module_flags_taint() in kernel/module/main.c).  "Remove
+ * unnecessary taint_flag.module field" (Petr Pavlu, v6.19) dropped that
+ * member: since then every set bit of mod->taints is printed.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
@@ -111,12 +113,14 @@ static struct kinspect_error *read_u64(const struct kinspect_memory *mem, uint64
 
 static struct kinspect_error *load_letters(struct kinspect_module_info *info)
 {
-	uint64_t addr, size, elem, c_true, module, module_size;
+	uint64_t addr, size, elem, c_true, module = 0;
+	bool per_module_member;
 	struct kinspect_error *err;
 	if ((err = kinspect_vmlinux_symbol(info->vmlinux, "taint_flags", &addr, &size)) ||
 	    (err = kinspect_dwarf_types_sizeof(info->types, "struct taint_flag", &elem)) ||
 	    (err = member(info->types, "struct taint_flag", "c_true", &c_true, NULL)) ||
-	    (err = member(info->types, "struct taint_flag", "module", &module, &module_size)))
+	    (err = kinspect_dwarf_types_has_member(info->types, "struct taint_flag", "module", &per_module_member)) ||
+	    (per_module_member && (err = member(info->types, "struct taint_flag", "module", &module, NULL))))
 		return kinspect_error_wrap(err, "the kernel's taint_flags[]");
 	if (elem == 0 || elem > 256 || c_true >= elem || module >= elem || size % elem != 0)
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "taint_flags[] of %llu bytes is not an array of "
@@ -132,7 +136,8 @@ static struct kinspect_error *load_letters(struct kinspect_module_info *info)
 	for (uint64_t i = 0; i < count; i++) {
 		const uint8_t *flag = table + i * elem;
 		char c = (char)flag[c_true];
-		info->letters[i] = flag[module] && c > ' ' && c < 127 ? c : 0;
+		bool shown = per_module_member ? flag[module] != 0 : true;
+		info->letters[i] = shown && c > ' ' && c < 127 ? c : 0;
 	}
 	info->have_letters = true;
 	return NULL;

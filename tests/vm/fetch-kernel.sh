@@ -114,29 +114,74 @@ fi
 
 tmp=$(mktemp -d "$cache/.fetch-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-log "downloading $image and $dbg ($version)"
-(cd "$tmp" && apt-get "${apt_opts[@]}" download "$image" "$dbg" >&2)
+# Since 7.x Debian splits the image package: vmlinuz is in linux-binary-REL,
+# config and System.map in linux-base-REL, both under /usr/lib/modules/REL.
+parts=()
+for p in "linux-binary-$release" "linux-base-$release"; do
+	apt-cache "${apt_opts[@]}" show "$p" >/dev/null 2>&1 && parts+=("$p")
+done
+log "downloading $image ${parts[*]} and $dbg ($version)"
+(cd "$tmp" && apt-get "${apt_opts[@]}" download "$image" "${parts[@]}" "$dbg" >&2)
 
+# first_member DEB GLOB...: the first path in DEB matching one of the globs
+# (the listing is read whole: stopping early would kill dpkg-deb mid-pipe).
+first_member() {
+	local deb=$1 path g listing
+	shift
+	listing=$(dpkg-deb -c "$deb" | awk '{ print $6 }')
+	while read -r path; do
+		for g in "$@"; do
+			# shellcheck disable=SC2053 # the glob is meant to match
+			if [[ $path == $g ]]; then
+				echo "$path"
+				return 0
+			fi
+		done
+	done <<<"$listing"
+}
+# extract_one NAME GLOB...: the first file matching a glob, from any of the
+# downloaded image packages, as $tmp/out/NAME.
+extract_one() {
+	local name=$1 deb member
+	shift
+	for deb in "$tmp"/*.deb; do
+		[[ $deb == *-dbg_* ]] && continue
+		member=$(first_member "$deb" "$@")
+		[ -n "$member" ] || continue
+		dpkg-deb --fsys-tarfile "$deb" | tar -xO "$member" >"$tmp/out/$name"
+		return 0
+	done
+	log "no $name (${*}) in the image packages"
+	exit 1
+}
 mkdir -p "$tmp/out/modules"
 log "extracting kernel image"
-dpkg-deb --fsys-tarfile "$tmp/${image}_"*.deb |
-	tar -x -C "$tmp/out" --wildcards "./boot/vmlinuz-*" "./boot/config-*"
-mv "$tmp/out/boot/vmlinuz-"* "$tmp/out/vmlinuz"
-mv "$tmp/out/boot/config-"* "$tmp/out/config"
+extract_one vmlinuz "./boot/vmlinuz-*" "./usr/lib/modules/*/vmlinuz"
+extract_one config "./boot/config-*" "./usr/lib/modules/*/config"
 
 # Only the files needed from the debug package: it is about 1 GB on trixie.
-patterns=("./usr/lib/debug/boot/vmlinux-*" "./usr/lib/debug/boot/System.map-*")
+patterns=("./usr/lib/debug/boot/vmlinux-*" "./usr/lib/debug/boot/System.map-*"
+	"./usr/lib/debug/lib/modules/*/vmlinux" "./usr/lib/debug/usr/lib/modules/*/vmlinux"
+	"./usr/lib/debug/lib/modules/*/System.map" "./usr/lib/debug/usr/lib/modules/*/System.map")
 for m in "${MODULES[@]}"; do
-	patterns+=("./usr/lib/debug/lib/modules/*/$m.ko")
-	patterns+=("./usr/lib/debug/lib/modules/*/${m//_/-}.ko")
+	for d in lib usr/lib; do
+		patterns+=("./usr/lib/debug/$d/modules/*/$m.ko" "./usr/lib/debug/$d/modules/*/${m//_/-}.ko")
+	done
 done
 log "extracting vmlinux and ${#MODULES[@]} modules from the debug package"
 dpkg-deb --fsys-tarfile "$tmp/${dbg}_"*.deb |
 	tar -x -C "$tmp/out" --wildcards "${patterns[@]}" 2>/dev/null || true
 dbgroot=$tmp/out/usr/lib/debug
-mv "$dbgroot/boot/vmlinux-"* "$tmp/out/vmlinux"
-mv "$dbgroot/boot/System.map-"* "$tmp/out/System.map"
-find "$dbgroot/lib/modules" -name '*.ko' -exec mv -t "$tmp/out/modules" {} +
+vmlinux=$(find "$dbgroot" -name 'vmlinux*' -type f ! -name '*.ko' | head -n1)
+sysmap=$(find "$dbgroot" -name 'System.map*' -type f | head -n1)
+[ -n "$vmlinux" ] || { log "no vmlinux in $dbg"; exit 1; }
+mv "$vmlinux" "$tmp/out/vmlinux"
+if [ -n "$sysmap" ]; then
+	mv "$sysmap" "$tmp/out/System.map"
+else # a -dbg package without System.map: make it from the vmlinux
+	nm -n "$tmp/out/vmlinux" | grep -v ' [aUw] ' >"$tmp/out/System.map"
+fi
+find "$dbgroot" -name '*.ko' -exec mv -t "$tmp/out/modules" {} +
 rm -rf "$tmp/out/usr" "$tmp/out/boot"
 
 missing=()

@@ -4,10 +4,10 @@
 # /proc/kallsyms, the guest runs on afterwards, and a vmlinux that is not the
 # running kernel is refused instead of giving wrong addresses.
 #
-# Usage: live-info.sh bookworm|trixie   (run by make check; needs $KINSPECT)
+# Usage: live-info.sh bookworm|trixie|trixie-backports   (run by make check; needs $KINSPECT)
 set -euo pipefail
 
-suite=${1:?usage: live-info.sh bookworm|trixie}
+suite=${1:?usage: live-info.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=live-info-$suite
