@@ -16,6 +16,30 @@
 
 /* ---- format ------------------------------------------------------------ */
 
+/* Raw ORC register numbers of arch/x86/include/asm/orc_types.h, by
+ * numbering.  Legacy: v4.14 to v7.0 (PREV_SP 1 ... SP_INDIRECT 9), with AX
+ * appended as 10 by commit 96f3b16a9de5 ("objtool: Support Clang RAX DRAP
+ * sequence").  Renumbered: the orc_types.h of v7.3 (Debian's 7.3.4 headers),
+ * where AX is 1, SP 3, BP 4 and PREV_SP 8. */
+static const uint8_t legacy_registers[] = {
+	KINSPECT_ORC_REG_UNDEFINED, KINSPECT_ORC_REG_PREV_SP,	  KINSPECT_ORC_REG_DX,	KINSPECT_ORC_REG_DI,
+	KINSPECT_ORC_REG_BP,	    KINSPECT_ORC_REG_SP,	  KINSPECT_ORC_REG_R10, KINSPECT_ORC_REG_R13,
+	KINSPECT_ORC_REG_BP_INDIRECT, KINSPECT_ORC_REG_SP_INDIRECT, KINSPECT_ORC_REG_AX,
+};
+static const uint8_t renumbered_registers[] = {
+	KINSPECT_ORC_REG_UNDEFINED, KINSPECT_ORC_REG_AX,	  KINSPECT_ORC_REG_DX,	KINSPECT_ORC_REG_SP,
+	KINSPECT_ORC_REG_BP,	    KINSPECT_ORC_REG_DI,	  KINSPECT_ORC_REG_R10, KINSPECT_ORC_REG_R13,
+	KINSPECT_ORC_REG_PREV_SP,   KINSPECT_ORC_REG_SP_INDIRECT, KINSPECT_ORC_REG_BP_INDIRECT,
+};
+#define LEGACY_SP_NUMBER 5
+#define RENUMBERED_SP_NUMBER 3
+
+static void set_register_map(struct kinspect_orc_format *format, const uint8_t map[11])
+{
+	memset(format->reg_map, KINSPECT_ORC_REG_UNKNOWN, sizeof(format->reg_map));
+	memcpy(format->reg_map, map, 11);
+}
+
 static struct kinspect_error *bitfield(struct kinspect_dwarf_types *types, const char *name, uint8_t *ret_bit,
 				       uint8_t *ret_bits)
 {
@@ -68,6 +92,7 @@ struct kinspect_error *kinspect_orc_format_from_dwarf(struct kinspect_dwarf_type
 	     * = 0; since then UNDEFINED and END_OF_STACK are types of their own. */
 	    (err = optional_bit(types, "end", &ret->end_bit)))
 		return kinspect_error_wrap(err, "the kernel's ORC format");
+	set_register_map(ret, legacy_registers);
 	return NULL;
 }
 
@@ -76,14 +101,43 @@ static unsigned int bits(uint64_t word, unsigned int bit, unsigned int nbits)
 	return (unsigned int)((word >> bit) & ((1u << nbits) - 1));
 }
 
+struct kinspect_error *kinspect_orc_format_detect_registers(struct kinspect_orc_format *format,
+							     const uint8_t *entries, size_t n)
+{
+	/* Function entries: SP + 8, BP untouched (raw 0 in every numbering).
+	 * The type is not looked at: its numbering differs between formats
+	 * too, and the offsets alone are distinctive enough. */
+	size_t votes[16] = {0};
+	for (size_t i = 0; i < n; i++) {
+		uint64_t word = kinspect_load_le(entries + i * format->entry_size, format->entry_size);
+		if ((int16_t)bits(word, 0, 16) == 8 && bits(word, format->bp_reg_bit, 4) == 0)
+			votes[bits(word, format->sp_reg_bit, 4)]++;
+	}
+	unsigned int sp = 0;
+	for (unsigned int r = 1; r < 16; r++) {
+		if (votes[r] > votes[sp])
+			sp = r;
+	}
+	if (sp == LEGACY_SP_NUMBER) {
+		set_register_map(format, legacy_registers);
+	} else if (sp == RENUMBERED_SP_NUMBER) {
+		set_register_map(format, renumbered_registers);
+	} else {
+		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED,
+					     "unknown ORC register numbering: function entries use register %u "
+					     "for SP (%zu of %zu entries)", sp, votes[sp], n);
+	}
+	return NULL;
+}
+
 void kinspect_orc_decode(const struct kinspect_orc_format *format, const uint8_t *raw,
 			 struct kinspect_orc_entry *ret)
 {
 	uint64_t word = kinspect_load_le(raw, format->entry_size);
 	ret->sp_offset = (int16_t)(uint16_t)bits(word, 0, 16);
 	ret->bp_offset = (int16_t)(uint16_t)bits(word, 16, 16);
-	ret->sp_reg = (uint8_t)bits(word, format->sp_reg_bit, 4);
-	ret->bp_reg = (uint8_t)bits(word, format->bp_reg_bit, 4);
+	ret->sp_reg = format->reg_map[bits(word, format->sp_reg_bit, 4)];
+	ret->bp_reg = format->reg_map[bits(word, format->bp_reg_bit, 4)];
 	unsigned int type = bits(word, format->type_bit, format->type_bits);
 	if (format->end_bit >= 0) {
 		if (ret->sp_reg == KINSPECT_ORC_REG_UNDEFINED)
@@ -227,6 +281,7 @@ static const char *const reg_names[] = {
 	[KINSPECT_ORC_REG_BP] = "bp",		    [KINSPECT_ORC_REG_SP] = "sp",
 	[KINSPECT_ORC_REG_R10] = "r10",		    [KINSPECT_ORC_REG_R13] = "r13",
 	[KINSPECT_ORC_REG_BP_INDIRECT] = "bp_indirect", [KINSPECT_ORC_REG_SP_INDIRECT] = "sp_indirect",
+	[KINSPECT_ORC_REG_AX] = "ax",
 };
 
 static const char *reg_name(unsigned int reg)
@@ -290,10 +345,12 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 	case KINSPECT_ORC_REG_R10:
 	case KINSPECT_ORC_REG_R13:
 	case KINSPECT_ORC_REG_DI:
-	case KINSPECT_ORC_REG_DX: {
+	case KINSPECT_ORC_REG_DX:
+	case KINSPECT_ORC_REG_AX: {
 		unsigned int reg = orc.sp_reg == KINSPECT_ORC_REG_R10	? 10
 				   : orc.sp_reg == KINSPECT_ORC_REG_R13 ? 13
 				   : orc.sp_reg == KINSPECT_ORC_REG_DI	? KINSPECT_X86_64_RDI
+				   : orc.sp_reg == KINSPECT_ORC_REG_AX	? KINSPECT_X86_64_RAX
 									: KINSPECT_X86_64_RDX;
 		if (!saved_reg(u, state, reg, &sp))
 			return kinspect_error_create(KINSPECT_ERROR_OTHER, "%s unknown at 0x%016" PRIx64,

@@ -55,7 +55,9 @@ static inline bool kinspect_x86_64_regs_get(const struct kinspect_x86_64_regs *r
 	return true;
 }
 
-/* ORC entry, normalised to the newest format (arch/x86/include/asm/orc_types.h). */
+/* ORC base registers, kinspect's own numbering (that of v4.14-v7.0's
+ * arch/x86/include/asm/orc_types.h, plus AX); a kernel's raw numbers are
+ * mapped onto it by kinspect_orc_format.reg_map. */
 enum kinspect_orc_reg {
 	KINSPECT_ORC_REG_UNDEFINED = 0,
 	KINSPECT_ORC_REG_PREV_SP = 1,
@@ -67,6 +69,8 @@ enum kinspect_orc_reg {
 	KINSPECT_ORC_REG_R13 = 7,
 	KINSPECT_ORC_REG_BP_INDIRECT = 8,
 	KINSPECT_ORC_REG_SP_INDIRECT = 9,
+	KINSPECT_ORC_REG_AX = 10,
+	KINSPECT_ORC_REG_UNKNOWN = 15, /* a raw number this kernel's map does not know */
 };
 
 enum kinspect_orc_type {
@@ -89,11 +93,23 @@ struct kinspect_orc_format {
 	uint32_t entry_size;
 	uint8_t sp_reg_bit, bp_reg_bit, type_bit, type_bits;
 	int8_t signal_bit, end_bit; /* -1: the format has no such field */
+	/* Raw register number -> enum kinspect_orc_reg.  The numbers are
+	 * macros, absent from DWARF: kinspect_orc_format_detect_registers()
+	 * tells the numbering from the table itself. */
+	uint8_t reg_map[16];
 };
 
 /* Read the layout of struct orc_entry from TYPES. */
 struct kinspect_error *kinspect_orc_format_from_dwarf(struct kinspect_dwarf_types *types,
 						      struct kinspect_orc_format *ret);
+
+/* Choose FORMAT's register numbering from N raw ENTRIES of a table: at
+ * every plain function's first instruction the entry says "the caller's SP
+ * is SP + 8, BP unchanged", so the raw number most often seen there is SP,
+ * and that tells the numbering apart (5 up to v7.0, 3 in v7.3's renumbered
+ * orc_types.h).  An error names a numbering this code does not know. */
+struct kinspect_error *kinspect_orc_format_detect_registers(struct kinspect_orc_format *format,
+							     const uint8_t *entries, size_t n);
 
 /* Decode the raw entry at RAW (FORMAT->entry_size bytes). */
 void kinspect_orc_decode(const struct kinspect_orc_format *format, const uint8_t *raw,

@@ -6,7 +6,14 @@
  *   struct folio"); it overlays the head page and, for large folios, the
  *   tail pages after it.
  * - A tail page has bit 0 of page->compound_head set; the rest points to
- *   the head.
+ *   the head.  Linux 7.x renamed it compound_info ("mm: rename
+ *   page->compound_head to compound_info", the HugeTLB vmemmap rework) and,
+ *   with CONFIG_HUGETLB_PAGE_OPTIMIZE_VMEMMAP and a power-of-2 struct page,
+ *   stores a mask instead: head = tail & (info & ~1), the mask being
+ *   GENMASK(63, order + log2(sizeof(struct page))).  A mask is told from a
+ *   pointer by its form (ones, then zeros).
+ * - page->index became page->__folio_index in 7.x (struct folio keeps
+ *   "index").
  * - The folio order: page[1].compound_order in struct page until v6.3
  *   (commit 1c5509be58f6 "mm: remove 'First tail page' members from struct
  *   page"), folio->_folio_order (v6.1 to v6.5), the low byte of
@@ -116,9 +123,9 @@ struct kinspect_error *kinspect_folio_decoder_create(struct kinspect_dwarf_types
 		struct field *field;
 	} fields[] = {
 		{ "struct page", "flags", false, &d->flags },
-		{ "struct page", "compound_head", false, &d->compound_head },
+		{ "struct page", "compound_head", true, &d->compound_head },
 		{ "struct page", "mapping", false, &d->mapping },
-		{ "struct page", "index", false, &d->index },
+		{ "struct page", "index", true, &d->index },
 		{ "struct page", "_refcount", false, &d->refcount },
 		{ "struct page", "_mapcount", false, &d->mapcount },
 		{ "struct page", "page_type", true, &d->page_type },
@@ -130,6 +137,10 @@ struct kinspect_error *kinspect_folio_decoder_create(struct kinspect_dwarf_types
 	};
 	for (size_t i = 0; !err && i < sizeof(fields) / sizeof(fields[0]); i++)
 		err = get_field(types, fields[i].type, fields[i].path, fields[i].optional, fields[i].field);
+	if (!err && !d->compound_head.present)
+		err = get_field(types, "struct page", "compound_info", false, &d->compound_head);
+	if (!err && !d->index.present)
+		err = get_field(types, "struct page", "__folio_index", false, &d->index);
 	/* 6.1 calls the whole-folio mapcount _total_mapcount (see above). */
 	if (!err && !d->entire_mapcount.present)
 		err = get_field(types, "struct folio", "_total_mapcount", true, &d->entire_mapcount);
@@ -166,6 +177,18 @@ const struct kinspect_page_flag_names *kinspect_folio_decoder_flag_names(const s
 static uint64_t load(const uint8_t *buf, const struct field *f)
 {
 	return kinspect_load_le(buf + f->offset, f->size);
+}
+
+/* The head page of the tail page at PAGE whose compound_head (or 7.x
+ * compound_info) is INFO, bit 0 set: a pointer to the head plus one, or a
+ * mask GENMASK(63, shift) | 1 (see the top of this file). */
+static uint64_t head_of_tail(uint64_t page, uint64_t info)
+{
+	uint64_t value = info & ~1ULL;
+	uint64_t low = ~value + 1; /* 1 << shift for a mask */
+	if (value && (low & (low - 1)) == 0 && low >= 64)
+		return page & value;
+	return value;
 }
 
 /* A pointer-sized field of the object at ADDR. */
@@ -263,8 +286,6 @@ static struct kinspect_error *load_file_fields(struct kinspect_folio_decoder *d)
 		{ "struct inode", "i_dentry.first", &d->inode_dentry },
 		{ "struct super_block", "s_type", &d->sb_type },
 		{ "struct file_system_type", "name", &d->fstype_name },
-		/* Only the offset matters: an hlist_node, its first word. */
-		{ "struct dentry", "d_u.d_alias.next", &d->dentry_alias },
 		{ "struct dentry", "d_parent", &d->dentry_parent },
 		{ "struct dentry", "d_name.len", &d->dentry_name_len },
 		{ "struct dentry", "d_name.name", &d->dentry_name },
@@ -272,6 +293,12 @@ static struct kinspect_error *load_file_fields(struct kinspect_folio_decoder *d)
 	struct kinspect_error *err = NULL;
 	for (size_t i = 0; !err && i < sizeof(fields) / sizeof(fields[0]); i++)
 		err = get_field(d->types, fields[i].type, fields[i].path, false, fields[i].field);
+	/* Only the offset of d_alias matters: an hlist_node, its first word.
+	 * It sat in the union d_u until "dcache: make d_u anonymous" (v6.16
+	 * era); since then the union is anonymous. */
+	if (!err && !(err = get_field(d->types, "struct dentry", "d_u.d_alias.next", true, &d->dentry_alias)) &&
+	    !d->dentry_alias.present)
+		err = get_field(d->types, "struct dentry", "d_alias.next", false, &d->dentry_alias);
 	d->files_loaded = !err;
 	return err ? kinspect_error_wrap(err, "file layouts") : NULL;
 }
@@ -379,7 +406,7 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	p.folio_pfn = p.pfn;
 	if (head & 1) {
 		p.tail = true;
-		p.folio = head - 1;
+		p.folio = head_of_tail(page, head);
 		if ((err = kinspect_page_to_pfn(map, p.folio, &p.folio_pfn)) || p.folio_pfn >= p.pfn) {
 			kinspect_error_destroy(err);
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,

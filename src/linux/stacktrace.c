@@ -92,6 +92,9 @@ static struct kinspect_error *load_vmlinux_orc(struct kinspect_kernel_unwinder *
 	if ((err = kinspect_vmlinux_read(u->vmlinux, ip_start, t->ips, t->n * 4)) ||
 	    (err = kinspect_vmlinux_read(u->vmlinux, orc_start, t->entries, t->n * u->format.entry_size)))
 		return kinspect_error_wrap(err, "reading vmlinux's ORC tables");
+	/* Modules share vmlinux's numbering: one detection for all tables. */
+	if ((err = kinspect_orc_format_detect_registers(&u->format, t->entries, t->n)))
+		return kinspect_error_wrap(err, "vmlinux's ORC table");
 	kinspect_orc_table_add_range(t, stext, etext);
 	/* Init code has ORC data too (it is freed after boot, so only early
 	 * traces reach it). */

@@ -12,15 +12,17 @@
 #include "core/error-priv.h"
 #include "tap.h"
 
+/* Raw register numbers as kinspect numbers them (the legacy numbering). */
+#define IDENTITY_REGISTERS .reg_map = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 15, 15, 15, 15, 15 }
 /* struct orc_entry of v6.1: type:2 at bit 40, end:1 at bit 42. */
 static const struct kinspect_orc_format old_format = {
 	.entry_size = 6, .sp_reg_bit = 32, .bp_reg_bit = 36, .type_bit = 40, .type_bits = 2,
-	.signal_bit = -1, .end_bit = 42,
+	.signal_bit = -1, .end_bit = 42, IDENTITY_REGISTERS,
 };
 /* since v6.4: type:3 at bit 40, signal:1 at bit 43. */
 static const struct kinspect_orc_format new_format = {
 	.entry_size = 6, .sp_reg_bit = 32, .bp_reg_bit = 36, .type_bit = 40, .type_bits = 3,
-	.signal_bit = 43, .end_bit = -1,
+	.signal_bit = 43, .end_bit = -1, IDENTITY_REGISTERS,
 };
 
 static void encode(const struct kinspect_orc_format *f, uint8_t *raw, int16_t sp_off, int16_t bp_off,
@@ -62,6 +64,48 @@ static void test_decode(void)
 	encode(&new_format, raw, 0, 0, 0, 0, KINSPECT_ORC_TYPE_END_OF_STACK, 0);
 	kinspect_orc_decode(&new_format, raw, &e);
 	ok(e.type == KINSPECT_ORC_TYPE_END_OF_STACK, "new format: end of stack");
+}
+
+/* The register numbering told from function entries: legacy (SP = 5) and
+ * v7.3's renumbering (SP = 3, BP = 4, PREV_SP = 8, AX = 1), and an error for
+ * a numbering never seen. */
+static void test_register_numbering(void)
+{
+	struct kinspect_orc_format f = new_format;
+	uint8_t raw[4 * 6];
+	struct kinspect_orc_entry e;
+	/* v7.3 raw numbers: entry (SP+8), after push %rbp (SP+16, BP at
+	 * PREV_SP-16) twice, after mov %rsp,%rbp (BP+16). */
+	encode(&f, raw, 8, 0, 3, 0, KINSPECT_ORC_TYPE_CALL, 0);
+	encode(&f, raw + 6, 8, 0, 3, 0, KINSPECT_ORC_TYPE_CALL, 0);
+	encode(&f, raw + 12, 16, -16, 3, 8, KINSPECT_ORC_TYPE_CALL, 0);
+	encode(&f, raw + 18, 16, -16, 4, 8, KINSPECT_ORC_TYPE_CALL, 0);
+	struct kinspect_error *err = kinspect_orc_format_detect_registers(&f, raw, 4);
+	ok(!err, "renumbered registers detected");
+	kinspect_error_destroy(err);
+	kinspect_orc_decode(&f, raw + 18, &e);
+	ok(e.sp_reg == KINSPECT_ORC_REG_BP && e.bp_reg == KINSPECT_ORC_REG_PREV_SP, "renumbered: BP and PREV_SP");
+	encode(&f, raw, 0, 0, 1, 0, KINSPECT_ORC_TYPE_CALL, 0);
+	kinspect_orc_decode(&f, raw, &e);
+	ok(e.sp_reg == KINSPECT_ORC_REG_AX, "renumbered: AX is 1");
+	/* the same frames in the legacy numbering */
+	encode(&f, raw, 8, 0, 5, 0, KINSPECT_ORC_TYPE_CALL, 0);
+	encode(&f, raw + 6, 8, 0, 5, 0, KINSPECT_ORC_TYPE_CALL, 0);
+	encode(&f, raw + 12, 16, -16, 5, 1, KINSPECT_ORC_TYPE_CALL, 0);
+	encode(&f, raw + 18, 16, -16, 4, 1, KINSPECT_ORC_TYPE_CALL, 0);
+	err = kinspect_orc_format_detect_registers(&f, raw, 4);
+	kinspect_orc_decode(&f, raw + 18, &e);
+	ok(!err && e.sp_reg == KINSPECT_ORC_REG_BP && e.bp_reg == KINSPECT_ORC_REG_PREV_SP,
+	   "legacy registers detected");
+	kinspect_error_destroy(err);
+	encode(&f, raw, 8, 0, 12, 0, KINSPECT_ORC_TYPE_CALL, 0);
+	err = kinspect_orc_format_detect_registers(&f, raw, 1);
+	ok(err && strstr(kinspect_error_message(err), "unknown ORC register numbering"),
+	   "an unknown numbering is an error: %s", err ? kinspect_error_message(err) : "none");
+	kinspect_error_destroy(err);
+	err = kinspect_orc_format_detect_registers(&f, raw, 0);
+	ok(err != NULL, "an empty table tells no numbering");
+	kinspect_error_destroy(err);
 }
 
 /* ---- a fake kernel: text at TEXT, one ORC table, a stack at STACK ----- */
@@ -185,6 +229,7 @@ static void test_unwind(void)
 int main(void)
 {
 	test_decode();
+	test_register_numbering();
 	test_unwind();
 	return tap_done();
 }
