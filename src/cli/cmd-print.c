@@ -167,9 +167,28 @@ static int print_typed(struct print *pr, const char *type_text, const char *addr
 	return print_object(pr, expression, &pos, addr, size, 0, 0);
 }
 
-/* The runtime address of per-CPU variable OFFSET on CPU pr->cpu:
- * __per_cpu_offset[cpu] + OFFSET. */
-static struct kinspect_error *percpu_address(struct print *pr, const char *name, uint64_t offset, uint64_t *ret)
+/* Whether the variable linked at ADDR is a per-CPU one: inside
+ * [__per_cpu_start, __per_cpu_end).  Up to v6.14 x86-64 linked them from
+ * address 0 (the zero-based per-CPU area); "x86/percpu/64: Use relative
+ * percpu offsets" (Brian Gerst, v6.15) links them in the kernel image like
+ * any variable.  Without the bounds, the zero-based rule is the guess. */
+static bool is_percpu(struct print *pr, uint64_t addr)
+{
+	uint64_t start, end;
+	struct kinspect_error *err = kinspect_vmlinux_symbol(pr->vmlinux, "__per_cpu_start", &start, NULL);
+	if (!err)
+		err = kinspect_vmlinux_symbol(pr->vmlinux, "__per_cpu_end", &end, NULL);
+	if (err) {
+		kinspect_error_destroy(err);
+		return !kinspect_kaslr_in_image(addr) && addr < PERCPU_LIMIT;
+	}
+	return addr >= start && addr < end;
+}
+
+/* The runtime address of the per-CPU variable linked at LINK on CPU
+ * pr->cpu: __per_cpu_offset[cpu] plus the variable's address (its runtime
+ * one since v6.15; before, its offset in the zero-based area). */
+static struct kinspect_error *percpu_address(struct print *pr, const char *name, uint64_t link, uint64_t *ret)
 {
 	if (pr->cpu < 0)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
@@ -185,7 +204,7 @@ static struct kinspect_error *percpu_address(struct print *pr, const char *name,
 	err = cli_read(pr->cli, kinspect_kaslr_runtime(pr->slide, table) + 8 * (uint64_t)pr->cpu, &base, 8, false);
 	if (err)
 		return kinspect_error_wrap(err, "__per_cpu_offset[%ld]", pr->cpu);
-	*ret = base + offset;
+	*ret = base + kinspect_kaslr_runtime(pr->slide, link);
 	return NULL;
 }
 
@@ -206,7 +225,7 @@ static int print_symbol(struct print *pr, const char *text)
 		err = kinspect_vmlinux_symbol(pr->vmlinux, name, &addr, NULL);
 	if (err)
 		return cli_fail(err);
-	bool percpu = !kinspect_kaslr_in_image(addr) && addr < PERCPU_LIMIT;
+	bool percpu = is_percpu(pr, addr);
 	if (pr->cpu >= 0 && !percpu)
 		return cli_fail(kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
 						      "--cpu: %s is not a per-CPU variable", name));
@@ -288,7 +307,8 @@ const struct cli_command cli_command_print = {
 		"the kernel image; runs of 10 equal array elements print once with <repeats N\n"
 		"times>; arrays stop after 200 elements.  Nothing is dereferenced.\n"
 		"  --cpu N   for a per-CPU variable (e.g. runqueues): CPU N's copy, at\n"
-		"            __per_cpu_offset[N] + its offset; needs -t\n"
+		"            __per_cpu_offset[N] + its per-CPU offset (its address since\n"
+		"            Linux 6.15); needs -t\n"
 		"With --json: {\"expression\", \"address\", \"size\", [\"cpu\",] \"value\"}; structs are\n"
 		"objects (members of anonymous structs and unions merged in), arrays arrays,\n"
 		"integers numbers (\"0x...\" strings beyond 2^53), pointers \"0x...\" strings,\n"

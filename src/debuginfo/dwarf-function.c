@@ -132,11 +132,26 @@ struct find {
 	bool found;
 };
 
+/* Whether one of DIE's address ranges starts at ADDR.  A function GCC split
+ * into hot and .cold parts has DW_AT_ranges and no DW_AT_low_pc, and
+ * dwarf_entrypc() then fails (or gives the lowest part, the cold one): its
+ * entry is the start of one of its ranges. */
+static bool range_starts_at(Dwarf_Die *die, Dwarf_Addr addr)
+{
+	Dwarf_Addr base, start, end;
+	ptrdiff_t offset = 0;
+	for (int i = 0; i < 64 && (offset = dwarf_ranges(die, offset, &base, &start, &end)) > 0; i++) {
+		if (start == addr)
+			return true;
+	}
+	return false;
+}
+
 static int match_function(Dwarf_Die *die, void *arg)
 {
 	struct find *f = arg;
 	Dwarf_Addr entry;
-	if (dwarf_entrypc(die, &entry) == 0 && entry == f->addr) {
+	if ((dwarf_entrypc(die, &entry) == 0 && entry == f->addr) || range_starts_at(die, f->addr)) {
 		f->die = *die;
 		f->found = true;
 		return DWARF_CB_ABORT;

@@ -160,6 +160,21 @@ for ((cpu = 0; cpu < nr_cpus; cpu++)); do
 		cat "$work/got0" "$work/want" >"$work/want0"
 		mv "$work/want0" "$work/want"
 	fi
+	# Where kinspect ended cleanly ("stopped": null: the kernel's own ORC
+	# end-of-stack hint, on the boot CPU common_startup_64), gdb may walk on
+	# into data: its DWARF CFI has no end marker for the boot stack (seen
+	# with gdb 13 on Linux 7.3).  Those frames are cut only if every one is
+	# outside any function ("?? ()"): kinspect is right to stop there.
+	last=$(tail -n 1 "$work/got")
+	at=$(grep -n -x "$last" "$work/want" | head -n 1 | cut -d: -f1)
+	if grep -q '"stopped": *null' "$work/bt.json" && [ -n "$at" ] && [ "$at" -lt "$(wc -l <"$work/want")" ]; then
+		past=$(sed -n "/^#[0-9]*  *$last in /,\$p" "$work/gdb.txt" | tail -n +2)
+		if [ -n "$past" ] && ! grep -v ' in ?? ()' <<<"$past" | grep -q .; then
+			head -n "$at" "$work/want" >"$work/want0"
+			mv "$work/want0" "$work/want"
+			say "CPU $cpu: gdb went $(wc -l <<<"$past") frames past the ORC end of stack into '?? ()'; not compared"
+		fi
+	fi
 	n=$(wc -l <"$work/want")
 	[ "$n" -ge 3 ] || { cat "$work/gdb.txt"; die "gdb unwound only $n frames of CPU $cpu"; }
 	head -n "$n" "$work/got" | diff -u "$work/want" - || { cat "$work/gdb.txt"; die "bt --cpu $cpu differs from gdb"; }

@@ -16,11 +16,11 @@
 # The time from "target remote" to all module symbols loaded is reported,
 # with the proxy's own share.
 #
-# Usage: gdb-proxy.sh bookworm|trixie   (run by make check; needs $KINSPECT)
+# Usage: gdb-proxy.sh bookworm|trixie|trixie-backports   (run by make check; needs $KINSPECT)
 # SPDX-License-Identifier: GPL-2.0-or-later
 set -euo pipefail
 
-suite=${1:?usage: gdb-proxy.sh bookworm|trixie}
+suite=${1:?usage: gdb-proxy.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=gdb-proxy-$suite

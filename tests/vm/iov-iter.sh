@@ -8,10 +8,10 @@
 # (segments hold exactly count bytes for a fresh iter).  Ctrl-C ends the
 # break with the breakpoint removed and the guest running on.
 #
-# Usage: iov-iter.sh bookworm|trixie   (run by make check; needs $KINSPECT)
+# Usage: iov-iter.sh bookworm|trixie|trixie-backports   (run by make check; needs $KINSPECT)
 set -euo pipefail
 
-suite=${1:?usage: iov-iter.sh bookworm|trixie}
+suite=${1:?usage: iov-iter.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=iov-iter-$suite

@@ -11,10 +11,10 @@
 # are searched (under KINSPECT_SYSROOT); a .ko of another module under the
 # wanted name is refused with a build-id mismatch warning.
 #
-# Usage: module-files.sh bookworm|trixie   (run by make check)
+# Usage: module-files.sh bookworm|trixie|trixie-backports   (run by make check)
 set -euo pipefail
 
-suite=${1:?usage: module-files.sh bookworm|trixie}
+suite=${1:?usage: module-files.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 query=${top_builddir:?run through make check}/tests/unit/module-dwarf-query

@@ -18,10 +18,10 @@
 # - wild input (a pfn beyond max_pfn, a non-canonical address, an address
 #   that is no struct page) is one error line, exit status 1.
 #
-# Usage: page.sh bookworm|trixie   (run by make check; needs $KINSPECT, jq)
+# Usage: page.sh bookworm|trixie|trixie-backports   (run by make check; needs $KINSPECT, jq)
 set -euo pipefail
 
-suite=${1:?usage: page.sh bookworm|trixie}
+suite=${1:?usage: page.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=page-$suite

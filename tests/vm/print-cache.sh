@@ -10,10 +10,10 @@
 #   (no DWARF opened at all), with --no-cache, and after the cache file was
 #   damaged (then rewritten).
 #
-# Usage: print-cache.sh bookworm|trixie   (run by make check)
+# Usage: print-cache.sh bookworm|trixie|trixie-backports   (run by make check)
 set -euo pipefail
 
-suite=${1:?usage: print-cache.sh bookworm|trixie}
+suite=${1:?usage: print-cache.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=print-cache-$suite
@@ -41,7 +41,7 @@ value() {
 	local target=$1
 	shift
 	kinspect -k "$GUEST_VMLINUX" -t "$target" print "$@" >"$work/p.out" 2>"$work/p.err" ||
-		{ cat "$work/p.err"; die "print $* failed"; }
+		{ cat "$work/p.err" >&2; die "print $* failed"; }
 	sed -n '1s/^[^=]* = //p' "$work/p.out"
 }
 
