@@ -18,6 +18,8 @@ struct kinspect_memory_cache_stats {
 	uint64_t hits, misses;   /* granules found / fetched */
 	uint64_t bypasses;       /* reads served uncached after a fault */
 	uint64_t flushes;
+	uint64_t batches; /* prefetches sent to the source as one batch */
+	uint64_t batched; /* granules they brought */
 };
 
 /* Cache INNER in granules of GRANULE bytes (a power of two: the source's
