@@ -22,6 +22,10 @@
  * - Multiprocess thread ids "pPID.TID" (one thread per vCPU, TID = vCPU
  *   index + 1), also once any earlier client asked for multiprocess; "D"
  *   then needs ";PID".  This client always asks for multiprocess.
+ * - Commands sent back to back are answered one by one, in order: QEMU
+ *   acknowledges each, answers at once without waiting for the client's
+ *   '+' (system mode), and takes a new '$' as that '+' (gdb_read_byte()).
+ *   kinspect_gdbstub_read_memory_batch() pipelines reads on that.
  * - "p" answers empty until the target XML was read (connect reads it);
  *   then with the XML's widths: 64-bit cr3 and rip even in real mode. */
 #ifndef KINSPECT_GDBSTUB_H
