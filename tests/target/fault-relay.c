@@ -2,6 +2,8 @@
  * gdbstub that injects faults, for the fault-injection tests:
  *   drop N          close both connections after N bytes from QEMU
  *   stall N         stop passing QEMU's bytes on after N (sockets stay open)
+ *   delay MS        pass everything, each batch of the client's bytes MS
+ *                   milliseconds late: a slow link, for benchmarks
  *   error LO HI     "m" reads touching [LO, HI) get E14 (what QEMU says for
  *                   unmapped memory) instead of QEMU's answer, others pass;
  *                   every command still goes to QEMU and answers keep their
@@ -13,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -20,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-enum mode { DROP, STALL, ERROR };
+enum mode { DROP, STALL, ERROR, DELAY };
 
 static int send_all(int fd, const char *p, size_t n)
 {
@@ -133,10 +137,13 @@ static int filter_qemu(struct filter *f, const char *buf, size_t n, int client)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: fault-relay PORT_FILE HOST:PORT drop N|stall N|error LO HI\n");
+		fprintf(stderr, "usage: fault-relay PORT_FILE HOST:PORT drop N|stall N|error LO HI|delay MS\n");
 		return 2;
 	}
-	enum mode mode = strcmp(argv[3], "drop") == 0 ? DROP : strcmp(argv[3], "stall") == 0 ? STALL : ERROR;
+	enum mode mode = strcmp(argv[3], "drop") == 0    ? DROP
+			 : strcmp(argv[3], "stall") == 0 ? STALL
+			 : strcmp(argv[3], "delay") == 0 ? DELAY
+							   : ERROR;
 	unsigned long long limit = strtoull(argv[4], NULL, 0);
 	struct filter f = { 0 };
 	if (mode == ERROR) {
@@ -175,6 +182,10 @@ int main(int argc, char **argv)
 		perror("fault-relay: connect");
 		return 1;
 	}
+	/* Small packets go at once (Nagle would hold them for the peer's ACK). */
+	int one = 1;
+	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(up, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	unsigned long long from_up = 0;
 	char buf[16384];
 	for (;;) {
@@ -186,6 +197,10 @@ int main(int argc, char **argv)
 			ssize_t n = read(client, buf, sizeof(buf));
 			if (n <= 0)
 				break;
+			if (mode == DELAY) {
+				struct timespec ts = { (time_t)(limit / 1000), (long)(limit % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
 			if (mode == ERROR ? filter_client(&f, buf, (size_t)n, up) < 0
 					  : send_all(up, buf, (size_t)n) < 0)
 				break;
@@ -200,7 +215,7 @@ int main(int argc, char **argv)
 				continue;
 			}
 			size_t pass = (size_t)n;
-			if (mode != ERROR && from_up + pass > limit)
+			if ((mode == DROP || mode == STALL) && from_up + pass > limit)
 				pass = from_up >= limit ? 0 : (size_t)(limit - from_up);
 			if (pass && send_all(client, buf, pass) < 0)
 				break;
