@@ -327,7 +327,8 @@ struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info
 }
 
 /* Rounds of kinspect_module_info_prefetch(): notes_attrs, then the notes,
- * then one more for each module_use of the longest users list. */
+ * then one more for each module_use of the longest users list (longer
+ * lists, or cycles, end here: the reads after it go one by one). */
 #define PREFETCH_ROUNDS 12
 /* notes_attrs->attrs[] entries fetched with the count (a module has two
  * or three notes). */
@@ -338,7 +339,6 @@ struct ahead {
 	uint64_t module;
 	uint64_t notes_attrs; /* 0: none or not known yet */
 	uint64_t use;         /* the module_use fetched last round, 0 when the list is done */
-	unsigned int users;   /* module_use entries seen, for the bound */
 };
 
 struct range_list {
@@ -371,7 +371,7 @@ static void prefetch_next_user(struct kinspect_module_info *info, struct ahead *
 	}
 	add_range(l, source + info->name, info->name_size);
 	bool last = next == a->module + info->source_list || next < KINSPECT_X86_64_KERNEL_SPACE_START ||
-		    next < info->use_source_list || ++a->users >= KINSPECT_MODULES_MAX;
+		    next < info->use_source_list;
 	a->use = last ? 0 : next - info->use_source_list;
 	if (a->use)
 		add_range(l, a->use, info->use_size);
@@ -388,7 +388,8 @@ static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, s
 		return;
 	for (uint64_t i = 0; i < count; i++) {
 		uint64_t note;
-		if (!peek_u64(info->mem, a->notes_attrs + info->notes_attrs_array + i * info->bin_attr_size + info->bin_attr_private, &note))
+		uint64_t at = a->notes_attrs + info->notes_attrs_array + i * info->bin_attr_size + info->bin_attr_private;
+		if (!peek_u64(info->mem, at, &note))
 			return;
 		add_range(l, note, NOTE_HEADER + 4 + KINSPECT_BUILD_ID_MAX);
 	}
@@ -403,6 +404,7 @@ void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint
 	if (!ahead)
 		return;
 	/* Round 0: what the struct modules (read by the list walk) point to. */
+	/* load_letters() reads at most 64 entries of at most 256 bytes. */
 	uint64_t addr, size;
 	if (!info->have_letters && !kinspect_vmlinux_symbol(info->vmlinux, "taint_flags", &addr, &size) && size)
 		add_range(&l, kinspect_kaslr_runtime(info->slide, addr), size < 16384 ? size : 16384);
