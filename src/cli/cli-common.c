@@ -172,17 +172,20 @@ void cli_close_target(struct cli *cli)
 		/* -vv shows the traffic, for benchmarks and for slow links. */
 		struct kinspect_gdbstub_stats stats;
 		kinspect_gdbstub_stats(cli->gdbstub, &stats);
-		kinspect_debug("gdbstub %s: %llu round trips (%llu to connect), %llu bytes sent, %llu received",
+		kinspect_debug("gdbstub %s: %llu round trips (%llu to connect), %llu memory reads (\"m\"), "
+			       "%llu bytes sent, %llu received",
 			       cli->target, (unsigned long long)stats.round_trips,
-			       (unsigned long long)cli->connect_stats.round_trips,
+			       (unsigned long long)cli->connect_stats.round_trips, (unsigned long long)stats.memory_packets,
 			       (unsigned long long)stats.bytes_sent, (unsigned long long)stats.bytes_received);
 	}
 	if (cli->memory_cache) {
 		struct kinspect_memory_cache_stats cs;
 		kinspect_memory_cache_stats(cli->memory_cache, &cs);
-		kinspect_debug("memory cache: %llu hits, %llu misses, %llu uncached after faults, %llu flushes",
+		kinspect_debug("memory cache: %llu hits, %llu misses, %llu uncached after faults, %llu flushes, "
+			       "%llu granules fetched ahead in %llu batches",
 			       (unsigned long long)cs.hits, (unsigned long long)cs.misses,
-			       (unsigned long long)cs.bypasses, (unsigned long long)cs.flushes);
+			       (unsigned long long)cs.bypasses, (unsigned long long)cs.flushes,
+			       (unsigned long long)cs.batched, (unsigned long long)cs.batches);
 		kinspect_memory_cache_destroy(cli->memory_cache);
 		cli->memory_cache = NULL;
 	}
@@ -328,6 +331,26 @@ static struct kinspect_error *read_physical(void *ctx, uint64_t addr, void *buf,
 	return cli_read(ctx, addr, buf, len, true);
 }
 
+/* Independent reads pipelined on the gdbstub, 32 in one round trip. */
+static struct kinspect_error *read_batch(void *ctx, struct kinspect_memory_batch *reads, size_t nr)
+{
+	struct cli *cli = ctx;
+	struct kinspect_gdbstub_batch_read v[64];
+	for (size_t done = 0; done < nr;) {
+		size_t n = nr - done < 64 ? nr - done : 64;
+		for (size_t i = 0; i < n; i++)
+			v[i] = (struct kinspect_gdbstub_batch_read){ reads[done + i].addr, reads[done + i].buf,
+								      reads[done + i].len, false };
+		struct kinspect_error *err = kinspect_gdbstub_read_memory_batch(cli->gdbstub, v, n);
+		if (err)
+			return err;
+		for (size_t i = 0; i < n; i++)
+			reads[done + i].ok = v[i].ok;
+		done += n;
+	}
+	return NULL;
+}
+
 static uint64_t gdbstub_generation(void *ctx)
 {
 	return kinspect_gdbstub_generation(ctx);
@@ -339,7 +362,8 @@ static uint64_t gdbstub_generation(void *ctx)
 
 struct kinspect_memory cli_memory(struct cli *cli)
 {
-	struct kinspect_memory direct = { .read = read_virtual, .read_phys = read_physical, .ctx = cli };
+	struct kinspect_memory direct = { .read = read_virtual, .read_phys = read_physical, .ctx = cli,
+					  .read_batch = cli->gdbstub ? read_batch : NULL };
 	/* A dump is mapped memory already; KINSPECT_NO_MEMORY_CACHE is for
 	 * measuring what the cache saves. */
 	if (!cli->gdbstub || getenv("KINSPECT_NO_MEMORY_CACHE"))

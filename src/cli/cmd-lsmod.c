@@ -255,6 +255,46 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 	return err;
 }
 
+/* The list walk first, every module kept: then what each one points to
+ * can be fetched for all of them at once (kinspect_module_info_prefetch()). */
+struct module_list {
+	struct kinspect_module *modules;
+	size_t nr, capacity;
+};
+
+static struct kinspect_error *keep_module(const struct kinspect_module *m, void *arg)
+{
+	struct module_list *l = arg;
+	if (l->nr == l->capacity) {
+		size_t n = l->capacity ? 2 * l->capacity : 16;
+		struct kinspect_module *p = realloc(l->modules, n * sizeof(*p));
+		if (!p)
+			return &kinspect_error_nomem;
+		l->modules = p;
+		l->capacity = n;
+	}
+	l->modules[l->nr++] = *m;
+	return NULL;
+}
+
+/* Print the modules of L (the walk's error, if any, comes after them). */
+static struct kinspect_error *print_modules(struct lsmod *ls, const struct module_list *l)
+{
+	_cleanup_free_ uint64_t *addresses = malloc((l->nr + 1) * sizeof(*addresses));
+	if (!addresses)
+		return &kinspect_error_nomem;
+	for (size_t i = 0; i < l->nr; i++)
+		addresses[i] = l->modules[i].address;
+	/* --sections reads each module's section list: not fetched ahead. */
+	kinspect_module_info_prefetch(ls->info, addresses, l->nr);
+	for (size_t i = 0; i < l->nr; i++) {
+		struct kinspect_error *err = print_module(&l->modules[i], ls);
+		if (err)
+			return err;
+	}
+	return NULL;
+}
+
 static int run_lsmod(struct cli *cli, int argc, char **argv)
 {
 	struct lsmod ls = { .cli = cli };
@@ -279,7 +319,14 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 	else
 		printf("%-20s %-8s %8s %-18s %4s  %-18s %-6s %s\n", "MODULE", "STATE", "SIZE", "BASE", "REFS",
 		       "STRUCT MODULE", "TAINTS", "USED BY");
-	err = kinspect_modules_for_each(types, cli->vmlinux, kaslr->slide, &ls.mem, print_module, &ls);
+	struct module_list list = { 0 };
+	err = kinspect_modules_for_each(types, cli->vmlinux, kaslr->slide, &ls.mem, keep_module, &list);
+	struct kinspect_error *print_err = print_modules(&ls, &list);
+	free(list.modules);
+	if (print_err) {
+		kinspect_error_destroy(err);
+		err = print_err;
+	}
 	if (cli->json)
 		kinspect_json_end_array(&cli->json_writer);
 	kinspect_module_info_destroy(ls.info);
@@ -301,7 +348,8 @@ const struct cli_command cli_command_lsmod = {
 		"read from guest memory and, when module directories are given with -m (or\n"
 		"exist by default, see kinspect --help), the .ko, .ko.xz or .ko.zst file\n"
 		"with that build-id; a missing or different file is a warning, and the\n"
-		"module is still listed.\n"
+		"module is still listed.  Live, the notes and users of all modules are read\n"
+		"in batches of pipelined reads (about one round trip a module; -vv counts).\n"
 		"  --regions   also list each memory region (text, data, rodata, ...)\n"
 		"  --sections  also list each ELF section's address (from mod->sect_attrs,\n"
 		"              what /sys/module/NAME/sections shows)\n"

@@ -34,6 +34,7 @@ struct kinspect_module_info {
 	const struct kinspect_memory *mem;
 	uint64_t taints, source_list, name, name_size;
 	uint64_t use_source_list, use_source;
+	uint64_t use_size; /* the part of struct module_use read */
 	bool has_exit;
 	uint64_t init, exit;
 	/* mod->notes_attrs, for the build-id in a few reads. */
@@ -77,6 +78,7 @@ struct kinspect_error *kinspect_module_info_create(struct kinspect_dwarf_types *
 		free(info);
 		return kinspect_error_wrap(err, "module details");
 	}
+	info->use_size = (info->use_source > info->use_source_list ? info->use_source : info->use_source_list) + 8;
 	if (info->name_size == 0 || info->name_size > MODULE_NAME_MAX)
 		info->name_size = MODULE_NAME_MAX;
 	/* Optional (CONFIG_KALLSYMS and CONFIG_SYSFS): without it the build-id
@@ -109,6 +111,15 @@ static struct kinspect_error *read_u64(const struct kinspect_memory *mem, uint64
 	if (!err)
 		*ret = kinspect_load_le(word, 8);
 	return err;
+}
+
+/* The same for prefetch planning, where a failed read only means less is
+ * fetched ahead. */
+static bool peek_u64(const struct kinspect_memory *mem, uint64_t addr, uint64_t *ret)
+{
+	struct kinspect_error *err = read_u64(mem, addr, ret);
+	kinspect_error_destroy(err);
+	return !err;
 }
 
 static struct kinspect_error *load_letters(struct kinspect_module_info *info)
@@ -318,4 +329,115 @@ struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info
 			return NULL;
 	}
 	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no GNU build-id among the module's %u notes", count);
+}
+
+/* Rounds of kinspect_module_info_prefetch(): notes_attrs, then the notes,
+ * then one more for each module_use of the longest users list (longer
+ * lists, or cycles, end here: the reads after it go one by one). */
+#define PREFETCH_ROUNDS 12
+/* notes_attrs->attrs[] entries fetched with the count (a module has two
+ * or three notes). */
+#define NOTES_AHEAD 4
+
+/* Where one module's prefetch stands. */
+struct ahead {
+	uint64_t module;
+	uint64_t notes_attrs; /* 0: none or not known yet */
+	uint64_t use;         /* the module_use fetched last round, 0 when the list is done */
+};
+
+struct range_list {
+	struct kinspect_memory_range *ranges;
+	size_t nr, capacity;
+};
+
+static void add_range(struct range_list *l, uint64_t addr, size_t len)
+{
+	if (l->nr == l->capacity) {
+		size_t n = l->capacity ? 2 * l->capacity : 64;
+		struct kinspect_memory_range *p = realloc(l->ranges, n * sizeof(*p));
+		if (!p)
+			return; /* prefetching is only a speed-up */
+		l->ranges = p;
+		l->capacity = n;
+	}
+	l->ranges[l->nr++] = (struct kinspect_memory_range){ addr, len };
+}
+
+/* Step A's users list on by one module_use (fetched the round before):
+ * ask for the user's name and the next entry. */
+static void prefetch_next_user(struct kinspect_module_info *info, struct ahead *a, struct range_list *l)
+{
+	uint64_t source, next;
+	if (!peek_u64(info->mem, a->use + info->use_source, &source) ||
+	    !peek_u64(info->mem, a->use + info->use_source_list, &next)) {
+		a->use = 0;
+		return;
+	}
+	add_range(l, source + info->name, info->name_size);
+	bool last = next == a->module + info->source_list || next < KINSPECT_X86_64_KERNEL_SPACE_START ||
+		    next < info->use_source_list;
+	a->use = last ? 0 : next - info->use_source_list;
+	if (a->use)
+		add_range(l, a->use, info->use_size);
+}
+
+/* Ask for the notes that notes_attrs (fetched the round before) points to. */
+static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, struct range_list *l)
+{
+	uint64_t count;
+	if (!peek_u64(info->mem, a->notes_attrs + info->notes_count, &count))
+		return;
+	count = (uint32_t)count; /* an unsigned int */
+	if (count == 0 || count > MODULE_NOTES_MAX)
+		return;
+	for (uint64_t i = 0; i < count; i++) {
+		uint64_t note;
+		uint64_t at = a->notes_attrs + info->notes_attrs_array + i * info->bin_attr_size + info->bin_attr_private;
+		if (!peek_u64(info->mem, at, &note))
+			return;
+		add_range(l, note, NOTE_HEADER + 4 + KINSPECT_BUILD_ID_MAX);
+	}
+}
+
+void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint64_t *modules, size_t nr)
+{
+	if (!info->mem->prefetch || nr == 0)
+		return;
+	_cleanup_free_ struct ahead *ahead = calloc(nr, sizeof(*ahead));
+	struct range_list l = { 0 };
+	if (!ahead)
+		return;
+	/* Round 0: what the struct modules (read by the list walk) point to. */
+	/* load_letters() reads at most 64 entries of at most 256 bytes. */
+	uint64_t addr, size;
+	if (!info->have_letters && !kinspect_vmlinux_symbol(info->vmlinux, "taint_flags", &addr, &size) && size)
+		add_range(&l, kinspect_kaslr_runtime(info->slide, addr), size < 16384 ? size : 16384);
+	for (size_t i = 0; i < nr; i++) {
+		struct ahead *a = &ahead[i];
+		a->module = modules[i];
+		if (info->has_notes && peek_u64(info->mem, a->module + info->notes_attrs, &a->notes_attrs) &&
+		    a->notes_attrs)
+			add_range(&l, a->notes_attrs,
+				  info->notes_attrs_array + NOTES_AHEAD * info->bin_attr_size);
+		uint64_t next;
+		if (peek_u64(info->mem, a->module + info->source_list, &next) &&
+		    next != a->module + info->source_list && next >= KINSPECT_X86_64_KERNEL_SPACE_START &&
+		    next >= info->use_source_list) {
+			a->use = next - info->use_source_list;
+			add_range(&l, a->use, info->use_size);
+		}
+	}
+	for (unsigned int round = 1; l.nr && round <= PREFETCH_ROUNDS; round++) {
+		kinspect_memory_prefetch(info->mem, l.ranges, l.nr);
+		l.nr = 0;
+		for (size_t i = 0; i < nr; i++) {
+			struct ahead *a = &ahead[i];
+			if (round == 1 && a->notes_attrs)
+				prefetch_notes(info, a, &l);
+			if (a->use)
+				prefetch_next_user(info, a, &l);
+		}
+	}
+	free(l.ranges);
 }

@@ -1046,6 +1046,152 @@ struct kinspect_error *kinspect_gdbstub_read_memory(struct kinspect_gdbstub *gs,
 	return kinspect_gdbstub_read_memory_v(gs, &r, 1, physical);
 }
 
+
+/* ---- pipelined reads -------------------------------------------------------
+ * QEMU's gdbstub (gdb_read_byte() in gdbstub/gdbstub.c, system mode) takes
+ * the commands in its input one after the other: it acknowledges each one,
+ * answers it at once without waiting for the client's '+' (a new '$' counts
+ * as that '+'), and goes on with the next.  So independent "m" commands can
+ * go out back to back and their answers come back in order: one wait for
+ * the link instead of one per command.  At most BATCH_WINDOW commands are
+ * in flight (their ~30 bytes never fill a socket buffer, so sending cannot
+ * block while the stub is busy writing answers). */
+#define BATCH_WINDOW 32
+
+/* The answer to entry R of a batch: its bytes, or a fault. */
+static struct kinspect_error *batch_answer(struct kinspect_gdbstub *gs, struct kinspect_gdbstub_batch_read *r,
+					   const char *reply, size_t len)
+{
+	r->ok = false;
+	if (is_error_reply(reply, len))
+		return NULL;
+	if (len == 0 || len % 2 || len > 2 * r->len || !kinspect_rsp_hex_decode(reply, len, r->buf))
+		return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
+					     "bad answer to a batched read of %zu bytes at 0x%" PRIx64 ": '%.40s'",
+					     r->len, r->addr, reply));
+	/* Fewer bytes than asked (allowed; QEMU never does it): the reader
+	 * reads again the usual way. */
+	r->ok = len == 2 * r->len;
+	gs->stats.memory_bytes += len / 2;
+	return NULL;
+}
+
+/* Send the N (at most BATCH_WINDOW) reads of READS back to back and take
+ * their answers.  A command the stub rejected ('-', a transmission error)
+ * is read again on its own afterwards. */
+static struct kinspect_error *batch_window(struct kinspect_gdbstub *gs, struct kinspect_gdbstub_batch_read *reads,
+					   size_t n)
+{
+	char cmd[BATCH_WINDOW][48];
+	size_t cmd_len[BATCH_WINDOW], total = 0;
+	for (size_t i = 0; i < n; i++) {
+		int c = snprintf(cmd[i], sizeof(cmd[i]), "m%" PRIx64 ",%zx", reads[i].addr, reads[i].len);
+		cmd_len[i] = (size_t)c;
+		total += kinspect_rsp_encode_bound(cmd_len[i]);
+		reads[i].ok = false;
+	}
+	size_t acks = gs->acks_owed > 16 ? 16 : gs->acks_owed;
+	struct kinspect_error *err = reserve_out(gs, acks + total);
+	if (err)
+		return err;
+	memset(gs->out, '+', acks);
+	size_t out = acks;
+	for (size_t i = 0; i < n; i++)
+		out += kinspect_rsp_encode(cmd[i], cmd_len[i], gs->out + out);
+	gs->acks_owed = 0;
+	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%zu batched reads from %.24s", n, cmd[0]);
+	uint64_t start = now_ns();
+	uint64_t deadline = deadline_after(gs->timeout_ms);
+	gs->stats.round_trips++;
+	gs->stats.packets_sent += n;
+	gs->stats.memory_packets += n;
+	if ((err = send_raw(gs, gs->out, out, deadline)))
+		return err;
+	/* The stub acknowledges (or rejects) command K before answering it,
+	 * and answers in order: ACKED counts '+'/'-' seen, NEXT is the entry
+	 * the next answer belongs to. */
+	bool rejected[BATCH_WINDOW] = { false };
+	size_t acked = 0, next = 0;
+	for (;;) {
+		while (next < acked && rejected[next])
+			next++;
+		if (acked == n && next == n)
+			break;
+		struct kinspect_rsp_event ev;
+		if ((err = next_event(gs, deadline, &ev)))
+			return err;
+		switch (ev.type) {
+		case KINSPECT_RSP_EVENT_ACK:
+		case KINSPECT_RSP_EVENT_NACK:
+			/* An ack after the last command: an old one. */
+			if (acked < n)
+				rejected[acked++] = ev.type == KINSPECT_RSP_EVENT_NACK;
+			break;
+		case KINSPECT_RSP_EVENT_PACKET:
+			gs->stats.packets_received++;
+			gs->acks_owed++;
+			if (next >= acked)
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
+							     "an answer before its command was acknowledged: '%.40s'",
+							     ev.data));
+			if ((err = batch_answer(gs, &reads[next], ev.data, ev.len)))
+				return err;
+			next++;
+			break;
+		case KINSPECT_RSP_EVENT_BAD_PACKET:
+			/* A '-' would make the stub send its latest answer
+			 * again, not this one: the stream is out of step. */
+			return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "a broken answer to a batched read"));
+		case KINSPECT_RSP_EVENT_INTERRUPT:
+		case KINSPECT_RSP_EVENT_NONE:
+			break;
+		}
+	}
+	gs->stats.wait_ns += now_ns() - start;
+	for (size_t i = 0; i < n; i++) {
+		if (!rejected[i])
+			continue;
+		size_t got;
+		char fault[4];
+		if ((err = read_chunk(gs, reads[i].addr, reads[i].len, reads[i].buf, &got, fault)))
+			return err;
+		reads[i].ok = !fault[0] && got == reads[i].len;
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_read_memory_batch(struct kinspect_gdbstub *gs,
+							  struct kinspect_gdbstub_batch_read *reads, size_t nr)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (err)
+		return err;
+	for (size_t i = 0; i < nr; i++) {
+		reads[i].ok = false;
+		if (reads[i].len == 0 || reads[i].len > gs->max_read || reads[i].addr + (reads[i].len - 1) < reads[i].addr)
+			return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT,
+					"batched read of %zu bytes at 0x%" PRIx64 ": 1 to %zu bytes, no wrap", reads[i].len,
+					reads[i].addr, gs->max_read);
+	}
+	if (nr == 0)
+		return NULL;
+	if ((err = select_thread(gs, gs->mem_thread)))
+		return err;
+	int mode_before = gs->phymem;
+	if (gs->phymem == 1 && (err = set_phymem(gs, 0)))
+		return err;
+	for (size_t i = 0; !err && i < nr; i += BATCH_WINDOW)
+		err = batch_window(gs, reads + i, nr - i < BATCH_WINDOW ? nr - i : BATCH_WINDOW);
+	if (!gs->lazy_phymem && mode_before == 1 && !gs->broken) {
+		struct kinspect_error *err2 = set_phymem(gs, mode_before);
+		if (!err)
+			err = err2;
+		else
+			kinspect_error_destroy(err2);
+	}
+	return err;
+}
+
 /* ---- registers ------------------------------------------------------------ */
 
 size_t kinspect_gdbstub_nr_registers(const struct kinspect_gdbstub *gs)

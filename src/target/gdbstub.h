@@ -22,6 +22,10 @@
  * - Multiprocess thread ids "pPID.TID" (one thread per vCPU, TID = vCPU
  *   index + 1), also once any earlier client asked for multiprocess; "D"
  *   then needs ";PID".  This client always asks for multiprocess.
+ * - Commands sent back to back are answered one by one, in order: QEMU
+ *   acknowledges each, answers at once without waiting for the client's
+ *   '+' (system mode), and takes a new '$' as that '+' (gdb_read_byte()).
+ *   kinspect_gdbstub_read_memory_batch() pipelines reads on that.
  * - "p" answers empty until the target XML was read (connect reads it);
  *   then with the XML's widths: 64-bit cr3 and rip even in real mode. */
 #ifndef KINSPECT_GDBSTUB_H
@@ -38,8 +42,9 @@ struct kinspect_gdbstub;
 
 /* Counters of the traffic so far, for tests and benchmarks. */
 struct kinspect_gdbstub_stats {
-	/* Commands sent that waited for their answer (one per command,
-	 * retransmissions included in the same round trip). */
+	/* Waits for the stub: one per command (retransmissions included in
+	 * the same round trip), one per batch of pipelined reads (see
+	 * kinspect_gdbstub_read_memory_batch()). */
 	uint64_t round_trips;
 	/* Packets, including retransmissions and stop notifications. */
 	uint64_t packets_sent;
@@ -180,6 +185,22 @@ struct kinspect_gdbstub_read {
 struct kinspect_error *kinspect_gdbstub_read_memory_v(struct kinspect_gdbstub *gs,
 						      const struct kinspect_gdbstub_read *reads, size_t nr,
 						      bool physical);
+
+/* Reads that do not depend on each other, each of 1 to max_read bytes of
+ * virtual memory, with their "m" commands sent back to back (pipelined, as
+ * QEMU's gdbstub allows: it answers each command in order without waiting
+ * for the client): one round trip per 32 of them.  An entry that faults
+ * gets OK false and is no error (a caller that needs the bytes reads them
+ * again on its own, to get the fault's exact address); errors are link or
+ * protocol failures.  For caches filling ahead of use. */
+struct kinspect_gdbstub_batch_read {
+	uint64_t addr;
+	void *buf;
+	size_t len;
+	bool ok; /* set by the call */
+};
+struct kinspect_error *kinspect_gdbstub_read_memory_batch(struct kinspect_gdbstub *gs,
+							  struct kinspect_gdbstub_batch_read *reads, size_t nr);
 
 /* ---- execution --------------------------------------------------------- */
 

@@ -9,6 +9,10 @@
 #include "core/error-priv.h"
 #include "target/memory-cache.h"
 
+/* Granules one prefetch asks for at most (a gdbstub batch takes 32 a
+ * round trip). */
+#define PREFETCH_MAX 256
+
 struct slot {
 	uint64_t addr; /* of the granule; UINT64_MAX when empty */
 	uint8_t *data;
@@ -101,15 +105,92 @@ static struct kinspect_error *fill(struct kinspect_memory_cache *c, uint64_t add
 	return NULL;
 }
 
-static struct kinspect_error *cached_read(void *ctx, uint64_t addr, void *buf, size_t len)
+static void check_generation(struct kinspect_memory_cache *c)
 {
-	struct kinspect_memory_cache *c = ctx;
 	if (c->generation) {
 		uint64_t g = c->generation(c->generation_ctx);
 		if (g != c->last_generation) {
 			flush(c);
 			c->last_generation = g;
 		}
+	}
+}
+
+/* Whether BASE is among the first N granules of LIST. */
+static bool listed(const struct kinspect_memory_batch *list, size_t n, uint64_t base)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (list[i].addr == base)
+			return true;
+	}
+	return false;
+}
+
+/* Fetch the granules of RANGES the cache lacks with one batch read of the
+ * source (one round trip for up to 32 of them on a gdbstub).  Granules that
+ * fault stay out: the read that wants them reports the fault. */
+static void prefetch(struct kinspect_memory_cache *c, const struct kinspect_memory_range *ranges, size_t nr)
+{
+	if (!c->inner.read_batch)
+		return;
+	check_generation(c);
+	struct kinspect_memory_batch want[PREFETCH_MAX];
+	size_t n = 0;
+	for (size_t r = 0; r < nr && n < PREFETCH_MAX; r++) {
+		if (ranges[r].len == 0 || ranges[r].addr + (ranges[r].len - 1) < ranges[r].addr)
+			continue;
+		uint64_t first = ranges[r].addr & ~(uint64_t)(c->granule - 1);
+		uint64_t last = (ranges[r].addr + ranges[r].len - 1) & ~(uint64_t)(c->granule - 1);
+		for (uint64_t base = first; n < PREFETCH_MAX; base += c->granule) {
+			if (find(c, base)->addr != base && !listed(want, n, base))
+				want[n++] = (struct kinspect_memory_batch){ .addr = base, .len = c->granule };
+			if (base == last)
+				break;
+		}
+	}
+	/* One granule alone is no batch: the read fetches it the usual way. */
+	if (n < 2)
+		return;
+	if (n > c->max_granules)
+		n = c->max_granules;
+	if (c->used + n > c->max_granules)
+		flush(c);
+	for (size_t i = 0; i < n; i++)
+		want[i].buf = c->pool + (c->used + i) * c->granule;
+	struct kinspect_error *err = kinspect_memory_read_batch(&c->inner, want, n);
+	c->stats.batches++;
+	if (err) {
+		kinspect_error_destroy(err);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!want[i].ok)
+			continue;
+		uint8_t *data = c->pool + c->used * c->granule;
+		if (data != want[i].buf)
+			memmove(data, want[i].buf, c->granule);
+		struct slot *s = find(c, want[i].addr);
+		s->addr = want[i].addr;
+		s->data = data;
+		c->used++;
+		c->stats.misses++;
+		c->stats.batched++;
+	}
+}
+
+static void cached_prefetch(void *ctx, const struct kinspect_memory_range *ranges, size_t nr)
+{
+	prefetch(ctx, ranges, nr);
+}
+
+static struct kinspect_error *cached_read(void *ctx, uint64_t addr, void *buf, size_t len)
+{
+	struct kinspect_memory_cache *c = ctx;
+	check_generation(c);
+	/* A read over several granules fetches the missing ones together. */
+	if (len > c->granule || (addr & (c->granule - 1)) + len > c->granule) {
+		struct kinspect_memory_range r = { addr, len };
+		prefetch(c, &r, 1);
 	}
 	if (len && addr + (len - 1) < addr)
 		return kinspect_memory_read(&c->inner, addr, buf, len); /* the source names the wrap */
@@ -153,6 +234,7 @@ struct kinspect_memory kinspect_memory_cache_memory(struct kinspect_memory_cache
 	return (struct kinspect_memory){
 		.read = cached_read,
 		.read_phys = c->inner.read_phys ? physical_read : NULL,
+		.prefetch = cached_prefetch,
 		.ctx = c,
 	};
 }

@@ -18,11 +18,15 @@ struct kinspect_memory_cache_stats {
 	uint64_t hits, misses;   /* granules found / fetched */
 	uint64_t bypasses;       /* reads served uncached after a fault */
 	uint64_t flushes;
+	uint64_t batches; /* prefetches sent to the source as one batch */
+	uint64_t batched; /* granules they brought */
 };
 
 /* Cache INNER in granules of GRANULE bytes (a power of two: the source's
  * best read size), at most MAX_GRANULES of them.  GENERATION, if not NULL,
- * is called before each read: a new value drops the cache. */
+ * is called before each read: a new value drops the cache.  When INNER has
+ * read_batch, the granules a read (or a kinspect_memory_prefetch()) lacks
+ * are fetched in one batch: one round trip on a gdbstub, not one each. */
 struct kinspect_error *kinspect_memory_cache_create(struct kinspect_memory inner, size_t granule, size_t max_granules,
 						    uint64_t (*generation)(void *ctx), void *generation_ctx,
 						    struct kinspect_memory_cache **ret);

@@ -2,8 +2,12 @@
  * gdbstub that injects faults, for the fault-injection tests:
  *   drop N          close both connections after N bytes from QEMU
  *   stall N         stop passing QEMU's bytes on after N (sockets stay open)
- *   error LO HI     answer "m" reads touching [LO, HI) with E14 itself
- *                   (what QEMU says for unmapped memory), others pass
+ *   delay MS        pass everything, each batch of the client's bytes MS
+ *                   milliseconds late: a slow link, for benchmarks
+ *   error LO HI     "m" reads touching [LO, HI) get E14 (what QEMU says for
+ *                   unmapped memory) instead of QEMU's answer, others pass;
+ *                   every command still goes to QEMU and answers keep their
+ *                   order, also for commands sent back to back (pipelined)
  * usage: fault-relay PORT_FILE HOST:PORT MODE ARGS...
  * It listens on 127.0.0.1, writes its port to PORT_FILE, serves one client
  * and exits when either side closes.
@@ -11,6 +15,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -18,9 +23,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
-enum mode { DROP, STALL, ERROR };
+enum mode { DROP, STALL, ERROR, DELAY };
 
 static int send_all(int fd, const char *p, size_t n)
 {
@@ -34,51 +40,96 @@ static int send_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* The client->QEMU stream for "error" mode: whole packets are looked at;
- * an "m" read in range is answered here and not passed on, and the client's
- * acknowledgement of that answer is swallowed. */
+/* "error" mode: every command goes on to QEMU and is remembered in order;
+ * QEMU acknowledges each one and then answers it, so each answer that comes
+ * after a '+' belongs to the oldest command acknowledged and not yet
+ * answered.  Answers to reads in [LO, HI) are replaced by E14.  A packet
+ * from QEMU with no command waiting (a stop reply) passes as it is. */
+#define MAX_PENDING 256
+
 struct filter {
 	char pkt[4096];
 	size_t len;
 	bool in_packet;
-	int swallow_acks;
+	/* Commands sent to QEMU: whether each one's answer is replaced. */
+	bool faulty[MAX_PENDING];
+	size_t head, count; /* a ring */
+	size_t acked;       /* of the COUNT oldest, how many QEMU acknowledged */
+	/* QEMU's side: the packet being read. */
+	char up[16384];
+	size_t up_len;
+	bool up_in_packet;
 	uint64_t lo, hi;
 };
 
-static int filter_client(struct filter *f, const char *buf, size_t n, int upstream, int client)
+/* Add C to the packet in PKT; true when "$...#xx" is complete. */
+static bool collect(char *pkt, size_t cap, size_t *len, bool *in_packet, char c)
+{
+	if (!*in_packet) {
+		*in_packet = true;
+		*len = 0;
+	}
+	if (*len < cap)
+		pkt[(*len)++] = c;
+	if (*len >= 4 && pkt[*len - 3] == '#') {
+		*in_packet = false;
+		return true;
+	}
+	return false;
+}
+
+static int filter_client(struct filter *f, const char *buf, size_t n, int upstream)
 {
 	for (size_t i = 0; i < n; i++) {
 		char c = buf[i];
-		if (!f->in_packet) {
-			if (c == '+' && f->swallow_acks > 0) {
-				f->swallow_acks--;
-				continue;
-			}
-			if (c != '$') {
-				if (send_all(upstream, &c, 1) < 0)
-					return -1;
-				continue;
-			}
-			f->in_packet = true;
-			f->len = 0;
-		}
-		if (f->len < sizeof(f->pkt))
-			f->pkt[f->len++] = c;
-		/* "$...#xx": complete two characters after the '#'. */
-		if (f->len >= 4 && f->pkt[f->len - 3] == '#') {
-			f->in_packet = false;
-			unsigned long long addr, len;
-			if (f->pkt[1] == 'm' && sscanf(f->pkt + 2, "%llx,%llx", &addr, &len) == 2 && addr < f->hi &&
-			    addr + len > f->lo) {
-				/* Ack it, answer E14 (checksum 0xaa). */
-				if (send_all(client, "+$E14#aa", 8) < 0)
-					return -1;
-				f->swallow_acks++;
-				continue;
-			}
-			if (send_all(upstream, f->pkt, f->len) < 0)
+		if (!f->in_packet && c != '$') {
+			if (send_all(upstream, &c, 1) < 0)
 				return -1;
+			continue;
 		}
+		if (!collect(f->pkt, sizeof(f->pkt), &f->len, &f->in_packet, c))
+			continue;
+		unsigned long long addr, len;
+		bool faulty = f->pkt[1] == 'm' && sscanf(f->pkt + 2, "%llx,%llx", &addr, &len) == 2 && addr < f->hi &&
+			      addr + len > f->lo;
+		if (f->count == MAX_PENDING)
+			return -1;
+		f->faulty[(f->head + f->count++) % MAX_PENDING] = faulty;
+		if (send_all(upstream, f->pkt, f->len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int filter_qemu(struct filter *f, const char *buf, size_t n, int client)
+{
+	for (size_t i = 0; i < n; i++) {
+		char c = buf[i];
+		if (!f->up_in_packet && c != '$') {
+			if (c == '+' && f->acked < f->count) {
+				f->acked++;
+			} else if (c == '-' && f->acked < f->count) {
+				/* Rejected: the client sends it again, as a new command. */
+				for (size_t k = f->acked; k + 1 < f->count; k++)
+					f->faulty[(f->head + k) % MAX_PENDING] = f->faulty[(f->head + k + 1) % MAX_PENDING];
+				f->count--;
+			}
+			if (send_all(client, &c, 1) < 0)
+				return -1;
+			continue;
+		}
+		if (!collect(f->up, sizeof(f->up), &f->up_len, &f->up_in_packet, c))
+			continue;
+		bool replace = false;
+		if (f->acked > 0) {
+			replace = f->faulty[f->head];
+			f->head = (f->head + 1) % MAX_PENDING;
+			f->count--;
+			f->acked--;
+		}
+		/* E14, checksum 0xaa. */
+		if (replace ? send_all(client, "$E14#aa", 7) < 0 : send_all(client, f->up, f->up_len) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -86,10 +137,13 @@ static int filter_client(struct filter *f, const char *buf, size_t n, int upstre
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: fault-relay PORT_FILE HOST:PORT drop N|stall N|error LO HI\n");
+		fprintf(stderr, "usage: fault-relay PORT_FILE HOST:PORT drop N|stall N|error LO HI|delay MS\n");
 		return 2;
 	}
-	enum mode mode = strcmp(argv[3], "drop") == 0 ? DROP : strcmp(argv[3], "stall") == 0 ? STALL : ERROR;
+	enum mode mode = strcmp(argv[3], "drop") == 0    ? DROP
+			 : strcmp(argv[3], "stall") == 0 ? STALL
+			 : strcmp(argv[3], "delay") == 0 ? DELAY
+							   : ERROR;
 	unsigned long long limit = strtoull(argv[4], NULL, 0);
 	struct filter f = { 0 };
 	if (mode == ERROR) {
@@ -128,6 +182,10 @@ int main(int argc, char **argv)
 		perror("fault-relay: connect");
 		return 1;
 	}
+	/* Small packets go at once (Nagle would hold them for the peer's ACK). */
+	int one = 1;
+	setsockopt(client, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(up, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	unsigned long long from_up = 0;
 	char buf[16384];
 	for (;;) {
@@ -139,7 +197,11 @@ int main(int argc, char **argv)
 			ssize_t n = read(client, buf, sizeof(buf));
 			if (n <= 0)
 				break;
-			if (mode == ERROR ? filter_client(&f, buf, (size_t)n, up, client) < 0
+			if (mode == DELAY) {
+				struct timespec ts = { (time_t)(limit / 1000), (long)(limit % 1000) * 1000000L };
+				nanosleep(&ts, NULL);
+			}
+			if (mode == ERROR ? filter_client(&f, buf, (size_t)n, up) < 0
 					  : send_all(up, buf, (size_t)n) < 0)
 				break;
 		}
@@ -147,8 +209,13 @@ int main(int argc, char **argv)
 			ssize_t n = read(up, buf, sizeof(buf));
 			if (n <= 0)
 				break;
+			if (mode == ERROR) {
+				if (filter_qemu(&f, buf, (size_t)n, client) < 0)
+					break;
+				continue;
+			}
 			size_t pass = (size_t)n;
-			if (mode != ERROR && from_up + pass > limit)
+			if ((mode == DROP || mode == STALL) && from_up + pass > limit)
 				pass = from_up >= limit ? 0 : (size_t)(limit - from_up);
 			if (pass && send_all(client, buf, pass) < 0)
 				break;

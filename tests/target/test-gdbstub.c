@@ -493,6 +493,31 @@ static void test_basic(void)
 	   "vectored read fills every buffer");
 	is_int(f->m_packets - m0, 3, "0x90 contiguous bytes in 2 packets, the separate read in 1");
 
+	/* Batched (pipelined): 40 reads in two round trips, answers matched
+	 * to their reads in order, a fault only clears that entry's OK. */
+	uint8_t bb[40][16];
+	struct kinspect_gdbstub_batch_read batch[40];
+	for (int i = 0; i < 40; i++)
+		batch[i] = (struct kinspect_gdbstub_batch_read){ VBASE + 0x40 * (uint64_t)i, bb[i], 16, false };
+	batch[7].addr = VHOLE + 0x20;
+	struct kinspect_gdbstub_stats s2, s3;
+	kinspect_gdbstub_stats(gs, &s2);
+	m0 = f->m_packets;
+	err = kinspect_gdbstub_read_memory_batch(gs, batch, 40);
+	kinspect_gdbstub_stats(gs, &s3);
+	bool right = !err;
+	for (int i = 0; i < 40 && right; i++)
+		right = i == 7 ? !batch[i].ok : batch[i].ok && bb[i][15] == vbyte(batch[i].addr + 15);
+	ok(right, "batched reads: every answer in its buffer, the one in the hole not ok");
+	ok(f->m_packets - m0 == 40 && s3.round_trips - s2.round_trips == 2,
+	   "40 batched reads: 40 packets in 2 round trips (32 in flight at most)");
+	batch[0].len = MAX_M + 1;
+	err = kinspect_gdbstub_read_memory_batch(gs, batch, 1);
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_INVALID_ARGUMENT, "a batched read over max_read is refused");
+	kinspect_error_destroy(err);
+	ok(kinspect_gdbstub_read_memory(gs, VBASE, buf, 8, false) == NULL && buf[7] == vbyte(VBASE + 7),
+	   "plain reads go on after a batch");
+
 	/* Resume, refuse reads while running, stop. */
 	ok(!kinspect_gdbstub_resume(gs) && kinspect_gdbstub_is_running(gs), "resume");
 	err = kinspect_gdbstub_read_memory(gs, VBASE, buf, 1, false);

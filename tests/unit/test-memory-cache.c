@@ -33,6 +33,22 @@ static struct kinspect_error *fake_read(void *ctx, uint64_t addr, void *buf, siz
 	return NULL;
 }
 
+static unsigned batches, batched;
+
+/* A source with batched reads (a pipelining gdbstub): one call, many reads. */
+static struct kinspect_error *fake_read_batch(void *ctx, struct kinspect_memory_batch *v, size_t nr)
+{
+	batches++;
+	for (size_t i = 0; i < nr; i++) {
+		struct kinspect_error *err = fake_read(ctx, v[i].addr, v[i].buf, v[i].len);
+		reads--; /* counted as part of the batch */
+		batched++;
+		v[i].ok = !err;
+		kinspect_error_destroy(err);
+	}
+	return NULL;
+}
+
 static uint64_t fake_generation(void *ctx)
 {
 	(void)ctx;
@@ -78,6 +94,34 @@ int main(void)
 	struct kinspect_memory_cache_stats st;
 	kinspect_memory_cache_stats(cache, &st);
 	ok(st.hits > 0 && st.misses > 0 && st.bypasses == 1 && st.flushes >= 2, "statistics count hits, misses, bypasses, flushes");
+	kinspect_memory_cache_destroy(cache);
+
+	/* With batched reads: a read over several granules is one batch, a
+	 * prefetch of scattered ranges is one batch, granules that fault stay
+	 * out and the read that wants them reports the fault. */
+	inner.read_batch = fake_read_batch;
+	ok(kinspect_memory_cache_create(inner, GRANULE, 8, NULL, NULL, &cache) == NULL, "create with batched reads");
+	mem = kinspect_memory_cache_memory(cache);
+	reads = batches = batched = 0;
+	ok(kinspect_memory_read(&mem, BASE + 1000, buf, 1100) == NULL && memcmp(buf, backing + 1000, 1100) == 0,
+	   "a read over three granules has the right bytes");
+	ok(batches == 1 && batched == 3 && reads == 0, "... fetched in one batch of three");
+	struct kinspect_memory_range ranges[] = {
+		{ BASE + 0x1000, 8 }, { BASE + 0x2100, 16 }, { HOLE + 8, 8 }, { BASE + 0x1008, 8 }, { BASE + 0x2800, 2 },
+	};
+	reads = batches = batched = 0;
+	kinspect_memory_prefetch(&mem, ranges, sizeof(ranges) / sizeof(ranges[0]));
+	ok(batches == 1 && batched == 4, "a prefetch of five ranges in four granules: one batch of four");
+	ok(kinspect_memory_read(&mem, BASE + 0x2100, buf, 16) == NULL && memcmp(buf, backing + 0x2100, 16) == 0 &&
+		   kinspect_memory_read(&mem, BASE + 0x1008, buf, 8) == NULL && reads == 0,
+	   "prefetched ranges are read from the cache");
+	err = kinspect_memory_read(&mem, HOLE + 8, buf, 8);
+	ok(err && kinspect_error_address(err, &at) && at == HOLE + 8, "a granule that faulted in the batch: the read reports the fault");
+	kinspect_error_destroy(err);
+	kinspect_memory_prefetch(&mem, ranges, 1);
+	ok(batches == 1, "one granule, cached already: no batch");
+	kinspect_memory_cache_stats(cache, &st);
+	ok(st.batches == 2 && st.batched == 6, "statistics count batches and their granules");
 	kinspect_memory_cache_destroy(cache);
 	return tap_done();
 }
