@@ -37,9 +37,10 @@ struct kinspect_module_info {
 	uint64_t use_size; /* the part of struct module_use read */
 	bool has_exit;
 	uint64_t init, exit;
-	/* mod->notes_attrs, for the build-id in a few reads. */
-	bool has_notes;
-	uint64_t notes_attrs, notes_count, notes_attrs_array, bin_attr_size, bin_attr_private;
+	/* mod->notes_attrs, for the build-id in a few reads.  NOTES_LIST: the
+	 * v6.14+ layout, listed by grp.bin_attrs (see note_addresses()). */
+	bool has_notes, notes_list;
+	uint64_t notes_attrs, notes_count, notes_bin_attrs, notes_attrs_array, bin_attr_size, bin_attr_private;
 	/* taint_flags[], loaded on first use. */
 	bool have_letters;
 	char letters[KINSPECT_MODULE_TAINTS_MAX]; /* 0: not a module taint */
@@ -85,9 +86,14 @@ struct kinspect_error *kinspect_module_info_create(struct kinspect_dwarf_types *
 	 * comes from the section list. */
 	struct kinspect_error *e = kinspect_dwarf_types_has_member(types, "struct module", "notes_attrs",
 								  &info->has_notes);
+	bool has_count = false;
+	if (!e && info->has_notes)
+		e = kinspect_dwarf_types_has_member(types, "struct module_notes_attrs", "notes", &has_count);
+	info->notes_list = !has_count;
 	if (!e && info->has_notes &&
 	    ((e = member(types, "struct module", "notes_attrs", &info->notes_attrs, NULL)) ||
-	     (e = member(types, "struct module_notes_attrs", "notes", &info->notes_count, NULL)) ||
+	     (e = member(types, "struct module_notes_attrs", has_count ? "notes" : "grp.bin_attrs",
+			 has_count ? &info->notes_count : &info->notes_bin_attrs, NULL)) ||
 	     (e = member(types, "struct module_notes_attrs", "attrs", &info->notes_attrs_array, NULL)) ||
 	     (e = kinspect_dwarf_types_sizeof(types, "struct bin_attribute", &info->bin_attr_size)) ||
 	     (e = member(types, "struct bin_attribute", "private", &info->bin_attr_private, NULL))))
@@ -296,6 +302,42 @@ struct kinspect_error *kinspect_module_build_id(const struct kinspect_memory *me
 /* A module has a handful of notes (build-id, Linux, GNU property). */
 #define MODULE_NOTES_MAX 64
 
+/* The note addresses of the module_notes_attrs at NOTES_ATTRS into NOTES
+ * (MODULE_NOTES_MAX of them at most).  Up to v6.13 it counts them
+ * ("notes") and attrs[] holds them in order.  Commit 4723f16de64e
+ * ("module: sysfs: Add notes attributes through attribute_group", v6.14)
+ * dropped the count: the NULL-terminated grp.bin_attrs list, a separate
+ * allocation, points to the attrs[] in use. */
+static struct kinspect_error *note_addresses(struct kinspect_module_info *info, uint64_t notes_attrs,
+					     uint64_t *notes, uint32_t *count)
+{
+	uint64_t first = notes_attrs + info->notes_attrs_array, value;
+	struct kinspect_error *err =
+		read_u64(info->mem, notes_attrs + (info->notes_list ? info->notes_bin_attrs : info->notes_count), &value);
+	if (err)
+		return kinspect_error_wrap(err, "notes_attrs 0x%llx", (unsigned long long)notes_attrs);
+	uint64_t attrs[MODULE_NOTES_MAX];
+	if (info->notes_list) {
+		if (value == 0)
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "notes_attrs 0x%llx: no grp.bin_attrs",
+						     (unsigned long long)notes_attrs);
+		if ((err = kinspect_read_pointer_list(info->mem, value, MODULE_NOTES_MAX, attrs, count)))
+			return kinspect_error_wrap(err, "notes_attrs 0x%llx grp.bin_attrs", (unsigned long long)notes_attrs);
+	} else {
+		*count = (uint32_t)value;
+		if (*count > MODULE_NOTES_MAX)
+			return kinspect_error_create(KINSPECT_ERROR_FORMAT, "notes_attrs 0x%llx: %u notes (corrupted?)",
+						     (unsigned long long)notes_attrs, *count);
+		for (uint32_t i = 0; i < *count; i++)
+			attrs[i] = first + i * info->bin_attr_size;
+	}
+	for (uint32_t i = 0; i < *count; i++) {
+		if ((err = read_u64(info->mem, attrs[i] + info->bin_attr_private, &notes[i])))
+			return kinspect_error_wrap(err, "notes_attrs 0x%llx note %u", (unsigned long long)notes_attrs, i);
+	}
+	return NULL;
+}
+
 struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info *info, uint64_t module,
 						     uint8_t *buf, size_t *ret_len)
 {
@@ -308,22 +350,12 @@ struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info
 	if (notes_attrs == 0)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
 					     "the module has no notes (mod->notes_attrs is NULL)");
-	uint8_t count_buf[4];
-	if ((err = kinspect_memory_read(info->mem, notes_attrs + info->notes_count, count_buf, 4)))
-		return kinspect_error_wrap(err, "notes_attrs 0x%llx", (unsigned long long)notes_attrs);
-	uint32_t count = (uint32_t)kinspect_load_le(count_buf, 4);
-	if (count > MODULE_NOTES_MAX)
-		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "notes_attrs 0x%llx: %u notes (corrupted?)",
-					     (unsigned long long)notes_attrs, count);
-	_cleanup_free_ uint8_t *attrs = malloc(count * info->bin_attr_size + 1);
-	if (!attrs)
-		return &kinspect_error_nomem;
-	if (count && (err = kinspect_memory_read(info->mem, notes_attrs + info->notes_attrs_array, attrs,
-						 count * info->bin_attr_size)))
-		return kinspect_error_wrap(err, "notes_attrs 0x%llx attrs[%u]", (unsigned long long)notes_attrs, count);
+	uint64_t notes[MODULE_NOTES_MAX];
+	uint32_t count;
+	if ((err = note_addresses(info, notes_attrs, notes, &count)))
+		return err;
 	for (uint32_t i = 0; i < count; i++) {
-		uint64_t note = kinspect_load_le(attrs + i * info->bin_attr_size + info->bin_attr_private, 8);
-		if ((err = read_build_id_note(info->mem, note, buf, ret_len)))
+		if ((err = read_build_id_note(info->mem, notes[i], buf, ret_len)))
 			return err;
 		if (*ret_len)
 			return NULL;
@@ -343,6 +375,7 @@ struct kinspect_error *kinspect_module_info_build_id(struct kinspect_module_info
 struct ahead {
 	uint64_t module;
 	uint64_t notes_attrs; /* 0: none or not known yet */
+	uint64_t notes_list;  /* v6.14+: grp.bin_attrs, fetched the round before */
 	uint64_t use;         /* the module_use fetched last round, 0 when the list is done */
 };
 
@@ -382,22 +415,26 @@ static void prefetch_next_user(struct kinspect_module_info *info, struct ahead *
 		add_range(l, a->use, info->use_size);
 }
 
-/* Ask for the notes that notes_attrs (fetched the round before) points to. */
+/* Ask for the notes that notes_attrs (fetched the round before) points
+ * to; since v6.14 first for its grp.bin_attrs list (a round of its own). */
 static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, struct range_list *l)
 {
-	uint64_t count;
-	if (!peek_u64(info->mem, a->notes_attrs + info->notes_count, &count))
+	if (info->notes_list && !a->notes_list) {
+		/* What kinspect_read_pointer_list() will read: to the page end,
+		 * MODULE_NOTES_MAX pointers at most. */
+		if (peek_u64(info->mem, a->notes_attrs + info->notes_bin_attrs, &a->notes_list) && a->notes_list) {
+			uint64_t room = 4096 - a->notes_list % 4096;
+			add_range(l, a->notes_list, room < MODULE_NOTES_MAX * 8 ? room : MODULE_NOTES_MAX * 8);
+		}
 		return;
-	count = (uint32_t)count; /* an unsigned int */
-	if (count == 0 || count > MODULE_NOTES_MAX)
-		return;
-	for (uint64_t i = 0; i < count; i++) {
-		uint64_t note;
-		uint64_t at = a->notes_attrs + info->notes_attrs_array + i * info->bin_attr_size + info->bin_attr_private;
-		if (!peek_u64(info->mem, at, &note))
-			return;
-		add_range(l, note, NOTE_HEADER + 4 + KINSPECT_BUILD_ID_MAX);
 	}
+	uint64_t notes[MODULE_NOTES_MAX];
+	uint32_t count;
+	struct kinspect_error *err = note_addresses(info, a->notes_attrs, notes, &count);
+	kinspect_error_destroy(err);
+	for (uint32_t i = 0; !err && i < count; i++)
+		add_range(l, notes[i], NOTE_HEADER + 4 + KINSPECT_BUILD_ID_MAX);
+	a->notes_attrs = 0; /* done */
 }
 
 void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint64_t *modules, size_t nr)
@@ -418,8 +455,7 @@ void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint
 		a->module = modules[i];
 		if (info->has_notes && peek_u64(info->mem, a->module + info->notes_attrs, &a->notes_attrs) &&
 		    a->notes_attrs)
-			add_range(&l, a->notes_attrs,
-				  info->notes_attrs_array + NOTES_AHEAD * info->bin_attr_size);
+			add_range(&l, a->notes_attrs, info->notes_attrs_array + NOTES_AHEAD * info->bin_attr_size);
 		uint64_t next;
 		if (peek_u64(info->mem, a->module + info->source_list, &next) &&
 		    next != a->module + info->source_list && next >= KINSPECT_X86_64_KERNEL_SPACE_START &&
@@ -433,7 +469,7 @@ void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint
 		l.nr = 0;
 		for (size_t i = 0; i < nr; i++) {
 			struct ahead *a = &ahead[i];
-			if (round == 1 && a->notes_attrs)
+			if (a->notes_attrs)
 				prefetch_notes(info, a, &l);
 			if (a->use)
 				prefetch_next_user(info, a, &l);

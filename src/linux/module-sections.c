@@ -149,23 +149,21 @@ static struct kinspect_error *read_old_attrs(const struct layout *l, const struc
 	return NULL;
 }
 
-/* The NULL-terminated pointer array at LIST, read up to a page end at a
- * time (the array ends its allocation: reading on could fault), bounded. */
-static struct kinspect_error *read_pointer_list(const struct kinspect_memory *mem, uint64_t list,
-						uint64_t *ptrs, uint32_t *count)
+struct kinspect_error *kinspect_read_pointer_list(const struct kinspect_memory *mem, uint64_t list, uint32_t max,
+						  uint64_t *ptrs, uint32_t *count)
 {
 	uint32_t n = 0;
-	while (n < KINSPECT_MODULE_SECTIONS_MAX) {
+	while (n < max) {
 		uint64_t at = list + n * 8ull;
 		size_t room = (PAGE_SIZE - at % PAGE_SIZE) / 8;
 		if (room == 0) /* a misaligned array straddling a page: one word */
 			room = 1;
-		if (room > KINSPECT_MODULE_SECTIONS_MAX - n)
-			room = KINSPECT_MODULE_SECTIONS_MAX - n;
+		if (room > max - n)
+			room = max - n;
 		uint8_t buf[PAGE_SIZE + 8];
 		struct kinspect_error *err = kinspect_memory_read(mem, at, buf, room * 8);
 		if (err)
-			return kinspect_error_wrap(err, "section list 0x%llx[%u]", (unsigned long long)list, n);
+			return kinspect_error_wrap(err, "pointer list 0x%llx[%u]", (unsigned long long)list, n);
 		for (size_t i = 0; i < room; i++) {
 			uint64_t p = load_u64(buf + i * 8);
 			if (p == 0) {
@@ -175,8 +173,8 @@ static struct kinspect_error *read_pointer_list(const struct kinspect_memory *me
 			ptrs[n++] = p;
 		}
 	}
-	return kinspect_error_create(KINSPECT_ERROR_FORMAT, "section list 0x%llx has no end within %u entries "
-				     "(corrupted?)", (unsigned long long)list, KINSPECT_MODULE_SECTIONS_MAX);
+	return kinspect_error_create(KINSPECT_ERROR_FORMAT, "pointer list 0x%llx has no end within %u entries "
+				     "(corrupted?)", (unsigned long long)list, max);
 }
 
 /* Since v6.14: the bin_attribute pointers of grp.bin_attrs.  They point
@@ -196,8 +194,8 @@ static struct kinspect_error *read_bin_attrs(const struct layout *l, const struc
 	if (list) {
 		if (!(ptrs = malloc(KINSPECT_MODULE_SECTIONS_MAX * sizeof(*ptrs))))
 			return &kinspect_error_nomem;
-		if ((err = read_pointer_list(mem, list, ptrs, &n)))
-			return err;
+		if ((err = kinspect_read_pointer_list(mem, list, KINSPECT_MODULE_SECTIONS_MAX, ptrs, &n)))
+			return kinspect_error_wrap(err, "sections");
 	}
 	uint8_t *attrs = malloc(n * l->attr_size + 1);
 	if (!attrs)

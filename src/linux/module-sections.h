@@ -26,4 +26,10 @@ struct kinspect_error *kinspect_module_sections(struct kinspect_dwarf_types *typ
 struct kinspect_error *kinspect_read_string(const struct kinspect_memory *mem, uint64_t addr, char *buf,
 					    size_t size);
 
+/* The NULL-terminated array of at most MAX pointers at LIST (a sysfs
+ * group's bin_attrs) into PTRS and *COUNT, read up to a page end at a time
+ * (the array may end its allocation: reading on could fault). */
+struct kinspect_error *kinspect_read_pointer_list(const struct kinspect_memory *mem, uint64_t list, uint32_t max,
+						  uint64_t *ptrs, uint32_t *count);
+
 #endif /* KINSPECT_MODULE_SECTIONS_H */

@@ -6,10 +6,10 @@
 # cache and its batched reads is what it prints reading everything one by
 # one (KINSPECT_NO_MEMORY_CACHE), and agrees with the guest's own view.
 #
-# Usage: lsmod-round-trips.sh bookworm|trixie   (run by make check; needs $KINSPECT)
+# Usage: lsmod-round-trips.sh bookworm|trixie|trixie-backports   (run by make check; needs $KINSPECT)
 set -euo pipefail
 
-suite=${1:?usage: lsmod-round-trips.sh bookworm|trixie}
+suite=${1:?usage: lsmod-round-trips.sh bookworm|trixie|trixie-backports}
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=lsmod-round-trips-$suite
