@@ -44,10 +44,10 @@ rsp_traffic() {
 # first_answer PATTERN OUT CMD...: run CMD once under /usr/bin/time; print
 # "FIRST TOTAL RSS_KB STATUS": ms from the start to the first stdout line
 # matching the extended regex PATTERN ("n/a" if none), ms to the end, peak
-# RSS, exit status.  CMD's stdout is kept in OUT.  Line-buffered output is
-# the caller's business (stdbuf -oL, python3 -u).
+# RSS, exit status.  CMD's stdout is kept in OUT, its stderr in OUT.err.
+# Line-buffered output is the caller's business (stdbuf -oL, python3 -u).
 first_answer() {
-	local pattern=$1 out=$2 t0 first=n/a line status=0
+	local pattern=$1 out=$2 t0 first=n/a line
 	shift 2
 	: >"$out"
 	t0=${EPOCHREALTIME/./}
@@ -56,7 +56,7 @@ first_answer() {
 		if [ "$first" = n/a ] && [[ $line =~ $pattern ]]; then
 			first=$(((${EPOCHREALTIME/./} - t0) / 1000))
 		fi
-	done < <(/usr/bin/time -f '%M %x' -o "$out.time" "$@" 2>/dev/null)
+	done < <(/usr/bin/time -f "%M %x" -o "$out.time" "$@" 2>"$out.err")
 	wait $! 2>/dev/null || true
 	local total=$(((${EPOCHREALTIME/./} - t0) / 1000)) rss st
 	# /usr/bin/time writes "Command exited with non-zero status N" first.
