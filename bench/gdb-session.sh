@@ -69,12 +69,12 @@ counted() {
 # listen_proxy: the proxy waiting for one gdb on a free TCP port
 # ($proxy_at), its stderr in $w/proxy.err, its pid in $proxy_pid.
 listen_proxy() {
-	local port i
+	local port
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
 		XDG_CACHE_HOME=$w/cache "${proxy[@]}" --listen "127.0.0.1:$port" "$GUEST_GDB" 2>"$w/proxy.err" &
 		proxy_pid=$!
-		for i in $(seq 100); do
+		for _ in $(seq 100); do
 			grep -q 'waiting for gdb' "$w/proxy.err" && { proxy_at=127.0.0.1:$port; return 0; }
 			kill -0 "$proxy_pid" 2>/dev/null || break
 			sleep 0.1

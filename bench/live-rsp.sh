@@ -21,17 +21,17 @@ export GUEST_LOG_TAG=bench-live-rsp
 # shellcheck source=../tests/vm/break-helpers.sh
 . "$top/tests/vm/break-helpers.sh"
 
-# row WANT LABEL ARGS...: one table row for "kinspect ARGS" against the
-# guest (WANT: ok, or fail for a row that times an error): one warm-up run
+# row EXPECT LABEL ARGS...: one table row for "kinspect ARGS" against the
+# guest (EXPECT: ok, or fail for a row that times an error): one warm-up run
 # (layout and symbol caches filled), $bench_runs timed runs with -vv, then
 # one run without the memory cache.  The vmlinux is $vmlinux.
 row() {
-	local want=$1 label=$2 err=$GUEST_WORKDIR/rsp.err i t0 st
+	local expect=$1 label=$2 err=$GUEST_WORKDIR/rsp.err i t0 st
 	shift 2
 	local k=("$KINSPECT" -vv -k "$vmlinux" -t "$GUEST_GDB" -m "$GUEST_MODDIR")
 	st=0
 	"${k[@]}" "$@" >/dev/null 2>"$err" || st=$?
-	{ [ "$want" = ok ] && [ "$st" = 0 ]; } || { [ "$want" = fail ] && [ "$st" != 0 ]; } ||
+	{ [ "$expect" = ok ] && [ "$st" = 0 ]; } || { [ "$expect" = fail ] && [ "$st" != 0 ]; } ||
 		{ cat "$err" >&2; die "kinspect $*: exit status $st"; }
 	local times=()
 	for ((i = 0; i < bench_runs; i++)); do
@@ -42,8 +42,8 @@ row() {
 	local rt c s r
 	read -r rt c s r < <(rsp_traffic "$err") || die "kinspect $*: no gdbstub traffic line: $(tail -n3 "$err")"
 	KINSPECT_NO_MEMORY_CACHE=1 "${k[@]}" "$@" >/dev/null 2>"$err" || true
-	local nrt nc ns nr
-	read -r nrt nc ns nr < <(rsp_traffic "$err") || die "kinspect $* (no cache): no traffic line"
+	local nrt nr
+	read -r nrt _ _ nr < <(rsp_traffic "$err") || die "kinspect $* (no cache): no traffic line"
 	echo "| $GUEST_SUITE | $label | $rt ($c) | $s | $r | $(printf '%s\n' "${times[@]}" | min_median) | $nrt | $nr |"
 }
 
