@@ -10,7 +10,8 @@
 # read the registers, bt, info sharedlibrary, detach.  hyperfine times the
 # whole gdb run; gdb's own "set debug remote" counts the packets it sends,
 # and the proxy (-v, on TCP with --listen for that run) its round trips
-# with QEMU.  gdb loading the vmlinux alone, without a target, is the floor
+# with QEMU.  The proxy runs as is and with --no-track (no breakpoints of
+# its own following module loads).  gdb loading the vmlinux alone, without a target, is the floor
 # of both.  Prints a Markdown table.
 #
 # Usage: bench/gdb-session.sh [BUILD_DIR]   (default _build; run tests/bootstrap setup first)
@@ -66,13 +67,14 @@ counted() {
 	libs[$1]=$(grep -Ec '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes' "$w/$1.out" || true)
 }
 
-# listen_proxy: the proxy waiting for one gdb on a free TCP port
-# ($proxy_at), its stderr in $w/proxy.err, its pid in $proxy_pid.
+# listen_proxy [OPTION...]: the proxy (with these options) waiting for one
+# gdb on a free TCP port ($proxy_at), its stderr in $w/proxy.err, its pid
+# in $proxy_pid.
 listen_proxy() {
 	local port
 	for _ in 1 2 3 4 5 6 7 8 9 10; do
 		port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
-		XDG_CACHE_HOME=$w/cache "${proxy[@]}" --listen "127.0.0.1:$port" "$GUEST_GDB" 2>"$w/proxy.err" &
+		XDG_CACHE_HOME=$w/cache "${proxy[@]}" "$@" --listen "127.0.0.1:$port" "$GUEST_GDB" 2>"$w/proxy.err" &
 		proxy_pid=$!
 		for _ in $(seq 100); do
 			grep -q 'waiting for gdb' "$w/proxy.err" && { proxy_at=127.0.0.1:$port; return 0; }
@@ -97,35 +99,48 @@ echo "|---|---|---|---|---|---|---|"
 for suite in bookworm trixie; do
 	guest_start "$suite" >&2
 	proxy_pid=
-	trap '[ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null; guest_stop' EXIT
+	trap '[ -z "$proxy_pid" ] || kill "$proxy_pid" 2>/dev/null || true; guest_stop' EXIT
 	w=$GUEST_WORKDIR
 	rt=$(guest_run "grep -m1 ' _text\$' /proc/kallsyms" | awk '{ print $1 }')
 	st=$(awk '$3 == "_text" { print $1; exit }' "$GUEST_SYSTEM_MAP")
 	slide=$(printf '0x%x' $((0x$rt - 0x$st)))
 	session_script "target remote $GUEST_GDB" "symbol-file -o $slide $GUEST_VMLINUX" >"$w/direct.gdb"
 	proxy=("$KINSPECT" -v gdb-proxy -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR")
-	session_script "file $GUEST_VMLINUX" "target remote | env XDG_CACHE_HOME=$w/cache ${proxy[*]} $GUEST_GDB" >"$w/proxy.gdb"
 	printf 'set pagination off\nsymbol-file -o %s %s\ninfo address do_idle\n' "$slide" "$GUEST_VMLINUX" >"$w/floor.gdb"
 	# One checked run of each with gdb's packet log (which slows gdb, so
 	# not timed); it also fills the proxy's layout and symbol caches.  The
 	# proxy listens on TCP for it, so that it ends by itself and reports
 	# its traffic (gdb kills a "target remote |" program on detach).
-	declare -A packets libs
+	# "--no-track" (no breakpoints of the proxy's own) shows what following
+	# module loads costs.
+	declare -A packets libs trips
 	counted direct "$w/direct.gdb"
-	listen_proxy
-	session_script "file $GUEST_VMLINUX" "target remote $proxy_at" >"$w/proxy-count.gdb"
-	counted proxy "$w/proxy-count.gdb"
-	for _ in $(seq 100); do kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
-	wait "$proxy_pid" || { cat "$w/proxy.err" >&2; die "the proxy failed"; }
-	[ "${libs[proxy]}" = "$(guest_run 'wc -l </proc/modules')" ] ||
-		{ cat "$w/proxy.out" >&2; die "the proxy session did not load every module's symbols"; }
-	proxy_trips=$(sed -n 's/.*gdb-proxy: \([0-9]*\) round trips with QEMU.*/\1/p' "$w/proxy.err" | tail -n1)
-	read -r f_min f_med < <(timed floor "$w/floor.gdb")
-	read -r d_min d_med < <(timed direct "$w/direct.gdb")
-	read -r p_min p_med < <(timed proxy "$w/proxy.gdb")
+	for mode in proxy proxy-no-track; do
+		opts=()
+		[ "$mode" = proxy-no-track ] && opts=(--no-track)
+		session_script "file $GUEST_VMLINUX" \
+			"target remote | env XDG_CACHE_HOME=$w/cache ${proxy[*]} ${opts[*]} $GUEST_GDB" >"$w/$mode.gdb"
+		listen_proxy "${opts[@]}"
+		session_script "file $GUEST_VMLINUX" "target remote $proxy_at" >"$w/$mode-count.gdb"
+		counted "$mode" "$w/$mode-count.gdb"
+		for _ in $(seq 100); do kill -0 "$proxy_pid" 2>/dev/null || break; sleep 0.1; done
+		wait "$proxy_pid" || { cat "$w/proxy.err" >&2; die "the proxy failed"; }
+		proxy_pid=
+		[ "${libs[$mode]}" = "$(guest_run 'wc -l </proc/modules')" ] ||
+			{ cat "$w/$mode.out" >&2; die "$mode: the session did not load every module's symbols"; }
+		trips[$mode]=$(sed -n 's/.*gdb-proxy: \([0-9]*\) round trips with QEMU.*/\1/p' "$w/proxy.err" | tail -n1)
+	done
 	s() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }
+	read -r f_min f_med < <(timed floor "$w/floor.gdb")
 	echo "| $suite $GUEST_RELEASE | vmlinux symbols only, no target (floor) | $(s "$f_min") / $(s "$f_med") | | | | |"
+	read -r d_min d_med < <(timed direct "$w/direct.gdb")
 	echo "| $suite $GUEST_RELEASE | direct to QEMU | $(s "$d_min") / $(s "$d_med") | 1 | ${packets[direct]} | | ${libs[direct]} |"
-	echo "| $suite $GUEST_RELEASE | through kinspect gdb-proxy | $(s "$p_min") / $(s "$p_med") | $(ratio "$p_med" "$d_med") | ${packets[proxy]} | ${proxy_trips:-?} | ${libs[proxy]} |"
+	for mode in proxy proxy-no-track; do
+		read -r p_min p_med < <(timed "$mode" "$w/$mode.gdb")
+		label="through kinspect gdb-proxy"
+		[ "$mode" = proxy-no-track ] && label="$label --no-track"
+		echo "| $suite $GUEST_RELEASE | $label | $(s "$p_min") / $(s "$p_med") | $(ratio "$p_med" "$d_med") |" \
+			"${packets[$mode]} | ${trips[$mode]:-?} | ${libs[$mode]} |"
+	done
 	guest_stop >&2
 done

@@ -27,10 +27,11 @@ bench_time() {
 	for ((i = 0; i < bench_runs; i++)); do bench_ms "$@"; done | min_median
 }
 
-# ratio A B: A / B with two decimals ("n/a" when either is not a number or B is 0).
+# ratio A B: A / B to two significant digits ("n/a" when either is not a
+# number or B is 0).
 ratio() {
 	awk -v a="$1" -v b="$2" 'BEGIN {
-		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2f\n", a / b }'
+		if (a !~ /^[0-9.]+$/ || b !~ /^[0-9.]+$/ || b + 0 == 0) print "n/a"; else printf "%.2g\n", a / b }'
 }
 
 # rsp_traffic ERRFILE: "ROUND_TRIPS CONNECT SENT RECEIVED" from the

@@ -67,7 +67,10 @@ section() {
 	wanted "$name" || return 0
 	echo "bench: $name" >&2
 	printf '\n### %s (%s)\n\n' "$title" "$name"
-	"$@"
+	local st=0
+	"$@" || st=$?
+	# One benchmark failing leaves the others to run.
+	[ "$st" = 0 ] || echo "($name failed with exit status $st: see its messages on stderr)"
 }
 
 {
