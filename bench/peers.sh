@@ -101,7 +101,7 @@ for suite in bookworm trixie; do
 		bench_runs=3 tool "crash $crash_version mod" '^[0-9a-f]{16} ' '^[0-9a-f]{16} ' \
 			stdbuf -oL timeout 300 crash -s -i "$w/crash.in" "$GUEST_VMLINUX" "$dump"
 		# Why crash fails, if it does.
-		cat "$w/out" "$w/out.err" | grep -m1 -iE 'cannot|invalid|error' | cut -c1-100 | sed "s/^/bench-peers: $suite crash: /" >&2 || true
+		cat "$w/out" "$w/out.err" | grep -m1 -iE 'cannot|invalid|error|not match' | cut -c1-160 | sed "s/^/bench-peers: $suite crash: /" >&2 || true
 	done
 	rm -rf "$w"
 done
