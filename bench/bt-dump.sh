@@ -10,20 +10,11 @@ export KINSPECT=${1:-$top/_build}/kinspect
 export GUEST_LOG_TAG=bench
 # shellcheck source=../tests/vm/guest.sh
 . "$top/tests/vm/guest.sh"
-runs=${BENCH_RUNS:-10}
+# shellcheck source=lib.sh
+. "$top/bench/lib.sh"
+bench_runs=${BENCH_RUNS:-10}
 
-# ms CMD...: median wall milliseconds of $runs runs.
-ms() {
-	local i t0 t1
-	for i in $(seq "$runs"); do
-		t0=$(date +%s%N)
-		"$@" >/dev/null 2>&1
-		t1=$(date +%s%N)
-		echo $(((t1 - t0) / 1000000))
-	done | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'
-}
-
-echo "| kernel | frames (cpu 0) | bt, cold cache ms | bt warm ms (median of $runs) | 20 traces in one -x run ms |"
+echo "| kernel | frames (cpu 0) | bt, cold cache ms | bt warm ms min / median of $bench_runs | 20 traces in one -x run ms min / median |"
 echo "|---|---|---|---|---|"
 for suite in bookworm trixie; do
 	guest_start "$suite" >&2
@@ -31,10 +22,10 @@ for suite in bookworm trixie; do
 	guest_dump "$dump" >&2
 	k=("$KINSPECT" -k "$GUEST_VMLINUX" -t "$dump" -m "$GUEST_MODDIR")
 	frames=$("${k[@]}" bt --cpu 0 | grep -c '^ *#')
-	cold=$(XDG_CACHE_HOME=$GUEST_WORKDIR/cache BENCH_RUNS=1 runs=1 ms "${k[@]}" bt --cpu 0)
-	warm=$(ms "${k[@]}" bt --cpu 0)
+	cold=$(XDG_CACHE_HOME=$GUEST_WORKDIR/cache bench_ms "${k[@]}" bt --cpu 0)
+	warm=$(bench_time "${k[@]}" bt --cpu 0)
 	for _ in $(seq 20); do echo "bt --cpu 0"; done >"$GUEST_WORKDIR/script"
-	batch=$(ms "${k[@]}" -x "$GUEST_WORKDIR/script")
+	batch=$(bench_time "${k[@]}" -x "$GUEST_WORKDIR/script")
 	echo "| $suite $GUEST_RELEASE | $frames | $cold | $warm | $batch |"
 	guest_stop >&2
 done
