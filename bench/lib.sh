@@ -35,10 +35,11 @@ ratio() {
 }
 
 # rsp_traffic ERRFILE: "ROUND_TRIPS CONNECT SENT RECEIVED" from the
-# "gdbstub ...: N round trips (C to connect), S bytes sent, R received"
-# line kinspect -vv writes when it closes the connection (its last one).
+# "gdbstub ...: N round trips (C to connect)[, M memory reads ("m")], S bytes
+# sent, R received" line kinspect -vv writes when it closes the connection
+# (its last one; pipelined reads make M larger than N).
 rsp_traffic() {
-	sed -n 's/.*: \([0-9]*\) round trips (\([0-9]*\) to connect), \([0-9]*\) bytes sent, \([0-9]*\) received.*/\1 \2 \3 \4/p' "$1" |
+	sed -n 's/.*: \([0-9]*\) round trips (\([0-9]*\) to connect),\( [0-9]* memory reads ("m"),\)\{0,1\} \([0-9]*\) bytes sent, \([0-9]*\) received.*/\1 \2 \4 \5/p' "$1" |
 		tail -n1
 }
 
