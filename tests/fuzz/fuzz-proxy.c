@@ -75,6 +75,7 @@ static char dir[] = "/tmp/fuzz-proxy.XXXXXX";
 static char sock_path[sizeof(dir) + 16];
 static char module_dir[sizeof(dir) + 16];
 static const char *vmlinux_path;
+static bool verbose;
 static struct kinspect_vmlinux *vmlinux;
 static uint64_t sym_do_init_module, sym_free_module, sym_banner;
 
@@ -139,6 +140,10 @@ struct driver {
 	bool running;
 	/* The request raw bytes answered last, maybe not for good. */
 	char *raw_answered;
+	/* Nothing was sent or received since both sides were last idle for
+	 * IDLE_MS: waiting again would change nothing (runs of records that
+	 * do nothing then cost no time). */
+	bool quiet;
 };
 
 static uint64_t now_ms(void)
@@ -174,6 +179,7 @@ static bool pump(struct driver *d, int timeout_ms)
 				 { .fd = d->stub_eof ? -1 : d->stub_fd, .events = POLLIN } };
 	if (poll(fds, 2, timeout_ms) <= 0)
 		return false;
+	d->quiet = false;
 	char buf[8192];
 	if (fds[0].revents) {
 		/* gdb's side: the proxy's answers, read and dropped. */
@@ -208,6 +214,7 @@ static void send_bytes(struct driver *d, int fd, const void *buf, size_t len)
 	while (len > 0 && now_ms() < d->deadline) {
 		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
+			d->quiet = false;
 			buf = (const char *)buf + n;
 			len -= (size_t)n;
 		} else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
@@ -370,8 +377,10 @@ static void answer(struct driver *d, const char *req, unsigned int param)
 /* Wait (briefly) until the proxy asked QEMU something. */
 static void wait_request(struct driver *d, int idle_ms)
 {
-	while (!d->nr_pending && !d->stub_eof && now_ms() < d->deadline && pump(d, idle_ms))
-		;
+	while (!d->nr_pending && !d->stub_eof && !d->quiet && now_ms() < d->deadline) {
+		if (!pump(d, idle_ms))
+			d->quiet = true;
+	}
 }
 
 static bool take(struct driver *d, size_t n, const uint8_t **ret)
@@ -403,6 +412,9 @@ static void play(struct driver *d)
 			wait_request(d, IDLE_MS);
 			req = pop_request(d);
 		}
+		if (verbose)
+			fprintf(stderr, "fuzz-proxy: %" PRIu64 " ms: record %u, %zu bytes, request '%.40s'\n",
+				now_ms() - (d->deadline - ITERATION_MS), kind, len, req ? req : "");
 		switch (kind) {
 		case 0: answer(d, req, param); break;
 		case 1: send_bytes(d, d->stub_fd, p, len); break;
@@ -412,8 +424,10 @@ static void play(struct driver *d)
 		case 5: send_bytes(d, d->gdb_fd, "\003", 1); break;
 		case 6: send_bytes(d, d->gdb_fd, param & 1 ? "-" : "+", 1); break;
 		case 7:
-			while (now_ms() < d->deadline && pump(d, IDLE_MS))
-				;
+			while (!d->quiet && now_ms() < d->deadline) {
+				if (!pump(d, IDLE_MS))
+					d->quiet = true;
+			}
 			break;
 		}
 		if (kind == 1 || kind == 3) {
@@ -436,6 +450,7 @@ static void *driver_main(void *arg)
 		/* gdb goes away; QEMU answers what the proxy still asks
 		 * (a detach, an interrupt) for a while, then goes too. */
 		shutdown(d->gdb_fd, SHUT_WR);
+		d->quiet = false; /* the proxy sees gdb's EOF */
 		d->deadline = now_ms() + ITERATION_MS;
 		for (int i = 0; i < TAIL_MAX_ANSWERS && !d->stub_eof && now_ms() < d->deadline; i++) {
 			wait_request(d, TAIL_IDLE_MS);
@@ -609,7 +624,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	/* Writes to a closed socket are errors, not signals. */
 	signal(SIGPIPE, SIG_IGN);
 	/* Errors still go to stderr: run with -close_fd_mask=2. */
-	kinspect_log_set_level(getenv("FUZZ_PROXY_VERBOSE") ? KINSPECT_LOG_DEBUG : KINSPECT_LOG_ERROR);
+	verbose = getenv("FUZZ_PROXY_VERBOSE") != NULL;
+	kinspect_log_set_level(verbose ? KINSPECT_LOG_DEBUG : KINSPECT_LOG_ERROR);
 	make_target_xml();
 	vmlinux_path = getenv("FUZZ_PROXY_VMLINUX");
 	if (vmlinux_path) {
@@ -684,7 +700,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		.track_modules = true,
 	};
 	struct kinspect_error *err = kinspect_proxy_run(&opts, pair[0], pair[0]);
-	if (err && getenv("FUZZ_PROXY_VERBOSE"))
+	if (err && verbose)
 		kinspect_error_fputs(err, stderr);
 	kinspect_error_destroy(err);
 	close(pair[0]);
