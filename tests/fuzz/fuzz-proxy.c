@@ -57,8 +57,9 @@
 #include "proxy/proxy.h"
 #include "target/rsp.h"
 
-/* The proxy's wait bound: the driver answers long before, so reaching it
- * means the harness (or the proxy) lost track of a request. */
+/* The proxy's wait bound.  The harness answers every request long before
+ * it; scripts that leave the proxy waiting (a reply to a request answered
+ * already, half a packet) cost an iteration this much. */
 #define PROXY_TIMEOUT_MS 300
 /* A record for QEMU waits this long for a request to answer. */
 #define IDLE_MS 2
