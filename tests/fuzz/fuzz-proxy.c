@@ -20,7 +20,11 @@
  *   4 LEN PAYLOAD "$PAYLOAD#cs" from gdb
  *   5 0x03 from gdb (interrupt)
  *   6 '+' (PARAM even) or '-' from gdb
- *   7 a pause: until the proxy is quiet (it goes on meanwhile)
+ *   7 (PARAM 0) a pause: until the proxy is quiet (it goes on meanwhile)
+ *   7 (PARAM > 0) LEN BYTES, LEN plus (PARAM - 1) * 256: guest memory from
+ *     now on, repeated over a 16 MiB direct-map window, with the
+ *     "modules" head aliased to its first 16 bytes (hostile module lists
+ *     for the proxy's library scans, read through its gdbstub client)
  * A record for QEMU waits (briefly) for a request of the proxy first.  A
  * canned record with nothing to answer completes what raw bytes answered
  * last (the proxy may still wait for the end of a packet), or stops a
@@ -54,6 +58,7 @@
 
 #include "core/error-priv.h"
 #include "core/log.h"
+#include "debuginfo/dwarf-types.h"
 #include "proxy/proxy.h"
 #include "target/rsp.h"
 
@@ -78,7 +83,10 @@ static char module_dir[sizeof(dir) + 16];
 static const char *vmlinux_path;
 static bool verbose;
 static struct kinspect_vmlinux *vmlinux;
-static uint64_t sym_do_init_module, sym_free_module, sym_banner;
+static uint64_t sym_do_init_module, sym_free_module, sym_banner, sym_modules;
+
+#define WINDOW_BASE 0xffff888000000000ULL
+#define WINDOW_SIZE (16ULL << 20)
 
 /* ---- QEMU's canned answers ----------------------------------------------- */
 
@@ -141,6 +149,9 @@ struct driver {
 	bool running;
 	/* The request raw bytes answered last, maybe not for good. */
 	char *raw_answered;
+	/* Guest memory given by the script (see the top), or none. */
+	const uint8_t *memory;
+	size_t memory_len;
 	/* Nothing was sent or received since both sides were last idle for
 	 * IDLE_MS: waiting again would change nothing (runs of records that
 	 * do nothing then cost no time). */
@@ -265,8 +276,18 @@ static void answer_memory(struct driver *d, const char *req)
 	}
 	uint8_t bytes[0x800];
 	char hex[2 * 0x800 + 1];
-	struct kinspect_error *err = vmlinux ? kinspect_vmlinux_read(vmlinux, addr, bytes, len)
-					     : kinspect_error_fault(addr, "no vmlinux");
+	struct kinspect_error *err = NULL;
+	if (d->memory_len && addr >= sym_modules && addr - sym_modules < 16 && len <= 16 - (addr - sym_modules)) {
+		for (size_t i = 0; i < len; i++)
+			bytes[i] = d->memory[(addr - sym_modules + i) % d->memory_len];
+	} else if (d->memory_len && addr >= WINDOW_BASE && addr - WINDOW_BASE < WINDOW_SIZE &&
+		   len <= WINDOW_SIZE - (addr - WINDOW_BASE)) {
+		for (size_t i = 0; i < len; i++)
+			bytes[i] = d->memory[(addr - WINDOW_BASE + i) % d->memory_len];
+	} else {
+		err = vmlinux ? kinspect_vmlinux_read(vmlinux, addr, bytes, len)
+			      : kinspect_error_fault(addr, "no vmlinux");
+	}
 	if (err) {
 		kinspect_error_destroy(err);
 		stub_str(d, "E14");
@@ -401,10 +422,10 @@ static void play(struct driver *d)
 		unsigned int kind = tag & 7, param = tag >> 3;
 		const uint8_t *p;
 		size_t len = 0;
-		if (kind >= 1 && kind <= 4) {
+		if ((kind >= 1 && kind <= 4) || (kind == 7 && param)) {
 			if (!take(d, 1, &p))
 				return;
-			len = p[0] + 256 * param;
+			len = p[0] + 256 * (kind == 7 ? param - 1 : param);
 			if (!take(d, len, &p))
 				p = d->data + d->pos, len = d->size - d->pos, d->pos = d->size;
 		}
@@ -425,6 +446,11 @@ static void play(struct driver *d)
 		case 5: send_bytes(d, d->gdb_fd, "\003", 1); break;
 		case 6: send_bytes(d, d->gdb_fd, param & 1 ? "-" : "+", 1); break;
 		case 7:
+			if (param) {
+				d->memory = p;
+				d->memory_len = len;
+				break;
+			}
 			while (!d->quiet && now_ms() < d->deadline) {
 				if (!pump(d, IDLE_MS))
 					d->quiet = true;
@@ -482,8 +508,13 @@ static void rec(struct seed *s, unsigned int kind, unsigned int param, const voi
 {
 	if (s->len + 2 + len > sizeof(s->buf))
 		return;
-	s->buf[s->len++] = (uint8_t)(kind | (kind >= 1 && kind <= 4 ? (len >> 8) : param) << 3);
-	if (kind >= 1 && kind <= 4) {
+	bool memory = kind == 7 && bytes;
+	if (kind >= 1 && kind <= 4)
+		param = (unsigned int)(len >> 8);
+	else if (memory)
+		param = 1 + (unsigned int)(len >> 8);
+	s->buf[s->len++] = (uint8_t)(kind | param << 3);
+	if ((kind >= 1 && kind <= 4) || memory) {
 		s->buf[s->len++] = (uint8_t)len;
 		memcpy(s->buf + s->len, bytes, len);
 		s->len += len;
@@ -503,6 +534,71 @@ static void connect_canned(struct seed *s)
 {
 	for (int i = 0; i < 8; i++)
 		rec(s, 0, 0, NULL, 0);
+}
+
+static void put(uint8_t *p, uint64_t v, size_t size)
+{
+	for (size_t i = 0; i < size; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint64_t member(struct kinspect_dwarf_types *types, const char *type, const char *path, bool *ok)
+{
+	struct kinspect_dwarf_member m = { 0 };
+	struct kinspect_error *err = kinspect_dwarf_types_member(types, type, path, &m);
+	if (err) {
+		kinspect_error_fputs(err, stderr);
+		kinspect_error_destroy(err);
+		*ok = false;
+	}
+	return m.offset;
+}
+
+/* Guest memory M (at WINDOW_BASE, its first 16 bytes also the modules
+ * head) with one live module with two sections, one its build-id note. */
+static bool module_list(uint8_t m[0x1000])
+{
+	struct kinspect_dwarf_types *types;
+	struct kinspect_error *err = kinspect_dwarf_types_create(vmlinux_path, &types);
+	if (err) {
+		kinspect_error_fputs(err, stderr);
+		kinspect_error_destroy(err);
+		return false;
+	}
+	bool ok = true;
+	const uint64_t mod = 0x100, attrs = 0x800, names = 0xc00, note = 0xd00;
+	uint64_t list = member(types, "struct module", "list", &ok);
+	put(m, WINDOW_BASE + mod + list, 8);
+	put(m + 8, WINDOW_BASE + mod + list, 8);
+	put(m + mod + list, sym_modules, 8);
+	put(m + mod + list + 8, sym_modules, 8);
+	memcpy(m + mod + member(types, "struct module", "name", &ok), "fuzz_<mod>&\"'", 14);
+	put(m + mod + member(types, "struct module", "core_layout.base", &ok), 0xffffffffc0000000ULL, 8);
+	put(m + mod + member(types, "struct module", "core_layout.size", &ok), 0x1000, 4);
+	put(m + mod + member(types, "struct module", "sect_attrs", &ok), WINDOW_BASE + attrs, 8);
+	put(m + attrs + member(types, "struct module_sect_attrs", "nsections", &ok), 2, 4);
+	uint64_t attr0 = attrs + member(types, "struct module_sect_attrs", "attrs", &ok);
+	uint64_t size;
+	if ((err = kinspect_dwarf_types_sizeof(types, "struct module_sect_attr", &size))) {
+		kinspect_error_destroy(err);
+		ok = false;
+	}
+	uint64_t name = member(types, "struct module_sect_attr", "battr.attr.name", &ok);
+	uint64_t address = member(types, "struct module_sect_attr", "address", &ok);
+	put(m + attr0 + name, WINDOW_BASE + names, 8);
+	put(m + attr0 + address, 0xffffffffc0000000ULL, 8);
+	memcpy(m + names, ".text", 6);
+	put(m + attr0 + size + name, WINDOW_BASE + names + 0x10, 8);
+	put(m + attr0 + size + address, WINDOW_BASE + note, 8);
+	memcpy(m + names + 0x10, ".note.gnu.build-id", 19);
+	put(m + note, 4, 4);
+	put(m + note + 4, 20, 4);
+	put(m + note + 8, 3, 4); /* NT_GNU_BUILD_ID */
+	memcpy(m + note + 12, "GNU", 4);
+	for (int i = 0; i < 20; i++)
+		m[note + 16 + i] = (uint8_t)(0xb0 + i);
+	kinspect_dwarf_types_destroy(types);
+	return ok;
 }
 
 static void write_seed(const char *out_dir, const char *name, const struct seed *s)
@@ -580,6 +676,24 @@ static void write_seeds(const char *out_dir)
 		write_seed(out_dir, name, &s);
 	}
 
+	/* A module on the list (laid out with the fake kernel's DWARF) whose
+	 * name needs escaping and whose .ko is nowhere: gdb reads the
+	 * libraries, the proxy warns on the console with the next stop. */
+	if (vmlinux) {
+		s.len = 0;
+		connect_canned(&s);
+		uint8_t m[0x1000] = { 0 };
+		if (module_list(m))
+			rec(&s, 7, 0, m, sizeof(m));
+		gdb_canned(&s, "qSupported:multiprocess+;swbreak+;xmlRegisters=i386", 0);
+		for (int i = 0; i < 16; i++)
+			gdb_canned(&s, "qXfer:libraries:read::0,ffb", 0);
+		gdb_canned(&s, "vCont;c:p1.-1", 0);
+		for (int i = 0; i < 4; i++)
+			rec(&s, 0, 3, NULL, 0);
+		write_seed(out_dir, "module-list", &s);
+	}
+
 	/* gdb's side raw: a bad checksum, RLE, escapes, nacks, an interrupt
 	 * while stopped, a packet while running. */
 	s.len = 0;
@@ -638,6 +752,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		sym_do_init_module = symbol_or_zero("do_init_module");
 		sym_free_module = symbol_or_zero("free_module");
 		sym_banner = symbol_or_zero("linux_banner");
+		sym_modules = symbol_or_zero("modules");
 	}
 	const char *seeds = getenv("FUZZ_WRITE_SEEDS");
 	if (seeds)
