@@ -35,7 +35,10 @@
  * free_module); canned memory reads answer its bytes at their link
  * addresses, so the proxy finds KASLR slide 0 and plants its breakpoints.
  * FUZZ_WRITE_SEEDS=DIR writes seeds (gdb's and QEMU's real packet shapes)
- * and exits.
+ * and exits; FUZZ_PROXY_VERBOSE=1 traces records and the proxy's log.
+ * tests/fuzz/regressions/proxy/ holds inputs of fixed bugs in this format:
+ * a change to the format must keep them reproducing (check against the
+ * code before the fix).
  *
  * Built and run by tests/fuzz/fuzz-bounded.test. */
 #include "config.h"
