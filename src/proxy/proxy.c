@@ -395,10 +395,14 @@ static struct kinspect_error *poll_qemu(struct proxy *p)
 	struct kinspect_error *err = kinspect_gdbstub_wait_packet(p->gs, 0, &stop, &len);
 	if (err || !stop)
 		return err;
-	/* The next call on the client overwrites the packet. */
-	_cleanup_free_ char *copy = strndup(stop, len);
+	/* The next call on the client overwrites the packet.  Copy all LEN
+	 * bytes: a stub may send NUL bytes in a stop reply, where strndup()
+	 * would stop while LEN still counted them (found by fuzz-proxy). */
+	_cleanup_free_ char *copy = malloc(len + 1);
 	if (!copy)
 		return &kinspect_error_nomem;
+	memcpy(copy, stop, len);
+	copy[len] = '\0';
 	return on_stop(p, copy, len);
 }
 

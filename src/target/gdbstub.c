@@ -773,8 +773,11 @@ static struct kinspect_error *load_registers(struct kinspect_gdbstub *gs)
 	struct kinspect_error *err = parse_description(gs, "target.xml", 0, &next_regnum);
 	if (err)
 		return kinspect_error_wrap(err, "reading the target description");
-	/* The "g" packet holds the registers in regnum order. */
-	qsort(gs->regs, gs->nr_regs, sizeof(*gs->regs), compare_regnum);
+	/* The "g" packet holds the registers in regnum order.  A description
+	 * without registers leaves gs->regs NULL, which qsort() must not get
+	 * even for 0 elements (found by fuzz-proxy). */
+	if (gs->nr_regs)
+		qsort(gs->regs, gs->nr_regs, sizeof(*gs->regs), compare_regnum);
 	size_t off = 0;
 	for (size_t i = 0; i < gs->nr_regs; i++) {
 		gs->regs[i].g_offset = off;
