@@ -88,7 +88,7 @@ say "ok: without the plugin gdb stops at the interrupt entry ($(grep -c '^#' "$w
 # the vmlinux for the slide (qOffsets); the plugin finds the proxy among
 # gdb's children and takes the vmlinux from its command line.
 (cd "$work" && env -u KINSPECT_VMLINUX timeout 120 "$gdb" -nx -batch \
-	-ex 'set pagination off' -ex "jit-reader-load $KINSPECT_PLUGIN" -ex "file $GUEST_VMLINUX" \
+	-ex 'set pagination off' -ex 'set remotetimeout 60' -ex "jit-reader-load $KINSPECT_PLUGIN" -ex "file $GUEST_VMLINUX" \
 	-ex "target remote | $KINSPECT gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB" \
 	-ex 'break hrtimer_wakeup' -ex continue -ex 'echo BT-BEGIN\n' -ex bt -ex 'echo BT-END\n' -ex delete -ex detach) \
 	>"$work/irq-proxy.all" 2>&1 || { cat "$work/irq-proxy.all"; die "gdb through the proxy failed"; }

@@ -60,7 +60,11 @@ wait_for() {
 run_gdb() {
 	local gdb=$1 out=$2
 	shift 2
-	timeout 600 "$gdb" -nx -batch -iex 'set pagination off' -iex 'set confirm off' "$@" >"$out" 2>&1
+	# gdb waits 2 s for an answer by default; the proxy's first one comes
+	# after it has found the slide and the modules, which under valgrind
+	# (check-valgrind) or on a loaded machine takes longer.
+	timeout 600 "$gdb" -nx -batch -iex 'set pagination off' -iex 'set confirm off' -iex 'set remotetimeout 60' \
+		"$@" >"$out" 2>&1
 }
 
 # ---- the guest's truth ------------------------------------------------------
