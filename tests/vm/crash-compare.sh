@@ -1,0 +1,130 @@
+# shellcheck shell=bash
+# kinspect's stack traces against crash's "bt" on the same dump and vmlinux,
+# frame by frame.  Source after guest.sh and target-checks.sh.
+#
+#   crash_setup                 CRASH: the crash 9 run script (fetch-crash.sh)
+#   crash_run VMLINUX DUMP OUT CMD...   crash in batch mode, one session
+#   crash_frames OUT NR_CPUS cpu|pid KEY   the frames crash printed for CPU
+#        KEY (of "bt -a", whose NR_CPUS sections come first) or for task
+#        KEY (of a later "bt PID"): "function address slot" lines, outermost
+#        last (slot: the stack address of the return address, "-" for a
+#        frame from registers)
+#   kinspect_frames JSON        "function address sp" from "kinspect --json bt"
+#   compare_with_crash LABEL CRASH_FRAMES KINSPECT_FRAMES   equal, but for
+#        the two explained differences below; says how many frames matched
+# SPDX-License-Identifier: GPL-2.0-or-later
+
+crash_setup() {
+	CRASH=$("$here/fetch-crash.sh") || die "cannot fetch crash 9 (tests/vm/fetch-crash.sh)"
+	say "crash: $("$CRASH" --version 2>/dev/null | grep -m1 '^crash ')"
+}
+
+crash_run() {
+	local vmlinux=$1 dump=$2 out=$3
+	shift 3
+	# -s: no banner; --no_crashrc: no user's .crashrc changes the output.
+	{ printf '%s\n' "$@"; echo q; } |
+		timeout 900 "$CRASH" -s --no_crashrc "$vmlinux" "$dump" >"$out" 2>&1 ||
+		{ tail -20 "$out"; die "crash failed or timed out on $dump"; }
+}
+
+# crash prints a frame in two ways:
+#   " #3 [ffffd15640443ae0] fifo_open at ffffffff9a851a04 [module]": a
+#      return address found on the stack;
+#   "    [exception RIP: vp_notify+11]" then "    RIP: ffffffff9b10356f ...":
+#      the registers the trace starts from (the dump's CPU state for a CPU)
+#      or a pt_regs frame's (interrupt, exception), which kinspect lists as
+#      an ordinary frame.
+# The user-mode registers at the end of a syscall's trace (no "exception
+# RIP" line) are not a frame here, as kinspect's "(user mode)" frame is not.
+crash_frames() {
+	local out=$1 nr_cpus=$2 kind=$3 key=$4
+	awk -v ncpu="$nr_cpus" -v kind="$kind" -v key="$key" '
+		/^PID: / {
+			section++
+			pid = $2
+			cpu = ""
+			for (i = 1; i < NF; i++) if ($i == "CPU:") cpu = $(i + 1)
+			on = (kind == "cpu" && section <= ncpu && cpu == key) ||
+			     (kind == "pid" && section > ncpu && pid == key)
+			pending = ""
+			next
+		}
+		!on { next }
+		/^ *\[exception RIP: / {
+			name = $0
+			sub(/^ *\[exception RIP: /, "", name)
+			sub(/[]+].*/, "", name)
+			pending = name
+			next
+		}
+		/^ *RIP: [0-9a-f]+ / && pending != "" { ip = $2; sub(/^0+/, "", ip); print pending, "0x" ip, "-"; pending = ""; next }
+		/^ *#[0-9]+ \[[0-9a-f]+\] [^ ]+ at [0-9a-f]+/ {
+			ip = $5; sub(/^0+/, "", ip)
+			slot = $2; gsub(/[][]/, "", slot); sub(/^0+/, "", slot)
+			print $3, "0x" ip, "0x" slot
+		}
+	' "$out"
+}
+
+kinspect_frames() {
+	tr -d '\n' <"$1" | tr '{' '\n' |
+		sed -n 's/.*"ip": *"0x0*\([0-9a-f]*\)", *"sp": *"0x0*\([0-9a-f]*\)",.*"symbol": *"\([^"+]*\)+0x[0-9a-f]*\( \[[^]"]*\]\)\{0,1\}",.*"kind".*/\3 0x\1 0x\2/p;
+			s/.*"ip": *"0x0*\([0-9a-f]*\)", *"sp": *"0x0*\([0-9a-f]*\)",.*"symbol": *"\([^"+]*\)",.*"kind".*"user_mode": *false.*/\3 0x\1 0x\2/p' |
+		grep -v '^(user mode) ' || true
+}
+
+# Two differences are allowed, both explained:
+# 1. Names: crash cuts the name of gcc's clones at ".isra.", ".part." and
+#    ".llvm." (strip_symbol_end() in crash's symbols.c; "--no_strip" turns
+#    it off), so "finish_task_switch.isra.0" prints as "finish_task_switch".
+#    kinspect prints the ELF symbol as it is, as the kernel's own kallsyms,
+#    /proc/PID/stack and gdb do: both name the same function, kinspect
+#    exactly.  Other clones (".constprop.N", ".cold") keep their names in
+#    crash too, and must be equal.  Addresses must be equal.
+# 2. Stale return addresses: on the stack of a CPU's running task crash
+#    may list, between two of kinspect's frames K and K+1, a text address
+#    it found in a stack slot lying inside frame K: at or above K's stack
+#    pointer and below the slot K returns through, the frame size the
+#    kernel's ORC data gives for K's instruction pointer.  Such a word is
+#    left over from a call K made earlier and that returned (a local or a
+#    saved register area since); no return goes through it.  kinspect,
+#    which follows the ORC data (and gdb, which follows the DWARF CFI: the
+#    gdb comparisons show it), is right; crash's frame is accepted only
+#    where its slot lies inside frame K.
+compare_with_crash() {
+	local label=$1 want=$2 got=$3 renamed=0 stale=0 stale_list='' i=0 j=0 n m
+	local -a wn wi ws gn gi gs
+	while read -r a b c; do wn+=("$a") wi+=("$b") ws+=("$c"); done <"$want"
+	while read -r a b c; do gn+=("$a") gi+=("$b") gs+=("$c"); done <"$got"
+	n=${#wn[@]} m=${#gn[@]}
+	[ "$n" -gt 0 ] || die "$label: crash printed no frames"
+	while [ "$i" -lt "$n" ] || [ "$j" -lt "$m" ]; do
+		if [ "$i" -lt "$n" ] && [ "$j" -lt "$m" ] && [ "${wi[i]}" = "${gi[j]}" ]; then
+			local w=${wn[i]} g=${gn[j]} cut
+			if [ "$w" != "$g" ]; then
+				cut=${g%%.isra.*}
+				cut=${cut%%.part.*}
+				cut=${cut%%.llvm.*}
+				[ "$w" = "$cut" ] || { paste "$want" "$got"; die "$label: at ${wi[i]} crash says $w, kinspect $g"; }
+				renamed=$((renamed + 1))
+			fi
+			i=$((i + 1)) j=$((j + 1))
+			continue
+		fi
+		# Difference 2: a crash frame whose slot lies inside kinspect's
+		# frame j-1 (from its sp to below the slot frame j returns to).
+		if [ "$i" -lt "$n" ] && [ "$j" -gt 0 ] && [ "$j" -lt "$m" ] && [ "${ws[i]}" != - ] &&
+			((ws[i] >= gs[j - 1] && ws[i] < gs[j] - 8)); then
+			stale=$((stale + 1))
+			stale_list+=" ${wn[i]}@${ws[i]}"
+			i=$((i + 1))
+			continue
+		fi
+		paste "$want" "$got"
+		die "$label: crash's frames differ from kinspect's at crash's #$i (${wn[i]:-none} ${wi[i]:-}), kinspect's #$j (${gn[j]:-none} ${gi[j]:-})"
+	done
+	say "ok: $label: $m frames equal crash's bt (functions and addresses; $renamed gcc clone names crash shortens)"
+	[ "$stale" = 0 ] ||
+		say "   crash also lists $stale stale return addresses inside kinspect's frames, from calls that returned:$stale_list"
+}
