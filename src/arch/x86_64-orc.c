@@ -143,9 +143,12 @@ bool kinspect_orc_table_find(const struct kinspect_orc_table *table, uint64_t ad
 
 void kinspect_orc_table_deinit(struct kinspect_orc_table *table)
 {
-	free(table->ips);
-	free(table->entries);
+	if (!table->borrowed) {
+		free((void *)table->ips);
+		free((void *)table->entries);
+	}
 	table->ips = table->entries = NULL;
+	table->borrowed = false;
 	table->n = 0;
 }
 

@@ -14,6 +14,8 @@
 
 #include <kinspect/vmlinux.h>
 
+#include "debuginfo/vmlinux-priv.h"
+
 #include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
@@ -384,8 +386,8 @@ struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *cv
 	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no symbol %s in %s", name, v->path);
 }
 
-struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, uint64_t addr, void *buf,
-					     size_t len)
+struct kinspect_error *kinspect_vmlinux_contents(const struct kinspect_vmlinux *v, uint64_t addr, size_t len,
+						 const void **ret)
 {
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(v->elf, scn))) {
@@ -401,10 +403,21 @@ struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, u
 		Elf_Data *data = elf_rawdata(scn, NULL);
 		if (!data || data->d_size < offset + len)
 			break;
-		memcpy(buf, (const char *)data->d_buf + offset, len);
+		*ret = (const char *)data->d_buf + offset;
 		return NULL;
 	}
 	return kinspect_error_fault(addr, "%s: no file contents for %zu bytes", v->path, len);
+}
+
+struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, uint64_t addr, void *buf,
+					     size_t len)
+{
+	const void *contents;
+	struct kinspect_error *err = kinspect_vmlinux_contents(v, addr, len, &contents);
+	if (err)
+		return err;
+	memcpy(buf, contents, len);
+	return NULL;
 }
 
 /* Among aliases at one address prefer the sized one (a function over its

@@ -168,10 +168,13 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 	d->segments = calloc(phnum ? phnum : 1, sizeof(*d->segments));
 	if (!d->segments)
 		return &kinspect_error_nomem;
+	/* The table itself, not gelf_getphdr's copy of each of the tens of
+	 * thousands of entries a paging=true dump has. */
+	const Elf64_Phdr *phdrs = phnum ? elf64_getphdr(elf) : NULL;
+	if (phnum && !phdrs)
+		return kinspect_error_file(d->path, "bad program headers: %s", elf_errmsg(-1));
 	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr phdr;
-		if (!gelf_getphdr(elf, (int)i, &phdr))
-			return kinspect_error_file(d->path, "bad program header %zu: %s", i, elf_errmsg(-1));
+		const Elf64_Phdr phdr = phdrs[i];
 		if (phdr.p_offset > d->size || phdr.p_filesz > d->size - phdr.p_offset)
 			return kinspect_error_file(d->path, "truncated: segment %zu ends at byte %llu but the file has %llu",
 						   i, (unsigned long long)(phdr.p_offset + phdr.p_filesz),
@@ -310,31 +313,35 @@ static uint64_t segment_end(const struct segment *s, bool virt)
 	return s->memsz > UINT64_MAX - start ? UINT64_MAX : start + s->memsz;
 }
 
-/* Order ORDER[0..N) by KEY[ORDER[i]]: a stable LSD radix sort on bytes,
- * skipping the bytes every key shares (kernel addresses share their top
- * ones).  A paging=true dump lists its segments in physical order, so the
- * virtual order is a real sort of tens of thousands: qsort took longer than
- * the whole stack trace. */
+/* Order ORDER[0..N) by KEY[ORDER[i]]: a stable LSD radix sort on 16-bit
+ * digits, skipping the digits every key shares (kernel addresses share
+ * their top 16 bits).  A paging=true dump lists its segments in physical
+ * order, so the virtual order is a real sort of tens of thousands: qsort
+ * took longer than the whole stack trace. */
 static struct kinspect_error *radix_sort_by_key(uint32_t *order, const uint64_t *key, size_t n)
 {
 	uint32_t *tmp = malloc((n ? n : 1) * sizeof(*tmp));
-	if (!tmp)
+	uint32_t *counts = malloc(65536 * sizeof(*counts));
+	if (!tmp || !counts) {
+		free(tmp);
+		free(counts);
 		return &kinspect_error_nomem;
+	}
 	uint32_t *from = order, *to = tmp;
-	for (unsigned int shift = 0; shift < 64; shift += 8) {
-		size_t counts[256] = { 0 };
+	for (unsigned int shift = 0; shift < 64; shift += 16) {
+		memset(counts, 0, 65536 * sizeof(*counts));
 		for (size_t i = 0; i < n; i++)
-			counts[(key[from[i]] >> shift) & 0xff]++;
-		if (n && counts[(key[from[0]] >> shift) & 0xff] == n)
+			counts[(key[from[i]] >> shift) & 0xffff]++;
+		if (n && counts[(key[from[0]] >> shift) & 0xffff] == n)
 			continue;
-		size_t sum = 0;
-		for (size_t digit = 0; digit < 256; digit++) {
-			size_t c = counts[digit];
+		uint32_t sum = 0;
+		for (size_t digit = 0; digit < 65536; digit++) {
+			uint32_t c = counts[digit];
 			counts[digit] = sum;
 			sum += c;
 		}
 		for (size_t i = 0; i < n; i++)
-			to[counts[(key[from[i]] >> shift) & 0xff]++] = from[i];
+			to[counts[(key[from[i]] >> shift) & 0xffff]++] = from[i];
 		uint32_t *swap = from;
 		from = to;
 		to = swap;
@@ -342,6 +349,7 @@ static struct kinspect_error *radix_sort_by_key(uint32_t *order, const uint64_t 
 	if (from != order)
 		memcpy(order, from, n * sizeof(*order));
 	free(tmp);
+	free(counts);
 	return NULL;
 }
 

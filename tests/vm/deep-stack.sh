@@ -19,11 +19,13 @@ deep_stack_stop() {
 	local dir=$1 f n=0 cpu
 	DEEP_BIN=deep-bin
 	DEEP_FUNCTIONS="load_elf_binary p9_virtio_zc_request vp_notify"
-	# A static binary the guest has not read yet: the 9p share's inode
-	# size keeps readahead to a few pages (the mount's msize), so the
-	# loader's bss page near the end of the file is never in the page
-	# cache by the time the loader clears it.
-	cp "$(command -v busybox)" "$GUEST_SHARE/$DEEP_BIN"
+	# A static binary the guest has not read yet: its own busybox (from
+	# its initramfs; the guest has no C library).  9p reads ahead only a
+	# few pages (the mount's msize), so the page of the file holding the
+	# start of the bss, near its end, is not in the page cache when the
+	# loader clears it.
+	(cd "$dir" && gzip -dc "$GUEST_WORKDIR/initrd.cpio.gz" | cpio -id --quiet bin/busybox) &&
+		mv "$dir/bin/busybox" "$GUEST_SHARE/$DEEP_BIN" || die "no bin/busybox in the guest's initramfs"
 	rm -f "$GUEST_SHARE/go"
 	# The exec must be the only one after the breakpoints are planted, and
 	# every command on the console execs: a waiter started now polls for
