@@ -193,6 +193,22 @@ for pid in $pids; do
 	kinspect_frames "$work/bt.json" >"$work/got"
 	compare_with_crash "crash: bt --task $pid" "$work/want" "$work/got"
 done
+# The other layouts QEMU writes, whose readers differ in both tools: an ELF
+# dump without virtual addresses (page-table walks) and kdump-compressed,
+# each taken anew (the guest ran on in between) and read by both.
+for layout in "paging=false format=elf" "format=kdump-zlib"; do
+	other=$work/other.dump
+	# shellcheck disable=SC2086 # two words
+	guest_dump "$other" $layout
+	crash_run "$GUEST_VMLINUX" "$other" "$work/crash-other.txt" 'bt -a'
+	for ((cpu = 0; cpu < nr_cpus; cpu++)); do
+		crash_frames "$work/crash-other.txt" "$nr_cpus" cpu "$cpu" >"$work/want"
+		kinspect -k "$GUEST_VMLINUX" -t "$other" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu on $layout failed"
+		kinspect_frames "$work/bt.json" >"$work/got"
+		compare_with_crash "crash, $layout: bt --cpu $cpu" "$work/want" "$work/got"
+	done
+	rm -f "$other"
+done
 
 # ---- drgn -------------------------------------------------------------------
 # drgn 0.0.22 (Debian 12): reads dumps with VMCOREINFO; it takes the QEMU

@@ -14,8 +14,10 @@
 #        the two explained differences below; says how many frames matched
 # SPDX-License-Identifier: GPL-2.0-or-later
 
+_CRASH_COMPARE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
 crash_setup() {
-	CRASH=$("$here/fetch-crash.sh") || die "cannot fetch crash 9 (tests/vm/fetch-crash.sh)"
+	CRASH=$("$_CRASH_COMPARE_DIR/fetch-crash.sh") || die "cannot fetch crash 9 (tests/vm/fetch-crash.sh)"
 	say "crash: $("$CRASH" --version 2>/dev/null | grep -m1 '^crash ')"
 }
 

@@ -24,8 +24,10 @@ deep_stack_stop() {
 	# few pages (the mount's msize), so the page of the file holding the
 	# start of the bss, near its end, is not in the page cache when the
 	# loader clears it.
-	(cd "$dir" && gzip -dc "$GUEST_WORKDIR/initrd.cpio.gz" | cpio -id --quiet bin/busybox) &&
-		mv "$dir/bin/busybox" "$GUEST_SHARE/$DEEP_BIN" || die "no bin/busybox in the guest's initramfs"
+	if ! (cd "$dir" && gzip -dc "$GUEST_WORKDIR/initrd.cpio.gz" | cpio -id --quiet bin/busybox) ||
+		! mv "$dir/bin/busybox" "$GUEST_SHARE/$DEEP_BIN"; then
+		die "no bin/busybox in the guest's initramfs"
+	fi
 	rm -f "$GUEST_SHARE/go"
 	# The exec must be the only one after the breakpoints are planted, and
 	# every command on the console execs: a waiter started now polls for

@@ -46,9 +46,9 @@ direct=$(apt-cache "${apt_opts[@]}" depends crash |
 	awk '$1 == "Depends:" && $2 !~ /^</ && $2 != "binutils" { print $2 }' | sort -u)
 [ -n "$direct" ] || { log "cannot resolve the dependencies of crash"; exit 1; }
 # shellcheck disable=SC2086 # package names are words
-closure=$(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \
+mapfile -t closure < <(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends --no-suggests --no-conflicts \
 	--no-breaks --no-replaces --no-enhances $direct | awk '/^[a-z0-9]/ { print $1 }' | sort -u)
-packages=(crash $closure)
+packages=(crash "${closure[@]}")
 
 tmp=$(mktemp -d "$cache/.fetch-crash-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
