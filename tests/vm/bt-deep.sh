@@ -13,6 +13,8 @@
 # The trace must also hold what the test did: frame 0 in the function of
 # the last breakpoint, the other breakpoints' functions below it in order,
 # the exec'ing task, an exception frame, and the user-mode frame last.
+# Then twice the guest busy in the kernel, stopped anywhere: every CPU
+# against crash again.
 #
 # Usage: bt-deep.sh SUITE   (run by make check; a kernel with 9p: trixie)
 set -euo pipefail
@@ -124,14 +126,38 @@ for ((cpu = 0; cpu < nr_cpus; cpu++)); do
 	say "ok: bt --cpu $cpu: gdb's $n frames ($tail tail-call frames left out) are kinspect's first $n of $(wc -l <"$work/got")"
 done
 
+# ---- crash on CPUs caught anywhere -----------------------------------------
+# The guest busy in the kernel (a copy loop, a file tree walk), stopped at a
+# random moment, twice: each CPU's trace, wherever it is (interrupts on the
+# IRQ stack, exception frames, syscalls), against crash's.
+guest_run 'cat /dev/zero >/dev/null </dev/null 2>&1 & while :; do ls -R /sys >/dev/null 2>&1; done </dev/null >/dev/null 2>&1 &' ||
+	die "cannot start the busy loops"
+for round in 1 2; do
+	sleep "1.$RANDOM"
+	guest_qmp '{"execute":"stop"}' >/dev/null || die "cannot stop the guest"
+	busy=$work/busy.elf
+	guest_dump "$busy" paging=true format=elf
+	crash_run "$GUEST_VMLINUX" "$busy" "$work/crash-busy.txt" 'bt -a'
+	for ((cpu = 0; cpu < nr_cpus; cpu++)); do
+		crash_frames "$work/crash-busy.txt" "$nr_cpus" cpu "$cpu" >"$work/crash.$cpu"
+		kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$busy" --json bt --cpu "$cpu" >"$work/bt.json" ||
+			die "bt --cpu $cpu of the busy guest failed"
+		kinspect_frames "$work/bt.json" >"$work/kinspect.$cpu"
+		compare_with_crash "busy guest, round $round: bt --cpu $cpu ($(sed -n 's/.*"comm": *"\([^"]*\)".*/\1/p' "$work/bt.json" | head -1))" \
+			"$work/crash.$cpu" "$work/kinspect.$cpu"
+	done
+	rm -f "$busy"
+	guest_resume || die "cannot resume the guest"
+done
+
 # ---- speed (reported, not checked) -----------------------------------------
 TIMEFORMAT='%R'
 kinspect "${k[@]}" bt --cpu "$DEEP_CPU" >/dev/null
 { time for _ in 1 2 3 4 5 6 7 8 9 10; do kinspect "${k[@]}" bt --cpu "$DEEP_CPU" >/dev/null; done; } 2>"$work/time"
 say "speed: bt --cpu $DEEP_CPU ($frames kernel frames) on the dump, warm: $(awk '{ printf "%.1f", $1 * 100 }' "$work/time") ms per run of the whole process"
 
-# The guest finishes the exec it was stopped in.
-guest_run 'echo alive' | grep -q alive || die "the guest does not answer after the dump"
+# The guest finished the exec it was stopped in and still answers.
+guest_run 'echo alive' | grep -q alive || die "the guest does not answer after the dumps"
 rm -f "$dump"
 guest_stop
 say "PASS"
