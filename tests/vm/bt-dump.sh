@@ -178,14 +178,13 @@ done
 # mem[] of v6.4): crash 9 of Debian's testing suite is fetched and run
 # from the test cache (fetch-crash.sh).  Frame by frame, functions and
 # addresses; the differences allowed are explained in crash-compare.sh.
+export CRASH_GDB_SLIDE=$slide
 cmds=('bt -a')
 for pid in $pids; do cmds+=("bt $pid"); done
 crash_run "$GUEST_VMLINUX" "$dump" "$work/crash.txt" "${cmds[@]}"
 for ((cpu = 0; cpu < nr_cpus; cpu++)); do
-	crash_frames "$work/crash.txt" "$nr_cpus" cpu "$cpu" >"$work/want"
 	kinspect -k "$GUEST_VMLINUX" -t "$dump" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu failed"
-	kinspect_frames "$work/bt.json" >"$work/got"
-	compare_with_crash "crash: bt --cpu $cpu" "$work/want" "$work/got"
+	compare_cpu_with_crash "crash: bt --cpu $cpu" "$work/crash.txt" "$nr_cpus" "$cpu" "$work/bt.json" "$work/cmp" "$dump"
 done
 for pid in $pids; do
 	crash_frames "$work/crash.txt" "$nr_cpus" pid "$pid" >"$work/want"
@@ -202,10 +201,9 @@ for layout in "paging=false format=elf" "format=kdump-zlib"; do
 	guest_dump "$other" $layout
 	crash_run "$GUEST_VMLINUX" "$other" "$work/crash-other.txt" 'bt -a'
 	for ((cpu = 0; cpu < nr_cpus; cpu++)); do
-		crash_frames "$work/crash-other.txt" "$nr_cpus" cpu "$cpu" >"$work/want"
 		kinspect -k "$GUEST_VMLINUX" -t "$other" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu on $layout failed"
-		kinspect_frames "$work/bt.json" >"$work/got"
-		compare_with_crash "crash, $layout: bt --cpu $cpu" "$work/want" "$work/got"
+		compare_cpu_with_crash "crash, $layout: bt --cpu $cpu" "$work/crash-other.txt" "$nr_cpus" "$cpu" "$work/bt.json" \
+			"$work/cmp" "$other"
 	done
 	rm -f "$other"
 done

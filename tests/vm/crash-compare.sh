@@ -12,6 +12,11 @@
 #   kinspect_frames JSON        "function address sp" from "kinspect --json bt"
 #   compare_with_crash LABEL CRASH_FRAMES KINSPECT_FRAMES   equal, but for
 #        the two explained differences below; says how many frames matched
+#   compare_cpu_with_crash LABEL CRASH_OUT NR_CPUS CPU KINSPECT_JSON TMP DUMP
+#        CPU's trace from "bt -a" against kinspect's "--json bt --cpu CPU",
+#        a CPU caught in user mode included (see there); frames crash skips
+#        are confirmed with gdb on DUMP (CRASH_GDB_SLIDE: the KASLR slide,
+#        CRASH_GDB_MODULES: an optional gdb script loading the modules)
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 _CRASH_COMPARE_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -94,9 +99,17 @@ kinspect_frames() {
 #    which follows the ORC data (and gdb, which follows the DWARF CFI: the
 #    gdb comparisons show it), is right; crash's frame is accepted only
 #    where its slot lies inside frame K.
+# 3. Frames crash skips after such a stale one: crash goes on unwinding
+#    from the stale word, with the frame size of the function it names,
+#    and can land past the slot of kinspect's next frame K+1, then find
+#    K+2 again.  Accepted only there (right after a stale frame, crash back
+#    in step at K+2), and only in compare_cpu_with_crash, which confirms
+#    the skipped frames (array "skipped") with an unwinder that shares
+#    nothing with kinspect: gdb's DWARF CFI.
 compare_with_crash() {
-	local label=$1 want=$2 got=$3 renamed=0 stale=0 stale_list='' i=0 j=0 n m
-	local -a wn wi ws gn gi gs
+	local label=$1 want=$2 got=$3 renamed=0 stale=0 stale_list='' skipped_list='' i=0 j=0 n m after_stale=0
+	local -a wn=() wi=() ws=() gn=() gi=() gs=()
+	skipped=()
 	while read -r a b c; do wn+=("$a") wi+=("$b") ws+=("$c"); done <"$want"
 	while read -r a b c; do gn+=("$a") gi+=("$b") gs+=("$c"); done <"$got"
 	n=${#wn[@]} m=${#gn[@]}
@@ -111,7 +124,7 @@ compare_with_crash() {
 				[ "$w" = "$cut" ] || { paste "$want" "$got"; die "$label: at ${wi[i]} crash says $w, kinspect $g"; }
 				renamed=$((renamed + 1))
 			fi
-			i=$((i + 1)) j=$((j + 1))
+			i=$((i + 1)) j=$((j + 1)) after_stale=0
 			continue
 		fi
 		# Difference 2: a crash frame whose slot lies inside kinspect's
@@ -121,6 +134,17 @@ compare_with_crash() {
 			stale=$((stale + 1))
 			stale_list+=" ${wn[i]}@${ws[i]}"
 			i=$((i + 1))
+			after_stale=1
+			continue
+		fi
+		# Difference 3: right after a stale frame crash is back in step
+		# one frame further: it skipped kinspect's frame j.
+		if [ "${_crash_confirm_skipped:-0}" = 1 ] && [ "$after_stale" = 1 ] && [ "$i" -lt "$n" ] && [ $((j + 1)) -lt "$m" ] &&
+			[ "${wi[i]}" = "${gi[j + 1]}" ]; then
+			skipped+=("${gi[j]}")
+			skipped_list+=" ${gn[j]}@${gi[j]}"
+			j=$((j + 1))
+			after_stale=0
 			continue
 		fi
 		paste "$want" "$got"
@@ -129,4 +153,78 @@ compare_with_crash() {
 	say "ok: $label: $m frames equal crash's bt (functions and addresses; $renamed gcc clone names crash shortens)"
 	[ "$stale" = 0 ] ||
 		say "   crash also lists $stale stale return addresses inside kinspect's frames, from calls that returned:$stale_list"
+	[ ${#skipped[@]} = 0 ] ||
+		say "   and, unwinding on from a stale one, skips ${#skipped[@]} of kinspect's frames:$skipped_list (checked with gdb below)"
+}
+
+# crash_section OUT NR_CPUS CPU: the lines of CPU's section of "bt -a".
+crash_section() {
+	awk -v ncpu="$2" -v key="$3" '
+		/^PID: / { section++; cpu = ""; for (i = 1; i < NF; i++) if ($i == "CPU:") cpu = $(i + 1)
+			on = section <= ncpu && cpu == key }
+		on' "$1"
+}
+
+# A CPU caught in user mode (the dump's registers have a user code
+# segment): kinspect prints no kernel frame, only "runs in user mode at
+# RIP": the CPU runs no kernel code.  crash prints that task's kernel
+# stack anyway: what its last kernel entry left there (an interrupt or a
+# syscall that has since returned to user mode), down to that entry's
+# user-mode register block, whose RIP is where user mode was then, not
+# necessarily now.  Those frames are history, not the CPU's state: kinspect
+# is right.  Accepted only when crash's trace ends in a user-mode register
+# block (CS 0033).
+compare_cpu_with_crash() {
+	local label=$1 out=$2 nr_cpus=$3 cpu=$4 json=$5 tmp=$6 dump=$7 ip cs
+	ip=$(tr -d ' \n' <"$json" | sed -n 's/.*"user_mode":true,"ip":"\(0x[0-9a-f]*\)","frames":\[\].*/\1/p')
+	if [ -n "$ip" ]; then
+		crash_section "$out" "$nr_cpus" "$cpu" >"$tmp.section"
+		cs=$(sed -n 's/.* CS: \([0-9a-f]*\) .*/\1/p; s/.* CS: \([0-9a-f]*\)$/\1/p' "$tmp.section" | tail -1)
+		[ "$cs" = 0033 ] || { cat "$tmp.section"; die "$label: kinspect says the CPU runs in user mode at $ip, crash's trace does not end in user mode"; }
+		say "ok: $label: the CPU runs in user mode at $ip (kinspect); crash lists the $(grep -c '^ *#[0-9]' "$tmp.section") stale frames of the task's last kernel entry"
+		return 0
+	fi
+	crash_frames "$out" "$nr_cpus" cpu "$cpu" >"$tmp.crash"
+	kinspect_frames "$json" >"$tmp.kinspect"
+	# A CPU caught inside a context switch: the scheduler has made the
+	# next task current, but the CPU still runs __schedule on the previous
+	# task's stack.  crash then does not start from the CPU's registers (no
+	# "exception RIP" line): it prints the current task's saved context,
+	# where that task will resume, on another stack.  kinspect unwinds the
+	# CPU's registers, what the CPU is executing, as gdb does: kinspect is
+	# right about the CPU.  Accepted only when crash's first frame lies on
+	# another stack than the CPU's stack pointer and gdb, from the CPU's
+	# registers, has kinspect's frames.
+	if ! crash_section "$out" "$nr_cpus" "$cpu" | sed -n 2p | grep -q 'exception RIP'; then
+		local slot sp0 dist=0 next=()
+		slot=$(awk 'NR == 1 { print $3 }' "$tmp.crash")
+		sp0=$(awk 'NR == 1 { print $3 }' "$tmp.kinspect")
+		[[ $slot == 0x* && $sp0 == 0x* ]] && dist=$((slot > sp0 ? slot - sp0 : sp0 - slot))
+		[ "$dist" -ge 16384 ] ||
+			{ paste "$tmp.crash" "$tmp.kinspect"; die "$label: crash does not start from the CPU's registers, on the same stack"; }
+		mapfile -t next < <(awk 'NR > 1 && NR <= 4 { print $2 }' "$tmp.kinspect")
+		gdb_has_frames "$dump" "$cpu" "$tmp" "${next[@]}"
+		say "ok: $label: caught in a context switch: the CPU runs $(awk 'NR == 1 { print $1 }' "$tmp.kinspect") on the stack at $sp0 (kinspect, and gdb); crash shows the next task's saved context ($(awk 'NR == 1 { print $1 }' "$tmp.crash") at $slot)"
+		return 0
+	fi
+	# (Seen by compare_with_crash: skipped frames are confirmed below.)
+	local _crash_confirm_skipped=1
+	compare_with_crash "$label" "$tmp.crash" "$tmp.kinspect"
+	[ ${#skipped[@]} = 0 ] && return 0
+	gdb_has_frames "$dump" "$cpu" "$tmp" "${skipped[@]}"
+	say "   gdb's unwind (DWARF CFI) has the frames crash skipped, at the same addresses: kinspect is right"
+}
+
+# gdb_has_frames DUMP CPU TMP ADDRESS...: gdb's trace of CPU (from its
+# registers in DUMP) has a frame at each ADDRESS, or the test fails.
+gdb_has_frames() {
+	local dump=$1 cpu=$2 tmp=$3 modules=() a
+	shift 3
+	[ -n "${CRASH_GDB_MODULES:-}" ] && modules=(-ex "source $CRASH_GDB_MODULES")
+	timeout 300 "${GDB:-gdb}" -nx -batch -ex "symbol-file -o ${CRASH_GDB_SLIDE:?} $GUEST_VMLINUX" "${modules[@]}" \
+		-ex "core-file $dump" -ex "thread $((cpu + 1))" -ex bt >"$tmp.gdb" 2>&1 || true
+	for a in "$@"; do
+		grep -q "^#[0-9]*  *$a in " "$tmp.gdb" ||
+			{ grep '^#' "$tmp.gdb"; die "gdb's trace of CPU $cpu has no frame at $a"; }
+	done
 }
