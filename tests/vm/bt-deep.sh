@@ -100,7 +100,8 @@ for ((cpu = 0; cpu < nr_cpus; cpu++)); do
 	sed -n 's/^#[0-9]*  *\(0x[0-9a-f]*\) in \([^ ]*\) .*/\1 \2/p' "$work/gdb.txt" | grep -v '^0x0* ' >"$work/gdb.frames" || true
 	awk '{ print $2 }' "$work/kinspect.$cpu" >"$work/got"
 	if ! grep -q '^#0  *0x' "$work/gdb.txt"; then
-		{ head -1 "$work/got" | sed 's/$/ frame0/'; cat "$work/gdb.frames"; } >"$work/gdb.frames0"
+		fn0=$(sed -n 's/^#0  *\([^ ]*\) (.*/\1/p' "$work/gdb.txt" | head -1)
+		{ head -1 "$work/got" | sed "s/\$/ ${fn0:-?}/"; cat "$work/gdb.frames"; } >"$work/gdb.frames0"
 		mv "$work/gdb.frames0" "$work/gdb.frames"
 	fi
 	# gdb adds a frame for a function that left by a tail call ("jmp" to
