@@ -1,7 +1,7 @@
 #!/bin/bash
 # Time of "kinspect bt" on a dump of each test kernel: one process per trace
 # (cold layout cache, then warm), and many traces in one -x session.
-# Prints a Markdown table.
+# Prints Markdown tables.
 #
 # Usage: bench/bt-dump.sh [BUILD_DIR]   (default _build; run tests/bootstrap setup first)
 set -euo pipefail
@@ -29,3 +29,34 @@ for suite in bookworm trixie; do
 	echo "| $suite $GUEST_RELEASE | $frames | $cold | $warm | $batch |"
 	guest_stop >&2
 done
+
+# A deep stack (tests/vm/deep-stack.sh: the guest stopped deep in a 9p read
+# under an exec, about 30 frames; trixie, whose cloud-less kernel has 9p),
+# on both ELF layouts: paging=true (tens of thousands of segments, found by
+# binary search) and paging=false (page-table walks).  Warm: after one run.
+# shellcheck source=../tests/vm/target-checks.sh
+. "$top/tests/vm/target-checks.sh"
+# shellcheck source=../tests/vm/break-helpers.sh
+. "$top/tests/vm/break-helpers.sh"
+# shellcheck source=../tests/vm/deep-stack.sh
+. "$top/tests/vm/deep-stack.sh"
+deep_runs=${BENCH_DEEP_RUNS:-30}
+echo
+echo "Deep stack, warm, $deep_runs runs (hyperfine -N):"
+echo
+echo "| kernel | dump | kernel frames | bt --cpu min ms | median ms | mean ms |"
+echo "|---|---|---|---|---|---|"
+guest_start trixie >&2
+deep_stack_stop "$GUEST_WORKDIR" >&2
+for paging in true false; do
+	dump=$GUEST_WORKDIR/deep-$paging.elf
+	guest_dump "$dump" paging=$paging >&2
+	k=("$KINSPECT" -k "$GUEST_VMLINUX" -t "$dump" -m "$GUEST_MODDIR")
+	frames=$("${k[@]}" bt --cpu "$DEEP_CPU" | grep -c '^#[0-9]* *0xffff')
+	hyperfine -N -w 3 -r "$deep_runs" --export-json "$GUEST_WORKDIR/h.json" \
+		"${k[*]} bt --cpu $DEEP_CPU" >/dev/null 2>&1
+	stats=$(jq -r '.results[0] | [.min, .median, .mean] | map(. * 1000 | . * 10 | round / 10) | join(" | ")' "$GUEST_WORKDIR/h.json")
+	echo "| trixie $GUEST_RELEASE | elf paging=$paging | $frames | $stats |"
+	rm -f "$dump"
+done
+guest_stop >&2

@@ -32,6 +32,7 @@ static const uint8_t renumbered_registers[] = {
 	KINSPECT_ORC_REG_PREV_SP,   KINSPECT_ORC_REG_SP_INDIRECT, KINSPECT_ORC_REG_BP_INDIRECT,
 };
 #define LEGACY_SP_NUMBER 5
+#define ORC_NUMBERING_SAMPLE 16384
 #define RENUMBERED_SP_NUMBER 3
 
 static void set_register_map(struct kinspect_orc_format *format, const uint8_t map[11])
@@ -107,7 +108,11 @@ struct kinspect_error *kinspect_orc_format_detect_registers(struct kinspect_orc_
 	/* Function entries: SP + 8, BP untouched (raw 0 in every numbering).
 	 * The type is not looked at: its numbering differs between formats
 	 * too, and the offsets alone are distinctive enough. */
+	/* The first entries are plenty (the table covers thousands of
+	 * functions), and the rest of a mapped table stays untouched. */
 	size_t votes[16] = {0};
+	if (n > ORC_NUMBERING_SAMPLE)
+		n = ORC_NUMBERING_SAMPLE;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t word = kinspect_load_le(entries + i * format->entry_size, format->entry_size);
 		if ((int16_t)bits(word, 0, 16) == 8 && bits(word, format->bp_reg_bit, 4) == 0)
@@ -197,9 +202,12 @@ bool kinspect_orc_table_find(const struct kinspect_orc_table *table, uint64_t ad
 
 void kinspect_orc_table_deinit(struct kinspect_orc_table *table)
 {
-	free(table->ips);
-	free(table->entries);
+	if (!table->borrowed) {
+		free((void *)table->ips);
+		free((void *)table->entries);
+	}
 	table->ips = table->entries = NULL;
+	table->borrowed = false;
 	table->n = 0;
 }
 

@@ -124,8 +124,11 @@ void kinspect_orc_decode(const struct kinspect_orc_format *format, const uint8_t
 struct kinspect_orc_table {
 	char name[64];
 	uint64_t ip_base;
-	uint8_t *ips;
-	uint8_t *entries;
+	const uint8_t *ips;
+	const uint8_t *entries;
+	/* Whether IPS and ENTRIES point into memory the table does not own
+	 * (the vmlinux file's mapping), and deinit must not free. */
+	bool borrowed;
 	size_t n;
 	const struct kinspect_orc_format *format;
 	uint64_t range_start[KINSPECT_ORC_RANGES_MAX], range_end[KINSPECT_ORC_RANGES_MAX];

@@ -4,15 +4,19 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <gelf.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <kinspect/vmlinux.h>
+
+#include "debuginfo/vmlinux-priv.h"
 
 #include "core/cache-path.h"
 #include "core/cleanup.h"
@@ -43,13 +47,17 @@ struct kinspect_vmlinux {
 	/* Symbol table index + 1 by name hash (open addressing), built on the
 	 * first lookup by name: a kernel has over 100k symbols and a command
 	 * looks up dozens. */
-	uint32_t *by_name;
+	const uint32_t *by_name;
 	size_t by_name_mask;
 	/* Both indexes come from a per-build-id cache file when it is there
-	 * (tried once); the by-address order as symbol table indexes. */
+	 * (tried once); the by-address order as symbol table indexes.  The
+	 * file is mapped, not read: by_name and cached_by_addr then point
+	 * into INDEX_MAP (megabytes a command looks at a few dozen words of). */
 	bool index_cache_tried;
-	uint32_t *cached_by_addr;
+	const uint32_t *cached_by_addr;
 	size_t nr_cached_by_addr;
+	void *index_map;
+	size_t index_map_size;
 };
 
 struct sorted_symbol {
@@ -240,8 +248,12 @@ void kinspect_vmlinux_destroy(struct kinspect_vmlinux *v)
 	if (v->fd >= 0)
 		close(v->fd);
 	free(v->by_addr);
-	free(v->by_name);
-	free(v->cached_by_addr);
+	if (v->index_map) {
+		munmap(v->index_map, v->index_map_size);
+	} else {
+		free((void *)v->by_name);
+		free((void *)v->cached_by_addr);
+	}
 	free(v->release);
 	free(v->banner);
 	free(v->path);
@@ -384,8 +396,8 @@ struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *cv
 	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no symbol %s in %s", name, v->path);
 }
 
-struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, uint64_t addr, void *buf,
-					     size_t len)
+struct kinspect_error *kinspect_vmlinux_contents(const struct kinspect_vmlinux *v, uint64_t addr, size_t len,
+						 const void **ret)
 {
 	Elf_Scn *scn = NULL;
 	while ((scn = elf_nextscn(v->elf, scn))) {
@@ -401,10 +413,21 @@ struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, u
 		Elf_Data *data = elf_rawdata(scn, NULL);
 		if (!data || data->d_size < offset + len)
 			break;
-		memcpy(buf, (const char *)data->d_buf + offset, len);
+		*ret = (const char *)data->d_buf + offset;
 		return NULL;
 	}
 	return kinspect_error_fault(addr, "%s: no file contents for %zu bytes", v->path, len);
+}
+
+struct kinspect_error *kinspect_vmlinux_read(const struct kinspect_vmlinux *v, uint64_t addr, void *buf,
+					     size_t len)
+{
+	const void *contents;
+	struct kinspect_error *err = kinspect_vmlinux_contents(v, addr, len, &contents);
+	if (err)
+		return err;
+	memcpy(buf, contents, len);
+	return NULL;
 }
 
 /* Among aliases at one address prefer the sized one (a function over its
@@ -594,41 +617,42 @@ static void load_index_cache(struct kinspect_vmlinux *v)
 		kinspect_error_destroy(err);
 		return;
 	}
-	FILE *f = fopen(path, "rbe");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
 		return;
-	_cleanup_free_ uint8_t *buf = NULL;
 	struct stat st;
+	void *map = MAP_FAILED;
 	size_t len = 0;
-	if (fstat(fileno(f), &st) == 0 && st.st_size >= INDEX_HEADER + 8 && (uint64_t)st.st_size <= INDEX_FILE_MAX &&
-	    (buf = malloc((size_t)st.st_size)))
-		len = fread(buf, 1, (size_t)st.st_size, f);
-	fclose(f);
-	if (!buf || len != (size_t)st.st_size || memcmp(buf, INDEX_MAGIC, 8) != 0)
+	if (fstat(fd, &st) == 0 && st.st_size >= INDEX_HEADER + 8 && (uint64_t)st.st_size <= INDEX_FILE_MAX) {
+		len = (size_t)st.st_size;
+		/* Populated at once: the checksum reads every page anyway. */
+		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	}
+	close(fd);
+	if (map == MAP_FAILED)
 		return;
+	const uint8_t *buf = map;
 	uint64_t h[4], sum;
 	memcpy(h, buf + 8, sizeof(h));
 	memcpy(&sum, buf + len - 8, 8);
 	uint64_t version = h[0], count = h[1], name_size = h[2], nr_addr = h[3];
-	if (version != INDEX_VERSION || count != t.count || name_size < 1024 || (name_size & (name_size - 1)) ||
-	    name_size > INDEX_FILE_MAX / 4 || nr_addr > count ||
-	    len != INDEX_HEADER + 4 * (name_size + nr_addr) + 8 || sum != index_checksum(buf, len - 8))
-		return;
-	uint32_t *by_name = malloc(name_size * 4), *by_addr = malloc((nr_addr ? nr_addr : 1) * 4);
-	if (!by_name || !by_addr) {
-		free(by_name);
-		free(by_addr);
+	if (memcmp(buf, INDEX_MAGIC, 8) != 0 || version != INDEX_VERSION || count != t.count || name_size < 1024 ||
+	    (name_size & (name_size - 1)) || name_size > INDEX_FILE_MAX / 4 || nr_addr > count ||
+	    len != INDEX_HEADER + 4 * (name_size + nr_addr) + 8 || sum != index_checksum(buf, len - 8)) {
+		munmap(map, len);
 		return;
 	}
-	memcpy(by_name, buf + INDEX_HEADER, name_size * 4);
-	memcpy(by_addr, buf + INDEX_HEADER + name_size * 4, nr_addr * 4);
+	/* The tables are 4-byte aligned in the file (the header is 40 bytes). */
+	const uint32_t *by_name = (const uint32_t *)(buf + INDEX_HEADER);
+	const uint32_t *by_addr = (const uint32_t *)(buf + INDEX_HEADER + name_size * 4);
 	for (uint64_t i = 0; i < name_size; i++) {
 		if (by_name[i] > count) { /* index + 1, 0 for empty */
-			free(by_name);
-			free(by_addr);
+			munmap(map, len);
 			return;
 		}
 	}
+	v->index_map = map;
+	v->index_map_size = len;
 	v->by_name = by_name;
 	v->by_name_mask = name_size - 1;
 	v->cached_by_addr = by_addr;

@@ -18,6 +18,7 @@
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
+#include "debuginfo/vmlinux-priv.h"
 #include "linux/kaslr.h"
 #include "linux/modules.h"
 #include "linux/stacktrace.h"
@@ -85,13 +86,16 @@ static struct kinspect_error *load_vmlinux_orc(struct kinspect_kernel_unwinder *
 		return kinspect_error_file(kinspect_vmlinux_path(u->vmlinux), "bad .orc_unwind_ip bounds");
 	t->n = (ip_stop - ip_start) / 4;
 	t->ip_base = kinspect_kaslr_runtime(u->slide, ip_start);
-	t->ips = malloc(t->n * 4);
-	t->entries = malloc(t->n * u->format.entry_size);
-	if (!t->ips || !t->entries)
-		return &kinspect_error_nomem;
-	if ((err = kinspect_vmlinux_read(u->vmlinux, ip_start, t->ips, t->n * 4)) ||
-	    (err = kinspect_vmlinux_read(u->vmlinux, orc_start, t->entries, t->n * u->format.entry_size)))
+	/* Used in place in the mapped file: a copy of these megabytes cost a
+	 * whole stack trace's time in page faults, and a trace looks at a few
+	 * dozen entries. */
+	const void *ips, *entries;
+	if ((err = kinspect_vmlinux_contents(u->vmlinux, ip_start, t->n * 4, &ips)) ||
+	    (err = kinspect_vmlinux_contents(u->vmlinux, orc_start, t->n * u->format.entry_size, &entries)))
 		return kinspect_error_wrap(err, "reading vmlinux's ORC tables");
+	t->ips = ips;
+	t->entries = entries;
+	t->borrowed = true;
 	/* Modules share vmlinux's numbering: one detection for all tables. */
 	if ((err = kinspect_orc_format_detect_registers(&u->format, t->entries, t->n)))
 		return kinspect_error_wrap(err, "vmlinux's ORC table");
@@ -201,14 +205,15 @@ static struct kinspect_error *load_module_orc(struct kinspect_kernel_unwinder *u
 	t->format = &u->format;
 	t->ip_base = ips;
 	t->n = n;
-	t->ips = malloc(n * 4);
-	t->entries = malloc(n * u->format.entry_size);
-	if (!t->ips || !t->entries) {
+	uint8_t *own_ips = malloc(n * 4), *own_entries = malloc(n * u->format.entry_size);
+	t->ips = own_ips;
+	t->entries = own_entries;
+	if (!own_ips || !own_entries) {
 		kinspect_orc_table_deinit(t);
 		return &kinspect_error_nomem;
 	}
-	if ((err = kinspect_memory_read(u->mem, ips, t->ips, n * 4)) ||
-	    (err = kinspect_memory_read(u->mem, entries, t->entries, n * u->format.entry_size))) {
+	if ((err = kinspect_memory_read(u->mem, ips, own_ips, n * 4)) ||
+	    (err = kinspect_memory_read(u->mem, entries, own_entries, n * u->format.entry_size))) {
 		kinspect_orc_table_deinit(t);
 		return kinspect_error_wrap(err, "ORC tables of module %s", m->name);
 	}

@@ -44,12 +44,24 @@ struct segment {
 	uint64_t paddr, vaddr, offset, filesz, memsz;
 };
 
+/* The segments ordered by start address (physical or virtual), so that a
+ * read finds its segment by binary search: a paging=true dump of a 1 GiB
+ * guest has tens of thousands, and a stack trace makes hundreds of reads.
+ * max_end[k] is the highest end among order[0..k]: where ranges overlap
+ * (one physical page mapped at several virtual addresses), the search
+ * steps back only over segments that can still hold the address. */
+struct segment_index {
+	uint32_t *order;
+	uint64_t *max_end;
+};
+
 struct kinspect_elf_dump {
 	char *path;
 	const uint8_t *map;
 	uint64_t size;
 	struct segment *segments;
 	size_t nr_segments;
+	struct segment_index by_paddr, by_vaddr; /* built at the first read */
 	bool paging;
 	struct kinspect_elf_dump_cpu *cpus;
 	size_t nr_cpus;
@@ -156,10 +168,13 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 	d->segments = calloc(phnum ? phnum : 1, sizeof(*d->segments));
 	if (!d->segments)
 		return &kinspect_error_nomem;
+	/* The table itself, not gelf_getphdr's copy of each of the tens of
+	 * thousands of entries a paging=true dump has. */
+	const Elf64_Phdr *phdrs = phnum ? elf64_getphdr(elf) : NULL;
+	if (phnum && !phdrs)
+		return kinspect_error_file(d->path, "bad program headers: %s", elf_errmsg(-1));
 	for (size_t i = 0; i < phnum; i++) {
-		GElf_Phdr phdr;
-		if (!gelf_getphdr(elf, (int)i, &phdr))
-			return kinspect_error_file(d->path, "bad program header %zu: %s", i, elf_errmsg(-1));
+		const Elf64_Phdr phdr = phdrs[i];
 		if (phdr.p_offset > d->size || phdr.p_filesz > d->size - phdr.p_offset)
 			return kinspect_error_file(d->path, "truncated: segment %zu ends at byte %llu but the file has %llu",
 						   i, (unsigned long long)(phdr.p_offset + phdr.p_filesz),
@@ -250,6 +265,10 @@ void kinspect_elf_dump_destroy(struct kinspect_elf_dump *d)
 	if (d->map)
 		munmap((void *)d->map, d->size);
 	free(d->segments);
+	free(d->by_paddr.order);
+	free(d->by_paddr.max_end);
+	free(d->by_vaddr.order);
+	free(d->by_vaddr.max_end);
 	free(d->cpus);
 	free(d->prstatus);
 	free(d->vmcoreinfo);
@@ -282,31 +301,147 @@ const char *kinspect_elf_dump_vmcoreinfo(const struct kinspect_elf_dump *d)
 	return d->vmcoreinfo;
 }
 
+static uint64_t segment_start(const struct segment *s, bool virt)
+{
+	return virt ? s->vaddr : s->paddr;
+}
+
+/* Ends saturate: a segment reaching the top of the address space. */
+static uint64_t segment_end(const struct segment *s, bool virt)
+{
+	uint64_t start = segment_start(s, virt);
+	return s->memsz > UINT64_MAX - start ? UINT64_MAX : start + s->memsz;
+}
+
+/* Order ORDER[0..N) by KEY[ORDER[i]]: a stable LSD radix sort on 16-bit
+ * digits, skipping the digits every key shares (kernel addresses share
+ * their top 16 bits).  A paging=true dump lists its segments in physical
+ * order, so the virtual order is a real sort of tens of thousands: qsort
+ * took longer than the whole stack trace. */
+static struct kinspect_error *radix_sort_by_key(uint32_t *order, const uint64_t *key, size_t n)
+{
+	uint32_t *tmp = malloc((n ? n : 1) * sizeof(*tmp));
+	uint32_t *counts = malloc(65536 * sizeof(*counts));
+	if (!tmp || !counts) {
+		free(tmp);
+		free(counts);
+		return &kinspect_error_nomem;
+	}
+	uint32_t *from = order, *to = tmp;
+	for (unsigned int shift = 0; shift < 64; shift += 16) {
+		memset(counts, 0, 65536 * sizeof(*counts));
+		for (size_t i = 0; i < n; i++)
+			counts[(key[from[i]] >> shift) & 0xffff]++;
+		if (n && counts[(key[from[0]] >> shift) & 0xffff] == n)
+			continue;
+		uint32_t sum = 0;
+		for (size_t digit = 0; digit < 65536; digit++) {
+			uint32_t c = counts[digit];
+			counts[digit] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			to[counts[(key[from[i]] >> shift) & 0xffff]++] = from[i];
+		uint32_t *swap = from;
+		from = to;
+		to = swap;
+	}
+	if (from != order)
+		memcpy(order, from, n * sizeof(*order));
+	free(tmp);
+	free(counts);
+	return NULL;
+}
+
+static struct kinspect_error *build_segment_index(struct kinspect_elf_dump *d, bool virt)
+{
+	struct segment_index *ix = virt ? &d->by_vaddr : &d->by_paddr;
+	size_t n = d->nr_segments;
+	ix->order = malloc(n * sizeof(*ix->order));
+	ix->max_end = malloc(n * sizeof(*ix->max_end));
+	if (!ix->order || !ix->max_end) {
+		free(ix->order);
+		free(ix->max_end);
+		ix->order = NULL;
+		ix->max_end = NULL;
+		return &kinspect_error_nomem;
+	}
+	bool sorted = true;
+	for (size_t i = 0; i < n; i++) {
+		ix->order[i] = (uint32_t)i;
+		if (i && segment_start(&d->segments[i], virt) < segment_start(&d->segments[i - 1], virt))
+			sorted = false;
+	}
+	/* The physical order is usually the file's already. */
+	if (!sorted) {
+		/* max_end serves as the key array until it is filled below. */
+		for (size_t i = 0; i < n; i++)
+			ix->max_end[i] = segment_start(&d->segments[i], virt);
+		struct kinspect_error *err = radix_sort_by_key(ix->order, ix->max_end, n);
+		if (err) {
+			free(ix->order);
+			free(ix->max_end);
+			ix->order = NULL;
+			ix->max_end = NULL;
+			return err;
+		}
+	}
+	uint64_t max = 0;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t end = segment_end(&d->segments[ix->order[k]], virt);
+		max = end > max ? end : max;
+		ix->max_end[k] = max;
+	}
+	return NULL;
+}
+
+/* The segment holding ADDR (the first in file order if several do), or
+ * NULL. */
+static const struct segment *find_segment(const struct kinspect_elf_dump *d, const struct segment_index *ix,
+					  uint64_t addr, bool virt)
+{
+	size_t lo = 0, hi = d->nr_segments;
+	while (lo < hi) { /* the first segment starting above ADDR */
+		size_t mid = lo + (hi - lo) / 2;
+		if (segment_start(&d->segments[ix->order[mid]], virt) <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	const struct segment *found = NULL;
+	for (size_t k = lo; k > 0 && ix->max_end[k - 1] > addr; k--) {
+		const struct segment *s = &d->segments[ix->order[k - 1]];
+		if (addr < segment_end(s, virt) && (!found || s < found))
+			found = s;
+	}
+	return found;
+}
+
 /* Copy from the segment holding ADDR (physical or virtual) as much of LEN as
  * it has; returns the bytes copied, 0 if no segment holds ADDR. */
 static size_t copy_from_segment(const struct kinspect_elf_dump *d, uint64_t addr, bool virt, uint8_t *buf,
 				size_t len)
 {
-	for (size_t i = 0; i < d->nr_segments; i++) {
-		const struct segment *s = &d->segments[i];
-		uint64_t start = virt ? s->vaddr : s->paddr;
-		if (addr < start || addr - start >= s->memsz)
-			continue;
-		uint64_t off = addr - start;
-		size_t n = (size_t)(s->memsz - off < len ? s->memsz - off : len);
-		/* Bytes past p_filesz are declared but not stored: zeros. */
-		size_t stored = off < s->filesz ? (size_t)(s->filesz - off < n ? s->filesz - off : n) : 0;
-		if (stored)
-			memcpy(buf, d->map + s->offset + off, stored);
-		memset(buf + stored, 0, n - stored);
-		return n;
-	}
-	return 0;
+	const struct segment *s = find_segment(d, virt ? &d->by_vaddr : &d->by_paddr, addr, virt);
+	if (!s)
+		return 0;
+	uint64_t off = addr - segment_start(s, virt);
+	size_t n = (size_t)(s->memsz - off < len ? s->memsz - off : len);
+	/* Bytes past p_filesz are declared but not stored: zeros. */
+	size_t stored = off < s->filesz ? (size_t)(s->filesz - off < n ? s->filesz - off : n) : 0;
+	if (stored)
+		memcpy(buf, d->map + s->offset + off, stored);
+	memset(buf + stored, 0, n - stored);
+	return n;
 }
 
 static struct kinspect_error *read_segments(struct kinspect_elf_dump *d, uint64_t addr, void *buf, size_t len,
 					    bool virt)
 {
+	struct segment_index *ix = virt ? &d->by_vaddr : &d->by_paddr;
+	struct kinspect_error *err;
+	if (!ix->order && (err = build_segment_index(d, virt)))
+		return err;
 	uint8_t *p = buf;
 	while (len > 0) {
 		size_t n = copy_from_segment(d, addr, virt, p, len);

@@ -136,18 +136,20 @@ static enum kinspect_orc_lookup find(void *arg, uint64_t addr, struct kinspect_o
 }
 
 /* Entry I covers [TEXT + 0x100 * I, ...). */
+static uint8_t *table_ips, *table_entries; /* what table.ips and .entries point at */
+
 static void set_entry(size_t i, int16_t sp_off, unsigned int sp_reg, unsigned int type)
 {
 	uint32_t ip_offset = (uint32_t)(TEXT + 0x100 * i - (table.ip_base + 4 * i));
-	memcpy(table.ips + 4 * i, &ip_offset, 4);
-	encode(&new_format, table.entries + 6 * i, sp_off, 0, sp_reg, KINSPECT_ORC_REG_UNDEFINED, type, 0);
+	memcpy(table_ips + 4 * i, &ip_offset, 4);
+	encode(&new_format, table_entries + 6 * i, sp_off, 0, sp_reg, KINSPECT_ORC_REG_UNDEFINED, type, 0);
 }
 
 static void test_unwind(void)
 {
 	table = (struct kinspect_orc_table){ .ip_base = 0xffffffff82000000ULL, .n = 5, .format = &new_format };
-	table.ips = calloc(5, 4);
-	table.entries = calloc(5, 6);
+	table.ips = table_ips = calloc(5, 4);
+	table.entries = table_entries = calloc(5, 6);
 	kinspect_orc_table_add_range(&table, TEXT, TEXT + 0x500);
 	set_entry(0, 16, KINSPECT_ORC_REG_SP, KINSPECT_ORC_TYPE_CALL); /* f0: 8 bytes of locals */
 	set_entry(1, 8, KINSPECT_ORC_REG_SP, KINSPECT_ORC_TYPE_CALL);  /* f1: none */

@@ -34,67 +34,10 @@ mkdir -p "$cache"
 exec 9>"$cache/.lock-$suite"
 flock -w 3600 9 || { log "timed out waiting for another fetch of $suite"; exit 1; }
 
-# The first Debian archive URI configured on this machine (not a security or
-# third-party repository), from deb822 .sources files or one-line lists.
-mirror_uri() {
-	local f
-	for f in /etc/apt/sources.list.d/*.sources; do
-		[ -f "$f" ] || continue
-		# deb822: a stanza ends at a blank line; keep the URI of stanzas
-		# whose suites are not only security ones.
-		awk '
-			function flush() { if (uri != "" && main) print uri; uri = ""; main = 0 }
-			/^[ \t]*$/ { flush(); next }
-			/^URIs:/ { uri = $2 }
-			/^Suites:/ { for (i = 2; i <= NF; i++) if ($i !~ /-security$/) main = 1 }
-			END { flush() }
-		' "$f" | grep -v -- '-security' || true
-	done
-	for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
-		[ -f "$f" ] || continue
-		awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; break } }' "$f" |
-			grep -v -- '-security' | grep '/debian/*$' || true
-	done
-}
-
-uri=$(mirror_uri | head -n1)
-[ -n "$uri" ] || { log "no Debian mirror found in /etc/apt sources"; exit 1; }
-
-apt_opts=(
-	-o "Dir::Etc=$aptdir/etc"
-	-o "Dir::Etc::sourcelist=$aptdir/etc/sources.list"
-	-o "Dir::Etc::sourceparts=$aptdir/etc/sources.list.d"
-	-o "Dir::Etc::preferencesparts=$aptdir/etc/preferences.d"
-	-o "APT::Sandbox::User=root"
-	-o "Dir::State=$aptdir/state"
-	-o "Dir::State::status=$aptdir/state/status"
-	-o "Dir::Cache=$aptdir/cache"
-	-o "Debug::NoLocking=1"
-	-o "APT::Architecture=amd64"
-	-o "APT::Architectures::=amd64"
-	-o "Acquire::Languages=none"
-	-o "Acquire::Retries=3"
-	-q
-)
-
-mkdir -p "$aptdir/etc/apt.conf.d" "$aptdir/etc/sources.list.d" "$aptdir/etc/preferences.d" "$aptdir/state/lists/partial" \
-	"$aptdir/cache/archives/partial"
-touch "$aptdir/state/status"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-echo "deb [signed-by=$keyring] $uri $suite main" >"$aptdir/etc/sources.list"
-
-# Refresh the private index at most once a day; the meta packages tell which
-# ABI is current, so Debian's kernel bumps are followed automatically.
-lists_stamp=$aptdir/state/updated
-if [ ! -f "$lists_stamp" ] || [ -n "$(find "$lists_stamp" -mmin +1440 2>/dev/null)" ]; then
-	log "updating private package index"
-	if apt-get "${apt_opts[@]}" update >&2; then
-		touch "$lists_stamp"
-	elif ! ls "$aptdir/state/lists/"*Packages* >/dev/null 2>&1; then
-		log "apt-get update failed and no earlier index is cached"
-		exit 1
-	fi
-fi
+# shellcheck source=debian-apt.sh
+. "$(dirname "$0")/debian-apt.sh"
+debian_apt_init "$suite" "$aptdir" || exit 1
+apt_opts=("${DEBIAN_APT_OPTS[@]}")
 
 dep_of() { # the linux-image-* package a meta package depends on
 	apt-cache "${apt_opts[@]}" depends "$1" | awk '/Depends: linux-image-/ { print $2; exit }'
