@@ -196,32 +196,33 @@ done
 export CRASH_GDB_SLIDE=$slide
 cmds=('bt -a')
 for pid in $pids; do cmds+=("bt $pid"); done
-crash_run "$GUEST_VMLINUX" "$dump" "$work/crash.txt" "${cmds[@]}"
-for ((cpu = 0; cpu < nr_cpus; cpu++)); do
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu failed"
-	compare_cpu_with_crash "crash: bt --cpu $cpu" "$work/crash.txt" "$nr_cpus" "$cpu" "$work/bt.json" "$work/cmp" "$dump"
-done
-for pid in $pids; do
-	crash_frames "$work/crash.txt" "$nr_cpus" pid "$pid" >"$work/want"
-	kinspect -k "$GUEST_VMLINUX" -t "$dump" --json bt --task "$pid" >"$work/bt.json" || die "bt --task $pid failed"
-	kinspect_frames "$work/bt.json" >"$work/got"
-	compare_with_crash "crash: bt --task $pid" "$work/want" "$work/got"
-done
-# The other layouts QEMU writes, whose readers differ in both tools: an ELF
-# dump without virtual addresses (page-table walks) and kdump-compressed,
-# each taken anew (the guest ran on in between) and read by both.
-for layout in "paging=false format=elf" "format=kdump-zlib"; do
-	other=$work/other.dump
-	# shellcheck disable=SC2086 # two words
-	guest_dump "$other" $layout
-	crash_run "$GUEST_VMLINUX" "$other" "$work/crash-other.txt" 'bt -a'
+if crash_run_or_explain "$GUEST_VMLINUX" "$dump" "$work/crash.txt" "${cmds[@]}"; then
 	for ((cpu = 0; cpu < nr_cpus; cpu++)); do
-		kinspect -k "$GUEST_VMLINUX" -t "$other" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu on $layout failed"
-		compare_cpu_with_crash "crash, $layout: bt --cpu $cpu" "$work/crash-other.txt" "$nr_cpus" "$cpu" "$work/bt.json" \
-			"$work/cmp" "$other"
+		kinspect -k "$GUEST_VMLINUX" -t "$dump" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu failed"
+		compare_cpu_with_crash "crash: bt --cpu $cpu" "$work/crash.txt" "$nr_cpus" "$cpu" "$work/bt.json" "$work/cmp" "$dump"
 	done
-	rm -f "$other"
-done
+	for pid in $pids; do
+		crash_frames "$work/crash.txt" "$nr_cpus" pid "$pid" >"$work/want"
+		kinspect -k "$GUEST_VMLINUX" -t "$dump" --json bt --task "$pid" >"$work/bt.json" || die "bt --task $pid failed"
+		kinspect_frames "$work/bt.json" >"$work/got"
+		compare_with_crash "crash: bt --task $pid" "$work/want" "$work/got"
+	done
+	# The other layouts QEMU writes, whose readers differ in both tools: an ELF
+	# dump without virtual addresses (page-table walks) and kdump-compressed,
+	# each taken anew (the guest ran on in between) and read by both.
+	for layout in "paging=false format=elf" "format=kdump-zlib"; do
+		other=$work/other.dump
+		# shellcheck disable=SC2086 # two words
+		guest_dump "$other" $layout
+		crash_run "$GUEST_VMLINUX" "$other" "$work/crash-other.txt" 'bt -a'
+		for ((cpu = 0; cpu < nr_cpus; cpu++)); do
+			kinspect -k "$GUEST_VMLINUX" -t "$other" --json bt --cpu "$cpu" >"$work/bt.json" || die "bt --cpu $cpu on $layout failed"
+			compare_cpu_with_crash "crash, $layout: bt --cpu $cpu" "$work/crash-other.txt" "$nr_cpus" "$cpu" "$work/bt.json" \
+				"$work/cmp" "$other"
+		done
+		rm -f "$other"
+	done
+fi
 
 # ---- drgn -------------------------------------------------------------------
 # drgn 0.0.22 (Debian 12): reads dumps with VMCOREINFO; it takes the QEMU

@@ -27,12 +27,30 @@ crash_setup() {
 }
 
 crash_run() {
+	crash_run_or_explain "$@" || die "crash cannot read $2"
+}
+
+# crash_run_or_explain VMLINUX DUMP OUT CMD...: crash_run, except that for a
+# kernel crash 9 is known not to read it returns 1 after saying why, the
+# reason checked in the kernel's own DWARF.  crash 9.0.2 requires struct
+# module's num_gpl_syms, which the Linux 7.3 of the test bed no longer has;
+# it stops at "invalid structure member offset: module_num_gpl_syms" before
+# any command.
+crash_run_or_explain() {
 	local vmlinux=$1 dump=$2 out=$3
 	shift 3
 	# -s: no banner; --no_crashrc: no user's .crashrc changes the output.
 	{ printf '%s\n' "$@"; echo q; } |
-		timeout 900 "$CRASH" -s --no_crashrc "$vmlinux" "$dump" >"$out" 2>&1 ||
-		{ tail -20 "$out"; die "crash failed or timed out on $dump"; }
+		timeout 900 "$CRASH" -s --no_crashrc "$vmlinux" "$dump" >"$out" 2>&1 && return 0
+	if grep -q 'invalid structure member offset: module_num_gpl_syms' "$out" &&
+		! timeout 600 "${GDB:-gdb}" -nx -batch -ex 'ptype struct module' "$vmlinux" 2>/dev/null |
+		grep -qw num_gpl_syms; then
+		say "crash: $("$CRASH" --version 2>/dev/null | grep -m1 '^crash ') cannot read this kernel: it needs" \
+			"struct module.num_gpl_syms, which this kernel's DWARF does not have; crash not compared here"
+		return 1
+	fi
+	tail -20 "$out"
+	die "crash failed or timed out on $dump"
 }
 
 # crash prints a frame in two ways:
