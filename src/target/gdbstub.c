@@ -968,6 +968,20 @@ static struct kinspect_error *read_span(struct kinspect_gdbstub *gs, uint64_t ad
 	return NULL;
 }
 
+/* Put QEMU's memory mode back to MODE_BEFORE (-1: unknown) after a read
+ * that changed it, unless lazy_phymem says to keep it; ERR, the read's own
+ * result, comes first. */
+static struct kinspect_error *restore_phymem(struct kinspect_gdbstub *gs, int mode_before, struct kinspect_error *err)
+{
+	if (gs->lazy_phymem || mode_before < 0 || gs->phymem == mode_before || gs->broken)
+		return err;
+	struct kinspect_error *err2 = set_phymem(gs, mode_before);
+	if (!err)
+		return err2;
+	kinspect_error_destroy(err2);
+	return err;
+}
+
 struct kinspect_error *kinspect_gdbstub_read_memory_v(struct kinspect_gdbstub *gs,
 						      const struct kinspect_gdbstub_read *reads, size_t nr,
 						      bool physical)
@@ -1032,14 +1046,7 @@ struct kinspect_error *kinspect_gdbstub_read_memory_v(struct kinspect_gdbstub *g
 		i = j;
 	}
 	/* Leave the mode as it was before the call, unless told to keep it. */
-	if (!gs->lazy_phymem && mode_before >= 0 && gs->phymem != mode_before && !gs->broken) {
-		struct kinspect_error *err2 = set_phymem(gs, mode_before);
-		if (!err)
-			err = err2;
-		else
-			kinspect_error_destroy(err2);
-	}
-	return err;
+	return restore_phymem(gs, mode_before, err);
 }
 
 struct kinspect_error *kinspect_gdbstub_read_memory(struct kinspect_gdbstub *gs, uint64_t addr, void *buf,
@@ -1185,14 +1192,7 @@ struct kinspect_error *kinspect_gdbstub_read_memory_batch(struct kinspect_gdbstu
 		return err;
 	for (size_t i = 0; !err && i < nr; i += BATCH_WINDOW)
 		err = batch_window(gs, reads + i, nr - i < BATCH_WINDOW ? nr - i : BATCH_WINDOW);
-	if (!gs->lazy_phymem && mode_before == 1 && !gs->broken) {
-		struct kinspect_error *err2 = set_phymem(gs, mode_before);
-		if (!err)
-			err = err2;
-		else
-			kinspect_error_destroy(err2);
-	}
-	return err;
+	return restore_phymem(gs, mode_before, err);
 }
 
 /* ---- registers ------------------------------------------------------------ */

@@ -29,6 +29,7 @@
 #include "core/log.h"
 #include "debuginfo/dwarf-types.h"
 #include "linux/stacktrace.h"
+#include "fuzz-kernel.h"
 
 #define WINDOW_BASE 0xffff888000000000ULL
 #define WINDOW_SIZE (16ULL << 20)
@@ -43,9 +44,6 @@ enum {
 	FLAG_NO_OTHERS = 8, /* rdi, rdx, r10, r13 unknown */
 };
 
-static struct kinspect_vmlinux *vmlinux;
-static struct kinspect_dwarf_types *types;
-static uint64_t modules_link;
 static bool verbose;
 
 struct input {
@@ -86,18 +84,13 @@ static void put(uint8_t *p, uint64_t v, size_t size)
 		p[i] = (uint8_t)v;
 }
 
-static void die(struct kinspect_error *err)
-{
-	kinspect_error_fputs(err, stderr);
-	exit(2);
-}
 
 static uint64_t member(const char *type, const char *path)
 {
 	struct kinspect_dwarf_member m;
 	struct kinspect_error *err = kinspect_dwarf_types_member(types, type, path, &m);
 	if (err)
-		die(err);
+		fuzz_die(err);
 	return m.offset;
 }
 
@@ -143,13 +136,13 @@ static void write_seeds(const char *dir)
 	struct kinspect_orc_format f;
 	struct kinspect_error *err = kinspect_orc_format_from_dwarf(types, &f);
 	if (err)
-		die(err);
+		fuzz_die(err);
 	struct kinspect_x86_64_pt_regs_layout regs;
 	if ((err = kinspect_x86_64_pt_regs_layout(types, &regs)))
-		die(err);
+		fuzz_die(err);
 	bool has_mem;
 	if ((err = kinspect_dwarf_types_has_member(types, "struct module", "mem", &has_mem)))
-		die(err);
+		fuzz_die(err);
 
 	static uint8_t in[HEADER_SIZE + 0x8000];
 	uint8_t *m = in + HEADER_SIZE;
@@ -206,7 +199,7 @@ static void write_seeds(const char *dir)
 	 * switched-out task's inactive_task_frame. */
 	uint64_t schedule;
 	if ((err = kinspect_vmlinux_symbol(vmlinux, "schedule", &schedule, NULL)))
-		die(err);
+		fuzz_die(err);
 	put(in, schedule + 0x20, 8);
 	write_seed(dir, "vmlinux", in, sizeof(in));
 	in[56] = FLAG_TASK;
@@ -218,18 +211,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *path = getenv("FUZZ_VMLINUX");
-	struct kinspect_error *err = NULL;
-	if (!path)
-		err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "set FUZZ_VMLINUX to a vmlinux with DWARF");
-	if (!err)
-		err = kinspect_vmlinux_open(path, &vmlinux);
-	if (!err)
-		err = kinspect_dwarf_types_create(path, &types);
-	if (!err)
-		err = kinspect_vmlinux_symbol(vmlinux, "modules", &modules_link, NULL);
-	if (err)
-		die(err);
+	fuzz_open_kernel();
 	/* Hostile module tables are warned about at every lookup. */
 	verbose = getenv("FUZZ_ORC_VERBOSE") != NULL;
 	kinspect_log_set_level(verbose ? KINSPECT_LOG_DEBUG : KINSPECT_LOG_ERROR);
@@ -269,7 +251,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct walk w = { 0 };
 	struct kinspect_error *err = kinspect_kernel_unwinder_create(types, vmlinux, 0, &mem, &w.u);
 	if (err)
-		die(err); /* vmlinux only: not the fuzzer's doing */
+		fuzz_die(err); /* vmlinux only: not the fuzzer's doing */
 
 	uint8_t flags = data[56];
 	struct kinspect_orc_state state = { .signal = flags & FLAG_SIGNAL };

@@ -22,13 +22,11 @@
 #include "linux/iov-iter.h"
 #include "linux/module-sections.h"
 #include "linux/modules.h"
+#include "fuzz-kernel.h"
 
 #define WINDOW_BASE 0xffff888000000000ULL
 #define WINDOW_SIZE (16ULL << 20)
 
-static struct kinspect_vmlinux *vmlinux;
-static struct kinspect_dwarf_types *types;
-static uint64_t modules_link;
 
 struct input {
 	const uint8_t *data;
@@ -50,20 +48,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	const char *path = getenv("FUZZ_VMLINUX");
-	struct kinspect_error *err = NULL;
-	if (!path)
-		err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "set FUZZ_VMLINUX to a vmlinux with DWARF");
-	if (!err)
-		err = kinspect_vmlinux_open(path, &vmlinux);
-	if (!err)
-		err = kinspect_dwarf_types_create(path, &types);
-	if (!err)
-		err = kinspect_vmlinux_symbol(vmlinux, "modules", &modules_link, NULL);
-	if (err) {
-		kinspect_error_fputs(err, stderr);
-		exit(2);
-	}
+	fuzz_open_kernel();
 	return 0;
 }
 
