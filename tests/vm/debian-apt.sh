@@ -8,6 +8,10 @@
 #        under DIR, refresh its package index (at most once a day), and set
 #        the array DEBIAN_APT_OPTS for "apt-get"/"apt-cache" calls.
 #   debian_mirror_uri           the mirror URIs configured here, first one first.
+#   debian_apt_setup TOOL SUITE the test cache directory in $cache, a lock on
+#        SUITE's private apt state held for the rest of the process (fd 9:
+#        tests run in parallel share it), then debian_apt_init; the options
+#        in the array apt_opts.
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 _debian_apt_log() { echo "debian-apt: $*" >&2; }
@@ -72,4 +76,14 @@ debian_apt_init() {
 			return 1
 		fi
 	fi
+}
+
+debian_apt_setup() {
+	local tool=$1 suite=$2
+	cache=${XDG_CACHE_HOME:-$HOME/.cache}/kinspect-tests
+	mkdir -p "$cache"
+	exec 9>"$cache/.lock-$suite"
+	flock -w 3600 9 || { echo "$tool[$suite]: timed out waiting for another fetch from $suite" >&2; return 1; }
+	debian_apt_init "$suite" "$cache/apt-$suite" || return 1
+	apt_opts=("${DEBIAN_APT_OPTS[@]}")
 }

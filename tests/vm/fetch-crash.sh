@@ -18,18 +18,11 @@
 set -euo pipefail
 
 suite=${1:-${KINSPECT_CRASH_SUITE:-forky}}
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kinspect-tests
-aptdir=$cache/apt-$suite
 log() { echo "fetch-crash[$suite]: $*" >&2; }
-
-mkdir -p "$cache"
-exec 9>"$cache/.lock-$suite"
-flock -w 3600 9 || { log "timed out waiting for another fetch from $suite"; exit 1; }
 
 # shellcheck source=debian-apt.sh
 . "$(dirname "$0")/debian-apt.sh"
-debian_apt_init "$suite" "$aptdir" || exit 1
-apt_opts=("${DEBIAN_APT_OPTS[@]}")
+debian_apt_setup fetch-crash "$suite" || exit 1
 
 version=$(apt-cache "${apt_opts[@]}" show crash 2>/dev/null | awk '/^Version:/ { print $2; exit }')
 [ -n "$version" ] || { log "$suite has no crash package"; exit 1; }

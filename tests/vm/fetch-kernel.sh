@@ -24,20 +24,11 @@ esac
 # guest.sh orders them by the "depends=" of each .ko.
 MODULES=(netfs 9pnet 9pnet_virtio 9p dummy loop fscache qemu_fw_cfg)
 
-cache=${XDG_CACHE_HOME:-$HOME/.cache}/kinspect-tests
-aptdir=$cache/apt-$suite
 log() { echo "fetch-kernel[$suite]: $*" >&2; }
-
-# One fetch per suite at a time: tests run in parallel (make -j check) share
-# the private apt state and the destination directory.
-mkdir -p "$cache"
-exec 9>"$cache/.lock-$suite"
-flock -w 3600 9 || { log "timed out waiting for another fetch of $suite"; exit 1; }
 
 # shellcheck source=debian-apt.sh
 . "$(dirname "$0")/debian-apt.sh"
-debian_apt_init "$suite" "$aptdir" || exit 1
-apt_opts=("${DEBIAN_APT_OPTS[@]}")
+debian_apt_setup fetch-kernel "$suite" || exit 1
 
 dep_of() { # the linux-image-* package a meta package depends on
 	apt-cache "${apt_opts[@]}" depends "$1" | awk '/Depends: linux-image-/ { print $2; exit }'
