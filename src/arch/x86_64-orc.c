@@ -65,7 +65,7 @@ static struct kinspect_error *optional_bit(struct kinspect_dwarf_types *types, c
 		*ret = -1;
 		return err;
 	}
-	uint8_t bit;
+	uint8_t bit = 0;
 	err = bitfield(types, name, &bit, NULL);
 	*ret = (int8_t)bit;
 	return err;

@@ -48,7 +48,7 @@ static bool build_fixture(void)
 	snprintf(object, sizeof(object), "%s/kernel-like.o", tmpdir);
 	snprintf(truth, sizeof(truth), "%s/truth.txt", tmpdir);
 	snprintf(cache_path, sizeof(cache_path), "%s/cache/kinspect/layouts/x.cache", tmpdir);
-	return run("%s -g -O0 -c '%s/tests/fixtures-src/kernel-like.c' -o '%s'", cc, srcdir, object) == 0 &&
+	return run("%s -std=gnu11 -g -O0 -c '%s/tests/fixtures-src/kernel-like.c' -o '%s'", cc, srcdir, object) == 0 &&
 	       run("%s -O0 '%s/tests/fixtures-src/kernel-like-truth.c' -o '%s/truth' && '%s/truth' >'%s'", cc,
 		   srcdir, tmpdir, tmpdir, truth) == 0;
 }

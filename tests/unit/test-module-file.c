@@ -84,7 +84,7 @@ static bool build_fixture(void)
 		return false;
 	snprintf(original, sizeof(original), "%s/original.ko", tmpdir);
 	return write_file(path_of("mod.c"), source, strlen(source)) &&
-	       run("%s -g -O0 -c '%s' -o '%s'", cc, path_of("mod.c"), path_of("mod.o")) == 0 &&
+	       run("%s -std=gnu11 -g -O0 -c '%s' -o '%s'", cc, path_of("mod.c"), path_of("mod.o")) == 0 &&
 	       run("%s -r -nostdlib -Wl,--build-id=sha1 '%s' -o '%s'", cc, path_of("mod.o"), original) == 0 &&
 	       read_file(original, &image, &image_size);
 }

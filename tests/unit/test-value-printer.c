@@ -33,7 +33,7 @@ static bool build_fixture(void)
 		return false;
 	snprintf(executable, sizeof(executable), "%s/printer-values", tmpdir);
 	char cmd[16384];
-	snprintf(cmd, sizeof(cmd), "%s -g -O0 -no-pie -nostdlib -Wl,-e,0 '%s/tests/fixtures-src/printer-values.c' -o '%s'",
+	snprintf(cmd, sizeof(cmd), "%s -std=gnu11 -g -O0 -no-pie -nostdlib -Wl,-e,0 '%s/tests/fixtures-src/printer-values.c' -o '%s'",
 		 cc, srcdir, executable);
 	return system(cmd) == 0;
 }
