@@ -87,7 +87,7 @@ static struct kinspect_error *read_arg(struct breakpoint *bp, size_t thread, siz
 
 /* ACTIONS with every {NAME} replaced by the value of argument NAME. */
 static struct kinspect_error *expand_actions(const struct breakpoint *bp, const struct arg_value *values,
-					     char **ret)
+					     size_t thread, char **ret)
 {
 	char *out = NULL;
 	size_t size = 0;
@@ -106,7 +106,11 @@ static struct kinspect_error *expand_actions(const struct breakpoint *bp, const 
 		while (i < bp->fn.nr_params && !(strlen(bp->fn.params[i].name) == n &&
 						 memcmp(bp->fn.params[i].name, p + 1, n) == 0))
 			i++;
-		if (i == bp->fn.nr_params)
+		/* {cpu}: the vCPU that hit (QEMU's threads are its vCPUs in
+		 * order), for "bt --cpu {cpu}"; an argument named cpu wins. */
+		if (i == bp->fn.nr_params && n == 3 && memcmp(p + 1, "cpu", 3) == 0)
+			fprintf(f, "%zu", thread);
+		else if (i == bp->fn.nr_params)
 			err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "--do: %s has no argument '%.*s'",
 						    bp->function, (int)n, p + 1);
 		else if (!values[i].known)
@@ -192,7 +196,7 @@ static int handle_hit(struct breakpoint *bp, unsigned long hit, size_t thread)
 	if (!bp->actions)
 		return CLI_EXIT_OK;
 	_cleanup_free_ char *line = NULL;
-	if ((err = expand_actions(bp, values, &line)))
+	if ((err = expand_actions(bp, values, thread, &line)))
 		return cli_fail(err);
 	return cli_run_line(bp->cli, line);
 }
@@ -420,9 +424,11 @@ const struct cli_command cli_command_break = {
 		"--keep-stopped).\n"
 		"\n"
 		"ACTIONS are kinspect commands separated by ';', run while the guest is\n"
-		"stopped at the hit; {NAME} is replaced by the value of argument NAME, e.g.\n"
+		"stopped at the hit; {NAME} is replaced by the value of argument NAME, and\n"
+		"{cpu} by the number of the vCPU that hit (unless FUNCTION has an argument\n"
+		"named cpu), e.g.\n"
 		"  kinspect -t :1234 -k vmlinux break p9_client_read_once --count 2 \\\n"
-		"      --do 'iov-iter {to}'\n"
+		"      --do 'iov-iter {to}; bt --cpu {cpu}'\n"
 		"With --json every hit, and every action, prints one JSON line.\n"
 		"Exit status 130 after Ctrl-C (SIGINT or SIGTERM), with the breakpoint removed.\n",
 	.run = run_break,

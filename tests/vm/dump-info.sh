@@ -31,8 +31,9 @@ work=$GUEST_WORKDIR
 module_truth "$work"
 symbol_truth "$work"
 
-# Every kdump format this QEMU can write (Debian's 7.2 has no LZO).
-kdump_formats=$(guest_qmp '{"execute":"query-dump-guest-memory-capability"}' | grep -o '"kdump-[a-z]*"' | tr -d '"' | sort -u)
+# Every kdump format this QEMU can write (Debian's 7.2 has no LZO; QEMU 8.2+
+# adds kdump-raw-*, the plain diskdump layout, beside the flattened one).
+kdump_formats=$(guest_qmp '{"execute":"query-dump-guest-memory-capability"}' | grep -o '"kdump-[a-z-]*"' | tr -d '"' | sort -u)
 echo "$kdump_formats" | grep -q kdump-zlib || die "QEMU offers no kdump-zlib dumps: $kdump_formats"
 say "kdump formats this QEMU writes: $(echo $kdump_formats)"
 for kind in elf:false elf:true $(printf '%s:false ' $kdump_formats); do
@@ -46,6 +47,7 @@ for kind in elf:false elf:true $(printf '%s:false ' $kdump_formats); do
 	grep -q "^target: .*$([ "$paging" = true ] && echo paging || echo 'physical memory')" "$work/out" ||
 		die "paging=$paging: target line does not say so"
 	case $format in
+	kdump-raw-*) grep -q "^target: .*(kdump-${format#kdump-raw-})" "$work/out" || die "$format: target line does not name it" ;;
 	kdump-*) grep -q "^target: .*($format, flattened)" "$work/out" || die "$format: target line does not name it" ;;
 	esac
 	# Both register notes QEMU writes per vCPU (its CPU state and
