@@ -301,6 +301,10 @@ static struct kinspect_error *raw_symtab(const struct kinspect_vmlinux *v, struc
 	Elf_Data *strs = strscn ? elf_getdata(strscn, NULL) : NULL;
 	if (!data || !strs || data->d_type != ELF_T_SYM || (uintptr_t)data->d_buf % _Alignof(Elf64_Sym))
 		return elf_error(v, "cannot read symbol table");
+	/* A SHT_NOBITS section has a size but no bytes: libelf gives it a
+	 * NULL d_buf. */
+	if ((data->d_size && !data->d_buf) || (strs->d_size && !strs->d_buf))
+		return kinspect_error_file(v->path, "the symbol table or its string table has no data in the file (SHT_NOBITS)");
 	/* A string table ends in NUL: then every offset inside it starts a
 	 * C string, with no scan per name. */
 	if (strs->d_size == 0 || ((const char *)strs->d_buf)[strs->d_size - 1] != '\0')
