@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "linux/cpus.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "debuginfo/value-printer.h"
@@ -200,6 +201,9 @@ static struct kinspect_error *percpu_address(struct print *pr, const char *name,
 	if (table_size && (uint64_t)pr->cpu >= table_size / 8)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--cpu %ld: the kernel has at most %" PRIu64
 					     " CPUs", pr->cpu, table_size / 8);
+	struct kinspect_memory mem = cli_memory(pr->cli);
+	if ((err = kinspect_cpu_check_possible(pr->vmlinux, pr->slide, &mem, (uint64_t)pr->cpu)))
+		return kinspect_error_wrap(err, "--cpu %ld", pr->cpu);
 	uint64_t base;
 	err = cli_read(pr->cli, kinspect_kaslr_runtime(pr->slide, table) + 8 * (uint64_t)pr->cpu, &base, 8, false);
 	if (err)

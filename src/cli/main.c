@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,6 +167,9 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 	return -1;
 }
 
+/* Why writing stdout failed first (ENOSPC, EPIPE), for the last word. */
+static int output_errno;
+
 int cli_run_command(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find_command(argv[0]);
@@ -195,7 +199,8 @@ int cli_run_command(struct cli *cli, int argc, char **argv)
 			status = CLI_EXIT_FAILURE;
 		}
 	}
-	fflush(stdout);
+	if (fflush(stdout) != 0 && !output_errno)
+		output_errno = errno;
 	return status;
 }
 
@@ -218,6 +223,10 @@ static int run_script(struct cli *cli)
 int main(int argc, char **argv)
 {
 	struct cli cli = { .timeout_ms = 10000 };
+	/* A reader that goes away ("| head") must not kill kinspect before it
+	 * has taken its breakpoints out and resumed the guest: the write fails
+	 * with EPIPE instead, and the command ends through its cleanup. */
+	signal(SIGPIPE, SIG_IGN);
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
@@ -248,7 +257,14 @@ out:
 	cli_close_types(&cli);
 	kinspect_vmlinux_destroy(cli.vmlinux);
 	free(cli.module_dirs);
-	if (fflush(stdout) != 0 && status == CLI_EXIT_OK)
-		status = CLI_EXIT_FAILURE;
+	/* Output that did not arrive (a full disk, a closed pipe) is a
+	 * failure of the command, whatever it computed. */
+	if (fflush(stdout) != 0 && !output_errno)
+		output_errno = errno;
+	if (ferror(stdout) || output_errno) {
+		fprintf(stderr, "kinspect: error: writing the output: %s\n", strerror(output_errno ? output_errno : EIO));
+		if (status == CLI_EXIT_OK)
+			status = CLI_EXIT_FAILURE;
+	}
 	return status;
 }

@@ -58,6 +58,13 @@ check_print() {
 		got=$(value "$target" --cpu "$cpu" runqueues.cpu)
 		[ "$got" = "$(printf '0x%x' "$cpu")" ] || die "$label: CPU $cpu's runqueues.cpu = $got"
 	done
+	# The CPU past the possible ones: refused, not read from the
+	# NR_CPUS-sized offset table (freed memory showed as 0xcccccccc).
+	status=0
+	kinspect -k "$GUEST_VMLINUX" -t "$target" print --cpu "$ncpu" runqueues.cpu >"$work/p.out" 2>"$work/p.err" || status=$?
+	[ "$status" = 1 ] && grep -q "CPU $ncpu is not possible: the kernel has $ncpu possible CPUs (nr_cpu_ids)" "$work/p.err" &&
+		[ ! -s "$work/p.out" ] ||
+		die "$label: print --cpu $ncpu (not a possible CPU): status $status: $(cat "$work/p.out" "$work/p.err")"
 	status=0
 	kinspect -k "$GUEST_VMLINUX" -t "$target" print runqueues >"$work/p.out" 2>"$work/p.err" || status=$?
 	[ "$status" = 1 ] && grep -q 'per-CPU variable: say which CPU' "$work/p.err" ||
