@@ -33,6 +33,11 @@ void cli_clear_last_error(void)
 	last_error[0] = '\0';
 }
 
+void cli_note_error(const char *msg)
+{
+	snprintf(last_error, sizeof(last_error), "%s", msg);
+}
+
 int cli_fail(struct kinspect_error *err)
 {
 	char *text = kinspect_error_string(err);
@@ -46,6 +51,9 @@ int cli_fail(struct kinspect_error *err)
 int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
 {
 	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(last_error, sizeof(last_error), fmt, ap);
+	va_end(ap);
 	va_start(ap, fmt);
 	fprintf(stderr, "kinspect %s: ", cmd->name);
 	vfprintf(stderr, fmt, ap);

@@ -38,6 +38,10 @@ struct cli {
 	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
+	/* Where the running command's JSON goes: stdout, or in -x --json the
+	 * buffer that holds it back until the command ends. */
+	FILE *json_out;
+	int command_depth; /* commands run by commands (iov-iter --folios) */
 	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
 	struct kinspect_dwarf_types *types; /* the vmlinux's DWARF, on first use */
 	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
@@ -60,6 +64,8 @@ struct cli_command {
 	const char *summary;  /* one line for the command list */
 	const char *help;     /* the rest of "kinspect COMMAND --help" */
 	int (*run)(struct cli *cli, int argc, char **argv);
+	/* Its JSON lines go out as they come (break), even in -x --json. */
+	bool streams;
 };
 
 extern const struct cli_command cli_command_info;
@@ -82,6 +88,8 @@ int cli_fail(struct kinspect_error *err);
 /* The message of the last cli_fail() (batch mode reports it per command). */
 const char *cli_last_error(void);
 void cli_clear_last_error(void);
+/* Record MSG as the last failure (the log's error hook, usage errors). */
+void cli_note_error(const char *msg);
 
 /* The command called NAME, or NULL. */
 const struct cli_command *cli_find_command(const char *name);

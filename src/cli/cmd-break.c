@@ -403,7 +403,7 @@ static int run_break(struct cli *cli, int argc, char **argv)
 		status = run_hits(&bp);
 		cli->batch = batch;
 		if (cli->json)
-			kinspect_json_init(&cli->json_writer, stdout, !batch);
+			kinspect_json_init(&cli->json_writer, cli->json_out ? cli->json_out : stdout, !batch);
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
@@ -432,4 +432,5 @@ const struct cli_command cli_command_break = {
 		"With --json every hit, and every action, prints one JSON line.\n"
 		"Exit status 130 after Ctrl-C (SIGINT or SIGTERM), with the breakpoint removed.\n",
 	.run = run_break,
+	.streams = true,
 };

@@ -433,7 +433,7 @@ static int run_iov_iter(struct cli *cli, int argc, char **argv)
 				worst = status;
 		}
 		if (cli->json)
-			kinspect_json_init(&cli->json_writer, stdout, !cli->batch);
+			kinspect_json_init(&cli->json_writer, cli->json_out ? cli->json_out : stdout, !cli->batch);
 	}
 	for (size_t i = 0; i < l.nr_warnings; i++)
 		free(l.warnings[i]);

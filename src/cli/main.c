@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/cleanup.h"
 #include "core/log.h"
 
 static const struct cli_command *const commands[] = {
@@ -73,6 +74,9 @@ const struct cli_command *cli_find_command(const char *name)
 
 static int unknown_command(const char *name)
 {
+	char msg[160];
+	snprintf(msg, sizeof(msg), "unknown command '%.100s'", name);
+	cli_note_error(msg);
 	fprintf(stderr, "kinspect: unknown command '%s' (see 'kinspect --help')\n", name);
 	return CLI_EXIT_USAGE;
 }
@@ -170,34 +174,68 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 /* Why writing stdout failed first (ENOSPC, EPIPE), for the last word. */
 static int output_errno;
 
+/* -x --json pairs output lines with script lines: a command that failed
+ * says so in one line of its own, {command, status, error}. */
+static void print_error_line(struct cli *cli, const char *command, int status)
+{
+	struct kinspect_json *j = &cli->json_writer;
+	kinspect_json_init(j, cli->json_out ? cli->json_out : stdout, false);
+	kinspect_json_begin_object(j);
+	kinspect_json_key(j, "command");
+	kinspect_json_string(j, command);
+	kinspect_json_key(j, "status");
+	kinspect_json_int(j, status);
+	kinspect_json_key(j, "error");
+	kinspect_json_string(j, cli_last_error()[0] ? cli_last_error() : "failed");
+	kinspect_json_end_object(j);
+	kinspect_json_end(j);
+}
+
 int cli_run_command(struct cli *cli, int argc, char **argv)
 {
 	const struct cli_command *cmd = cli_find_command(argv[0]);
-	if (!cmd)
-		return unknown_command(argv[0]);
+	bool lines = cli->json && cli->batch && cli->command_depth == 0;
 	cli_clear_last_error();
+	if (!cmd) {
+		int status = unknown_command(argv[0]);
+		if (lines)
+			print_error_line(cli, argv[0], status);
+		return status;
+	}
+	/* In -x --json the document of a command is held back until it ends,
+	 * so that one that fails after a partial result ("[]") gives its error
+	 * line instead; commands that stream (break) write as they go.
+	 * Commands run by a command (iov-iter --folios) write where it does. */
+	_cleanup_free_ char *held = NULL;
+	size_t held_size = 0;
+	FILE *hold = NULL;
+	if (cli->command_depth == 0) {
+		cli->json_out = stdout;
+		if (lines && !cmd->streams && (hold = open_memstream(&held, &held_size)))
+			cli->json_out = hold;
+	}
 	/* One document per command; in batch mode one line each (JSON Lines). */
 	if (cli->json)
-		kinspect_json_init(&cli->json_writer, stdout, !cli->batch);
+		kinspect_json_init(&cli->json_writer, cli->json_out, !cli->batch);
+	cli->command_depth++;
 	int status = cmd->run(cli, argc, argv);
+	cli->command_depth--;
 	struct kinspect_json *j = &cli->json_writer;
-	if (cli->json && cli->batch && !j->started && status != CLI_EXIT_OK) {
-		/* A line for every command, so that output lines and script
-		 * lines pair up. */
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "command");
-		kinspect_json_string(j, argv[0]);
-		kinspect_json_key(j, "status");
-		kinspect_json_int(j, status);
-		kinspect_json_key(j, "error");
-		kinspect_json_string(j, cli_last_error()[0] ? cli_last_error() : "failed");
-		kinspect_json_end_object(j);
-	}
 	if (cli->json && j->started) {
 		if (!kinspect_json_end(j) && status == CLI_EXIT_OK) {
 			kinspect_log(KINSPECT_LOG_ERROR, "internal error: malformed JSON output");
 			status = CLI_EXIT_FAILURE;
 		}
+	}
+	if (hold) {
+		cli->json_out = stdout;
+		bool complete = fclose(hold) == 0 && held;
+		if (status == CLI_EXIT_OK && complete)
+			fwrite(held, 1, held_size, stdout);
+		else
+			print_error_line(cli, argv[0], status == CLI_EXIT_OK ? CLI_EXIT_FAILURE : status);
+	} else if (cli->json && cli->batch && !j->started && status != CLI_EXIT_OK) {
+		print_error_line(cli, argv[0], status);
 	}
 	if (fflush(stdout) != 0 && !output_errno)
 		output_errno = errno;
@@ -227,6 +265,7 @@ int main(int argc, char **argv)
 	 * has taken its breakpoints out and resumed the guest: the write fails
 	 * with EPIPE instead, and the command ends through its cleanup. */
 	signal(SIGPIPE, SIG_IGN);
+	kinspect_log_set_error_hook(cli_note_error);
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;

@@ -8,6 +8,12 @@
 #include "core/log.h"
 
 static enum kinspect_log_level log_level = KINSPECT_LOG_WARNING;
+static void (*error_hook)(const char *msg);
+
+void kinspect_log_set_error_hook(void (*hook)(const char *msg))
+{
+	error_hook = hook;
+}
 
 void kinspect_log_set_level(enum kinspect_log_level level)
 {
@@ -28,9 +34,16 @@ static const char *const level_names[] = {
 
 void kinspect_log(enum kinspect_log_level level, const char *fmt, ...)
 {
+	va_list ap;
+	if (level == KINSPECT_LOG_ERROR && error_hook) {
+		char msg[512];
+		va_start(ap, fmt);
+		vsnprintf(msg, sizeof(msg), fmt, ap);
+		va_end(ap);
+		error_hook(msg);
+	}
 	if (level > log_level)
 		return;
-	va_list ap;
 	va_start(ap, fmt);
 	fprintf(stderr, "kinspect: %s: ", level_names[level]);
 	vfprintf(stderr, fmt, ap);

@@ -19,6 +19,10 @@ enum kinspect_log_level kinspect_log_get_level(void);
 /* "kinspect: warning: ..." and friends, with a newline added. */
 void kinspect_log(enum kinspect_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* HOOK gets the text of every error-level message, shown or not (the
+ * CLI's -x --json error lines); NULL for none. */
+void kinspect_log_set_error_hook(void (*hook)(const char *msg));
+
 /* ERR's whole chain as an error line. */
 void kinspect_log_error(const struct kinspect_error *err);
 

@@ -57,6 +57,22 @@ for kind in elf:false elf:true $(printf '%s:false ' $kdump_formats); do
 		([range(0; $t.vcpus)] | all(. as $i | $t.cpu_notes[$i].rip == $t.prstatus[$i].rip and
 		$t.cpu_notes[$i].rsp == $t.prstatus[$i].rsp and $t.prstatus[$i].pid == $i + 1))' "$work/info.json" >/dev/null ||
 		die "$format dump: CPU notes and NT_PRSTATUS disagree: $(jq -c '.target | [.cpu_notes, .prstatus]' "$work/info.json")"
+	if [ "$format:$paging" = elf:false ]; then
+		# -x --json: one line per command, a failing one as
+		# {command, status, error}, whether it failed before or after
+		# starting its result.
+		printf '%s\n' 'sym linux_banner' 'bt --task 99999' 'bt --cpu 7' 'sym nosuchsym' 'xarray 0x10' \
+			'nosuchcommand' '# a comment' '' 'ps' >"$work/batch.script"
+		status=0
+		kinspect --json -k "$GUEST_VMLINUX" -t "$dump" -x "$work/batch.script" >"$work/batch.jsonl" 2>"$work/err" ||
+			status=$?
+		[ "$status" != 0 ] || die "-x with failing commands exited 0"
+		jq -s -e 'length == 7 and (.[0] | type) == "array" and (.[6] | type) == "array" and
+			([.[1:6][] | .command] == ["bt", "bt", "sym", "xarray", "nosuchcommand"]) and
+			all(.[1:6][]; (.status | type) == "number" and .status > 0 and (.error | length) > 0)' \
+			"$work/batch.jsonl" >/dev/null || die "-x --json lines: $(cat "$work/batch.jsonl")"
+		say "ok: -x --json: 7 commands, 7 lines, the 5 failures as error lines: $(jq -r 'select(.error) | .error' "$work/batch.jsonl" | paste -sd'|' | cut -c1-300)"
+	fi
 	check_symbols_and_reads "$dump" "$work" "$format paging=$paging dump"
 	check_modules "$dump" "$work" "$format paging=$paging dump"
 	say "ok: $format paging=$paging dump: slide $want_slide by $want_method"
