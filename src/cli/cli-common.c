@@ -15,6 +15,7 @@
 #include "cli/cli.h"
 #include "core/cache-path.h"
 #include "target/memory-cache.h"
+#include "target/qmp.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
@@ -122,6 +123,44 @@ static bool is_file(const char *path)
 	return stat(path, &st) == 0 && !S_ISDIR(st.st_mode);
 }
 
+/* Connect to the gdbstub and decide what to leave behind: a guest that ran
+ * is resumed when done, one that was stopped (a breakpoint, the monitor's
+ * "stop", -S) stays stopped.  QMP, asked before connecting, is the only
+ * sure witness: connecting stops a running VM, and QEMU 8.1 and later no
+ * longer say so.  Without it, what the stub can tell
+ * (kinspect_gdbstub_find_run_state()); what it cannot is taken as running,
+ * since a guest wrongly resumed is seen at once and one wrongly left paused
+ * may stay so unnoticed.  (A "stop" or "cont" between the QMP question and
+ * the connect is not seen: the window is one connect long.) */
+static struct kinspect_error *open_gdbstub(struct cli *cli)
+{
+	struct kinspect_qmp_status qmp;
+	if (cli->qmp) {
+		struct kinspect_error *err = kinspect_qmp_query_status(cli->qmp, cli->timeout_ms, &qmp);
+		if (err)
+			return kinspect_error_wrap(err, "--qmp %s: cannot learn whether the guest runs (nothing touched)",
+						   cli->qmp);
+	}
+	struct kinspect_error *err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
+	if (err)
+		return err;
+	const struct kinspect_gdbstub_run_state *found;
+	if (cli->qmp) {
+		struct kinspect_gdbstub_run_state state;
+		kinspect_qmp_run_state(&qmp, &state);
+		kinspect_gdbstub_set_run_state(cli->gdbstub, &state);
+	}
+	err = kinspect_gdbstub_find_run_state(cli->gdbstub, &found);
+	if (err)
+		return err;
+	struct cli_run_state rs;
+	cli_run_state(cli, &rs);
+	kinspect_gdbstub_set_keep_stopped(cli->gdbstub, !rs.resume);
+	kinspect_info("guest %s (%s)", rs.decision, found->how);
+	kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
+	return NULL;
+}
+
 bool cli_open_target(struct cli *cli)
 {
 	if (cli->gdbstub || cli->dump)
@@ -137,22 +176,32 @@ bool cli_open_target(struct cli *cli)
 		kinspect_log(KINSPECT_LOG_ERROR, "-t %s: no such file, and not HOST:PORT or unix:PATH", cli->target);
 		return false;
 	} else {
-		err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
-		if (!err) {
-			/* A VM that was stopped before kinspect came (a
-			 * breakpoint, the monitor's "stop") stays stopped. */
-			bool was_stopped = !kinspect_gdbstub_stopped_on_connect(cli->gdbstub);
-			if (was_stopped && !cli->keep_stopped)
-				kinspect_info("the VM was stopped before kinspect connected: leaving it stopped");
-			kinspect_gdbstub_set_keep_stopped(cli->gdbstub, cli->keep_stopped || was_stopped);
-			kinspect_gdbstub_stats(cli->gdbstub, &cli->connect_stats);
-		}
+		err = open_gdbstub(cli);
 	}
 	if (err) {
 		cli_fail(err);
 		return false;
 	}
 	return true;
+}
+
+void cli_run_state(const struct cli *cli, struct cli_run_state *ret)
+{
+	const struct kinspect_gdbstub_run_state *found = kinspect_gdbstub_run_state(cli->gdbstub);
+	*ret = (struct cli_run_state){ .found = found };
+	if (cli->keep_stopped) {
+		ret->decision = "left stopped when done (--keep-stopped)";
+	} else if (!found) {
+		ret->decision = "not learned: left stopped";
+	} else if (found->was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO) {
+		ret->decision = "stopped before kinspect came: left stopped";
+	} else if (found->was_running == KINSPECT_GDBSTUB_WAS_RUNNING_YES) {
+		ret->resume = true;
+		ret->decision = "running before kinspect came: resumed when done";
+	} else {
+		ret->resume = true;
+		ret->decision = "running or paused before kinspect came: resumed; give --qmp to tell them apart";
+	}
 }
 
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli)

@@ -35,6 +35,7 @@ struct cli {
 	const char *script;
 	bool batch;
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
+	const char *qmp;   /* --qmp: QEMU's QMP socket, asked whether the guest runs */
 	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
@@ -132,8 +133,23 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 struct kinspect_vmlinux *cli_vmlinux(struct cli *cli);
 
 /* Open the target given with -t once: a QEMU ELF dump if it names a file,
- * otherwise a gdbstub.  Returns false after logging the error. */
+ * otherwise a gdbstub.  For a gdbstub it also decides what to leave behind
+ * (cli_run_state()).  Returns false after logging the error. */
 bool cli_open_target(struct cli *cli);
+
+/* What a live guest's state was before kinspect connected and what
+ * kinspect leaves behind, as cli_open_target() decided it. */
+struct cli_run_state {
+	const struct kinspect_gdbstub_run_state *found;
+	/* When done: resume the guest, or leave it stopped. */
+	bool resume;
+	/* Why, for people: one line. */
+	const char *decision;
+};
+
+/* The run state of the live target (after cli_open_target() succeeded on
+ * a gdbstub). */
+void cli_run_state(const struct cli *cli, struct cli_run_state *ret);
 
 /* The KASLR slide of the target, found once; NULL after logging. */
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli);

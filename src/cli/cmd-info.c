@@ -12,7 +12,7 @@ struct live_info {
 	const char *kind; /* "gdbstub" or "elf-dump" */
 	bool paging, vmcoreinfo; /* dumps: written with paging, has VMCOREINFO */
 	size_t nr_vcpus;
-	bool stopped_on_connect;
+	struct cli_run_state run_state; /* gdbstub */
 	uint64_t cr3, cr4;
 	const struct kinspect_kaslr *kaslr;
 	uint64_t text; /* runtime _text */
@@ -44,7 +44,7 @@ static struct kinspect_error *gather_registers(struct cli *cli, struct live_info
 	}
 	live->kind = "gdbstub";
 	live->nr_vcpus = kinspect_gdbstub_nr_threads(cli->gdbstub);
-	live->stopped_on_connect = kinspect_gdbstub_stopped_on_connect(cli->gdbstub);
+	cli_run_state(cli, &live->run_state);
 	struct kinspect_error *err = kinspect_gdbstub_read_register(cli->gdbstub, 0, "cr3", &live->cr3);
 	if (!err)
 		err = kinspect_gdbstub_read_register(cli->gdbstub, 0, "cr4", &live->cr4);
@@ -66,6 +66,34 @@ static int gather_live(struct cli *cli, struct kinspect_vmlinux *vmlinux, struct
 	if (cli->gdbstub)
 		kinspect_gdbstub_stats(cli->gdbstub, &live->stats);
 	return CLI_EXIT_OK;
+}
+
+/* The run state record, in text or JSON from the same fields. */
+static void render_run_state(struct cli *cli, const struct cli_run_state *rs)
+{
+	const struct kinspect_gdbstub_run_state *found = rs->found;
+	const struct {
+		const char *key, *value;
+	} fields[] = {
+		{ "was_running", found ? kinspect_gdbstub_was_running_name(found->was_running) : NULL },
+		{ "status", found && found->status[0] ? found->status : NULL },
+		{ "source", found ? kinspect_gdbstub_run_state_source_name(found->source) : NULL },
+		{ "how", found ? found->how : NULL },
+		{ "when_done", rs->resume ? "resume" : "leave-stopped" },
+		{ "decision", rs->decision },
+	};
+	if (!cli->json) {
+		printf("run state:   %s (%s)\n", rs->decision, found ? found->how : "not learned");
+		return;
+	}
+	struct kinspect_json *j = &cli->json_writer;
+	kinspect_json_key(j, "run_state");
+	kinspect_json_begin_object(j);
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		kinspect_json_key(j, fields[i].key);
+		kinspect_json_string(j, fields[i].value);
+	}
+	kinspect_json_end_object(j);
 }
 
 static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *build_id,
@@ -127,8 +155,12 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 			kinspect_json_key(j, "vmcoreinfo");
 			kinspect_json_bool(j, live->vmcoreinfo);
 		} else {
+			/* Kept from before run_state: true when kinspect takes the
+			 * guest as running (known or assumed). */
 			kinspect_json_key(j, "was_running");
-			kinspect_json_bool(j, live->stopped_on_connect);
+			kinspect_json_bool(j, live->run_state.found &&
+						      live->run_state.found->was_running != KINSPECT_GDBSTUB_WAS_RUNNING_NO);
+			render_run_state(cli, &live->run_state);
 			kinspect_json_key(j, "round_trips");
 			kinspect_json_uint(j, live->stats.round_trips);
 			kinspect_json_key(j, "connect_round_trips");
@@ -163,9 +195,10 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 			       live->paging ? "paging" : "physical memory",
 			       live->vmcoreinfo ? "VMCOREINFO" : "no VMCOREINFO");
 		else
-			printf("target:      gdbstub %s, %zu vCPU%s, %s\n", cli->target, live->nr_vcpus,
-			       live->nr_vcpus == 1 ? "" : "s",
-			       live->stopped_on_connect ? "was running (stopped while connected)" : "was stopped");
+			printf("target:      gdbstub %s, %zu vCPU%s\n", cli->target, live->nr_vcpus,
+			       live->nr_vcpus == 1 ? "" : "s");
+		if (cli->gdbstub)
+			render_run_state(cli, &live->run_state);
 		printf("kernel:      %s (linux_banner in guest memory matches the vmlinux)\n",
 		       release ? release : "?");
 		printf("KASLR slide: 0x%" PRIx64 " (_text at 0x%" PRIx64 "; found by %s, %u banner read%s)\n",
@@ -217,10 +250,15 @@ const struct cli_command cli_command_info = {
 		"gdbstub) or -t DUMP (a QEMU dump-guest-memory ELF file, paging on or off) it\n"
 		"also finds the kernel's KASLR slide (VMCOREINFO, a CPU's RIP, or probing),\n"
 		"verified by comparing linux_banner in guest memory with the vmlinux, and\n"
-		"reports CPUs, paging mode and, live, the RSP round trips it took.\n"
+		"reports CPUs, paging mode and, live, whether the guest ran before kinspect\n"
+		"came, how that was learned (QMP with --qmp, QEMU's stop reply, or its\n"
+		"monitor) and what kinspect leaves behind, and the RSP round trips it took.\n"
 		"With --json: {\"vmlinux\", \"release\", \"banner\", \"build_id\", \"debug_info_bytes\"},\n"
 		"with -t also \"target\": {\"kind\": \"gdbstub\"|\"elf-dump\", \"address\", \"vcpus\",\n"
-		"gdbstub: \"was_running\", \"round_trips\", \"connect_round_trips\"; dump: \"format\",\n"
+		"gdbstub: \"was_running\" (true: taken as running), \"run_state\" {\"was_running\":\n"
+		"\"yes\"|\"no\"|\"assumed\", \"status\" (QEMU's run state as seen), \"source\":\n"
+		"\"stop-reply\"|\"qmp\"|\"monitor\"|\"none\", \"how\", \"when_done\": \"resume\"|\n"
+		"\"leave-stopped\", \"decision\"}, \"round_trips\", \"connect_round_trips\"; dump: \"format\",\n"
 		"\"paging\", \"vmcoreinfo\", \"cpu_notes\" [{rip, rsp}] (QEMU's CPU state), \"prstatus\"\n"
 		"[{pid, rip, rsp}] (NT_PRSTATUS)}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
 		"\"page_table_levels\", \"cr3\".\n",

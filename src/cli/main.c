@@ -48,7 +48,12 @@ static void print_usage(FILE *out)
 	      "  -j, --json            print JSON instead of text (with -x: one line per command)\n"
 	      "  -x, --script FILE     run the commands in FILE ('-': stdin), one per line,\n"
 	      "                        over one connection or dump\n"
-	      "      --keep-stopped    leave a live guest stopped when done (default: resume it)\n"
+	      "      --keep-stopped    leave a live guest stopped when done (default: resume it\n"
+	      "                        if it ran before kinspect came, else leave it stopped)\n"
+	      "      --qmp SOCKET      QEMU's QMP socket (unix:PATH, PATH or HOST:PORT), asked\n"
+	      "                        before connecting whether the guest runs.  Without it,\n"
+	      "                        on QEMU 8.1+ a guest found plain \"paused\" (it ran, or\n"
+	      "                        a user stopped it) is resumed when done\n"
 	      "      --no-cache        neither use nor write the layout cache (also KINSPECT_NO_CACHE=1)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
@@ -117,6 +122,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "json", no_argument, NULL, 'j' },
 		{ "script", required_argument, NULL, 'x' },
 		{ "keep-stopped", no_argument, NULL, 'S' },
+		{ "qmp", required_argument, NULL, 'Q' },
 		{ "no-cache", no_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "verbose", no_argument, NULL, 'v' },
@@ -139,6 +145,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		case 'j': cli->json = true; break;
 		case 'x': cli->script = optarg; break;
 		case 'S': cli->keep_stopped = true; break;
+		case 'Q': cli->qmp = optarg; break;
 		case 'C':
 			/* Also for the caches below the CLI (the symbol index). */
 			cli->no_cache = true;

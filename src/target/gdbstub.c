@@ -72,6 +72,8 @@ struct kinspect_gdbstub {
 	size_t max_read;
 	bool multiprocess;
 	bool stopped_on_connect;
+	bool have_run_state;
+	struct kinspect_gdbstub_run_state run_state;
 	bool running;
 	bool keep_stopped;
 	bool lazy_phymem;
@@ -1596,6 +1598,224 @@ size_t kinspect_gdbstub_max_read(const struct kinspect_gdbstub *gs)
 bool kinspect_gdbstub_stopped_on_connect(const struct kinspect_gdbstub *gs)
 {
 	return gs->stopped_on_connect;
+}
+
+/* ---- the run state found at connect ----------------------------------------- */
+
+/* The most monitor output kept: "info status" and "info version" are one
+ * short line each; the rest of a long answer is dropped, not an error. */
+#define MAX_MONITOR_TEXT 512
+
+struct monitor_text {
+	char text[MAX_MONITOR_TEXT + 1];
+	size_t len;
+};
+
+/* Collect an "O<hex>" packet of monitor output. */
+static void collect_monitor_text(const char *packet, size_t len, void *arg)
+{
+	struct monitor_text *out = arg;
+	for (size_t i = 1; i + 1 < len && out->len < MAX_MONITOR_TEXT; i += 2) {
+		int hi = kinspect_rsp_hex_value((unsigned char)packet[i]);
+		int lo = kinspect_rsp_hex_value((unsigned char)packet[i + 1]);
+		if (hi < 0 || lo < 0)
+			break;
+		out->text[out->len++] = (char)(hi << 4 | lo);
+	}
+	out->text[out->len] = '\0';
+}
+
+/* Run the HMP command CMD through qRcmd; its output in *OUT.  *RET_OK is
+ * false when the stub has no monitor or refused the command (an empty or
+ * "E.." answer): not an error. */
+static struct kinspect_error *monitor_command(struct kinspect_gdbstub *gs, const char *cmd, struct monitor_text *out,
+					      bool *ret_ok)
+{
+	char payload[6 + 2 * 32 + 1] = "qRcmd,";
+	size_t n = strlen(cmd);
+	if (n > 32)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "monitor command too long");
+	size_t len = 6 + kinspect_rsp_hex_encode(cmd, n, payload + 6);
+	*out = (struct monitor_text){ .len = 0 };
+	const char *reply;
+	size_t reply_len;
+	struct kinspect_error *err = command_out(gs, payload, len, collect_monitor_text, out, &reply, &reply_len);
+	if (err)
+		return err;
+	*ret_ok = reply_len == 2 && memcmp(reply, "OK", 2) == 0;
+	return NULL;
+}
+
+/* Copy TEXT (LEN bytes) into DST for a message: printable ASCII only, so
+ * that a stub cannot put control characters on the user's terminal. */
+static void printable_copy(char *dst, size_t size, const char *text, size_t len)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len && o + 1 < size; i++) {
+		unsigned char c = (unsigned char)text[i];
+		dst[o++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+	}
+	dst[o] = '\0';
+}
+
+/* QEMU's major and minor version from "info version" ("11.1.3Debian ...",
+ * "7.2.22 (Debian ...)"); false when the text does not start with one. */
+static bool parse_qemu_version(const char *text, unsigned long *major, unsigned long *minor)
+{
+	char *end;
+	if (!(*text >= '0' && *text <= '9'))
+		return false;
+	*major = strtoul(text, &end, 10);
+	if (*end != '.' || !(end[1] >= '0' && end[1] <= '9'))
+		return false;
+	*minor = strtoul(end + 1, NULL, 10);
+	return *major < 1000 && *minor < 1000;
+}
+
+static void set_run_state(struct kinspect_gdbstub *gs, enum kinspect_gdbstub_was_running was_running,
+			  enum kinspect_gdbstub_run_state_source source, const char *status, const char *fmt, ...)
+	KINSPECT_PRINTF(5, 6);
+
+static void set_run_state(struct kinspect_gdbstub *gs, enum kinspect_gdbstub_was_running was_running,
+			  enum kinspect_gdbstub_run_state_source source, const char *status, const char *fmt, ...)
+{
+	struct kinspect_gdbstub_run_state *rs = &gs->run_state;
+	rs->was_running = was_running;
+	rs->source = source;
+	snprintf(rs->status, sizeof(rs->status), "%s", status);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(rs->how, sizeof(rs->how), fmt, ap);
+	va_end(ap);
+	gs->have_run_state = true;
+}
+
+/* The monitor said plain "paused" (LINE): connecting leaves that behind
+ * for a VM that ran, and a user's "stop" does too.  Only QEMU up to 8.0
+ * tells them apart, by the stop reply it would have sent. */
+static struct kinspect_error *judge_plain_paused(struct kinspect_gdbstub *gs, const char *line)
+{
+	struct monitor_text version;
+	bool ok = false;
+	struct kinspect_error *err = monitor_command(gs, "info version", &version, &ok);
+	if (err)
+		return err;
+	unsigned long major = 0, minor = 0;
+	if (ok && parse_qemu_version(version.text, &major, &minor) && (major < 8 || (major == 8 && minor == 0))) {
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_NO, KINSPECT_GDBSTUB_RUN_STATE_MONITOR, "paused",
+			      "monitor: '%s' and no stop reply at connect, which QEMU %lu.%lu sends when it stops a "
+			      "running VM",
+			      line, major, minor);
+		return NULL;
+	}
+	char qemu[48];
+	if (ok && parse_qemu_version(version.text, &major, &minor))
+		snprintf(qemu, sizeof(qemu), "QEMU %lu.%lu", major, minor);
+	else
+		snprintf(qemu, sizeof(qemu), "this QEMU");
+	set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED, KINSPECT_GDBSTUB_RUN_STATE_MONITOR, "paused",
+		      "monitor: '%s', which %s also shows for a running VM it stopped on connect", line, qemu);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_find_run_state(struct kinspect_gdbstub *gs,
+						       const struct kinspect_gdbstub_run_state **ret)
+{
+	if (gs->have_run_state) {
+		*ret = &gs->run_state;
+		return NULL;
+	}
+	if (gs->stopped_on_connect) {
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_YES, KINSPECT_GDBSTUB_RUN_STATE_STOP_REPLY, "running",
+			      "QEMU's stop reply at connect: connecting stopped a running VM");
+		*ret = &gs->run_state;
+		return NULL;
+	}
+	struct monitor_text status;
+	bool ok = false;
+	struct kinspect_error *err = monitor_command(gs, "info status", &status, &ok);
+	if (err)
+		return err;
+	/* hmp_info_status(): "VM status: running" or "VM status: paused",
+	 * then " (STATE)" when the state is not plain paused; QEMU before
+	 * 8.1 may add " (single step mode)" to running. */
+	static const char prefix[] = "VM status: ";
+	const char *found = ok ? strstr(status.text, prefix) : NULL;
+	if (!ok) {
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED, KINSPECT_GDBSTUB_RUN_STATE_NONE, "",
+			      "no stop reply at connect, and no monitor (qRcmd) to ask");
+		*ret = &gs->run_state;
+		return NULL;
+	}
+	if (!found) {
+		char text[64];
+		printable_copy(text, sizeof(text), status.text, strcspn(status.text, "\r\n"));
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED, KINSPECT_GDBSTUB_RUN_STATE_MONITOR, "",
+			      "no stop reply at connect, and the monitor's 'info status' said '%s'", text);
+		*ret = &gs->run_state;
+		return NULL;
+	}
+	const char *value = found + strlen(prefix);
+	char line[96];
+	printable_copy(line, sizeof(line), found, strcspn(found, "\r\n"));
+	size_t vlen = strcspn(value, "\r\n");
+	if (vlen >= 7 && memcmp(value, "running", 7) == 0) {
+		/* Not after a connect that stopped it; a stub that lets the VM
+		 * run is taken at its word. */
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_YES, KINSPECT_GDBSTUB_RUN_STATE_MONITOR, "running",
+			      "monitor: '%s'", line);
+	} else if (vlen == 6 && memcmp(value, "paused", 6) == 0) {
+		err = judge_plain_paused(gs, line);
+		if (err)
+			return err;
+	} else if (vlen > 9 && memcmp(value, "paused (", 8) == 0 && value[vlen - 1] == ')') {
+		char state[32];
+		size_t n = vlen - 9;
+		printable_copy(state, sizeof(state), value + 8, n < sizeof(state) - 1 ? n : sizeof(state) - 1);
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_NO, KINSPECT_GDBSTUB_RUN_STATE_MONITOR, state,
+			      "monitor: '%s': stopped before kinspect came (connecting leaves such a state as it is)",
+			      line);
+	} else {
+		set_run_state(gs, KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED, KINSPECT_GDBSTUB_RUN_STATE_MONITOR, "",
+			      "monitor: '%s' is no state known here", line);
+	}
+	*ret = &gs->run_state;
+	return NULL;
+}
+
+void kinspect_gdbstub_set_run_state(struct kinspect_gdbstub *gs, const struct kinspect_gdbstub_run_state *state)
+{
+	gs->run_state = *state;
+	/* Whatever the caller left unterminated. */
+	gs->run_state.status[sizeof(gs->run_state.status) - 1] = '\0';
+	gs->run_state.how[sizeof(gs->run_state.how) - 1] = '\0';
+	gs->have_run_state = true;
+}
+
+const struct kinspect_gdbstub_run_state *kinspect_gdbstub_run_state(const struct kinspect_gdbstub *gs)
+{
+	return gs->have_run_state ? &gs->run_state : NULL;
+}
+
+const char *kinspect_gdbstub_was_running_name(enum kinspect_gdbstub_was_running was_running)
+{
+	switch (was_running) {
+	case KINSPECT_GDBSTUB_WAS_RUNNING_NO: return "no";
+	case KINSPECT_GDBSTUB_WAS_RUNNING_YES: return "yes";
+	case KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED: return "assumed";
+	}
+	return "?";
+}
+
+const char *kinspect_gdbstub_run_state_source_name(enum kinspect_gdbstub_run_state_source source)
+{
+	switch (source) {
+	case KINSPECT_GDBSTUB_RUN_STATE_STOP_REPLY: return "stop-reply";
+	case KINSPECT_GDBSTUB_RUN_STATE_QMP: return "qmp";
+	case KINSPECT_GDBSTUB_RUN_STATE_MONITOR: return "monitor";
+	case KINSPECT_GDBSTUB_RUN_STATE_NONE: return "none";
+	}
+	return "?";
 }
 
 size_t kinspect_gdbstub_nr_threads(const struct kinspect_gdbstub *gs)

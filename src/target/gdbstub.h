@@ -10,8 +10,11 @@
  *   abandoned connection stays in QEMU's accept queue: when the first client
  *   leaves, QEMU accepts it, which stops the VM, and (as on any disconnect)
  *   does not resume it.  Nothing on the client side prevents that.
- * - Connecting stops the VM.  If it was running, QEMU sends an unsolicited
- *   stop reply ("T02thread:p01.01;") before anything else.
+ * - Connecting stops the VM.  If it was running, QEMU up to 8.0 sends an
+ *   unsolicited stop reply ("T02thread:p01.01;") before anything else;
+ *   QEMU 8.1 and later (commit "gdbstub: only send stop-reply packets when
+ *   allowed to") stop it just the same and send nothing (checked on 11.1.3).
+ *   See kinspect_gdbstub_find_run_state().
  * - "D" removes all breakpoints and resumes the VM, even one started with -S
  *   (prelaunch).  Closing the socket without "D" leaves the VM
  *   stopped.  No QStartNoAckMode: every packet is acknowledged.
@@ -108,8 +111,72 @@ size_t kinspect_gdbstub_packet_size(const struct kinspect_gdbstub *gs);
 /* The most bytes one "m" packet asks for. */
 size_t kinspect_gdbstub_max_read(const struct kinspect_gdbstub *gs);
 
-/* Whether QEMU reported that connecting stopped a running VM. */
+/* Whether QEMU reported that connecting stopped a running VM (only QEMU
+ * up to 8.0 does; false says nothing on later ones). */
 bool kinspect_gdbstub_stopped_on_connect(const struct kinspect_gdbstub *gs);
+
+/* ---- the run state found at connect ------------------------------------ */
+
+/* Whether the VM ran before this client connected (connecting stopped it
+ * either way): what a front end must leave behind. */
+enum kinspect_gdbstub_was_running {
+	/* It was stopped before (a breakpoint, the monitor's "stop", -S):
+	 * leave it stopped. */
+	KINSPECT_GDBSTUB_WAS_RUNNING_NO,
+	/* It ran: resume it when done. */
+	KINSPECT_GDBSTUB_WAS_RUNNING_YES,
+	/* It ran or someone had paused it, and nothing here tells which: taken
+	 * as running (resumed when done), so that a guest is never left paused
+	 * for good by looking at it.  Only QMP tells the two apart. */
+	KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED,
+};
+
+/* Where the answer came from. */
+enum kinspect_gdbstub_run_state_source {
+	/* QEMU's stop reply before the first answer (QEMU up to 8.0). */
+	KINSPECT_GDBSTUB_RUN_STATE_STOP_REPLY,
+	/* QMP query-status, asked before connecting (set by the caller). */
+	KINSPECT_GDBSTUB_RUN_STATE_QMP,
+	/* The HMP monitor through the stub: qRcmd "info status". */
+	KINSPECT_GDBSTUB_RUN_STATE_MONITOR,
+	/* Nothing: no stop reply and no monitor (qRcmd unsupported). */
+	KINSPECT_GDBSTUB_RUN_STATE_NONE,
+};
+
+struct kinspect_gdbstub_run_state {
+	enum kinspect_gdbstub_was_running was_running;
+	enum kinspect_gdbstub_run_state_source source;
+	/* QEMU's run state (QMP's RunState names: "running", "paused",
+	 * "debug", "prelaunch", ...) as the source saw it, "" if it named
+	 * none.  Seen through the stub it is the state after connecting:
+	 * "paused" for a VM that ran. */
+	char status[32];
+	/* One line for people: what was seen and what it means. */
+	char how[192];
+};
+
+/* Find out, once, whether the VM ran before this client connected, unless
+ * kinspect_gdbstub_set_run_state() told it already.  A stop reply at
+ * connect means it ran.  Otherwise the monitor is asked ("info status"):
+ * "paused (STATE)" (debug, prelaunch, suspended, ...) means it was stopped
+ * before, since connecting stops only a running VM and then leaves plain
+ * "paused"; plain "paused" is a VM that was stopped before on QEMU up to
+ * 8.0 ("info version" says which; those would have sent a stop reply), and
+ * ambiguous on later ones: ASSUMED.  No monitor: ASSUMED.  Errors are link
+ * failures only.  *RET is owned by GS.  The VM must be stopped. */
+struct kinspect_error *kinspect_gdbstub_find_run_state(struct kinspect_gdbstub *gs,
+						       const struct kinspect_gdbstub_run_state **ret);
+
+/* Take STATE (copied) as the answer: a caller that asked QMP before
+ * connecting knows better than anything the stub can say. */
+void kinspect_gdbstub_set_run_state(struct kinspect_gdbstub *gs, const struct kinspect_gdbstub_run_state *state);
+
+/* The answer found or set so far, or NULL. */
+const struct kinspect_gdbstub_run_state *kinspect_gdbstub_run_state(const struct kinspect_gdbstub *gs);
+
+/* "yes", "no", "assumed"; "stop-reply", "qmp", "monitor", "none". */
+const char *kinspect_gdbstub_was_running_name(enum kinspect_gdbstub_was_running was_running);
+const char *kinspect_gdbstub_run_state_source_name(enum kinspect_gdbstub_run_state_source source);
 
 /* ---- threads (vCPUs) --------------------------------------------------- */
 

@@ -20,6 +20,7 @@
 #include "../unit/tap.h"
 #include "core/error-priv.h"
 #include "target/gdbstub.h"
+#include "target/qmp.h"
 #include "target/rsp.h"
 
 /* Virtual memory: two mapped pages, a hole, one more page. */
@@ -37,6 +38,9 @@ struct fake {
 	bool joined;
 	/* behaviour */
 	bool silent, unsolicited_stop, nack_first, corrupt_first, rle;
+	/* The monitor's output for qRcmd "info status" / "info version"
+	 * (NULL: no qRcmd at all / an error answer), sent in two O packets. */
+	const char *monitor_status, *monitor_version;
 	/* observations */
 	int phymem;
 	bool saw_multiprocess;
@@ -45,6 +49,7 @@ struct fake {
 	int m_packets;
 	int m_tid; /* the "Hg" thread of the last "m" */
 	int phymem_switches;
+	int rcmds;
 };
 
 /* Runs of zeros in every other 256 bytes, for run-length answers. */
@@ -251,6 +256,29 @@ static bool handle(struct conn *c, const char *p, size_t len, int *tid, bool *ru
 			reply_rle(c, buf);
 		else
 			reply_str(c, buf);
+	} else if (strncmp(p, "qRcmd,", 6) == 0) {
+		char cmd[64] = "";
+		size_t n = (len - 6) / 2;
+		f->rcmds++;
+		if (n < sizeof(cmd))
+			kinspect_rsp_hex_decode(p + 6, 2 * n, cmd), cmd[n] = '\0';
+		const char *text = strcmp(cmd, "info status") == 0 ? f->monitor_status
+				   : strcmp(cmd, "info version") == 0 ? f->monitor_version : NULL;
+		if (!f->monitor_status) {
+			reply_str(c, ""); /* no monitor: qRcmd unknown */
+		} else if (!text) {
+			reply_str(c, "E01");
+		} else {
+			/* QEMU may split output; the client must join it. */
+			size_t half = strlen(text) / 2;
+			const char *parts[2][2] = { { text, text + half }, { text + half, text + strlen(text) } };
+			for (int i = 0; i < 2; i++) {
+				buf[0] = 'O';
+				size_t m = kinspect_rsp_hex_encode(parts[i][0], (size_t)(parts[i][1] - parts[i][0]), buf + 1);
+				reply(c, buf, m + 1);
+			}
+			reply_str(c, "OK");
+		}
 	} else if (strcmp(p, "c") == 0) {
 		*running = true; /* acknowledged, answered when stopped */
 	} else if (p[0] == 'D') {
@@ -589,6 +617,327 @@ static void test_unreliable(void)
 	fake_stop(f);
 }
 
+/* Connect to a stub made from INIT and find the run state: *RET a copy,
+ * *RCMDS the monitor commands the stub saw; the detach command the client
+ * sent when done (left as it decides) in DETACH. */
+static bool run_state_of(struct fake init, struct kinspect_gdbstub_run_state *ret, int *rcmds, char detach[16])
+{
+	struct fake *f = fake_start(init);
+	struct kinspect_gdbstub *gs = NULL;
+	struct kinspect_error *err = kinspect_gdbstub_connect(spec_of(f), 2000, &gs);
+	const struct kinspect_gdbstub_run_state *rs = NULL;
+	if (!err)
+		err = kinspect_gdbstub_find_run_state(gs, &rs);
+	bool good = !err && rs;
+	if (err)
+		printf("# %s\n", message_of(err));
+	if (good) {
+		*ret = *rs;
+		const struct kinspect_gdbstub_run_state *again = NULL;
+		int before = f->rcmds;
+		good = !kinspect_gdbstub_find_run_state(gs, &again) && again == rs && f->rcmds == before &&
+		       kinspect_gdbstub_run_state(gs) == rs;
+		if (!good)
+			printf("# the second find_run_state asked again or answered otherwise\n");
+		kinspect_gdbstub_set_keep_stopped(gs, rs->was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO);
+	}
+	kinspect_gdbstub_destroy(gs);
+	fake_join(f);
+	*rcmds = f->rcmds;
+	snprintf(detach, 16, "%s", f->detach);
+	fake_stop(f);
+	return good;
+}
+
+static bool printable_text(const char *s)
+{
+	for (; *s; s++) {
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static void test_run_state(void)
+{
+	struct kinspect_gdbstub_run_state rs;
+	int rcmds;
+	char detach[16];
+
+	/* QEMU 7.2: a running VM stopped by connecting says so first. */
+	ok(run_state_of((struct fake){ .unsolicited_stop = true, .monitor_status = "VM status: paused\r\n" }, &rs,
+			&rcmds, detach),
+	   "7.2-like: run state found");
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_YES && rs.source == KINSPECT_GDBSTUB_RUN_STATE_STOP_REPLY &&
+		   strcmp(rs.status, "running") == 0,
+	   "7.2-like: stop reply before '+': was running (%s)", rs.how);
+	is_int(rcmds, 0, "7.2-like: the monitor is not asked");
+	is_str(detach, "D;1", "7.2-like: detached (resumed) when done");
+	is_str(kinspect_gdbstub_was_running_name(rs.was_running), "yes", "name of YES");
+	is_str(kinspect_gdbstub_run_state_source_name(rs.source), "stop-reply", "name of the stop-reply source");
+
+	/* QEMU 7.2 without a stop reply: paused by someone before. */
+	ok(run_state_of((struct fake){ .monitor_status = "VM status: paused\r\n",
+				       .monitor_version = "7.2.22Debian 1:7.2+dfsg-7\r\n" },
+			&rs, &rcmds, detach),
+	   "7.2-like, stopped before: found");
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO && rs.source == KINSPECT_GDBSTUB_RUN_STATE_MONITOR,
+	   "7.2-like, no stop reply, 'paused': was stopped (%s)", rs.how);
+	ok(rcmds == 2 && detach[0] == '\0', "7.2-like, stopped before: status and version asked, no D");
+
+	/* QEMU 11: plain "paused" is the connect's doing or a user's stop. */
+	ok(run_state_of((struct fake){ .monitor_status = "VM status: paused\r\n",
+				       .monitor_version = "11.1.3Debian 1:11.1.3+ds-1\r\n" },
+			&rs, &rcmds, detach),
+	   "11-like, 'paused': found");
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED && rs.source == KINSPECT_GDBSTUB_RUN_STATE_MONITOR &&
+		   strcmp(rs.status, "paused") == 0,
+	   "11-like, 'paused': assumed running");
+	ok(strstr(rs.how, "VM status: paused") && strstr(rs.how, "QEMU 11.1"), "11-like: how: %s", rs.how);
+	is_str(detach, "D;1", "11-like, 'paused': resumed when done (the fail-safe)");
+	is_str(kinspect_gdbstub_was_running_name(rs.was_running), "assumed", "name of ASSUMED");
+
+	/* A state other than plain paused was there before the connect. */
+	ok(run_state_of((struct fake){ .monitor_status = "VM status: paused (debug)\r\n",
+				       .monitor_version = "11.1.3\r\n" },
+			&rs, &rcmds, detach),
+	   "11-like, 'paused (debug)': found");
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO && strcmp(rs.status, "debug") == 0 && rcmds == 1,
+	   "'paused (debug)': was stopped, status debug, version not needed (%s)", rs.how);
+	is_str(detach, "", "'paused (debug)': left stopped");
+	ok(run_state_of((struct fake){ .monitor_status = "VM status: paused (prelaunch)\r\n" }, &rs, &rcmds, detach) &&
+		   rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO && strcmp(rs.status, "prelaunch") == 0,
+	   "'paused (prelaunch)' (-S): was stopped");
+	ok(run_state_of((struct fake){ .monitor_status = "VM status: running (single step mode)\r\n" }, &rs, &rcmds,
+			detach) &&
+		   rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_YES,
+	   "'running ...': was running");
+
+	/* No monitor at all: nothing tells, so resume. */
+	ok(run_state_of((struct fake){ 0 }, &rs, &rcmds, detach), "no qRcmd: found");
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED && rs.source == KINSPECT_GDBSTUB_RUN_STATE_NONE &&
+		   rs.status[0] == '\0' && rcmds == 1,
+	   "no qRcmd: assumed running (%s)", rs.how);
+	is_str(detach, "D;1", "no qRcmd: resumed when done");
+	is_str(kinspect_gdbstub_run_state_source_name(rs.source), "none", "name of the none source");
+
+	/* "paused" with a version that does not parse: cannot tell. */
+	ok(run_state_of((struct fake){ .monitor_status = "VM status: paused\r\n", .monitor_version = "v?\r\n" }, &rs,
+			&rcmds, detach) &&
+		   rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED,
+	   "'paused', unreadable version: assumed running");
+
+	/* Hostile output: bounded, and nothing unprintable in messages. */
+	static char hostile[3000];
+	memset(hostile, 'x', sizeof(hostile) - 1);
+	static const char odd_start[] = "VM status: paused (\x1b[31m";
+	memcpy(hostile, odd_start, strlen(odd_start));
+	ok(run_state_of((struct fake){ .monitor_status = hostile }, &rs, &rcmds, detach) &&
+		   rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED && printable_text(rs.how) &&
+		   printable_text(rs.status),
+	   "3000 bytes of odd monitor output: assumed running, message printable");
+	ok(run_state_of((struct fake){ .monitor_status = "\x07\x1b]0;owned\x07\r\n" }, &rs, &rcmds, detach) &&
+		   rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_ASSUMED && printable_text(rs.how),
+	   "no 'VM status:': assumed running (%s)", rs.how);
+
+	/* A caller that asked QMP before connecting is believed. */
+	struct fake *f = fake_start((struct fake){ .monitor_status = "VM status: paused\r\n" });
+	struct kinspect_gdbstub *gs = NULL;
+	struct kinspect_error *err = kinspect_gdbstub_connect(spec_of(f), 2000, &gs);
+	ok(!err && kinspect_gdbstub_run_state(gs) == NULL, "nothing known before find_run_state");
+	kinspect_error_destroy(err);
+	struct kinspect_gdbstub_run_state qmp = { .was_running = KINSPECT_GDBSTUB_WAS_RUNNING_NO,
+						  .source = KINSPECT_GDBSTUB_RUN_STATE_QMP,
+						  .status = "paused",
+						  .how = "QMP said so" };
+	kinspect_gdbstub_set_run_state(gs, &qmp);
+	const struct kinspect_gdbstub_run_state *got = NULL;
+	err = kinspect_gdbstub_find_run_state(gs, &got);
+	ok(!err && got && got->was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO &&
+		   got->source == KINSPECT_GDBSTUB_RUN_STATE_QMP && strcmp(got->how, "QMP said so") == 0 && f->rcmds == 0,
+	   "set_run_state wins: the monitor is not asked");
+	kinspect_error_destroy(err);
+	kinspect_gdbstub_destroy(gs);
+	fake_stop(f);
+}
+
+/* ---- a fake QMP server ---- */
+
+struct fake_qmp {
+	char path[108];
+	int listen_fd;
+	pthread_t thread;
+	/* behaviour: the greeting line, the query-status "return" value (NULL:
+	 * an error reply), events sent before each reply, silence after the
+	 * greeting */
+	const char *greeting;
+	const char *status_return;
+	bool events, silent;
+	/* observations */
+	bool saw_capabilities, saw_query;
+};
+
+static void qmp_send(int fd, const char *s)
+{
+	send_all(fd, s, strlen(s));
+}
+
+static void *fake_qmp_main(void *arg)
+{
+	struct fake_qmp *q = arg;
+	struct pollfd pfd = { .fd = q->listen_fd, .events = POLLIN };
+	if (poll(&pfd, 1, 10000) <= 0)
+		return NULL;
+	int fd = accept(q->listen_fd, NULL, NULL);
+	if (fd < 0)
+		return NULL;
+	qmp_send(fd, q->greeting ? q->greeting
+				 : "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 3, \"minor\": 1, \"major\": 11}, "
+				   "\"package\": \"Debian 1:11.1.3+ds-1\"}, \"capabilities\": [\"oob\"]}}\r\n");
+	char line[4096];
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = recv(fd, line + len, sizeof(line) - 1 - len, 0);
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		line[len] = '\0';
+		char *nl;
+		while ((nl = strchr(line, '\n'))) {
+			*nl = '\0';
+			char reply[1024];
+			if (q->silent) {
+				reply[0] = '\0';
+			} else if (strstr(line, "\"qmp_capabilities\"")) {
+				q->saw_capabilities = true;
+				snprintf(reply, sizeof(reply), "{\"return\": {}, \"id\": 1}\r\n");
+			} else if (strstr(line, "\"query-status\"")) {
+				q->saw_query = true;
+				if (q->status_return)
+					snprintf(reply, sizeof(reply), "{\"return\": %s, \"id\": 2}\r\n", q->status_return);
+				else
+					snprintf(reply, sizeof(reply),
+						 "{\"id\": 2, \"error\": {\"class\": \"GenericError\", "
+						 "\"desc\": \"no \\\"status\\\" \\u001b here\"}}\r\n");
+			} else {
+				snprintf(reply, sizeof(reply), "{\"error\": {\"class\": \"CommandNotFound\"}}\r\n");
+			}
+			if (q->events && reply[0])
+				qmp_send(fd, "{\"timestamp\": {\"seconds\": 1, \"microseconds\": 2}, \"event\": \"STOP\", "
+					     "\"data\": {\"id\": 2, \"return\": {\"status\": \"running\", \"running\": true}}}\r\n"
+					     "{\"return\": {\"status\": \"running\", \"running\": true}, \"id\": 99}\r\n");
+			qmp_send(fd, reply);
+			len -= (size_t)(nl + 1 - line);
+			memmove(line, nl + 1, len + 1);
+		}
+	}
+	close(fd);
+	return NULL;
+}
+
+static struct fake_qmp *fake_qmp_start(struct fake_qmp init)
+{
+	static int counter;
+	struct fake_qmp *q = malloc(sizeof(*q));
+	*q = init;
+	snprintf(q->path, sizeof(q->path), "%s/qmp%d", tmpdir, counter++);
+	q->listen_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	strcpy(sun.sun_path, q->path);
+	if (bind(q->listen_fd, (struct sockaddr *)&sun, sizeof(sun)) < 0 || listen(q->listen_fd, 4) < 0) {
+		perror("fake qmp");
+		exit(99);
+	}
+	pthread_create(&q->thread, NULL, fake_qmp_main, q);
+	return q;
+}
+
+/* Ask a fake QMP server made from INIT, by PREFIX + its path. */
+static struct kinspect_error *qmp_ask(struct fake_qmp init, const char *prefix, int timeout_ms,
+				      struct kinspect_qmp_status *ret, struct fake_qmp *seen)
+{
+	struct fake_qmp *q = fake_qmp_start(init);
+	char spec[160];
+	snprintf(spec, sizeof(spec), "%s%s", prefix, q->path);
+	struct kinspect_error *err = kinspect_qmp_query_status(spec, timeout_ms, ret);
+	/* The client closed the connection: the server ends. */
+	pthread_join(q->thread, NULL);
+	if (seen)
+		*seen = *q;
+	close(q->listen_fd);
+	unlink(q->path);
+	free(q);
+	return err;
+}
+
+static void test_qmp(void)
+{
+	struct kinspect_qmp_status st;
+	struct kinspect_error *err = qmp_ask(
+		(struct fake_qmp){ .status_return = "{\"status\": \"running\", \"singlestep\": false, \"running\": true}",
+				   .events = true },
+		"unix:", 2000, &st, NULL);
+	ok(!err && st.running && strcmp(st.status, "running") == 0, "QMP running: %s",
+	   err ? message_of(err) : st.status);
+	ok(st.major == 11 && st.minor == 1 && st.micro == 3, "QMP greeting: QEMU %d.%d.%d", st.major, st.minor,
+	   st.micro);
+	struct kinspect_gdbstub_run_state rs;
+	kinspect_qmp_run_state(&st, &rs);
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_YES && rs.source == KINSPECT_GDBSTUB_RUN_STATE_QMP &&
+		   strcmp(rs.status, "running") == 0,
+	   "QMP running as a run state: %s", rs.how);
+
+	err = qmp_ask((struct fake_qmp){ .status_return = "{\"running\": false, \"status\": \"paused\"}" }, "", 2000,
+		      &st, NULL);
+	ok(!err && !st.running && strcmp(st.status, "paused") == 0, "QMP paused, a bare PATH");
+	kinspect_error_destroy(err);
+	kinspect_qmp_run_state(&st, &rs);
+	ok(rs.was_running == KINSPECT_GDBSTUB_WAS_RUNNING_NO && strcmp(rs.status, "paused") == 0,
+	   "QMP paused as a run state: was stopped");
+	err = qmp_ask((struct fake_qmp){ .status_return = "{\"status\": \"debug\", \"running\": false}" }, "unix:",
+		      2000, &st, NULL);
+	ok(!err && !st.running && strcmp(st.status, "debug") == 0, "QMP debug");
+	kinspect_error_destroy(err);
+
+	err = qmp_ask((struct fake_qmp){ .status_return = NULL }, "unix:", 2000, &st, NULL);
+	const char *msg = message_of(err);
+	ok(strstr(msg, "query-status failed: no ") != NULL && printable_text(msg), "QMP error reply: %s", msg);
+	err = qmp_ask((struct fake_qmp){ .status_return = "{\"status\": \"run\\nning\", \"running\": true}" },
+		      "unix:", 2000, &st, NULL);
+	msg = message_of(err);
+	ok(strstr(msg, "no run state") != NULL, "odd status string refused: %s", msg);
+	err = qmp_ask((struct fake_qmp){ .status_return = "{\"status\": \"running\", \"running\": 1}" }, "unix:", 2000,
+		      &st, NULL);
+	ok(strstr(message_of(err), "no \"running\"") != NULL, "running must be a boolean");
+	err = qmp_ask((struct fake_qmp){ .status_return = "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]" },
+		      "unix:", 2000, &st, NULL);
+	msg = message_of(err);
+	ok(strstr(msg, "not a JSON object") != NULL, "nesting bounded: %s", msg);
+
+	struct fake_qmp seen = { 0 };
+	err = qmp_ask((struct fake_qmp){ .greeting = "SSH-2.0-OpenSSH_9.2\r\n" }, "unix:", 2000, &st, &seen);
+	msg = message_of(err);
+	ok(strstr(msg, "not a QMP greeting: 'SSH-2.0-OpenSSH_9.2'") != NULL && !seen.saw_capabilities,
+	   "not QMP: %s", msg);
+
+	struct timespec t0;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = qmp_ask((struct fake_qmp){ .silent = true }, "unix:", 300, &st, NULL);
+	double dt = seconds_since(&t0);
+	ok(kinspect_error_code(err) == KINSPECT_ERROR_TIMEOUT && dt < 2.0, "silent QMP: timeout in %.3f s", dt);
+	msg = message_of(err);
+	ok(strstr(msg, "no reply to qmp_capabilities within 300 ms") != NULL, "timeout names the step: %s", msg);
+
+	char spec[128];
+	snprintf(spec, sizeof(spec), "unix:%s/nothing", tmpdir);
+	err = kinspect_qmp_query_status(spec, 500, &st);
+	ok(kinspect_error_errnum(err) == ENOENT, "no QMP socket: ENOENT");
+	kinspect_error_destroy(err);
+	err = kinspect_qmp_query_status("127.0.0.1:1", 500, &st);
+	int errnum = kinspect_error_errnum(err);
+	ok(errnum == ECONNREFUSED, "QMP HOST:PORT, closed port: %s", message_of(err));
+}
+
 static void test_dead_stub(void)
 {
 	struct fake *f = fake_start((struct fake){ 0 });
@@ -660,6 +1009,8 @@ int main(void)
 	test_basic();
 	test_detach();
 	test_unreliable();
+	test_run_state();
+	test_qmp();
 	test_dead_stub();
 	test_connect_errors();
 	rmdir(tmpdir);
