@@ -256,6 +256,16 @@ static void do_info(struct kinspect_gdbstub *gs)
 	printf("packet_size=%zu\n", kinspect_gdbstub_packet_size(gs));
 	printf("max_read=%zu\n", kinspect_gdbstub_max_read(gs));
 	printf("stopped_on_connect=%d\n", kinspect_gdbstub_stopped_on_connect(gs));
+	const struct kinspect_gdbstub_run_state *rs;
+	struct kinspect_error *err = kinspect_gdbstub_find_run_state(gs, &rs);
+	if (err) {
+		printf("run_state.error=%s\n", kinspect_error_message(err));
+		kinspect_error_destroy(err);
+	} else {
+		printf("run_state.was_running=%s\n", kinspect_gdbstub_was_running_name(rs->was_running));
+		printf("run_state.source=%s\n", kinspect_gdbstub_run_state_source_name(rs->source));
+		printf("run_state.status=%s\n", rs->status);
+	}
 	printf("threads=%zu\n", kinspect_gdbstub_nr_threads(gs));
 	for (size_t i = 0; i < kinspect_gdbstub_nr_threads(gs); i++)
 		printf("thread.%zu=%s\n", i, kinspect_gdbstub_thread_id(gs, i));
