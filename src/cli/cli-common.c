@@ -70,6 +70,69 @@ void cli_print_help(const struct cli_command *cmd)
 	       cmd->help);
 }
 
+/* Whether option word A (not "--") takes the next word as its value. */
+static bool option_takes_next(const char *a, const char *shortopts, const struct option *longopts)
+{
+	if (a[1] == '-') {
+		/* --NAME=VALUE has it; else the option named NAME, or the one
+		 * NAME abbreviates (getopt_long's rule; an ambiguous or
+		 * unknown one is getopt_long's to report). */
+		const char *name = a + 2;
+		if (strchr(name, '='))
+			return false;
+		size_t len = strlen(name);
+		const struct option *found = NULL;
+		for (const struct option *o = longopts; o && o->name; o++) {
+			if (strncmp(o->name, name, len) != 0)
+				continue;
+			if (strlen(o->name) == len)
+				return o->has_arg == required_argument;
+			if (found && found->has_arg != o->has_arg)
+				return false;
+			found = o;
+		}
+		return found && found->has_arg == required_argument;
+	}
+	/* A cluster of short options: the first that takes a value takes the
+	 * rest of the word, or the next word when none is left. */
+	for (const char *p = a + 1; *p; p++) {
+		const char *o = *p == ':' || *p == '+' || *p == '-' ? NULL : strchr(shortopts, *p);
+		if (!o)
+			return false;
+		if (o[1] == ':')
+			return o[2] != ':' && p[1] == '\0';
+	}
+	return false;
+}
+
+int cli_options_first(int argc, char **argv, const char *shortopts, const struct option *longopts)
+{
+	/* Rotate each option (and its value) to the end of the options
+	 * found so far, before the operands seen before it: argv[first..i)
+	 * are operands.  glibc's getopt_long permutes too, but it would take
+	 * "-1" for an option, and POSIXLY_CORRECT in the environment turns
+	 * permuting off. */
+	int first = 1;
+	for (int i = 1; i < argc;) {
+		const char *a = argv[i];
+		if (a[0] != '-' || a[1] == '\0' || isdigit((unsigned char)a[1])) {
+			i++;
+			continue;
+		}
+		bool end = strcmp(a, "--") == 0;
+		int n = !end && i + 1 < argc && option_takes_next(a, shortopts, longopts) ? 2 : 1;
+		char *words[2] = { argv[i], n == 2 ? argv[i + 1] : NULL };
+		memmove(argv + first + n, argv + first, (size_t)(i - first) * sizeof(*argv));
+		for (int k = 0; k < n; k++)
+			argv[first + k] = words[k];
+		first += n;
+		i += n;
+		if (end)
+			break;
+	}
+	return first;
+}
+
 int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv,
 			      const struct cli_flag *flags, int *argind)
 {
@@ -82,10 +145,11 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 	}
 	/* 0, not 1: glibc then forgets the previous command's scan (batch
 	 * mode parses many command lines in one process). */
+	int nr_options = cli_options_first(argc, argv, shortopts, options);
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, shortopts, options, NULL)) != -1) {
+	while ((c = getopt_long(nr_options, argv, shortopts, options, NULL)) != -1) {
 		if (c == 'h') {
 			cli_print_help(cmd);
 			return CLI_EXIT_OK;

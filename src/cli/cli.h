@@ -122,9 +122,21 @@ struct cli_flag {
 };
 #define CLI_FLAGS_MAX 8
 
+/* Move the options of a command's ARGV[1..ARGC) (with the values of those
+ * that take one, per SHORTOPTS and LONGOPTS as getopt_long reads them) in
+ * front of its operands, each group in its own order, so that options may
+ * come anywhere, as users type them ("break FUNCTION --count 2").  "--"
+ * ends the options and stays last among them; "-" and words such as "-1"
+ * (a negative number) are operands.  Returns the number of words before
+ * the operands: give getopt_long that as its argc, with a '+' in SHORTOPTS;
+ * the operands are ARGV[that..ARGC). */
+struct option;
+int cli_options_first(int argc, char **argv, const char *shortopts, const struct option *longopts);
+
 /* Handle --help and FLAGS (ended by an entry with a NULL name; FLAGS may be
- * NULL).  Returns -1 when the command should go on with ARGV[*ARGIND..], an
- * exit status otherwise. */
+ * NULL), anywhere among the operands (see cli_options_first).  Returns -1
+ * when the command should go on with ARGV[*ARGIND..], an exit status
+ * otherwise. */
 int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv,
 			      const struct cli_flag *flags, int *argind);
 

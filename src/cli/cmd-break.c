@@ -337,10 +337,13 @@ static int parse_options(struct breakpoint *bp, int argc, char **argv, int *argi
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	/* Options anywhere: "break FUNCTION --count 2" as well. */
+	static const char shortopts[] = "+c:d:w:h";
+	int nr_options = cli_options_first(argc, argv, shortopts, options);
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+c:d:w:h", options, NULL)) != -1) {
+	while ((c = getopt_long(nr_options, argv, shortopts, options, NULL)) != -1) {
 		uint64_t n;
 		switch (c) {
 		case 'h': cli_print_help(&cli_command_break); return CLI_EXIT_OK;

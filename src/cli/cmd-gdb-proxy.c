@@ -85,10 +85,13 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 		.track_modules = true,
 	};
 	const char *listen_on = NULL;
-	optind = 1;
+	/* Options anywhere: "gdb-proxy HOST:PORT -k VMLINUX" as well. */
+	static const char shortopts[] = "+hk:m:v";
+	int nr_options = cli_options_first(argc, argv, shortopts, options);
+	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, "+hk:m:v", options, NULL)) != -1) {
+	while ((c = getopt_long(nr_options, argv, shortopts, options, NULL)) != -1) {
 		switch (c) {
 		case 'h': cli_print_help(&cli_command_gdb_proxy); return CLI_EXIT_OK;
 		case 'k': opts.vmlinux_path = optarg; break;

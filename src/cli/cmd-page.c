@@ -3,6 +3,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <ctype.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -335,11 +336,20 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 	struct page_cmd pc = { .cmd = cmd, .cli = cli, .is_folio = cmd == &cli_command_folio };
 	const char *positional[2];
 	int nr_positional = 0, len_index = -1;
+	bool operands_only = false;
 	/* --hexdump takes an optional LEN: "--hexdump=LEN", or "--hexdump LEN"
-	 * when two words follow the options (LEN and ADDR). */
+	 * when two words follow the options (LEN and ADDR).  Options come
+	 * anywhere, up to a "--"; "-1" is an operand (and a bad address), as
+	 * for every command (cli_options_first). */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+		if (operands_only || a[0] != '-' || !a[1] || isdigit((unsigned char)a[1])) {
+			if (nr_positional == 2)
+				return cli_usage_error(cmd, "unexpected argument '%s'", a);
+			positional[nr_positional++] = a;
+		} else if (strcmp(a, "--") == 0) {
+			operands_only = true;
+		} else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
 			cli_print_help(cmd);
 			return CLI_EXIT_OK;
 		} else if (strcmp(a, "--walk") == 0) {
@@ -353,12 +363,8 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 			pc.hexdump = true;
 			if (!cli_parse_number(a + 10, &pc.hexdump_len) || pc.hexdump_len == 0)
 				return cli_usage_error(cmd, "bad --hexdump length '%s'", a + 10);
-		} else if (a[0] == '-' && a[1]) {
-			return cli_usage_error(cmd, "unknown option '%s'", a);
-		} else if (nr_positional < 2) {
-			positional[nr_positional++] = a;
 		} else {
-			return cli_usage_error(cmd, "unexpected argument '%s'", a);
+			return cli_usage_error(cmd, "unknown option '%s'", a);
 		}
 	}
 	const char *addr_text;

@@ -260,10 +260,13 @@ static int print_symbol(struct print *pr, const char *text)
 static int run_print(struct cli *cli, int argc, char **argv)
 {
 	struct print pr = { .cli = cli, .cpu = -1 };
-	/* --cpu N takes a value: handled here, the rest by the shared parser. */
+	/* --cpu N takes a value: handled here, the rest by the shared parser;
+	 * after "--" everything is an operand. */
 	int nargs = 0;
+	bool operands_only = false;
 	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--cpu") == 0 || strncmp(argv[i], "--cpu=", 6) == 0) {
+		operands_only = operands_only || strcmp(argv[i], "--") == 0;
+		if (!operands_only && (strcmp(argv[i], "--cpu") == 0 || strncmp(argv[i], "--cpu=", 6) == 0)) {
 			const char *value = argv[i][5] == '=' ? argv[i] + 6 : (i + 1 < argc ? argv[++i] : "");
 			uint64_t cpu;
 			if (!cli_parse_number(value, &cpu) || cpu > 65535)

@@ -22,9 +22,50 @@
  * (.modinfo, __versions, empty ones) and a live module's init sections (the
  * kernel freed them after mod->init ran and may have given the memory to
  * another module; sect_attrs still shows the old addresses).  gdb must not
- * find their symbols at real addresses, nor plant breakpoints there.  The
- * x86-64 poison delta: never a kernel address. */
-#define NOT_LOADED_ADDRESS 0xdead000000000000ULL
+ * find their symbols at real addresses, nor plant breakpoints there, so
+ * they go to a non-canonical x86-64 address (the poison delta
+ * 0xdead000000000000): never a kernel address, never 0.
+ *
+ * Each module needs a placeholder of its own.  solib-target.c sets a
+ * library's addr_low to the lowest address of its non-empty <section>s,
+ * which is the placeholder whenever one non-empty section is not loaded;
+ * Debian's gdb 18.1 then, in solib_read_symbols (solib.c), takes a library
+ * as already loaded when any objfile has the same addr_low, without
+ * comparing file names as gdb 13.1 and 16.3 do (seen in the disassembly,
+ * and tests/vm/gdb-proxy.sh fails on it).  With one shared placeholder
+ * every module after the first was attached to the first one's objfile (and
+ * still showed "Syms Read Yes").  Vmlinux's objfile has addr_low 0.
+ *
+ * So the placeholder carries the low 48 bits of the struct module address:
+ * unique among the loaded modules (each struct module lives in its own
+ * module's memory) and the same at every rescan.  A number from the
+ * position in the module list would not do: the kernel adds a new module at
+ * the head of the list, so it would take the number, and the addr_low, of a
+ * module gdb already has.  The unloaded sections of one module follow each
+ * other from there, so that they do not overlap each other in gdb's
+ * section map (those of two modules may: nothing runs there, so no pc is
+ * ever looked up in them).
+ *
+ * gdb's "info sharedlibrary" shows addr_low in its From column, so that is
+ * the placeholder, not the module's .text.  No placement shows .text and
+ * keeps gdb's symbols right: the unloaded sections would have to lie above
+ * every loaded one, that is at kernel addresses (inside another module or
+ * the top of the address space), where gdb would resolve and break on
+ * them; and the loaded .rodata or .data may lie below .text anyway (each
+ * mod->mem[] region is allocated on its own since v6.4).  lx-lsmod shows
+ * the real bases. */
+#define NOT_LOADED_BASE 0xdead000000000000ULL
+#define NOT_LOADED_MODULE_MASK 0xffffffffffffULL
+/* Placeholders of one module's sections start on this boundary, like the
+ * sections themselves would (for readability in "maint info sections"). */
+#define NOT_LOADED_ALIGN 64
+
+/* The placeholder of the first unloaded section of the module whose struct
+ * module is at MODULE. */
+static uint64_t not_loaded_address(uint64_t module)
+{
+	return NOT_LOADED_BASE | (module & NOT_LOADED_MODULE_MASK);
+}
 
 /* NT_GNU_BUILD_ID notes are 16 bytes of header and name, then a 20-byte
  * SHA-1 usually; longer ids exist but not beyond this. */
@@ -227,14 +268,22 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 	text_add_xml(&s->xml, c->gdb_path);
 	text_add(&s->xml, "\">");
 	size_t n = kinspect_module_file_nr_alloc_sections(c->file);
+	uint64_t not_loaded = not_loaded_address(m->address);
 	for (size_t i = 0; i < n; i++) {
-		uint64_t size;
+		uint64_t size = 0;
 		const char *name = kinspect_module_file_alloc_section(c->file, i, &size);
 		const struct section *sec = name ? find_section(s, name) : NULL;
 		/* gdb wants every ALLOC section, in this order. */
-		uint64_t address = sec ? sec->address : NOT_LOADED_ADDRESS;
-		if (name && strncmp(name, ".init", 5) == 0 && live)
-			address = NOT_LOADED_ADDRESS;
+		uint64_t address;
+		if (sec && !(name && strncmp(name, ".init", 5) == 0 && live)) {
+			address = sec->address;
+		} else {
+			address = not_loaded;
+			/* A hostile size cannot wrap it into canonical space:
+			 * .ko sections are far below 2^32 bytes. */
+			if (size < (1ULL << 32))
+				not_loaded += (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1);
+		}
 		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", address);
 	}
 	text_add(&s->xml, "</library>\n");

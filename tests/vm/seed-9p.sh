@@ -30,7 +30,9 @@ host_md5=$(md5sum <"$GUEST_SHARE/seed.bin" | cut -d' ' -f1)
 
 # --- live: two reads of the file, each decoded at the breakpoint ------------
 BREAK_OUT=$GUEST_WORKDIR/live.jsonl
-break_start "$BREAK_OUT" --count 2 --wait 60 --do 'iov-iter {to}' p9_client_read_once
+# In the README's order (options after FUNCTION); the dump run below puts
+# them first.
+break_start "$BREAK_OUT" p9_client_read_once --count 2 --do 'iov-iter {to}' --wait 60
 guest_md5=$(guest_run 'md5sum /mnt/seed.bin' | cut -d' ' -f1)
 break_wait 0
 [ "$guest_md5" = "$host_md5" ] || die "the guest read other bytes: md5 $guest_md5, host $host_md5"
