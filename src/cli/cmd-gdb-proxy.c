@@ -5,7 +5,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -26,7 +28,46 @@ static bool is_monitor_command(const char *name)
 	return strcmp(name, "gdb-proxy") != 0 && cli_find_command(name) != NULL;
 }
 
-/* Accept one gdb on HOST:PORT: *RET_FD is the connection. */
+static volatile sig_atomic_t quit;
+
+static void on_quit_signal(int sig)
+{
+	(void)sig;
+	quit = 1;
+}
+
+/* SIGTERM, SIGHUP and SIGINT end the session cleanly (the proxy's
+ * breakpoints out of QEMU, the VM as it should be, the socket directory
+ * removed) instead of killing the process with all of that left behind.
+ * No SA_RESTART: a blocked poll() or accept() returns at once. */
+static void catch_quit_signals(void)
+{
+	static const int signals[] = { SIGTERM, SIGHUP, SIGINT };
+	struct sigaction sa = { .sa_handler = on_quit_signal }, old;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		/* An ignored SIGHUP or SIGINT stays ignored (nohup, a
+		 * background job): whoever started us chose that. */
+		if (signals[i] != SIGTERM && sigaction(signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN)
+			continue;
+		sigaction(signals[i], &sa, NULL);
+	}
+}
+
+static bool is_loopback(const struct sockaddr *sa)
+{
+	if (sa->sa_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
+	if (sa->sa_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
+	return false;
+}
+
+/* Accept one gdb on HOST:PORT: *RET_FD is the connection.  Whoever
+ * connects can read and write guest memory and registers and resume or
+ * stop the VM (see kinspect(1), "gdb-proxy"), with no authentication: so
+ * an empty HOST means loopback, and any other address is the user's
+ * explicit choice, warned about. */
 static struct kinspect_error *accept_gdb(const char *spec, int *ret_fd)
 {
 	const char *colon = strrchr(spec, ':');
@@ -35,9 +76,9 @@ static struct kinspect_error *accept_gdb(const char *spec, int *ret_fd)
 	_cleanup_free_ char *host = strndup(spec, (size_t)(colon - spec));
 	if (!host)
 		return &kinspect_error_nomem;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE };
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
 	struct addrinfo *res;
-	int r = getaddrinfo(*host ? host : NULL, colon + 1, &hints, &res);
+	int r = getaddrinfo(*host ? host : "127.0.0.1", colon + 1, &hints, &res);
 	if (r != 0)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--listen %s: %s", spec, gai_strerror(r));
 	_cleanup_close_ int lfd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -49,9 +90,21 @@ static struct kinspect_error *accept_gdb(const char *spec, int *ret_fd)
 		freeaddrinfo(res);
 		return kinspect_error_os(e, NULL, "cannot listen on %s", spec);
 	}
+	bool loopback = is_loopback(res->ai_addr);
 	freeaddrinfo(res);
-	kinspect_log(KINSPECT_LOG_WARNING, "gdb-proxy: waiting for gdb on %s (target remote %s)", spec, spec);
-	int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	if (!loopback)
+		kinspect_log(KINSPECT_LOG_WARNING,
+			     "gdb-proxy: --listen %s is not a loopback address: anyone who can reach it can read "
+			     "and write guest memory and control the VM, with no authentication",
+			     spec);
+	kinspect_log(KINSPECT_LOG_WARNING, "gdb-proxy: waiting for gdb on %s (target remote %s)",
+		     *host ? spec : "127.0.0.1", *host ? spec : "127.0.0.1");
+	int fd;
+	do
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR && !quit);
+	if (fd < 0 && quit)
+		return kinspect_error_create(KINSPECT_ERROR_OTHER, "interrupted while waiting for gdb on %s", spec);
 	if (fd < 0)
 		return kinspect_error_os(errno, NULL, "accept on %s", spec);
 	setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
@@ -124,6 +177,8 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 	}
 	/* A gdb that goes away must not kill us in the middle of a write. */
 	signal(SIGPIPE, SIG_IGN);
+	catch_quit_signals();
+	opts.quit = &quit;
 
 	int in_fd = 0, out_fd = 1;
 	_cleanup_close_ int conn = -1;
@@ -158,11 +213,14 @@ const struct cli_command cli_command_gdb_proxy = {
 		"  - 'monitor CMD ARGS' runs 'kinspect CMD ARGS' against the stopped guest\n"
 		"    when CMD is a kinspect command (prefix 'kinspect' to force it, 'qemu' to\n"
 		"    send a command to QEMU's monitor; 'info SUBCOMMAND' is QEMU's); any other\n"
-		"    monitor command goes to QEMU.\n"
+		"    monitor command goes to QEMU.  monitor runs only info, sym, read, lsmod,\n"
+		"    bt, ps, iov-iter, xarray, page, folio and print, with their own options.\n"
 		"  -k, --vmlinux FILE      the kernel's vmlinux (also as a global option)\n"
 		"  -m, --module-dir DIR    where the .ko files are (repeatable)\n"
 		"  --listen HOST:PORT      wait for one gdb on TCP ('target remote HOST:PORT')\n"
-		"                          instead of stdin/stdout\n"
+		"                          instead of stdin/stdout; an empty HOST (':PORT') is\n"
+		"                          127.0.0.1.  There is no authentication: whoever\n"
+		"                          connects controls the guest (kinspect(1), SECURITY)\n"
 		"  --socket PATH           the private socket where kinspect commands reach the\n"
 		"                          guest while gdb is attached ('kinspect -t unix:PATH');\n"
 		"                          default: a new directory under $XDG_RUNTIME_DIR or /tmp\n"

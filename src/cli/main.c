@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/log.h"
+#include "debuginfo/module-file.h"
 
 static const struct cli_command *const commands[] = {
 	&cli_command_info,
@@ -56,6 +57,8 @@ static void print_usage(FILE *out)
 	      "                        a user stopped it) is resumed when done\n"
 	      "      --no-cache        neither use nor write the layout cache (also KINSPECT_NO_CACHE=1)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
+	      "      --max-module-size MIB  refuse a .ko.xz or .ko.zst that decompresses to more\n"
+	      "                        (default: 512)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
 	      "  -q, --quiet           only errors on stderr\n"
 	      "  -h, --help            this help; 'kinspect COMMAND --help' for a command\n"
@@ -125,6 +128,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "qmp", required_argument, NULL, 'Q' },
 		{ "no-cache", no_argument, NULL, 'C' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "max-module-size", required_argument, NULL, 'Z' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -160,6 +164,17 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 				return CLI_EXIT_USAGE;
 			}
 			cli->timeout_ms = (int)(seconds * 1000);
+			break;
+		}
+		case 'Z': {
+			char *end;
+			unsigned long mib = strtoul(optarg, &end, 10);
+			if (*end || end == optarg || mib < 1 || mib > 65536) {
+				fprintf(stderr, "kinspect: --max-module-size takes MiB from 1 to 65536, not '%s'\n",
+					optarg);
+				return CLI_EXIT_USAGE;
+			}
+			kinspect_module_file_set_max_size((uint64_t)mib << 20);
 			break;
 		}
 		case 'v':

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,9 @@ bool kinspect_cache_enabled(void)
 	return !(env && env[0] && strcmp(env, "0") != 0);
 }
 
-/* mkdir -p of the directories above PATH. */
+/* mkdir -p of the directories above PATH, new ones private (0700): cached
+ * files say what runs in a guest.  The directory that holds PATH is made
+ * 0700 when it is ours and more open (one made by an older kinspect). */
 static struct kinspect_error *make_parents(const char *path)
 {
 	_cleanup_free_ char *dir = strdup(path);
@@ -63,11 +66,46 @@ static struct kinspect_error *make_parents(const char *path)
 		return &kinspect_error_nomem;
 	for (char *p = dir + 1; (p = strchr(p, '/')); p++) {
 		*p = '\0';
-		if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
 			return kinspect_error_os(errno, dir, "cannot create cache directory");
 		*p = '/';
 	}
+	char *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = '\0';
+		struct stat st;
+		if (stat(dir, &st) == 0 && st.st_uid == geteuid() && (st.st_mode & 077) && chmod(dir, 0700) != 0)
+			return kinspect_error_os(errno, dir, "cannot make the cache directory private");
+	}
 	return NULL;
+}
+
+bool kinspect_cache_file_matches(const char *path, const void *data, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 077) || (uint64_t)st.st_size != size)
+		return false;
+	const uint8_t *p = data;
+	uint8_t buf[64 << 10];
+	for (size_t done = 0; done < size;) {
+		size_t want = size - done < sizeof(buf) ? size - done : sizeof(buf);
+		ssize_t n = pread(fd, buf, want, (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || memcmp(buf, p + done, (size_t)n) != 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
+
+struct kinspect_error *kinspect_cache_store(const char *path, const void *data, size_t size)
+{
+	if (kinspect_cache_file_matches(path, data, size))
+		return NULL;
+	return kinspect_cache_write(path, data, size, 0600);
 }
 
 static struct kinspect_error *write_all(int fd, const uint8_t *p, size_t len, const char *path)

@@ -28,4 +28,15 @@ bool kinspect_cache_enabled(void);
  * MODE (0600 for private data, 0644 for files other tools read). */
 struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size, unsigned int mode);
 
+/* Whether PATH is a regular file of ours, private (no group or other
+ * permission), holding exactly SIZE bytes equal to DATA: what a derived
+ * file (a module copy) is checked against before it is handed on, since a
+ * size alone says nothing of a file damaged or replaced in place. */
+bool kinspect_cache_file_matches(const char *path, const void *data, size_t size);
+
+/* Make PATH hold DATA: nothing when it already does
+ * (kinspect_cache_file_matches()), else written as by
+ * kinspect_cache_write() with mode 0600. */
+struct kinspect_error *kinspect_cache_store(const char *path, const void *data, size_t size);
+
 #endif /* KINSPECT_CACHE_PATH_H */

@@ -25,9 +25,6 @@
 #include "debuginfo/module-file.h"
 
 #define BUILD_ID_MAX 64
-/* The largest module with DWARF seen (amdgpu) is a few hundred MiB; a
- * decompressed size above this is a decompression bomb or garbage. */
-#define MODULE_IMAGE_MAX (4ULL << 30)
 
 struct alloc_section {
 	const char *name; /* in the ELF string table */
@@ -89,21 +86,18 @@ void kinspect_build_id_hex(const uint8_t *id, size_t len, char *buf)
 	buf[2 * len] = '\0';
 }
 
-/* Grow the output buffer of a decompressor: double it, up to the limit. */
-static struct kinspect_error *grow(const char *path, uint8_t **buf, size_t *capacity)
+/* --- bounded decompression ------------------------------------------------ */
+
+static uint64_t max_image_size = KINSPECT_MODULE_IMAGE_MAX_DEFAULT;
+
+void kinspect_module_file_set_max_size(uint64_t bytes)
 {
-	if (*capacity >= MODULE_IMAGE_MAX)
-		return kinspect_error_file(path, "decompresses to more than %llu bytes",
-					   (unsigned long long)MODULE_IMAGE_MAX);
-	size_t n = *capacity * 2;
-	if (n > MODULE_IMAGE_MAX)
-		n = MODULE_IMAGE_MAX;
-	uint8_t *p = realloc(*buf, n);
-	if (!p)
-		return &kinspect_error_nomem;
-	*buf = p;
-	*capacity = n;
-	return NULL;
+	max_image_size = bytes ? bytes : KINSPECT_MODULE_IMAGE_MAX_DEFAULT;
+}
+
+uint64_t kinspect_module_file_max_size(void)
+{
+	return max_image_size;
 }
 
 static const char *lzma_message(lzma_ret ret)
@@ -119,77 +113,263 @@ static const char *lzma_message(lzma_ret ret)
 	}
 }
 
-static struct kinspect_error *unxz(const char *path, const uint8_t *in, size_t in_size, uint8_t **ret,
-				   size_t *ret_size)
+/* One xz or zstd stream, decoded piece by piece into buffers the caller
+ * sizes, so that no more is ever inflated than the caller asked for. */
+struct inflater {
+	const char *path;
+	const char *format; /* "xz" or "zstd", for messages */
+	bool xz;
+	lzma_stream strm;
+	ZSTD_DCtx *zstd;
+	ZSTD_inBuffer in;
+	size_t zstd_hint; /* ZSTD_decompressStream()'s last answer: 0 at a frame's end */
+	bool end;         /* the compressed data is all decoded */
+	uint64_t total;   /* bytes produced so far */
+};
+
+static struct kinspect_error *inflater_init(struct inflater *d, const char *path, bool xz, const uint8_t *in,
+					    size_t in_size)
 {
-	lzma_stream strm = LZMA_STREAM_INIT;
-	lzma_ret lr = lzma_stream_decoder(&strm, 1ULL << 30, LZMA_CONCATENATED);
-	if (lr != LZMA_OK)
-		return kinspect_error_file(path, "xz: %s", lzma_message(lr));
-	size_t capacity = in_size * 4 > 4096 ? in_size * 4 : 4096;
-	if (capacity > MODULE_IMAGE_MAX)
-		capacity = MODULE_IMAGE_MAX;
-	_cleanup_free_ uint8_t *out = malloc(capacity);
-	struct kinspect_error *err = out ? NULL : &kinspect_error_nomem;
-	strm.next_in = in;
-	strm.avail_in = in_size;
-	while (!err) {
-		strm.next_out = out + strm.total_out;
-		strm.avail_out = capacity - strm.total_out;
-		lr = lzma_code(&strm, LZMA_FINISH);
-		if (lr == LZMA_STREAM_END)
-			break;
-		if (lr == LZMA_OK && strm.avail_out == 0)
-			err = grow(path, &out, &capacity);
-		else if (lr != LZMA_OK)
-			err = kinspect_error_file(path, "xz: %s", lzma_message(lr));
-		else if (strm.avail_in == 0)
-			err = kinspect_error_file(path, "xz: %s", lzma_message(LZMA_BUF_ERROR));
+	*d = (struct inflater){ .path = path, .format = xz ? "xz" : "zstd", .xz = xz, .strm = LZMA_STREAM_INIT };
+	if (xz) {
+		/* Modules are compressed with small dictionaries; 256 MiB of
+		 * decoder memory is far more than any needs. */
+		lzma_ret lr = lzma_stream_decoder(&d->strm, 256ULL << 20, LZMA_CONCATENATED);
+		if (lr != LZMA_OK)
+			return kinspect_error_file(path, "xz: %s", lzma_message(lr));
+		d->strm.next_in = in;
+		d->strm.avail_in = in_size;
+		return NULL;
 	}
-	size_t total = strm.total_out;
-	lzma_end(&strm);
-	if (err)
-		return err;
-	*ret_size = total;
-	*ret = no_cleanup_ptr(out);
+	d->zstd = ZSTD_createDCtx();
+	if (!d->zstd)
+		return &kinspect_error_nomem;
+	d->in = (ZSTD_inBuffer){ in, in_size, 0 };
+	d->zstd_hint = 1;
 	return NULL;
 }
 
-static struct kinspect_error *unzstd(const char *path, const uint8_t *in, size_t in_size, uint8_t **ret,
-				     size_t *ret_size)
+static void inflater_deinit(struct inflater *d)
 {
-	ZSTD_DCtx *dctx = ZSTD_createDCtx();
-	if (!dctx)
-		return &kinspect_error_nomem;
-	unsigned long long content = ZSTD_getFrameContentSize(in, in_size);
-	size_t capacity = in_size * 4 > 4096 ? in_size * 4 : 4096;
-	if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR && content > 0 &&
-	    content <= MODULE_IMAGE_MAX)
-		capacity = content;
-	if (capacity > MODULE_IMAGE_MAX)
-		capacity = MODULE_IMAGE_MAX;
-	_cleanup_free_ uint8_t *out = malloc(capacity);
-	struct kinspect_error *err = out ? NULL : &kinspect_error_nomem;
-	ZSTD_inBuffer input = { in, in_size, 0 };
-	size_t done = 0;
-	while (!err) {
-		ZSTD_outBuffer output = { out, capacity, done };
-		size_t r = ZSTD_decompressStream(dctx, &output, &input);
-		done = output.pos;
-		if (ZSTD_isError(r)) {
-			err = kinspect_error_file(path, "zstd: %s", ZSTD_getErrorName(r));
-		} else if (r == 0 && input.pos == input.size) {
-			break; /* the last frame is complete */
-		} else if (output.pos == output.size) {
-			err = grow(path, &out, &capacity);
-		} else if (input.pos == input.size) {
-			err = kinspect_error_file(path, "zstd: compressed data is truncated");
+	if (d->xz)
+		lzma_end(&d->strm);
+	ZSTD_freeDCtx(d->zstd);
+}
+
+/* Decode into OUT until it holds WANT bytes or the data ends; *GOT is how
+ * many came. */
+static struct kinspect_error *inflate_some(struct inflater *d, uint8_t *out, size_t want, size_t *got)
+{
+	*got = 0;
+	while (*got < want && !d->end) {
+		if (d->xz) {
+			d->strm.next_out = out + *got;
+			d->strm.avail_out = want - *got;
+			lzma_ret lr = lzma_code(&d->strm, LZMA_FINISH);
+			*got = want - d->strm.avail_out;
+			if (lr == LZMA_STREAM_END)
+				d->end = true;
+			else if (lr != LZMA_OK)
+				return kinspect_error_file(d->path, "xz: %s", lzma_message(lr));
+			else if (d->strm.avail_in == 0 && d->strm.avail_out != 0)
+				return kinspect_error_file(d->path, "xz: %s", lzma_message(LZMA_BUF_ERROR));
+		} else {
+			ZSTD_outBuffer output = { out, want, *got };
+			size_t r = ZSTD_decompressStream(d->zstd, &output, &d->in);
+			*got = output.pos;
+			if (ZSTD_isError(r))
+				return kinspect_error_file(d->path, "zstd: %s", ZSTD_getErrorName(r));
+			d->zstd_hint = r;
+			if (r == 0 && d->in.pos == d->in.size)
+				d->end = true; /* the last frame is complete */
+			else if (d->in.pos == d->in.size && output.pos < output.size)
+				return kinspect_error_file(d->path, "zstd: compressed data is truncated");
 		}
 	}
-	ZSTD_freeDCtx(dctx);
+	d->total += *got;
+	return NULL;
+}
+
+/* Whether anything follows in the stream (decoded into a small scratch
+ * buffer and dropped). */
+static struct kinspect_error *inflate_more(struct inflater *d, bool *ret)
+{
+	uint8_t scratch[64];
+	size_t got;
+	struct kinspect_error *err = inflate_some(d, scratch, sizeof(scratch), &got);
+	*ret = got > 0;
+	return err;
+}
+
+static struct kinspect_error *over_limit(const struct inflater *d, uint64_t limit)
+{
+	return kinspect_error_file(d->path,
+				   "%s: decompresses to more than %" PRIu64 " bytes, the limit for a module "
+				   "(--max-module-size)",
+				   d->format, limit);
+}
+
+/* Decode the rest of a stream that is no module, to tell "too big" from
+ * "not ELF": bounded by LIMIT, in a small buffer. */
+static struct kinspect_error *not_elf(struct inflater *d, uint64_t limit)
+{
+	uint8_t scratch[64 << 10];
+	while (!d->end && d->total <= limit) {
+		size_t got;
+		struct kinspect_error *err = inflate_some(d, scratch, sizeof(scratch), &got);
+		if (err)
+			return err;
+	}
+	if (d->total > limit)
+		return over_limit(d, limit);
+	return kinspect_error_file(d->path, "%s-compressed data is not an ELF file", d->format);
+}
+
+/* Make *BUF hold SIZE bytes (it holds *CAPACITY). */
+static struct kinspect_error *reserve(uint8_t **buf, size_t *capacity, uint64_t size)
+{
+	if (size <= *capacity)
+		return NULL;
+	if (size > SIZE_MAX)
+		return &kinspect_error_nomem;
+	uint8_t *p = realloc(*buf, (size_t)size);
+	if (!p)
+		return &kinspect_error_nomem;
+	*buf = p;
+	*capacity = (size_t)size;
+	return NULL;
+}
+
+static uint64_t le(const uint8_t *p, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* The end of the last section's bytes, from the NR headers of ENTSIZE bytes
+ * at TABLE (ELF64 little-endian, checked by the caller). */
+static uint64_t sections_end(const uint8_t *table, uint64_t nr, uint64_t entsize)
+{
+	uint64_t end = 0;
+	for (uint64_t i = 0; i < nr; i++) {
+		const uint8_t *sh = table + i * entsize;
+		uint32_t type = (uint32_t)le(sh + 4, 4);
+		uint64_t offset = le(sh + 24, 8), size = le(sh + 32, 8);
+		if (type == SHT_NOBITS)
+			continue;
+		uint64_t e = offset + size < offset ? UINT64_MAX : offset + size;
+		if (e > end)
+			end = e;
+	}
+	return end;
+}
+
+/* Room after the ELF image for a module signature (a few hundred bytes). */
+#define SIGNATURE_SLACK (64u << 10)
+
+/* Decode until *OUT holds BOUND bytes (it holds *SIZE) or the data ends.
+ * The buffer grows by doubling, so a stream that ends early costs no more
+ * memory than it produced. */
+static struct kinspect_error *fill(struct inflater *d, uint8_t **out, size_t *capacity, size_t *size,
+				   uint64_t bound)
+{
+	while (!d->end && *size < bound) {
+		uint64_t step = *size < 4096 ? 4096 : (uint64_t)*size * 2;
+		if (step > bound)
+			step = bound;
+		size_t got;
+		struct kinspect_error *err = reserve(out, capacity, step);
+		if (!err)
+			err = inflate_some(d, *out + *size, (size_t)(step - *size), &got);
+		if (err)
+			return err;
+		*size += got;
+	}
+	return NULL;
+}
+
+/* Decompress IN (xz or zstd) into *RET, bounded twice: by the sizes the
+ * image's own ELF header and section headers give, so that a stream going
+ * on past its ELF image is refused as soon as those bytes are out, and by
+ * the absolute limit (kinspect_module_file_set_max_size()).  The ELF header
+ * comes first, then the section header table, then the sections up to the
+ * furthest one. */
+static struct kinspect_error *decompress(const char *path, bool xz, const uint8_t *in, size_t in_size,
+					 uint8_t **ret, size_t *ret_size)
+{
+	uint64_t limit = max_image_size;
+	if (!xz) {
+		/* A frame header may say its size: refused before any work. */
+		unsigned long long content = ZSTD_getFrameContentSize(in, in_size);
+		if (content != ZSTD_CONTENTSIZE_UNKNOWN && content != ZSTD_CONTENTSIZE_ERROR && content > limit)
+			return kinspect_error_file(path,
+						   "zstd: decompresses to %llu bytes, more than %" PRIu64
+						   ", the limit for a module (--max-module-size)",
+						   content, limit);
+	}
+	struct inflater d;
+	struct kinspect_error *err = inflater_init(&d, path, xz, in, in_size);
 	if (err)
 		return err;
-	*ret_size = done;
+	_cleanup_free_ uint8_t *out = NULL;
+	size_t capacity = 0, size = 0;
+	uint64_t table_end = 0, described = 0;
+	/* The ELF header. */
+	err = fill(&d, &out, &capacity, &size, 64);
+	if (!err && (size < 6 || memcmp(out, "\177ELF", 4) != 0))
+		err = not_elf(&d, limit);
+	if (!err && size == 64 && memcmp(out, "\177ELF\2\1", 6) == 0) {
+		uint64_t shoff = le(out + 0x28, 8), entsize = le(out + 0x3a, 2), shnum = le(out + 0x3c, 2);
+		if (shnum && entsize >= 64) {
+			if (shoff > limit || shnum * entsize > limit - shoff)
+				err = kinspect_error_file(path,
+							  "%s: its ELF header puts the section headers past %" PRIu64
+							  " bytes, the limit for a module (--max-module-size)",
+							  d.format, limit);
+			else
+				table_end = shoff + shnum * entsize;
+		}
+		/* The section headers, then every section's bytes. */
+		if (!err && table_end && !(err = fill(&d, &out, &capacity, &size, table_end)) &&
+		    size == table_end) {
+			uint64_t end = sections_end(out + shoff, shnum, entsize);
+			if (end > limit)
+				err = kinspect_error_file(path,
+							  "%s: its section headers describe %" PRIu64
+							  " bytes, more than %" PRIu64
+							  ", the limit for a module (--max-module-size)",
+							  d.format, end, limit);
+			else
+				described = end > table_end ? end : table_end;
+		}
+		/* Signed modules carry their signature after the ELF image
+		 * (scripts/sign-file.c: PKCS#7, a struct module_signature and
+		 * the "~Module signature appended~" marker). */
+		if (!err && described) {
+			uint64_t bound = described + SIGNATURE_SLACK;
+			err = fill(&d, &out, &capacity, &size, bound < limit ? bound : limit);
+		}
+	}
+	/* No usable header (a 32-bit or big-endian ELF, extended section
+	 * numbering): only the limit bounds it, and scan_elf() judges. */
+	if (!err && !described)
+		err = fill(&d, &out, &capacity, &size, limit);
+	bool more = false;
+	if (!err && !d.end)
+		err = inflate_more(&d, &more);
+	if (!err && more)
+		err = described && size < limit
+			      ? kinspect_error_file(path,
+						    "%s: decompresses to more than the %" PRIu64
+						    " bytes its ELF headers describe (and %u for a signature)",
+						    d.format, described, SIGNATURE_SLACK)
+			      : over_limit(&d, limit);
+	inflater_deinit(&d);
+	if (err)
+		return err;
+	*ret_size = size;
 	*ret = no_cleanup_ptr(out);
 	return NULL;
 }
@@ -197,8 +377,9 @@ static struct kinspect_error *unzstd(const char *path, const uint8_t *in, size_t
 /* Read the whole (compressed) file FD into memory. */
 static struct kinspect_error *slurp(const char *path, int fd, uint64_t size, uint8_t **ret)
 {
-	if (size > MODULE_IMAGE_MAX)
-		return kinspect_error_file(path, "%" PRIu64 " bytes is too large for a module", size);
+	if (size > max_image_size)
+		return kinspect_error_file(path, "%" PRIu64 " bytes is more than %" PRIu64
+					   ", the limit for a module (--max-module-size)", size, max_image_size);
 	_cleanup_free_ uint8_t *buf = malloc(size);
 	if (!buf)
 		return &kinspect_error_nomem;
@@ -237,8 +418,7 @@ static struct kinspect_error *load_image(struct kinspect_module_file *file)
 	if ((err = slurp(file->path, fd, size, &raw)))
 		return err;
 	file->compressed = true;
-	return xz ? unxz(file->path, raw, size, &file->image, &file->image_size)
-		  : unzstd(file->path, raw, size, &file->image, &file->image_size);
+	return decompress(file->path, xz, raw, size, &file->image, &file->image_size);
 }
 
 static struct kinspect_error *elf_error(const struct kinspect_module_file *file, const char *what)
@@ -432,10 +612,8 @@ struct kinspect_error *kinspect_module_file_plain_path(struct kinspect_module_fi
 	if (!path)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
 					     "no cache directory for decompressed modules: set XDG_CACHE_HOME or HOME");
-	struct stat st;
-	/* Written by rename, so a file of the right size is complete. */
-	if (!(stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == file->image_size) &&
-	    (err = kinspect_cache_write(path, file->image, file->image_size, 0644)))
+	/* Checked by content, not size: a damaged copy is rewritten. */
+	if ((err = kinspect_cache_store(path, file->image, file->image_size)))
 		return kinspect_error_wrap(err, "decompressed module");
 	file->plain_path = no_cleanup_ptr(path);
 	*ret = file->plain_path;

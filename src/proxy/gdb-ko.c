@@ -86,11 +86,11 @@ struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const ui
 		return err;
 	if (!copy)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no HOME or XDG_CACHE_HOME for the .ko cache");
-	struct stat st;
-	/* Written by rename: a file of the right size is complete. */
-	if (!(build_id_len && stat(copy, &st) == 0 && (uint64_t)st.st_size == size) &&
-	    (err = kinspect_cache_write(copy, image, size, 0644)))
-		return err;
+	/* The name carries the source's build-id; the content is compared
+	 * with what would be written, so a copy damaged, truncated or replaced
+	 * in place is never handed to gdb: it is rewritten (atomically, 0600). */
+	if ((err = kinspect_cache_store(copy, image, size)))
+		return kinspect_error_wrap(err, "the copy of %s for gdb", path);
 	*ret = no_cleanup_ptr(copy);
 	return NULL;
 }

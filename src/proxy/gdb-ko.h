@@ -21,8 +21,9 @@
 /* The path gdb should load for the uncompressed .ko at PATH of module NAME
  * with BUILD_ID: PATH itself when its ALLOC sections all have sh_addr 0,
  * else a copy with them zeroed, cached under
- * ${XDG_CACHE_HOME:-~/.cache}/kinspect/gdb-ko/ by build-id.  *RET is
- * malloc()ed. */
+ * ${XDG_CACHE_HOME:-~/.cache}/kinspect/gdb-ko/ by build-id.  A cached copy
+ * is compared with what it must hold and rewritten when it differs (mode
+ * 0600, by rename, in a 0700 directory).  *RET is malloc()ed. */
 struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const uint8_t *build_id,
 				    size_t build_id_len, char **ret);
 

@@ -17,14 +17,33 @@
  * (malloc()ed, NUL-terminated). */
 struct kinspect_error *proxy_monitor_decode(const char *packet, size_t len, char **ret);
 
-/* Whether LINE is for kinspect, and then its words (a NULL-terminated,
- * malloc()ed array of pointers into the malloc()ed *RET_BUF).  "kinspect
- * CMD ..." is always kinspect's, "qemu CMD ..." never; "info" with words
- * after it is QEMU's "info SUBCOMMAND". */
-bool proxy_monitor_is_kinspect(const struct kinspect_proxy_options *opts, const char *line, char ***ret_words,
-			       char **ret_buf);
+/* Bounds of a kinspect command line under "monitor". */
+#define PROXY_MONITOR_MAX_LINE 1024
+#define PROXY_MONITOR_MAX_LINE_TEXT "1024"
+#define PROXY_MONITOR_MAX_WORDS 16
+#define PROXY_MONITOR_MAX_WORDS_TEXT "16"
+#define PROXY_MONITOR_MAX_WORD 256
+#define PROXY_MONITOR_MAX_WORD_TEXT "256"
 
-/* Start "EXE -t unix:SOCKET [-k VMLINUX] [-m DIR]... --keep-stopped WORDS"
+enum proxy_monitor_kind {
+	PROXY_MONITOR_QEMU,     /* for QEMU's monitor */
+	PROXY_MONITOR_KINSPECT, /* a kinspect command to run */
+	PROXY_MONITOR_REFUSED,  /* kinspect's, but not allowed: WHY says so */
+};
+
+/* Whose LINE is.  "kinspect CMD ..." is always kinspect's, "qemu CMD ..."
+ * never; "info" with words after it is QEMU's "info SUBCOMMAND"; a bare
+ * "CMD ..." is kinspect's when CMD is one of its commands.  kinspect's run
+ * only when CMD is on monitor's allowlist (commands that read the stopped
+ * guest), with only that command's own options, within the bounds above;
+ * otherwise PROXY_MONITOR_REFUSED with one line (ending in a newline) in
+ * WHY.  For PROXY_MONITOR_KINSPECT, *RET_WORDS is a NULL-terminated,
+ * malloc()ed array of pointers into the malloc()ed *RET_BUF, the command
+ * name first. */
+enum proxy_monitor_kind proxy_monitor_classify(const struct kinspect_proxy_options *opts, const char *line,
+					       char ***ret_words, char **ret_buf, char *why, size_t why_size);
+
+/* Start "EXE -t unix:SOCKET [-k VMLINUX] [-m DIR]... --keep-stopped -- WORDS"
  * with stdout and stderr on a pipe: *RET_PID and the pipe's read end in
  * *RET_FD. */
 struct kinspect_error *proxy_monitor_spawn(const struct kinspect_proxy_options *opts, const char *socket_path,

@@ -48,6 +48,9 @@ struct proxy {
 	struct kinspect_gdbstub *gs;
 	struct proxy_link gdb;
 	bool done;
+	/* gdb detached (QEMU resumed the VM and dropped every breakpoint) or
+	 * killed QEMU: nothing is left to put back at the end. */
+	bool detached, qemu_killed;
 
 	/* The kernel, found on first need. */
 	struct kinspect_vmlinux *vmlinux;
@@ -498,7 +501,13 @@ static struct kinspect_error *handle_monitor(struct proxy *p, const char *d, siz
 	}
 	_cleanup_free_ char **words = NULL;
 	_cleanup_free_ char *buf = NULL;
-	if (proxy_monitor_is_kinspect(p->opts, line, &words, &buf)) {
+	char why[512];
+	enum proxy_monitor_kind kind = proxy_monitor_classify(p->opts, line, &words, &buf, why, sizeof(why));
+	if (kind == PROXY_MONITOR_REFUSED) {
+		err = proxy_link_console(&p->gdb, why, strlen(why));
+		return err ? err : proxy_link_send_str(&p->gdb, "OK");
+	}
+	if (kind == PROXY_MONITOR_KINSPECT) {
 		err = start_monitor(p, words);
 		if (err) {
 			_cleanup_free_ char *msg = kinspect_error_string(err);
@@ -556,7 +565,7 @@ static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, 
 		/* QEMU quits: no answer comes. */
 		err = kinspect_gdbstub_send_resume(p->gs, d, len);
 		kinspect_error_destroy(err);
-		p->done = true;
+		p->done = p->qemu_killed = true;
 		return NULL;
 	}
 	if (starts_with(d, len, "qSupported")) {
@@ -627,6 +636,7 @@ static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, 
 		kinspect_debug("gdb-proxy: gdb detached");
 		proxy_tracker_forget(&p->tracker);
 		p->tracker.load = p->tracker.unload = 0;
+		p->detached = true;
 	}
 	return proxy_link_send(&p->gdb, reply, reply_len);
 }
@@ -823,6 +833,40 @@ static void report_qemu_failure(struct proxy *p, const struct kinspect_error *er
 	}
 }
 
+/* The session ends without gdb's "D" (a signal, gdb gone, an error of
+ * gdb's link): take the proxy's own breakpoints out of QEMU, which keeps
+ * them after the connection closes and would stop the VM at the next
+ * insmod with nobody to resume it.  Then leave the VM running if gdb left
+ * it running or if it ran before the proxy connected (connecting stopped
+ * it); otherwise stopped, as gdb left it. */
+static void leave_guest(struct proxy *p)
+{
+	if (!p->gs || p->detached || p->qemu_killed)
+		return;
+	bool running = kinspect_gdbstub_is_running(p->gs);
+	bool run = running || kinspect_gdbstub_stopped_on_connect(p->gs);
+	struct kinspect_error *err = NULL;
+	if (p->tracker.planted) {
+		/* QEMU takes breakpoint packets only from a stopped VM. */
+		if (running)
+			err = kinspect_gdbstub_stop(p->gs);
+		if (!err && p->tracker.load)
+			err = kinspect_gdbstub_breakpoint(p->gs, p->tracker.load, false);
+		if (!err && p->tracker.unload)
+			err = kinspect_gdbstub_breakpoint(p->gs, p->tracker.unload, false);
+		if (!err)
+			p->tracker.planted = false;
+	}
+	if (err) {
+		err = kinspect_error_wrap(err, "gdb-proxy: removing its breakpoints");
+		kinspect_log_error(err);
+		kinspect_error_destroy(err);
+	}
+	kinspect_debug("gdb-proxy: leaving the VM %s", run ? "running" : "stopped");
+	/* A stopped VM is resumed by the detach that destroy sends. */
+	kinspect_gdbstub_set_keep_stopped(p->gs, !run);
+}
+
 static void proxy_deinit(struct proxy *p)
 {
 	if (p->child) {
@@ -845,8 +889,6 @@ static void proxy_deinit(struct proxy *p)
 		kinspect_gdbstub_stats(p->gs, &stats);
 		kinspect_info("gdb-proxy: %" PRIu64 " round trips with QEMU, %" PRIu64 " packets from gdb",
 			      stats.round_trips, p->gdb.packets_in);
-		/* As QEMU does when gdb just goes: a stopped VM stays stopped. */
-		kinspect_gdbstub_set_keep_stopped(p->gs, !kinspect_gdbstub_is_running(p->gs));
 		kinspect_gdbstub_destroy(p->gs);
 	}
 	proxy_link_deinit(&p->gdb);
@@ -875,11 +917,12 @@ struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *o
 		if (!err)
 			kinspect_info("gdb-proxy: kinspect clients: -t unix:%s", p.sock_path);
 	}
-	while (!err && !p.done)
+	while (!err && !p.done && !(opts->quit && *opts->quit))
 		err = step(&p);
-	kinspect_debug("gdb-proxy: loop ended (%s)", err ? "error" : "done");
+	kinspect_debug("gdb-proxy: loop ended (%s)", err ? "error" : opts->quit && *opts->quit ? "signal" : "done");
 	if (err)
 		report_qemu_failure(&p, err);
+	leave_guest(&p);
 	proxy_deinit(&p);
 	return err;
 }

@@ -7,6 +7,7 @@
 #ifndef KINSPECT_PROXY_H
 #define KINSPECT_PROXY_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -21,16 +22,22 @@ struct kinspect_proxy_options {
 	/* Where the private socket for second clients goes; NULL: a fresh
 	 * directory under $XDG_RUNTIME_DIR or /tmp. */
 	const char *socket_path;
-	/* "monitor CMD ..." runs "EXE -t unix:SOCKET -k ... -m ... CMD ..."
-	 * when IS_MONITOR_COMMAND(CMD) says so; other monitor commands go to
+	/* "monitor CMD ..." runs "EXE -t unix:SOCKET -k ... -m ... -- CMD ..."
+	 * when CMD is on monitor's allowlist (monitor.h) and
+	 * IS_MONITOR_COMMAND(CMD) says so; other monitor commands go to
 	 * QEMU.  No EXE: no private socket, every monitor command is QEMU's. */
 	const char *exe;
 	bool (*is_monitor_command)(const char *name);
 	bool track_modules; /* plant breakpoints to follow insmod/rmmod */
+	/* Set by a signal handler (SIGTERM, SIGHUP, SIGINT): the session ends
+	 * within a second, cleaned up as when gdb goes away.  May be NULL. */
+	const volatile sig_atomic_t *quit;
 };
 
 /* Serve one gdb session on IN_FD/OUT_FD until gdb detaches or goes away,
- * or QEMU does (an error then). */
+ * *OPTS->QUIT is set, or QEMU goes away (an error then).  Unless gdb
+ * detached, the proxy's own breakpoints are removed at the end and the VM
+ * is left running if gdb left it running or it ran before the proxy came. */
 struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *opts, int in_fd, int out_fd);
 
 #endif /* KINSPECT_PROXY_H */

@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,24 +53,51 @@ struct kinspect_error *proxy_second_listen(const char *path, int *ret_fd, char *
 	return NULL;
 }
 
-/* Packets a second client must not send through: they would resume the VM
- * under gdb, drop gdb's breakpoints ("?" does in QEMU) or kill QEMU. */
-static bool refused(const char *d, size_t len)
+static bool is(const char *d, size_t len, const char *packet)
+{
+	return len == strlen(packet) && memcmp(d, packet, len) == 0;
+}
+
+static bool starts(const char *d, size_t len, const char *prefix)
+{
+	size_t n = strlen(prefix);
+	return len >= n && memcmp(d, prefix, n) == 0;
+}
+
+/* Whether D is all hex digits and commas (the arguments of "m" and "p"). */
+static bool hex_args(const char *d, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (!isxdigit((unsigned char)d[i]) && d[i] != ',')
+			return false;
+	}
+	return len > 0;
+}
+
+/* The packets a second client may have relayed: what kinspect's own client
+ * (src/target/gdbstub.c) sends to read a stopped VM, nothing else.  An
+ * allowlist, because anything unlisted may resume the VM under gdb (c, s,
+ * vCont), kill QEMU (k, vKill), change gdb's breakpoints (Z, z) or memory
+ * and registers (M, X, G, P), select gdb's continue thread (Hc) or reach
+ * QEMU's monitor (qRcmd), and QEMU grows new packets.  "Hg" and the memory
+ * mode are put back by the proxy before gdb's next packet (*DIRTY). */
+static bool allowed(const char *d, size_t len)
 {
 	if (len == 0)
 		return false;
 	switch (d[0]) {
-	case 'c': case 'C': case 's': case 'S': case 'k': case '?': case 'Z': case 'z': case 'R': case 'r':
-	case 'i': case 'I': case 'A': case 'G': case 'P': case 'M': case 'X':
-		return true;
-	case 'v':
-		return len > 5 && memcmp(d, "vCont", 5) == 0 && d[5] == ';';
-	case 'Q':
-		/* Only the memory mode (the client restores it). */
-		return !(len > 17 && memcmp(d, "Qqemu.PhyMemMode:", 17) == 0);
+	case 'm': /* mADDR,LEN */
+	case 'p': /* pREGNUM */
+		return hex_args(d + 1, len - 1);
+	case 'g':
+		return len == 1;
+	case 'H':
+		return len > 2 && d[1] == 'g';
 	case 'q':
-		/* Its monitor would reach QEMU's HMP behind gdb's back. */
-		return len >= 5 && memcmp(d, "qRcmd", 5) == 0;
+		return starts(d, len, "qSupported") || starts(d, len, "qXfer:features:read:") ||
+		       is(d, len, "qfThreadInfo") || is(d, len, "qsThreadInfo") || is(d, len, "qqemu.PhyMemMode");
+	case 'Q':
+		return is(d, len, "Qqemu.PhyMemMode:0") || is(d, len, "Qqemu.PhyMemMode:1");
 	default:
 		return false;
 	}
@@ -83,7 +111,13 @@ struct kinspect_error *proxy_second_packet(struct kinspect_gdbstub *gs, struct p
 		/* Detaching from the proxy leaves gdb's session alone. */
 		return proxy_link_send_str(link, "OK");
 	}
-	if (kinspect_gdbstub_is_running(gs) || refused(data, len)) {
+	if (len == 1 && data[0] == '?' && !kinspect_gdbstub_is_running(gs)) {
+		/* The stop query is answered here: relayed, QEMU would drop
+		 * every breakpoint, gdb's and the proxy's.  A second client is
+		 * only served while the VM is stopped. */
+		return proxy_link_send_str(link, "S05");
+	}
+	if (kinspect_gdbstub_is_running(gs) || !allowed(data, len)) {
 		/* E01: what QEMU says to a bad request.  While the VM runs
 		 * nothing can be read. */
 		return proxy_link_send_str(link, "E01");

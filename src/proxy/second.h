@@ -1,7 +1,8 @@
 /* The private socket: a second RSP client (the kinspect CLI, also the one
  * "monitor" runs) reaches QEMU through the proxy while gdb holds QEMU's
- * only connection.  Reads and queries pass through; nothing that would
- * resume the VM or change gdb's breakpoints does.
+ * only connection.  Only an allowlist of packets passes through (memory and
+ * register reads, thread list, target description, memory mode); nothing
+ * that would resume the VM, kill QEMU or change gdb's breakpoints does.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef KINSPECT_PROXY_SECOND_H
 #define KINSPECT_PROXY_SECOND_H
@@ -20,7 +21,7 @@
 struct kinspect_error *proxy_second_listen(const char *path, int *ret_fd, char **ret_path, char **ret_dir);
 
 /* Answer one packet of the second client: relayed to QEMU when the VM is
- * stopped and the packet is harmless, refused otherwise.  *DIRTY is set
+ * stopped and the packet is on the allowlist, refused (E01) otherwise.  *DIRTY is set
  * when QEMU's state as gdb knows it (selected thread, memory mode) may have
  * changed.  Errors of QEMU's connection go to *RET_QEMU_ERR, those of the
  * client's are returned. */
