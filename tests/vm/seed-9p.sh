@@ -123,9 +123,10 @@ corrupt_and_check() {
 	jq -e --argjson live "$live" '.type == "ITER_XARRAY" and ([.segments[].folio] == [$live.segments[].folio]) and
 		([.segments[].index] == [range(0; .segments | length)]) and .left_total == .count and (.warnings | length) == 0' \
 		"$GUEST_WORKDIR/xarray.json" >/dev/null || die "ITER_XARRAY over the page cache: $(cat "$GUEST_WORKDIR/xarray.json")"
-	kinspect --json -k "$GUEST_VMLINUX" |-t "$GUEST_GDB" xarray "$(printf '0x%x' $((mapping + ipages_off)))" 0 2 ||
-		jq -e --argjson live "$live" '[.entries[].entry] == [$live.segments[].folio]' >/dev/null ||
-		die "xarray of the page cache differs from the folio_queue's folios"
+	kinspect --json -k "$GUEST_VMLINUX" -t "$GUEST_GDB" xarray "$(printf '0x%x' $((mapping + ipages_off)))" 0 2 \
+		>"$GUEST_WORKDIR/pagecache.json" || die "xarray of the page cache failed: $(cat "$GUEST_WORKDIR/pagecache.json")"
+	jq -e --argjson live "$live" '[.entries[].entry] == [$live.segments[].folio]' "$GUEST_WORKDIR/pagecache.json" >/dev/null ||
+		die "xarray of the page cache differs from the folio_queue's folios: $(cat "$GUEST_WORKDIR/pagecache.json")"
 	say "ok: the page cache as ITER_XARRAY and through 'xarray': the folio_queue's folios at indexes 0-2"
 	poke $((to + type_off)) "$(printf '%02x' "$(echo "$live" | jq .type_value)")"
 	poke $((to + fq_off)) "$(le64 $((folioq)))"
