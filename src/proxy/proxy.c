@@ -844,7 +844,8 @@ static void leave_guest(struct proxy *p)
 	if (!p->gs || p->detached || p->qemu_killed)
 		return;
 	bool running = kinspect_gdbstub_is_running(p->gs);
-	bool run = running || kinspect_gdbstub_stopped_on_connect(p->gs);
+	const struct kinspect_gdbstub_run_state *rs = kinspect_gdbstub_run_state(p->gs);
+	bool run = running || (rs && rs->was_running != KINSPECT_GDBSTUB_WAS_RUNNING_NO);
 	struct kinspect_error *err = NULL;
 	if (p->tracker.planted) {
 		/* QEMU takes breakpoint packets only from a stopped VM. */
@@ -911,6 +912,16 @@ struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *o
 		err = kinspect_gdbstub_exchange(p.gs, "qqemu.PhyMemMode", 16, NULL, NULL, &reply, &len);
 		if (!err && len == 1 && (reply[0] == '0' || reply[0] == '1'))
 			p.gdb_phymem = reply[0] - '0';
+	}
+	if (!err) {
+		/* Whether the guest ran before the proxy came, for a gdb that
+		 * vanishes without detaching: asked now, while the connect
+		 * holds it stopped (QEMU 8.1+ sends no stop reply to tell). */
+		const struct kinspect_gdbstub_run_state *rs;
+		err = kinspect_gdbstub_find_run_state(p.gs, &rs);
+		if (!err)
+			kinspect_debug("gdb-proxy: guest %s before (%s)", kinspect_gdbstub_was_running_name(rs->was_running),
+				       rs->how);
 	}
 	if (!err && opts->exe) {
 		err = proxy_second_listen(opts->socket_path, &p.listen_fd, &p.sock_path, &p.sock_dir);
