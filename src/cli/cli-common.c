@@ -205,9 +205,13 @@ static struct kinspect_error *open_gdbstub(struct cli *cli)
 			return kinspect_error_wrap(err, "--qmp %s: cannot learn whether the guest runs (nothing touched)",
 						   cli->qmp);
 	}
+	/* From here a signal only asks the command to end: connecting stops
+	 * the guest, and only an orderly end lets it go on. */
+	cli_live = 1;
 	struct kinspect_error *err = kinspect_gdbstub_connect(cli->target, cli->timeout_ms, &cli->gdbstub);
 	if (err)
 		return err;
+	kinspect_gdbstub_set_cancel(cli->gdbstub, &cli_signalled);
 	const struct kinspect_gdbstub_run_state *found;
 	if (cli->qmp) {
 		struct kinspect_gdbstub_run_state state;

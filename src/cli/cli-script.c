@@ -126,7 +126,7 @@ int cli_run_script(struct cli *cli, FILE *file, const char *name)
 	ssize_t n;
 	int worst = CLI_EXIT_OK;
 	unsigned long lineno = 0;
-	while ((n = getline(&line, &cap, file)) >= 0) {
+	while (!cli_signalled && (n = getline(&line, &cap, file)) >= 0) {
 		lineno++;
 		if (n > LINE_MAX_BYTES) {
 			kinspect_log(KINSPECT_LOG_ERROR, "%s:%lu: line too long", name, lineno);

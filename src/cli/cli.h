@@ -4,6 +4,7 @@
 #ifndef KINSPECT_CLI_H
 #define KINSPECT_CLI_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -89,6 +90,10 @@ int cli_fail(struct kinspect_error *err);
 /* The message of the last cli_fail() (batch mode reports it per command). */
 const char *cli_last_error(void);
 void cli_clear_last_error(void);
+/* The signal that asked a live command to end (0: none), and whether a live
+ * guest is open (see main.c). */
+extern volatile sig_atomic_t cli_signalled;
+extern volatile sig_atomic_t cli_live;
 /* Record MSG as the last failure (the log's error hook, usage errors). */
 void cli_note_error(const char *msg);
 

@@ -389,11 +389,12 @@ static int run_break(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	load_function(&bp, kaslr->slide);
 
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
+	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_hup;
 	sigemptyset(&sa.sa_mask);
 	interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	sigaction(SIGHUP, &sa, &old_hup);
 	struct kinspect_error *err = kinspect_gdbstub_breakpoint(bp.gs, bp.address, true);
 	if (err) {
 		status = cli_fail(kinspect_error_wrap(err, "cannot plant a breakpoint at %s", bp.function));
@@ -410,6 +411,7 @@ static int run_break(struct cli *cli, int argc, char **argv)
 	}
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	return status;
 }
 
@@ -433,7 +435,7 @@ const struct cli_command cli_command_break = {
 		"  kinspect -t :1234 -k vmlinux break p9_client_read_once --count 2 \\\n"
 		"      --do 'iov-iter {to}; bt --cpu {cpu}'\n"
 		"With --json every hit, and every action, prints one JSON line.\n"
-		"Exit status 130 after Ctrl-C (SIGINT or SIGTERM), with the breakpoint removed.\n",
+		"Exit status 130 after Ctrl-C (SIGINT, SIGTERM or SIGHUP), with the breakpoint removed.\n",
 	.run = run_break,
 	.streams = true,
 };

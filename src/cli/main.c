@@ -193,6 +193,34 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 	return -1;
 }
 
+volatile sig_atomic_t cli_signalled;
+volatile sig_atomic_t cli_live;
+
+/* SIGINT, SIGTERM, SIGHUP: with a live guest, end the command at its next
+ * exchange with the stub (see kinspect_gdbstub_set_cancel) so that the
+ * cleanup leaves the guest as it was found; with none, die at once. */
+static void on_signal(int sig)
+{
+	if (!cli_live) {
+		signal(sig, SIG_DFL);
+		raise(sig);
+		return;
+	}
+	cli_signalled = sig;
+}
+
+static void catch_signals(void)
+{
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++) {
+		struct sigaction old, sa = { .sa_handler = on_signal };
+		sigemptyset(&sa.sa_mask);
+		/* An ignored signal (nohup, a background job) stays ignored. */
+		if (sigaction(signals[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
+			sigaction(signals[i], &sa, NULL);
+	}
+}
+
 /* Why writing stdout failed first (ENOSPC, EPIPE), for the last word. */
 static int output_errno;
 
@@ -288,6 +316,7 @@ int main(int argc, char **argv)
 	 * with EPIPE instead, and the command ends through its cleanup. */
 	signal(SIGPIPE, SIG_IGN);
 	kinspect_log_set_error_hook(cli_note_error);
+	catch_signals();
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
@@ -318,6 +347,11 @@ out:
 	cli_close_types(&cli);
 	kinspect_vmlinux_destroy(cli.vmlinux);
 	free(cli.module_dirs);
+	if (cli_signalled) {
+		kinspect_log(KINSPECT_LOG_ERROR, "ended by signal %d (%s): the guest is left as it was found",
+			     (int)cli_signalled, strsignal(cli_signalled));
+		status = 128 + cli_signalled;
+	}
 	/* Output that did not arrive (a full disk, a closed pipe) is a
 	 * failure of the command, whatever it computed. */
 	if (fflush(stdout) != 0 && !output_errno)

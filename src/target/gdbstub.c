@@ -12,6 +12,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -77,6 +78,8 @@ struct kinspect_gdbstub {
 	bool running;
 	bool keep_stopped;
 	bool lazy_phymem;
+	/* Set by a signal handler: refuse new exchanges (see set_cancel). */
+	const volatile sig_atomic_t *cancel;
 	/* Qqemu.PhyMemMode: -1 if the stub has none, else 0 or 1. */
 	int phymem_initial;
 	int phymem;
@@ -296,6 +299,10 @@ static struct kinspect_error *check_stopped(struct kinspect_gdbstub *gs)
 	struct kinspect_error *err = check_usable(gs);
 	if (err)
 		return err;
+	/* A signal asked to stop: no new exchange starts, the one under way
+	 * has finished, so the link is in step for destroy's own packets. */
+	if (gs->cancel && *gs->cancel)
+		return gs_error(gs, KINSPECT_ERROR_OTHER, "interrupted by a signal");
 	if (gs->running)
 		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "the VM is running: stop it first");
 	return NULL;
@@ -1856,10 +1863,17 @@ static struct kinspect_error *detach(struct kinspect_gdbstub *gs)
 	return command_ok(gs, cmd);
 }
 
+void kinspect_gdbstub_set_cancel(struct kinspect_gdbstub *gs, const volatile sig_atomic_t *flag)
+{
+	gs->cancel = flag;
+}
+
 void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs)
 {
 	if (!gs)
 		return;
+	/* Leaving the guest as it was found is what a signal asked for. */
+	gs->cancel = NULL;
 	if (gs->fd >= 0 && gs->broken && gs->broken_code == KINSPECT_ERROR_TIMEOUT && !gs->keep_stopped &&
 	    !gs->running) {
 		/* The stub stopped answering but may still listen (a stalled

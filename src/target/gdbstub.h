@@ -81,6 +81,12 @@ struct kinspect_error *kinspect_gdbstub_connect(const char *spec, int timeout_ms
  * A broken connection is just closed. */
 void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs);
 
+/* While *FLAG (set by a signal handler; NULL: none) is non-zero, every new
+ * exchange fails with "interrupted by a signal", so that a command ends
+ * soon after SIGINT/SIGTERM/SIGHUP; destroy still detaches or resumes as
+ * it would. */
+void kinspect_gdbstub_set_cancel(struct kinspect_gdbstub *gs, const volatile sig_atomic_t *flag);
+
 /* Whether destroy leaves the VM stopped (stopping it if it runs) instead of
  * detaching.  Default: false. */
 void kinspect_gdbstub_set_keep_stopped(struct kinspect_gdbstub *gs, bool keep_stopped);
