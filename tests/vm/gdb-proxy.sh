@@ -283,6 +283,9 @@ EOF
 	grep -Eq 'hit Breakpoint 1, p9_client_read_once \(' "$out" || { cat "$out"; die "$label: p9_client_read_once not hit"; }
 	grep -Eq '^iov_iter 0x[0-9a-f]+: ITER_FOLIOQ' "$out" && grep -Eq ' folioq 0x[0-9a-f]+  folioq_slot [0-9]+' "$out" ||
 		{ cat "$out"; die "$label: lx-iov-iter to is not an ITER_FOLIOQ with its folio_queue"; }
+	# The first read: 0x3000 bytes into three order-0 folios of one queue.
+	grep -Eq '^  count 0x3000 ' "$out" && [ "$(grep -cE ' 0x[0-9a-f]+\[[0-2]/3\] +0 ' "$out")" = 3 ] ||
+		{ cat "$out"; die "$label: lx-iov-iter to does not show 0x3000 bytes in three order-0 folios"; }
 	say "ok: $label: the seeds' scenario: p9_client_read_once hit, lx-iov-iter to:" \
 		"$(grep -m1 '^iov_iter ' "$out")"
 }
