@@ -106,6 +106,14 @@ static struct kinspect_error *check_header(struct kinspect_vmlinux *v)
 					   "pass modules with -m, the kernel with -k");
 	if (ehdr.e_type != ET_EXEC)
 		return kinspect_error_file(v->path, "ELF type %u is not an executable kernel image", ehdr.e_type);
+	/* The linker writes the section headers last: a file cut short (an
+	 * interrupted copy or download) loses them first, and without this
+	 * check would read as a file with no sections, so with "no DWARF". */
+	uint64_t shnum_bytes = (uint64_t)ehdr.e_shnum * ehdr.e_shentsize;
+	if (ehdr.e_shoff > v->file_size || shnum_bytes > v->file_size - ehdr.e_shoff)
+		return kinspect_error_file(v->path, "truncated: its section headers end at byte %" PRIu64
+					   " but the file has %" PRIu64 " (an incomplete copy?)",
+					   (uint64_t)ehdr.e_shoff + shnum_bytes, v->file_size);
 	if (elf_getshdrstrndx(v->elf, &v->shstrndx) != 0)
 		return elf_error(v, "bad section header string table");
 	return NULL;

@@ -285,13 +285,29 @@ static bool is_stop_reply(const char *data, size_t len)
 	       kinspect_rsp_hex_value((unsigned char)data[2]) >= 0;
 }
 
-/* A broken packet arrived: ask for it again, a bounded number of times. */
+/* A broken packet arrived: ask for it again, a bounded number of times.
+ * One too long for the decoder would only come again as long: that is a
+ * protocol violation, said as such at once (not a later timeout that reads
+ * as a busy stub). */
+static struct kinspect_error *nack_event(struct kinspect_gdbstub *gs, const struct kinspect_rsp_event *ev,
+					 unsigned int *bad, uint64_t deadline);
 static struct kinspect_error *nack(struct kinspect_gdbstub *gs, unsigned int *bad, uint64_t deadline)
 {
 	gs->stats.bad_packets++;
 	if (++*bad > MAX_BAD_PACKETS)
 		return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "%u broken packets in a row", *bad));
 	return send_raw(gs, "-", 1, deadline);
+}
+
+static struct kinspect_error *nack_event(struct kinspect_gdbstub *gs, const struct kinspect_rsp_event *ev,
+					 unsigned int *bad, uint64_t deadline)
+{
+	if (ev->bad == KINSPECT_RSP_BAD_TOO_LONG)
+		return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
+					     "the stub sent a packet longer than %d bytes, the most a gdbstub answer "
+					     "can be (a PacketSize violation)",
+					     MAX_ANSWER));
+	return nack(gs, bad, deadline);
 }
 
 static struct kinspect_error *check_stopped(struct kinspect_gdbstub *gs)
@@ -349,7 +365,7 @@ static struct kinspect_error *command_out(struct kinspect_gdbstub *gs, const cha
 				return err;
 			break;
 		case KINSPECT_RSP_EVENT_BAD_PACKET:
-			err = nack(gs, &bad, deadline);
+			err = nack_event(gs, &ev, &bad, deadline);
 			if (err)
 				return err;
 			break;
@@ -1420,7 +1436,7 @@ static struct kinspect_error *start_running(struct kinspect_gdbstub *gs, const c
 			err = send_packet(gs, payload, len, deadline);
 			break;
 		case KINSPECT_RSP_EVENT_BAD_PACKET:
-			err = nack(gs, &bad, deadline);
+			err = nack_event(gs, &ev, &bad, deadline);
 			break;
 		case KINSPECT_RSP_EVENT_PACKET:
 			gs->stats.packets_received++;

@@ -38,6 +38,8 @@ struct fake {
 	bool joined;
 	/* behaviour */
 	bool silent, unsolicited_stop, nack_first, corrupt_first, rle;
+	/* qSupported answered with a packet past any PacketSize. */
+	bool huge_supported;
 	/* The monitor's output for qRcmd "info status" / "info version"
 	 * (NULL: no qRcmd at all / an error answer), sent in two O packets. */
 	const char *monitor_status, *monitor_version;
@@ -179,6 +181,19 @@ static bool handle(struct conn *c, const char *p, size_t len, int *tid, bool *ru
 	static char buf[16384];
 	if (strncmp(p, "qSupported", 10) == 0) {
 		f->saw_multiprocess = strstr(p, "multiprocess+") != NULL;
+		if (f->huge_supported) {
+			/* Framed by hand: reply() keeps a copy of 16 KiB. */
+			size_t n = 300 * 1024;
+			char *huge = malloc(n + 4);
+			if (huge) {
+				huge[0] = '$';
+				memset(huge + 1, 'x', n);
+				snprintf(huge + 1 + n, 4, "#%02x", (unsigned)((n * 'x') & 0xff));
+				send_all(c->fd, huge, n + 4);
+				free(huge);
+			}
+			return true;
+		}
 		reply_str(c, "PacketSize=100;qXfer:features:read+;vContSupported+;multiprocess+");
 	} else if (strcmp(p, "qqemu.PhyMemMode") == 0) {
 		reply_str(c, f->phymem ? "1" : "0");
@@ -980,6 +995,19 @@ static void test_dead_stub(void)
 	   dt);
 	msg = message_of(err);
 	ok(strstr(msg, "one client at a time") != NULL, "hint at another client: %s", msg);
+	fake_stop(f);
+
+	/* A packet past any PacketSize is a protocol violation, said at once,
+	 * not asked for again until a timeout blames another client. */
+	f = fake_start((struct fake){ .huge_supported = true });
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	err = kinspect_gdbstub_connect(spec_of(f), 5000, &gs);
+	dt = seconds_since(&t0);
+	ok(err && kinspect_error_code(err) == KINSPECT_ERROR_PROTOCOL && dt < 2.0,
+	   "oversized packet: protocol error in %.3f s", dt);
+	msg = message_of(err);
+	ok(strstr(msg, "longer than") && strstr(msg, "PacketSize") && !strstr(msg, "one client at a time"),
+	   "named as an oversized packet: %s", msg);
 	fake_stop(f);
 }
 
