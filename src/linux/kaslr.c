@@ -33,6 +33,10 @@ struct banner {
 	size_t len;
 	char *bytes;   /* the vmlinux's banner; owns the allocation */
 	char *scratch; /* LEN more bytes for the guest's copy, reused by every probe */
+	/* Probes whose read faulted, and the first fault's message: when no
+	 * probe could read anything, the memory source is what failed. */
+	unsigned int faults;
+	char first_fault[192];
 };
 
 static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux, struct banner *ret)
@@ -59,12 +63,18 @@ static struct kinspect_error *load_banner(const struct kinspect_vmlinux *vmlinux
 
 /* Does the guest hold the vmlinux's banner at SLIDE?  A fault means no; a
  * lost connection is an error. */
-static struct kinspect_error *banner_matches(const struct memory *mem, const struct banner *banner,
+static struct kinspect_error *banner_matches(const struct memory *mem, struct banner *banner,
 					     uint64_t slide, unsigned int *probes, bool *ret)
 {
 	(*probes)++;
 	struct kinspect_error *err = mem->read(mem->ctx, banner->addr + slide, banner->scratch, banner->len);
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT) {
+		if (!banner->faults++) {
+			char *text = kinspect_error_string(err);
+			snprintf(banner->first_fault, sizeof(banner->first_fault), "%s",
+				 text ? text : kinspect_error_message(err));
+			free(text);
+		}
 		kinspect_error_destroy(err);
 		*ret = false;
 		return NULL;
@@ -155,7 +165,7 @@ static bool vmcoreinfo_offset(const char *vmcoreinfo, uint64_t *ret)
 static struct kinspect_error *find_slide(const struct memory *mem, const struct kinspect_vmlinux *vmlinux,
 					 struct kinspect_kaslr *ret)
 {
-	struct banner banner;
+	struct banner banner = { 0 };
 	struct kinspect_error *err = load_banner(vmlinux, &banner);
 	if (err)
 		return err;
@@ -192,10 +202,20 @@ static struct kinspect_error *find_slide(const struct memory *mem, const struct 
 			return NULL;
 		}
 	}
+	if (banner.faults == probes)
+		/* Not one address could be read: the translation of virtual
+		 * addresses failed (page tables from a damaged CR3, broken CPU
+		 * notes, a memory map that does not cover the kernel), which
+		 * says nothing yet about the vmlinux. */
+		return kinspect_error_create(KINSPECT_ERROR_FAULT,
+					     "none of the %u addresses where linux_banner could be was readable "
+					     "(first: %s): the target's memory cannot be read at kernel addresses "
+					     "(damaged page tables, CPU notes or memory map?)",
+					     probes, banner.first_fault);
 	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND,
 				     "the guest does not hold this vmlinux's linux_banner at any KASLR slide "
-				     "(%u tried): is %s the kernel that runs?",
-				     probes, kinspect_vmlinux_path(vmlinux));
+				     "(%u tried, %u readable): is %s the kernel that runs?",
+				     probes, probes - banner.faults, kinspect_vmlinux_path(vmlinux));
 }
 
 struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_rip, uint64_t rip,

@@ -72,6 +72,35 @@ for kind in elf:false elf:true $(printf '%s:false ' $kdump_formats); do
 			all(.[1:6][]; (.status | type) == "number" and .status > 0 and (.error | length) > 0)' \
 			"$work/batch.jsonl" >/dev/null || die "-x --json lines: $(cat "$work/batch.jsonl")"
 		say "ok: -x --json: 7 commands, 7 lines, the 5 failures as error lines: $(jq -r 'select(.error) | .error' "$work/batch.jsonl" | paste -sd'|' | cut -c1-300)"
+		# A damaged CR3 in the CPU note: the error blames the dump's
+		# translation, not the vmlinux ("is it the kernel that runs?").
+		cr3=$(jq -r '.cr3 // empty' "$work/info.json")
+		[ -n "$cr3" ] || die "no cr3 in info --json"
+		python3 - "$dump" "$cr3" <<'PY' || die "cannot damage the CPU note's cr3"
+import struct, sys
+path, cr3 = sys.argv[1], int(sys.argv[2], 16)
+with open(path, "r+b") as f:
+    head = bytearray(f.read(65536))
+    old, new = struct.pack("<Q", cr3), struct.pack("<Q", 0x3ffffff000)
+    if head.count(old) < 1:
+        sys.exit(1)
+    f.seek(0)
+    f.write(head.replace(old, new))
+PY
+		status=0
+		kinspect -k "$GUEST_VMLINUX" -t "$dump" info >"$work/out" 2>"$work/err" || status=$?
+		[ "$status" = 1 ] && grep -q 'linux_banner could be was readable .*: the target.s memory cannot be read at kernel addresses' "$work/err" &&
+			! grep -q 'the kernel that runs' "$work/err" ||
+			die "a damaged cr3: status $status: $(cat "$work/err")"
+		say "ok: a damaged cr3 in the CPU note: $(cat "$work/err")"
+		python3 - "$dump" "$cr3" <<'PY' || die "cannot restore the CPU note's cr3"
+import struct, sys
+path, cr3 = sys.argv[1], int(sys.argv[2], 16)
+with open(path, "r+b") as f:
+    head = bytearray(f.read(65536))
+    f.seek(0)
+    f.write(head.replace(struct.pack("<Q", 0x3ffffff000), struct.pack("<Q", cr3)))
+PY
 	fi
 	check_symbols_and_reads "$dump" "$work" "$format paging=$paging dump"
 	check_modules "$dump" "$work" "$format paging=$paging dump"
