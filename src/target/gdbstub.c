@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "core/cleanup.h"
+#include "core/connect.h"
 #include "core/error-priv.h"
 #include "target/gdbstub.h"
 #include "target/rsp.h"
@@ -433,82 +434,6 @@ static struct kinspect_error *command_ok(struct kinspect_gdbstub *gs, const char
 
 /* ---- connecting ---------------------------------------------------------- */
 
-static struct kinspect_error *connect_fd(struct kinspect_gdbstub *gs, const struct sockaddr *addr, socklen_t addrlen,
-					 int family, uint64_t deadline, int *ret)
-{
-	_cleanup_close_ int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return kinspect_error_os(errno, NULL, "gdbstub %s: socket", gs->spec);
-	if (connect(fd, addr, addrlen) < 0) {
-		if (errno != EINPROGRESS && errno != EAGAIN)
-			return kinspect_error_os(errno, NULL, "gdbstub %s: cannot connect", gs->spec);
-		gs->fd = fd;
-		struct kinspect_error *err = wait_fd(gs, POLLOUT, deadline);
-		gs->fd = -1;
-		if (err) {
-			kinspect_error_destroy(err);
-			return gs_error(gs, KINSPECT_ERROR_TIMEOUT, "cannot connect within %d ms", gs->timeout_ms);
-		}
-		int so_error = 0;
-		socklen_t so_len = sizeof(so_error);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len) < 0)
-			so_error = errno;
-		if (so_error)
-			return kinspect_error_os(so_error, NULL, "gdbstub %s: cannot connect", gs->spec);
-	}
-	if (family != AF_UNIX) {
-		/* Small packets in lock step: Nagle would add delays. */
-		int one = 1;
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
-	*ret = no_cleanup_fd(fd);
-	return NULL;
-}
-
-static struct kinspect_error *open_socket(struct kinspect_gdbstub *gs, uint64_t deadline)
-{
-	const char *spec = gs->spec;
-	if (strncmp(spec, "unix:", 5) == 0) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		const char *path = spec + 5;
-		if (!*path || strlen(path) >= sizeof(sun.sun_path))
-			return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "bad socket path");
-		strcpy(sun.sun_path, path);
-		return connect_fd(gs, (struct sockaddr *)&sun, sizeof(sun), AF_UNIX, deadline, &gs->fd);
-	}
-
-	/* HOST:PORT, [IPV6]:PORT */
-	_cleanup_free_ char *host = NULL;
-	const char *colon = strrchr(spec, ':');
-	if (!colon || !colon[1] || colon == spec)
-		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
-					     "gdbstub '%s': expected HOST:PORT or unix:PATH", spec);
-	const char *h = spec;
-	size_t hlen = (size_t)(colon - spec);
-	if (h[0] == '[' && hlen >= 2 && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
-	host = strndup(h, hlen);
-	if (!host)
-		return &kinspect_error_nomem;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *res;
-	int r = getaddrinfo(host, colon + 1, &hints, &res);
-	if (r != 0)
-		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "gdbstub %s: cannot resolve: %s", spec,
-					     gai_strerror(r));
-	struct kinspect_error *err = NULL;
-	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		kinspect_error_destroy(err);
-		err = connect_fd(gs, ai->ai_addr, ai->ai_addrlen, ai->ai_family, deadline, &gs->fd);
-		if (!err)
-			break;
-	}
-	freeaddrinfo(res);
-	return err;
-}
-
 /* "PacketSize=1000;qXfer:features:read+;..." into name/value pairs: the
  * value of "name+" is "+", of a bare "name" "". */
 static struct kinspect_error *parse_features(struct kinspect_gdbstub *gs, const char *reply, size_t len)
@@ -892,7 +817,7 @@ struct kinspect_error *kinspect_gdbstub_connect(const char *spec, int timeout_ms
 	gs->spec = strdup(spec);
 	struct kinspect_error *err = gs->spec ? kinspect_rsp_decoder_init(&gs->dec, MAX_ANSWER) : &kinspect_error_nomem;
 	if (!err)
-		err = open_socket(gs, deadline_after(timeout_ms));
+		err = kinspect_connect("gdbstub", spec, false, timeout_ms, &gs->fd);
 	if (!err) {
 		gs->in_handshake = true;
 		err = query_features(gs);

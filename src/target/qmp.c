@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "core/cleanup.h"
+#include "core/connect.h"
 #include "core/error-priv.h"
 #include "target/qmp.h"
 
@@ -87,71 +88,6 @@ static struct kinspect_error *wait_fd(struct qmp *q, short events, const char *w
 		if (r < 0 && errno != EINTR)
 			return kinspect_error_os(errno, NULL, "QMP %s: poll", q->spec);
 	}
-}
-
-static struct kinspect_error *connect_addr(struct qmp *q, const struct sockaddr *addr, socklen_t addrlen, int family)
-{
-	_cleanup_close_ int fd = socket(family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0)
-		return kinspect_error_os(errno, NULL, "QMP %s: socket", q->spec);
-	if (connect(fd, addr, addrlen) < 0) {
-		if (errno != EINPROGRESS && errno != EAGAIN)
-			return kinspect_error_os(errno, NULL, "QMP %s: cannot connect", q->spec);
-		q->fd = fd;
-		struct kinspect_error *err = wait_fd(q, POLLOUT, "connection");
-		q->fd = -1;
-		if (err)
-			return err;
-		int so_error = 0;
-		socklen_t so_len = sizeof(so_error);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &so_error, &so_len) < 0)
-			so_error = errno;
-		if (so_error)
-			return kinspect_error_os(so_error, NULL, "QMP %s: cannot connect", q->spec);
-	}
-	q->fd = no_cleanup_fd(fd);
-	return NULL;
-}
-
-static struct kinspect_error *open_socket(struct qmp *q)
-{
-	const char *spec = q->spec;
-	const char *colon = strrchr(spec, ':');
-	bool is_path = strncmp(spec, "unix:", 5) == 0 || strchr(spec, '/') || !colon;
-	if (is_path) {
-		const char *path = strncmp(spec, "unix:", 5) == 0 ? spec + 5 : spec;
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
-		if (!*path || strlen(path) >= sizeof(sun.sun_path))
-			return qmp_error(q, KINSPECT_ERROR_INVALID_ARGUMENT, "bad socket path");
-		strcpy(sun.sun_path, path);
-		return connect_addr(q, (struct sockaddr *)&sun, sizeof(sun), AF_UNIX);
-	}
-	/* HOST:PORT, [IPV6]:PORT */
-	const char *h = spec;
-	size_t hlen = (size_t)(colon - spec);
-	if (hlen >= 2 && h[0] == '[' && h[hlen - 1] == ']') {
-		h++;
-		hlen -= 2;
-	}
-	if (!hlen || !colon[1])
-		return qmp_error(q, KINSPECT_ERROR_INVALID_ARGUMENT, "expected unix:PATH, PATH or HOST:PORT");
-	_cleanup_free_ char *host = strndup(h, hlen);
-	if (!host)
-		return &kinspect_error_nomem;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *res;
-	int r = getaddrinfo(host, colon + 1, &hints, &res);
-	if (r != 0)
-		return qmp_error(q, KINSPECT_ERROR_INVALID_ARGUMENT, "cannot resolve: %s", gai_strerror(r));
-	struct kinspect_error *err = NULL;
-	for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-		kinspect_error_destroy(err);
-		err = connect_addr(q, ai->ai_addr, ai->ai_addrlen, ai->ai_family);
-		if (!err)
-			break;
-	}
-	freeaddrinfo(res);
-	return err;
 }
 
 static struct kinspect_error *send_line(struct qmp *q, const char *line)
@@ -461,7 +397,7 @@ struct kinspect_error *kinspect_qmp_query_status(const char *spec, int timeout_m
 	q->timeout_ms = timeout_ms;
 	q->deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 	struct kinspect_qmp_status st = { .major = -1, .minor = -1, .micro = -1 };
-	struct kinspect_error *err = open_socket(q);
+	struct kinspect_error *err = kinspect_connect("QMP", q->spec, true, q->timeout_ms, &q->fd);
 	struct span v, field;
 	if (!err)
 		err = greeting(q, &st);
