@@ -184,7 +184,7 @@ static bool handle(struct conn *c, const char *p, size_t len, int *tid, bool *ru
 		if (f->huge_supported) {
 			/* Framed by hand: reply() keeps a copy of 16 KiB. */
 			size_t n = 300 * 1024;
-			char *huge = malloc(n + 4);
+			char *huge = malloc(n + 5); /* "$", n bytes, "#xx", NUL */
 			if (huge) {
 				huge[0] = '$';
 				memset(huge + 1, 'x', n);

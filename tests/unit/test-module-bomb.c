@@ -93,7 +93,8 @@ static bool xz_file(const char *path, const void *prefix, size_t prefix_size, ui
 	bool good = in && out;
 	size_t out_pos = 0;
 	if (good) {
-		memcpy(in, prefix, prefix_size);
+		if (prefix_size)
+			memcpy(in, prefix, prefix_size);
 		good = lzma_easy_buffer_encode(0, LZMA_CHECK_CRC64, NULL, in, size, out, &out_pos, size / 2 + 4096) ==
 		       LZMA_OK;
 	}
