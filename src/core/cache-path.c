@@ -105,6 +105,11 @@ bool kinspect_cache_file_matches(const char *path, const void *data, size_t size
 
 struct kinspect_error *kinspect_cache_store(const char *path, const void *data, size_t size)
 {
+	/* The directory first: a right copy found in a directory others can
+	 * write would be trusted while anyone could swap it (fuzz-cache). */
+	struct kinspect_error *err = make_parents(path);
+	if (err)
+		return err;
 	if (kinspect_cache_file_matches(path, data, size))
 		return NULL;
 	return kinspect_cache_write(path, data, size, 0600);
