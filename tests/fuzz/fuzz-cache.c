@@ -36,7 +36,8 @@
 
 #include "proxy/gdb-ko.h"
 
-static const uint8_t build_id[20] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
+/* Short, as the root directory is, so that a socket's path fits in sun_path. */
+static const uint8_t build_id[8] = { 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4 };
 static char root[64], source[128], victim[128], victim_dir[128], dir[192], copy[320];
 static const char victim_bytes[] = "a file outside the cache\n";
 
@@ -92,8 +93,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (seeds)
 		write_seeds(seeds, getenv("FUZZ_SEED_ELF"));
 	const char *tmp = getenv("TMPDIR");
-	/* Short, so that a socket's path fits in sun_path. */
-	snprintf(root, sizeof(root), "%s/fuzz-cache.XXXXXX", tmp && tmp[0] == '/' && strlen(tmp) <= 20 ? tmp : "/tmp");
+	snprintf(root, sizeof(root), "%s/fuzz-cache.XXXXXX", tmp && tmp[0] == '/' && strlen(tmp) <= 40 ? tmp : "/tmp");
 	if (!mkdtemp(root))
 		die("mkdtemp");
 	atexit(remove_root);
@@ -103,7 +103,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(victim, sizeof(victim), "%s/victim", root);
 	snprintf(victim_dir, sizeof(victim_dir), "%s/victim-dir", root);
 	snprintf(dir, sizeof(dir), "%s/kinspect/gdb-ko", root);
-	char id[41];
+	char id[2 * sizeof(build_id) + 1];
 	for (size_t i = 0; i < sizeof(build_id); i++)
 		snprintf(id + 2 * i, 3, "%02x", build_id[i]);
 	snprintf(copy, sizeof(copy), "%s/mod-%s.ko", dir, id);
@@ -313,7 +313,8 @@ static void write_seed(const char *out, uint8_t state, uint8_t mode, const uint8
 		       const uint8_t *planted, size_t planted_size)
 {
 	char path[4096];
-	snprintf(path, sizeof(path), "%s/state-%u-mode-%o", out, state, mode);
+	snprintf(path, sizeof(path), "%s/state-%u-mode-%o-%s", out, state, (unsigned int)mode << 1,
+		 planted[0] ? "right" : "zeros");
 	FILE *f = fopen(path, "wb");
 	uint8_t head[5] = { state, mode, 0, (uint8_t)ko_size, (uint8_t)(ko_size >> 8) };
 	if (!f || fwrite(head, 1, 5, f) != 5 || fwrite(ko, 1, ko_size, f) != ko_size ||
