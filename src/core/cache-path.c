@@ -82,7 +82,9 @@ static struct kinspect_error *make_parents(const char *path)
 
 bool kinspect_cache_file_matches(const char *path, const void *data, size_t size)
 {
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted there would block the open forever
+	 * (fuzz-cache); it is then refused below, not a regular file. */
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	struct stat st;
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
 	    (st.st_mode & 077) || (uint64_t)st.st_size != size)
@@ -103,6 +105,11 @@ bool kinspect_cache_file_matches(const char *path, const void *data, size_t size
 
 struct kinspect_error *kinspect_cache_store(const char *path, const void *data, size_t size)
 {
+	/* The directory first: a right copy found in a directory others can
+	 * write would be trusted while anyone could swap it (fuzz-cache). */
+	struct kinspect_error *err = make_parents(path);
+	if (err)
+		return err;
 	if (kinspect_cache_file_matches(path, data, size))
 		return NULL;
 	return kinspect_cache_write(path, data, size, 0600);

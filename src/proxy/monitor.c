@@ -117,6 +117,14 @@ static enum proxy_monitor_kind refuse(char *why, size_t why_size, const char *fm
 		vsnprintf(why + n, why_size - (size_t)n, fmt, ap);
 		va_end(ap);
 	}
+	/* The words quoted in it come from gdb's user and may hold a newline
+	 * or another control character (only spaces and tabs split words):
+	 * keep the reason one line, as gdb's console shows it. */
+	size_t len = strlen(why);
+	for (size_t i = 0; i + 1 < len; i++) {
+		if ((unsigned char)why[i] < 0x20 || why[i] == 0x7f)
+			why[i] = '?';
+	}
 	return PROXY_MONITOR_REFUSED;
 }
 
