@@ -3,6 +3,8 @@
 #ifndef KINSPECT_ERROR_PRIV_H
 #define KINSPECT_ERROR_PRIV_H
 
+#include <stdarg.h>
+
 #include <kinspect/error.h>
 
 #define KINSPECT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
@@ -13,6 +15,11 @@ extern struct kinspect_error kinspect_error_nomem;
 /* A new error with CODE and a printf-style message. */
 struct kinspect_error *kinspect_error_create(enum kinspect_error_code code, const char *fmt, ...)
 	KINSPECT_PRINTF(2, 3);
+
+/* A new error about the peer WHAT called NAME: "WHAT NAME: message"
+ * ("gdbstub 127.0.0.1:1234: ...", "QMP unix:qmp.sock: ..."). */
+struct kinspect_error *kinspect_error_vabout(enum kinspect_error_code code, const char *what, const char *name,
+					     const char *fmt, va_list ap) KINSPECT_PRINTF(4, 0);
 
 /* An OS error: ERRNUM (an errno value), about PATH (may be NULL). */
 struct kinspect_error *kinspect_error_os(int errnum, const char *path, const char *fmt, ...)

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -59,6 +60,17 @@ struct kinspect_error *kinspect_error_create(enum kinspect_error_code code, cons
 	va_start(ap, fmt);
 	struct kinspect_error *err = error_vcreate(code, fmt, ap);
 	va_end(ap);
+	return err;
+}
+
+struct kinspect_error *kinspect_error_vabout(enum kinspect_error_code code, const char *what, const char *name,
+					     const char *fmt, va_list ap)
+{
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		return &kinspect_error_nomem;
+	struct kinspect_error *err = kinspect_error_create(code, "%s %s: %s", what, name, msg);
+	free(msg);
 	return err;
 }
 

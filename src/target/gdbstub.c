@@ -119,14 +119,11 @@ static struct kinspect_error *gs_error(struct kinspect_gdbstub *gs, enum kinspec
 static struct kinspect_error *gs_error(struct kinspect_gdbstub *gs, enum kinspect_error_code code, const char *fmt,
 				       ...)
 {
-	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	struct kinspect_error *err = kinspect_error_vabout(code, "gdbstub", gs->spec, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return &kinspect_error_nomem;
-	return kinspect_error_create(code, "gdbstub %s: %s", gs->spec, msg);
+	return err;
 }
 
 /* The connection is unusable from now on (a timeout leaves the stream out

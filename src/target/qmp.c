@@ -51,14 +51,11 @@ static struct kinspect_error *qmp_error(const struct qmp *q, enum kinspect_error
 /* "QMP SPEC: message". */
 static struct kinspect_error *qmp_error(const struct qmp *q, enum kinspect_error_code code, const char *fmt, ...)
 {
-	_cleanup_free_ char *msg = NULL;
 	va_list ap;
 	va_start(ap, fmt);
-	int r = vasprintf(&msg, fmt, ap);
+	struct kinspect_error *err = kinspect_error_vabout(code, "QMP", q->spec, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return &kinspect_error_nomem;
-	return kinspect_error_create(code, "QMP %s: %s", q->spec, msg);
+	return err;
 }
 
 /* TEXT (LEN bytes) for a message: printable ASCII, at most 60 bytes. */

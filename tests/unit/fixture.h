@@ -6,8 +6,22 @@
 #define KINSPECT_TEST_FIXTURE_H
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+
+/* Little-endian stores, for ELF images built byte by byte. */
+static inline void fixture_put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void fixture_put64(uint8_t *p, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
 
 /* system() of the formatted command; its status. */
 static int run(const char *fmt, ...) __attribute__((format(printf, 1, 2), unused));

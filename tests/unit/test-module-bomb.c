@@ -17,6 +17,7 @@
 #include <zstd.h>
 
 #include "debuginfo/module-file.h"
+#include "fixture.h"
 #include "tap.h"
 
 static char tmpdir[] = "/tmp/kinspect-module-bomb.XXXXXX";
@@ -104,18 +105,6 @@ static bool xz_file(const char *path, const void *prefix, size_t prefix_size, ui
 	return good;
 }
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A minimal x86-64 ET_REL: header, section headers at 0x40 (null,
  * .shstrtab, .text), names, 16 bytes of .text.  Its bytes end at 0x40 +
  * 3 * 64 + 32. */
@@ -123,28 +112,28 @@ static size_t make_elf(uint8_t *image)
 {
 	memset(image, 0, 512);
 	memcpy(image, "\177ELF\2\1\1", 7);
-	put16(image + 0x10, 1);  /* ET_REL */
-	put16(image + 0x12, 62); /* EM_X86_64 */
-	put16(image + 0x14, 1);
-	put64(image + 0x28, 0x40); /* e_shoff */
-	put16(image + 0x34, 64);   /* e_ehsize */
-	put16(image + 0x3a, 64);   /* e_shentsize */
-	put16(image + 0x3c, 3);    /* e_shnum */
-	put16(image + 0x3e, 1);    /* e_shstrndx */
+	fixture_put16(image + 0x10, 1);  /* ET_REL */
+	fixture_put16(image + 0x12, 62); /* EM_X86_64 */
+	fixture_put16(image + 0x14, 1);
+	fixture_put64(image + 0x28, 0x40); /* e_shoff */
+	fixture_put16(image + 0x34, 64);   /* e_ehsize */
+	fixture_put16(image + 0x3a, 64);   /* e_shentsize */
+	fixture_put16(image + 0x3c, 3);    /* e_shnum */
+	fixture_put16(image + 0x3e, 1);    /* e_shstrndx */
 	size_t data = 0x40 + 3 * 64;
 	static const char names[] = "\0.shstrtab\0.text";
 	memcpy(image + data, names, sizeof(names));
 	uint8_t *sh = image + 0x40 + 64;
-	put16(sh + 0, 1);
+	fixture_put16(sh + 0, 1);
 	sh[4] = 3; /* SHT_STRTAB */
-	put64(sh + 24, data);
-	put64(sh + 32, sizeof(names));
+	fixture_put64(sh + 24, data);
+	fixture_put64(sh + 32, sizeof(names));
 	sh += 64;
-	put16(sh + 0, 11);
+	fixture_put16(sh + 0, 11);
 	sh[4] = 1;            /* SHT_PROGBITS */
-	put64(sh + 8, 2 | 4); /* SHF_ALLOC | SHF_EXECINSTR */
-	put64(sh + 24, data + 16 + 4);
-	put64(sh + 32, 12);
+	fixture_put64(sh + 8, 2 | 4); /* SHF_ALLOC | SHF_EXECINSTR */
+	fixture_put64(sh + 24, data + 16 + 4);
+	fixture_put64(sh + 32, 12);
 	memset(image + data + 20, 0x90, 12);
 	return data + 32;
 }

@@ -15,6 +15,7 @@
 
 #include "proxy/gdb-ko.h"
 #include "proxy/monitor.h"
+#include "fixture.h"
 #include "tap.h"
 
 static bool known(const char *name)
@@ -103,35 +104,23 @@ static void test_monitor(void)
 
 static char tmpdir[] = "/tmp/kinspect-proxy-security.XXXXXX";
 
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)v;
-	p[1] = (uint8_t)(v >> 8);
-}
-
-static void put64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A tiny ELF64 relocatable file with one SHF_ALLOC section at sh_addr
  * 0x1000: what gdb-ko copies with the address zeroed. */
 static size_t make_ko(uint8_t *image, size_t size)
 {
 	memset(image, 0, size);
 	memcpy(image, "\177ELF\2\1\1", 7);
-	put16(image + 0x10, 1);    /* ET_REL */
-	put16(image + 0x12, 62);   /* EM_X86_64 */
-	put64(image + 0x28, 0x80); /* e_shoff */
-	put16(image + 0x3a, 64);   /* e_shentsize */
-	put16(image + 0x3c, 2);    /* e_shnum */
+	fixture_put16(image + 0x10, 1);    /* ET_REL */
+	fixture_put16(image + 0x12, 62);   /* EM_X86_64 */
+	fixture_put64(image + 0x28, 0x80); /* e_shoff */
+	fixture_put16(image + 0x3a, 64);   /* e_shentsize */
+	fixture_put16(image + 0x3c, 2);    /* e_shnum */
 	uint8_t *sh = image + 0x80 + 64;
 	sh[4] = 1;             /* SHT_PROGBITS */
-	put64(sh + 8, 2 | 4);  /* SHF_ALLOC | SHF_EXECINSTR */
-	put64(sh + 16, 0x1000);
-	put64(sh + 24, 0x40);
-	put64(sh + 32, 0x10);
+	fixture_put64(sh + 8, 2 | 4);  /* SHF_ALLOC | SHF_EXECINSTR */
+	fixture_put64(sh + 16, 0x1000);
+	fixture_put64(sh + 24, 0x40);
+	fixture_put64(sh + 32, 0x10);
 	return 0x80 + 2 * 64;
 }
 

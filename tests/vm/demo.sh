@@ -50,7 +50,7 @@ demo_seed() {
 	echo
 	echo "== the guest reads a 12943-byte file over 9p; kinspect stops it in 9pnet's p9_client_read_once:"
 	echo "   kinspect -k vmlinux -m MODDIR -t $GUEST_GDB break p9_client_read_once --do 'iov-iter {to}; bt --cpu {cpu}'"
-	"${k[@]}" -v break --wait 60 --do 'iov-iter {to}; bt --cpu {cpu}' p9_client_read_once >"$out" 2>"$out.err" &
+	"${k[@]}" -v break p9_client_read_once --wait 60 --do 'iov-iter {to}; bt --cpu {cpu}' >"$out" 2>"$out.err" &
 	pid=$!
 	for i in $(seq 300); do
 		grep -q 'breakpoint at ' "$out.err" 2>/dev/null && break
