@@ -12,7 +12,7 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/log.h"
-#include "debuginfo/module-file.h"
+#include "debuginfo/decompress-bound.h"
 
 static const struct cli_command *const commands[] = {
 	&cli_command_info,
@@ -57,8 +57,8 @@ static void print_usage(FILE *out)
 	      "                        a user stopped it) is resumed when done\n"
 	      "      --no-cache        neither use nor write the layout cache (also KINSPECT_NO_CACHE=1)\n"
 	      "      --timeout SECONDS bound of every wait on a live target (default: 10)\n"
-	      "      --max-module-size MIB  refuse a .ko.xz or .ko.zst that decompresses to more\n"
-	      "                        (default: 512)\n"
+	      "      --max-module-size MIB  refuse a .ko.xz or .ko.zst, or a compressed debug\n"
+	      "                        section, that decompresses to more (default: 512)\n"
 	      "  -v, --verbose         say more on stderr (repeat for debug output)\n"
 	      "  -q, --quiet           only errors on stderr\n"
 	      "  -h, --help            this help; 'kinspect COMMAND --help' for a command\n"
@@ -174,7 +174,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 					optarg);
 				return CLI_EXIT_USAGE;
 			}
-			kinspect_module_file_set_max_size((uint64_t)mib << 20);
+			kinspect_decompress_set_limit((uint64_t)mib << 20);
 			break;
 		}
 		case 'v':

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/error-priv.h"
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/dwarf-function.h"
 
 /* Typedef chains and pointer levels in a type name: bounded against
@@ -25,8 +26,13 @@ struct kinspect_error *kinspect_dwarf_function_open(const char *file, Dwfl **ret
 	if (!dwfl)
 		return &kinspect_error_nomem;
 	Dwfl_Module *mod = dwfl_report_offline(dwfl, "kernel", file, -1);
-	if (!mod || dwfl_report_end(dwfl, NULL, NULL) != 0) {
-		struct kinspect_error *err = kinspect_error_file(file, "cannot read ELF: %s", dwfl_errmsg(-1));
+	struct kinspect_error *err = NULL;
+	Dwarf_Addr bias;
+	if (!mod || dwfl_report_end(dwfl, NULL, NULL) != 0)
+		err = kinspect_error_file(file, "cannot read ELF: %s", dwfl_errmsg(-1));
+	else
+		err = kinspect_elf_check_compressed(dwfl_module_getelf(mod, &bias), file);
+	if (err) {
 		dwfl_end(dwfl);
 		return err;
 	}

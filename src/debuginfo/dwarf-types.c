@@ -25,6 +25,7 @@
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/dwarf-types-priv.h"
 #include "debuginfo/layout-cache.h"
 
@@ -159,6 +160,9 @@ static struct kinspect_error *open_dwarf(struct kinspect_dwarf_types *t)
 	Dwarf_Addr bias;
 	if (!mod || dwfl_report_end(t->dwfl, NULL, NULL) != 0)
 		return kinspect_error_file(t->path, "cannot read ELF: %s", dwfl_errmsg(-1));
+	struct kinspect_error *err = kinspect_elf_check_compressed(dwfl_module_getelf(mod, &bias), t->path);
+	if (err)
+		return err;
 	if (!(t->dwarf = dwfl_module_getdwarf(mod, &bias)))
 		return kinspect_error_file(t->path, "no usable DWARF: %s", dwfl_errmsg(-1));
 	find_info_map(t);

@@ -14,6 +14,7 @@
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/module-debuginfo.h"
 
 /* A module with more compilation units than this is not one (most have 1-50). */
@@ -163,6 +164,8 @@ struct kinspect_error *kinspect_module_debuginfo_create(const struct kinspect_mo
 	void **userdata;
 	dwfl_module_info(md->module, &userdata, NULL, NULL, NULL, NULL, NULL, NULL);
 	*userdata = md;
+	if ((err = kinspect_elf_check_compressed(dwfl_module_getelf(md->module, &md->bias), path)))
+		goto fail;
 	md->dwarf = dwfl_module_getdwarf(md->module, &md->bias);
 	if (!md->dwarf) {
 		err = kinspect_error_file(path, "no usable DWARF for module %s: %s", module_name, dwfl_errmsg(-1));

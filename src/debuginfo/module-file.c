@@ -22,6 +22,7 @@
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/file.h"
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/module-file.h"
 
 #define BUILD_ID_MAX 64
@@ -87,18 +88,6 @@ void kinspect_build_id_hex(const uint8_t *id, size_t len, char *buf)
 }
 
 /* --- bounded decompression ------------------------------------------------ */
-
-static uint64_t max_image_size = KINSPECT_MODULE_IMAGE_MAX_DEFAULT;
-
-void kinspect_module_file_set_max_size(uint64_t bytes)
-{
-	max_image_size = bytes ? bytes : KINSPECT_MODULE_IMAGE_MAX_DEFAULT;
-}
-
-uint64_t kinspect_module_file_max_size(void)
-{
-	return max_image_size;
-}
 
 static const char *lzma_message(lzma_ret ret)
 {
@@ -293,13 +282,13 @@ static struct kinspect_error *fill(struct inflater *d, uint8_t **out, size_t *ca
 /* Decompress IN (xz or zstd) into *RET, bounded twice: by the sizes the
  * image's own ELF header and section headers give, so that a stream going
  * on past its ELF image is refused as soon as those bytes are out, and by
- * the absolute limit (kinspect_module_file_set_max_size()).  The ELF header
+ * the absolute limit (kinspect_decompress_limit()).  The ELF header
  * comes first, then the section header table, then the sections up to the
  * furthest one. */
 static struct kinspect_error *decompress(const char *path, bool xz, const uint8_t *in, size_t in_size,
 					 uint8_t **ret, size_t *ret_size)
 {
-	uint64_t limit = max_image_size;
+	uint64_t limit = kinspect_decompress_limit();
 	if (!xz) {
 		/* A frame header may say its size: refused before any work. */
 		unsigned long long content = ZSTD_getFrameContentSize(in, in_size);
@@ -377,9 +366,9 @@ static struct kinspect_error *decompress(const char *path, bool xz, const uint8_
 /* Read the whole (compressed) file FD into memory. */
 static struct kinspect_error *slurp(const char *path, int fd, uint64_t size, uint8_t **ret)
 {
-	if (size > max_image_size)
+	if (size > kinspect_decompress_limit())
 		return kinspect_error_file(path, "%" PRIu64 " bytes is more than %" PRIu64
-					   ", the limit for a module (--max-module-size)", size, max_image_size);
+					   ", the limit for a module (--max-module-size)", size, kinspect_decompress_limit());
 	_cleanup_free_ uint8_t *buf = malloc(size);
 	if (!buf)
 		return &kinspect_error_nomem;

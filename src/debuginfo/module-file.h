@@ -76,15 +76,4 @@ void kinspect_build_id_hex(const uint8_t *id, size_t len, char *buf);
 #define KINSPECT_MODULE_SEARCH_DEPTH 8
 #define KINSPECT_MODULE_SEARCH_ENTRIES 500000
 
-/* The largest decompressed .ko accepted: the biggest module with DWARF seen
- * (amdgpu) is a few hundred MiB; past this a .ko.xz or .ko.zst is a
- * decompression bomb or garbage.  Besides, a compressed file may not
- * inflate past what its own ELF headers describe. */
-#define KINSPECT_MODULE_IMAGE_MAX_DEFAULT (512ULL << 20)
-
-/* Set the limit for every module file opened afterwards (process-wide; 0
- * restores the default), and read it. */
-void kinspect_module_file_set_max_size(uint64_t bytes);
-uint64_t kinspect_module_file_max_size(void);
-
 #endif /* KINSPECT_MODULE_FILE_H */

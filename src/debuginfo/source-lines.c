@@ -11,10 +11,12 @@
 #include <unistd.h>
 
 #include "core/error-priv.h"
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/source-lines.h"
 
 struct kinspect_source_lines {
 	int fd;
+	Elf *elf;
 	Dwarf *dwarf;
 };
 
@@ -29,11 +31,14 @@ struct kinspect_error *kinspect_source_lines_create(const char *path, struct kin
 		free(l);
 		return err;
 	}
-	l->dwarf = dwarf_begin(l->fd, DWARF_C_READ);
-	if (!l->dwarf) {
-		struct kinspect_error *err = kinspect_error_file(path, "no DWARF: %s", dwarf_errmsg(-1));
-		close(l->fd);
-		free(l);
+	elf_version(EV_CURRENT);
+	l->elf = elf_begin(l->fd, ELF_C_READ_MMAP, NULL);
+	struct kinspect_error *err = l->elf ? kinspect_elf_check_compressed(l->elf, path)
+					    : kinspect_error_file(path, "not an ELF file: %s", elf_errmsg(-1));
+	if (!err && !(l->dwarf = dwarf_begin_elf(l->elf, DWARF_C_READ, NULL)))
+		err = kinspect_error_file(path, "no DWARF: %s", dwarf_errmsg(-1));
+	if (err) {
+		kinspect_source_lines_destroy(l);
 		return err;
 	}
 	*ret = l;
@@ -45,6 +50,7 @@ void kinspect_source_lines_destroy(struct kinspect_source_lines *l)
 	if (!l)
 		return;
 	dwarf_end(l->dwarf);
+	elf_end(l->elf);
 	close(l->fd);
 	free(l);
 }

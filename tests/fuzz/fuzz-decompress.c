@@ -2,7 +2,7 @@
  * (src/debuginfo/module-file.c) and the ELF checks after it: the input is
  * written to a memory file and opened as a module file, as it is when it
  * starts with the xz or zstd magic, else twice, behind each magic.  The
- * limit is 4 MiB (kinspect_module_file_set_max_size()), so a bomb must be
+ * limit is 4 MiB (kinspect_decompress_set_limit()), so a bomb must be
  * refused after at most that much output, fast and in little memory (the
  * test's -timeout and -rss_limit_mb catch a slow or greedy refusal); an
  * image that opens is at most the limit and an x86-64 ET_REL whose build-id
@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/module-file.h"
 
 #define LIMIT (4ULL << 20)
@@ -117,7 +118,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *seeds = getenv("FUZZ_WRITE_SEEDS");
 	if (seeds)
 		write_seeds(seeds, getenv("FUZZ_SEED_ELF"));
-	kinspect_module_file_set_max_size(LIMIT);
+	kinspect_decompress_set_limit(LIMIT);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/module-file.h"
 #include "fixture.h"
 #include "tap.h"
@@ -195,13 +196,13 @@ int main(void)
 		       (const char *const[]){ "padded.ko.zst", "zstd", "its ELF headers describe", NULL });
 
 	/* xz, with the limit lowered to 1 MiB: 8 MiB of zeros. */
-	kinspect_module_file_set_max_size(1 << 20);
-	ok(kinspect_module_file_max_size() == 1 << 20, "the limit is settable");
+	kinspect_decompress_set_limit(1 << 20);
+	ok(kinspect_decompress_limit() == 1 << 20, "the limit is settable");
 	ok(xz_file(path("bomb.ko.xz"), NULL, 0, 8 << 20), "8 MiB of zeros as xz");
 	expect_failure("8 MiB xz over a 1 MiB limit", path("bomb.ko.xz"), 5, 32,
 		       (const char *const[]){ "bomb.ko.xz", "xz", "more than 1048576 bytes", NULL });
-	kinspect_module_file_set_max_size(0);
-	ok(kinspect_module_file_max_size() == KINSPECT_MODULE_IMAGE_MAX_DEFAULT, "0 restores 512 MiB");
+	kinspect_decompress_set_limit(0);
+	ok(kinspect_decompress_limit() == KINSPECT_DECOMPRESS_MAX_DEFAULT, "0 restores 512 MiB");
 
 	/* Compressed data that is no ELF and small: named as such. */
 	ok(zstd_file(path("text.ko.zst"), "hello, world\n", 13, 0, true), "13 bytes of text as zstd");

@@ -50,10 +50,10 @@ say "ok: relocated DWARF low_pc of $checked module functions equals /proc/kallsy
 # The same through the target: section addresses read from guest memory,
 # the .ko found by build-id (kinspect_module_symbols_function, what "break
 # FUNCTION" uses).
-check_dwarf_target() {
-	local target=$1 label=$2
+check_dwarf_target() { # TARGET LABEL [MODDIR]
+	local target=$1 label=$2 moddir=${3:-$GUEST_MODDIR}
 	# shellcheck disable=SC2046
-	${KINSPECT_WRAPPER:-} "$query" --target "$target" "$GUEST_VMLINUX" "$GUEST_MODDIR" \
+	${KINSPECT_WRAPPER:-} "$query" --target "$target" "$GUEST_VMLINUX" "$moddir" \
 		$(awk '$2 ~ /^[tT]$/ { print $3 }' "$work/modsyms-want") >"$work/dwarf.out" 2>"$work/dwarf.err" ||
 		{ cat "$work/dwarf.err"; die "$label: module functions from the target's DWARF"; }
 	awk '{ print $1, $2, $4 }' "$work/dwarf.out" | sort >"$work/dwarf-got"
@@ -63,6 +63,15 @@ check_dwarf_target() {
 		"DWARF entry equals /proc/kallsyms (e.g. $(grep -m1 ',' "$work/dwarf.out" || head -1 "$work/dwarf.out"))"
 }
 check_dwarf_target "$GUEST_GDB" live
+# The same .ko files with compressed DWARF (objcopy, zlib: SHF_COMPRESSED
+# sections that libdw inflates once kinspect has checked their headers).
+gz_debug=$work/gz-debug
+mkdir -p "$gz_debug"
+for m in $(cut -d' ' -f1 "$work/usedby-want"); do
+	objcopy --compress-debug-sections=zlib "$(module_file "$GUEST_MODDIR" "$m")" "$gz_debug/$m.ko"
+done
+readelf -SW "$gz_debug/loop.ko" | grep -q '\.debug_info .* C ' || die "objcopy did not compress loop.ko's DWARF"
+check_dwarf_target "$GUEST_GDB" "live, compressed DWARF" "$gz_debug"
 
 # The seed scenario's function (trixie loads 9pnet): its entry through the
 # target equals kallsyms, its parameters are those gdb reads from the .ko.
