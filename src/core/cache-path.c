@@ -80,14 +80,38 @@ static struct kinspect_error *make_parents(const char *path)
 	return NULL;
 }
 
-bool kinspect_cache_file_matches(const char *path, const void *data, size_t size)
+int kinspect_cache_open(const char *path, struct stat *ret_st, const char **why)
 {
+	*why = NULL;
 	/* O_NONBLOCK: a FIFO planted there would block the open forever
 	 * (fuzz-cache); it is then refused below, not a regular file. */
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ELOOP)
+			*why = "a symbolic link";
+		return -1;
+	}
+	if (fstat(fd, ret_st) != 0)
+		*why = "cannot be examined";
+	else if (!S_ISREG(ret_st->st_mode))
+		*why = "not a regular file";
+	else if (ret_st->st_uid != geteuid())
+		*why = "owned by another user";
+	else if (ret_st->st_mode & 077)
+		*why = "open to other users (mode is not 0600)";
+	if (*why) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+bool kinspect_cache_file_matches(const char *path, const void *data, size_t size)
+{
 	struct stat st;
-	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() ||
-	    (st.st_mode & 077) || (uint64_t)st.st_size != size)
+	const char *why;
+	_cleanup_close_ int fd = kinspect_cache_open(path, &st, &why);
+	if (fd < 0 || (uint64_t)st.st_size != size)
 		return false;
 	const uint8_t *p = data;
 	uint8_t buf[64 << 10];

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #include <kinspect/error.h>
 
@@ -27,6 +28,13 @@ bool kinspect_cache_enabled(void);
  * directory, renamed), creating the directories up to it; the file gets
  * MODE (0600 for private data, 0644 for files other tools read). */
 struct kinspect_error *kinspect_cache_write(const char *path, const void *data, size_t size, unsigned int mode);
+
+/* Open cached file PATH for reading if it can be trusted: a regular file
+ * (not a link, FIFO or device), ours, with no group or other permission,
+ * as kinspect_cache_write() leaves them.  Else -1, with *WHY saying what
+ * is wrong with it, or NULL when there is no such file (or it cannot be
+ * opened).  *RET_ST gets its status. */
+int kinspect_cache_open(const char *path, struct stat *ret_st, const char **why);
 
 /* Whether PATH is a regular file of ours, private (no group or other
  * permission), holding exactly SIZE bytes equal to DATA: what a derived

@@ -348,14 +348,13 @@ struct kinspect_error *kinspect_layout_cache_load(struct kinspect_layout_cache *
 {
 	if (!c->path)
 		return NULL;
-	_cleanup_close_ int fd = open(c->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	const char *why;
+	_cleanup_close_ int fd = kinspect_cache_open(c->path, &st, &why);
+	if (fd < 0 && why)
+		return bad_file(c, why);
 	if (fd < 0)
 		return errno == ENOENT ? NULL : kinspect_error_os(errno, c->path, "cannot open layout cache");
-	struct stat st;
-	if (fstat(fd, &st) != 0)
-		return kinspect_error_os(errno, c->path, "cannot stat layout cache");
-	if (!S_ISREG(st.st_mode))
-		return bad_file(c, "not a regular file");
 	if ((uint64_t)st.st_size > MAX_FILE_SIZE)
 		return bad_file(c, "too large");
 	size_t size = (size_t)st.st_size;

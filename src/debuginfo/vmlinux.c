@@ -585,17 +585,20 @@ struct kinspect_error *kinspect_vmlinux_symbolize(struct kinspect_vmlinux *v, ui
 /* ---- the index cache: ${XDG_CACHE_HOME}/kinspect/symbols/BUILD-ID.idx ----
  * magic, version, symbol count, name table size, by-address count (u64
  * each after the magic), the name table and the by-address order (u32
- * symbol indexes), a checksum of all before it.  Checked before use: a
- * file that does not fit is ignored and written anew. */
+ * symbol indexes), a checksum of the vmlinux's build-id and all before it
+ * (so a file copied under another build-id's name does not fit either).
+ * Checked before use: a file that does not fit is ignored and written anew. */
 #define INDEX_MAGIC "KSYMIDX1"
-#define INDEX_VERSION 1
+#define INDEX_VERSION 2
 #define INDEX_HEADER (8 + 4 * 8)
 #define INDEX_FILE_MAX (256u << 20)
 
 /* Word-wise FNV-style mix: a 2-3 MB file checks in well under a millisecond. */
-static uint64_t index_checksum(const uint8_t *p, size_t len)
+static uint64_t index_checksum(const struct kinspect_vmlinux *v, const uint8_t *p, size_t len)
 {
 	uint64_t h = 14695981039346656037ull;
+	for (size_t i = 0; i < v->build_id_len; i++)
+		h = (h ^ v->build_id[i]) * 1099511628211ull;
 	size_t i = 0;
 	for (; i + 8 <= len; i += 8) {
 		uint64_t w;
@@ -629,13 +632,14 @@ static void load_index_cache(struct kinspect_vmlinux *v)
 		kinspect_error_destroy(err);
 		return;
 	}
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
 	struct stat st;
+	const char *why;
+	int fd = kinspect_cache_open(path, &st, &why);
+	if (fd < 0)
+		return; /* an untrusted file is replaced by the next save */
 	void *map = MAP_FAILED;
 	size_t len = 0;
-	if (fstat(fd, &st) == 0 && st.st_size >= INDEX_HEADER + 8 && (uint64_t)st.st_size <= INDEX_FILE_MAX) {
+	if (st.st_size >= INDEX_HEADER + 8 && (uint64_t)st.st_size <= INDEX_FILE_MAX) {
 		len = (size_t)st.st_size;
 		/* Populated at once: the checksum reads every page anyway. */
 		map = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
@@ -650,7 +654,7 @@ static void load_index_cache(struct kinspect_vmlinux *v)
 	uint64_t version = h[0], count = h[1], name_size = h[2], nr_addr = h[3];
 	if (memcmp(buf, INDEX_MAGIC, 8) != 0 || version != INDEX_VERSION || count != t.count || name_size < 1024 ||
 	    (name_size & (name_size - 1)) || name_size > INDEX_FILE_MAX / 4 || nr_addr > count ||
-	    len != INDEX_HEADER + 4 * (name_size + nr_addr) + 8 || sum != index_checksum(buf, len - 8)) {
+	    len != INDEX_HEADER + 4 * (name_size + nr_addr) + 8 || sum != index_checksum(v, buf, len - 8)) {
 		munmap(map, len);
 		return;
 	}
@@ -690,7 +694,7 @@ static void save_index_cache(struct kinspect_vmlinux *v)
 	memcpy(buf + INDEX_HEADER, v->by_name, name_size * 4);
 	for (size_t i = 0; i < v->nr_by_addr; i++)
 		memcpy(buf + INDEX_HEADER + 4 * (name_size + i), &v->by_addr[i].index, 4);
-	uint64_t sum = index_checksum(buf, len - 8);
+	uint64_t sum = index_checksum(v, buf, len - 8);
 	memcpy(buf + len - 8, &sum, 8);
 	/* Best effort: without a cache the next run builds the index again. */
 	kinspect_error_destroy(kinspect_cache_write(path, buf, len, 0600));

@@ -134,6 +134,22 @@ head -c 100 "$work/damaged.cache" >"$cache_file"
 lsmod_cached truncated
 cmp -s "$work/cold.out" "$work/truncated.out" || die "lsmod with a truncated cache differs"
 say "ok: damaged and truncated cache files are ignored, answers unchanged, file rewritten"
+# A right file that others could have written (mode 0644), or a link to
+# one, is not trusted: ignored, said why, and replaced by a private file.
+lsmod_cached good
+[ "$(stat -c %a "$cache_file")" = 600 ] || die "the cache file's mode is $(stat -c %a "$cache_file"), not 600"
+[ "$(stat -c %a "$(dirname "$cache_file")")" = 700 ] || die "the cache directory is not 0700"
+chmod 0644 "$cache_file"
+lsmod_cached open
+cmp -s "$work/cold.out" "$work/open.out" || die "lsmod with an open cache file differs"
+grep -q 'ignoring the layout cache: .*open to other users' "$work/open.err" || die "open cache file not reported: $(cat "$work/open.err")"
+[ "$(stat -c %a "$cache_file")" = 600 ] || die "the open cache file was not replaced by a private one"
+mv "$cache_file" "$work/elsewhere.cache"
+ln -s "$work/elsewhere.cache" "$cache_file"
+lsmod_cached link
+grep -q 'ignoring the layout cache: .*symbolic link' "$work/link.err" || die "a link as cache not reported: $(cat "$work/link.err")"
+[ -f "$cache_file" ] && [ ! -L "$cache_file" ] || die "the link was not replaced by a file"
+say "ok: a cache file open to others, or a link, is ignored and replaced by a private file"
 
 guest_stop
 say "PASS"
