@@ -47,8 +47,10 @@ set_state() {
 	esac
 }
 
-# A script long enough to be caught in the middle.
-for i in $(seq 400); do echo lsmod; echo 'bt --cpu 0'; echo ps; done >"$w/long.script"
+# A script long enough to be caught in the middle: with the guest stopped
+# for the whole script its memory stays cached, and 1200 commands once ran
+# to their end (exit 0) before the signal came.  60000 take minutes.
+for i in $(seq 20000); do echo lsmod; echo 'bt --cpu 0'; echo ps; done >"$w/long.script"
 
 for state in running stopped; do
 	set_state "$state"
