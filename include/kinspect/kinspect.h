@@ -6,6 +6,8 @@
 
 #include <kinspect/common.h>
 #include <kinspect/error.h>
+#include <kinspect/kernel.h>
+#include <kinspect/module.h>
 #include <kinspect/vmlinux.h>
 
 #ifdef __cplusplus

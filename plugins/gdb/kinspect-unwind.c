@@ -41,6 +41,7 @@
 
 #include <kinspect/vmlinux.h>
 
+#include "core/cache-path.h"
 #include "core/error-priv.h"
 #include "linux/kaslr.h"
 #include "linux/stacktrace.h"
@@ -247,6 +248,11 @@ static bool set_up(bool have_rip, uint64_t rip)
 
 static bool set_up_with(const char *path, bool have_rip, uint64_t rip)
 {
+	/* The symbol index cache, where kinspect keeps it (the library reads
+	 * no environment: the front end names the directory). */
+	char *cache_dir = kinspect_cache_dir_from_environment();
+	kinspect_error_destroy(kinspect_cache_set_dir(cache_dir));
+	free(cache_dir);
 	struct kinspect_error *err = kinspect_vmlinux_open(path, &plugin.vmlinux);
 	if (!err)
 		err = kinspect_dwarf_types_create(path, &plugin.types);

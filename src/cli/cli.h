@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <kinspect/kernel.h>
 #include <kinspect/kinspect.h>
 
 #include "core/json-writer.h"
@@ -38,26 +39,20 @@ struct cli {
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
 	const char *qmp;   /* --qmp: QEMU's QMP socket, asked whether the guest runs */
 	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
+	char *cache_dir;   /* where caches go: NULL with --no-cache */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
 	/* Where the running command's JSON goes: stdout, or in -x --json the
 	 * buffer that holds it back until the command ends. */
 	FILE *json_out;
 	int command_depth; /* commands run by commands (iov-iter --folios) */
-	struct kinspect_vmlinux *vmlinux;   /* opened on first use */
-	struct kinspect_dwarf_types *types; /* the vmlinux's DWARF, on first use */
-	struct kinspect_gdbstub *gdbstub;   /* -t HOST:PORT, connected on first use */
-	struct kinspect_elf_dump *dump;     /* -t FILE, opened on first use */
-	struct kinspect_memory_cache *memory_cache; /* in front of the gdbstub */
-	struct kinspect_gdbstub_stats connect_stats; /* traffic of connecting */
-	bool have_kaslr;
-	struct kinspect_kaslr kaslr;
-	/* Module files and symbols (cli-modules.c), set up on first use. */
-	struct kinspect_memory memory;
-	bool module_dirs_resolved;
-	char *default_module_dirs[2];
-	size_t nr_default_module_dirs;
-	struct kinspect_module_symbols *module_symbols;
+	/* The session (libkinspect), created on first use, and its parts as
+	 * the commands use them: borrowed, set once each is open. */
+	struct kinspect_kernel *kernel;
+	struct kinspect_vmlinux *vmlinux;
+	struct kinspect_dwarf_types *types;
+	struct kinspect_gdbstub *gdbstub;
+	struct kinspect_elf_dump *dump;
 };
 
 struct cli_command {
@@ -190,22 +185,21 @@ bool cli_parse_number(const char *text, uint64_t *ret);
  * directories.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
-/* Save the layout cache if it learnt something, and close the DWARF. */
-void cli_close_types(struct cli *cli);
+/* The traffic of connecting to the gdbstub. */
+const struct kinspect_gdbstub_stats *cli_connect_stats(const struct cli *cli);
 
-/* Release the target (detaching resumes the guest unless --keep-stopped). */
+/* Release the target (detaching leaves the guest as it was found). */
 void cli_close_target(struct cli *cli);
 
-/* The directories to search for .ko files: those given with -m, else
- * /usr/lib/debug/lib/modules/RELEASE and /lib/modules/RELEASE that exist
- * (RELEASE from the vmlinux banner).  *RET_NR may be 0. */
+/* End the session: the target, then the layout cache saved and the rest. */
+void cli_close(struct cli *cli);
+
+/* The directories to search for .ko files (see kinspect_options). */
 const char *const *cli_module_dirs(struct cli *cli, size_t *ret_nr);
 
 /* The loaded modules' symbols on the target, set up once; NULL after logging. */
 struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
 
-/* Release what cli_module_dirs() and cli_module_symbols() set up. */
-void cli_modules_destroy(struct cli *cli);
 /* Print LEN bytes of BUF as a hexdump, 16 a line, the first at ADDR. */
 void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
 

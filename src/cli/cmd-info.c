@@ -164,7 +164,7 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 			kinspect_json_key(j, "round_trips");
 			kinspect_json_uint(j, live->stats.round_trips);
 			kinspect_json_key(j, "connect_round_trips");
-			kinspect_json_uint(j, cli->connect_stats.round_trips);
+			kinspect_json_uint(j, cli_connect_stats(cli)->round_trips);
 		}
 		kinspect_json_end_object(j);
 		kinspect_json_key(j, "kaslr_slide");
@@ -207,7 +207,7 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", kinspect_x86_64_paging_levels(live->cr4), live->cr3);
 		if (cli->gdbstub)
 			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->stats.round_trips,
-			       cli->connect_stats.round_trips);
+			       cli_connect_stats(cli)->round_trips);
 	}
 	printf("vmlinux:     %s\n", kinspect_vmlinux_path(vmlinux));
 	if (!live)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/log.h"
 #include "debuginfo/decompress-bound.h"
@@ -320,6 +321,11 @@ int main(int argc, char **argv)
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
+	/* The library reads no environment: the cache directory is ours to
+	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and it holds for
+	 * every command, the proxy's module copies too. */
+	if (!cli.no_cache && (cli.cache_dir = kinspect_cache_dir_from_environment()))
+		kinspect_error_destroy(kinspect_cache_set_dir(cli.cache_dir));
 	if (cli.script) {
 		if (optind < argc) {
 			fputs("kinspect: -x takes its commands from the script, not the command line\n", stderr);
@@ -342,10 +348,9 @@ int main(int argc, char **argv)
 	}
 	status = cli_run_command(&cli, cmd_argc, cmd_argv);
 out:
-	cli_modules_destroy(&cli);
-	cli_close_target(&cli);
-	cli_close_types(&cli);
-	kinspect_vmlinux_destroy(cli.vmlinux);
+	cli_close(&cli);
+	kinspect_cache_set_dir(NULL);
+	free(cli.cache_dir);
 	free(cli.module_dirs);
 	if (cli_signalled) {
 		kinspect_log(KINSPECT_LOG_ERROR, "ended by signal %d (%s): the guest is left as it was found",

@@ -30,20 +30,47 @@ struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *buil
 	return kinspect_cache_file(kind, name, ret);
 }
 
+/* The one cache directory of the process (see kinspect_cache_set_dir()). */
+static char *cache_dir;
+
+struct kinspect_error *kinspect_cache_set_dir(const char *dir)
+{
+	char *copy = NULL;
+	if (dir && !(copy = strdup(dir)))
+		return &kinspect_error_nomem;
+	free(cache_dir);
+	cache_dir = copy;
+	return NULL;
+}
+
+const char *kinspect_cache_dir(void)
+{
+	return cache_dir;
+}
+
+char *kinspect_cache_dir_from_environment(void)
+{
+	const char *env = getenv("KINSPECT_NO_CACHE");
+	if (env && env[0] && strcmp(env, "0") != 0)
+		return NULL;
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir = NULL;
+	int n = -1;
+	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
+	if (xdg && xdg[0] == '/')
+		n = asprintf(&dir, "%s/kinspect", xdg);
+	else if (home && home[0] == '/')
+		n = asprintf(&dir, "%s/.cache/kinspect", home);
+	return n < 0 ? NULL : dir;
+}
+
 struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, char **ret)
 {
 	*ret = NULL;
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	int n;
-	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
-	if (xdg && xdg[0] == '/')
-		n = asprintf(ret, "%s/kinspect/%s/%s", xdg, kind, name);
-	else if (home && home[0] == '/')
-		n = asprintf(ret, "%s/.cache/kinspect/%s/%s", home, kind, name);
-	else
+	if (!cache_dir)
 		return NULL;
-	if (n < 0) {
+	if (asprintf(ret, "%s/%s/%s", cache_dir, kind, name) < 0) {
 		*ret = NULL;
 		return &kinspect_error_nomem;
 	}
@@ -52,8 +79,7 @@ struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, c
 
 bool kinspect_cache_enabled(void)
 {
-	const char *env = getenv("KINSPECT_NO_CACHE");
-	return !(env && env[0] && strcmp(env, "0") != 0);
+	return cache_dir != NULL;
 }
 
 /* mkdir -p of the directories above PATH, new ones private (0700): cached

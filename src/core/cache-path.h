@@ -1,6 +1,8 @@
 /* Where kinspect keeps what it computed once per build-id:
- * ${XDG_CACHE_HOME:-~/.cache}/kinspect/KIND/BUILD-ID.SUFFIX, and whether the
- * user turned caches off (KINSPECT_NO_CACHE, which --no-cache sets).
+ * DIR/KIND/BUILD-ID.SUFFIX, DIR being the one cache directory of the
+ * process, which only a front end sets (kinspect_cache_set_dir(), from the
+ * session's options): the library itself reads no environment and writes
+ * no file unless a cache directory was named.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_CACHE_PATH_H
 #define KINSPECT_CACHE_PATH_H
@@ -17,12 +19,22 @@
 struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *build_id, size_t len, const char *suffix,
 					   char **ret);
 
-/* ${XDG_CACHE_HOME:-~/.cache}/kinspect/KIND/NAME in *RET (malloc()ed), or
- * NULL without an error when there is no usable cache directory. */
+/* DIR/KIND/NAME in *RET (malloc()ed), or NULL without an error when no
+ * cache directory is set. */
 struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, char **ret);
 
-/* False when KINSPECT_NO_CACHE is set to anything but "" or "0". */
+/* Set the cache directory of the process (copied), or turn caching off
+ * with NULL, the default. */
+struct kinspect_error *kinspect_cache_set_dir(const char *dir);
+const char *kinspect_cache_dir(void);
+
+/* Whether a cache directory is set. */
 bool kinspect_cache_enabled(void);
+
+/* For front ends only (the CLI, the gdb plugin), never called by the
+ * library: ${XDG_CACHE_HOME:-~/.cache}/kinspect (malloc()ed), or NULL when
+ * KINSPECT_NO_CACHE is set to anything but "" or "0" or there is no home. */
+char *kinspect_cache_dir_from_environment(void);
 
 /* Write SIZE bytes of DATA to PATH atomically (a temporary file in the same
  * directory, renamed), creating the directories up to it; the file gets

@@ -23,6 +23,10 @@ void kinspect_log(enum kinspect_log_level level, const char *fmt, ...) __attribu
  * CLI's -x --json error lines); NULL for none. */
 void kinspect_log_set_error_hook(void (*hook)(const char *msg));
 
+/* FN gets every message shown (level at most the level set) instead of
+ * standard error: a library user's log function.  NULL restores stderr. */
+void kinspect_log_set_sink(void (*fn)(enum kinspect_log_level level, const char *msg));
+
 /* ERR's whole chain as an error line. */
 void kinspect_log_error(const struct kinspect_error *err);
 

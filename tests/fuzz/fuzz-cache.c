@@ -34,6 +34,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "core/cache-path.h"
 #include "proxy/gdb-ko.h"
 
 /* Short, as the root directory is, so that a socket's path fits in sun_path. */
@@ -97,8 +98,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!mkdtemp(root))
 		die("mkdtemp");
 	atexit(remove_root);
-	/* The cache: $XDG_CACHE_HOME/kinspect/gdb-ko/NAME-BUILDID.ko. */
-	setenv("XDG_CACHE_HOME", root, 1);
+	/* The cache: ROOT/kinspect/gdb-ko/NAME-BUILDID.ko. */
+	char cache_dir[sizeof(root) + 16];
+	snprintf(cache_dir, sizeof(cache_dir), "%s/kinspect", root);
+	if (kinspect_cache_set_dir(cache_dir))
+		die("kinspect_cache_set_dir");
 	snprintf(source, sizeof(source), "%s/source.ko", root);
 	snprintf(victim, sizeof(victim), "%s/victim", root);
 	snprintf(victim_dir, sizeof(victim_dir), "%s/victim-dir", root);

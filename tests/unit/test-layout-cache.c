@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cache-path.h"
 #include "core/error-priv.h"
 #include "debuginfo/dwarf-types.h"
 #include "debuginfo/layout-cache.h"
@@ -395,19 +396,32 @@ int main(int argc, char **argv)
 	kinspect_error_destroy(err);
 	kinspect_dwarf_types_destroy(types);
 
-	/* The path follows XDG_CACHE_HOME, else HOME; relative ones are ignored. */
+	/* No cache directory set: no path, nothing written.  The front ends'
+	 * default follows XDG_CACHE_HOME, else HOME; relative ones are ignored. */
 	char *path = NULL;
-	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	kinspect_error_destroy(kinspect_cache_set_dir(NULL));
 	kinspect_error_destroy(kinspect_layout_cache_path((const uint8_t *)"\x01\xab", 2, &path));
-	ok(path && strcmp(path, "/x/cache/kinspect/layouts/01ab.cache") == 0, "path under XDG_CACHE_HOME: %s",
+	ok(!path, "no path without a cache directory");
+	setenv("XDG_CACHE_HOME", "/x/cache", 1);
+	char *dir = kinspect_cache_dir_from_environment();
+	ok(dir && strcmp(dir, "/x/cache/kinspect") == 0, "default under XDG_CACHE_HOME: %s", dir ? dir : "(none)");
+	kinspect_error_destroy(kinspect_cache_set_dir(dir));
+	free(dir);
+	kinspect_error_destroy(kinspect_layout_cache_path((const uint8_t *)"\x01\xab", 2, &path));
+	ok(path && strcmp(path, "/x/cache/kinspect/layouts/01ab.cache") == 0, "path in the cache directory: %s",
 	   path ? path : "(none)");
 	free(path);
 	setenv("XDG_CACHE_HOME", "relative", 1);
 	setenv("HOME", "/home/u", 1);
-	kinspect_error_destroy(kinspect_layout_cache_path((const uint8_t *)"\x01\xab", 2, &path));
-	ok(path && strcmp(path, "/home/u/.cache/kinspect/layouts/01ab.cache") == 0, "path under HOME: %s",
-	   path ? path : "(none)");
-	free(path);
+	dir = kinspect_cache_dir_from_environment();
+	ok(dir && strcmp(dir, "/home/u/.cache/kinspect") == 0, "default under HOME: %s", dir ? dir : "(none)");
+	free(dir);
+	setenv("KINSPECT_NO_CACHE", "1", 1);
+	dir = kinspect_cache_dir_from_environment();
+	ok(!dir, "no default with KINSPECT_NO_CACHE=1");
+	free(dir);
+	unsetenv("KINSPECT_NO_CACHE");
+	kinspect_error_destroy(kinspect_cache_set_dir(NULL));
 
 	run("rm -rf '%s'", tmpdir);
 	printf("1..%d\n", tap_count);

@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <zstd.h>
 
+#include "core/cache-path.h"
 #include "debuginfo/module-debuginfo.h"
 #include "debuginfo/module-file.h"
 #include "fixture.h"
@@ -219,7 +220,7 @@ static void test_find(const uint8_t *build_id, size_t build_id_len)
 
 	/* The plain copy gdb reads: the file itself, or a decompressed copy
 	 * named by build-id in the cache, written once. */
-	setenv("XDG_CACHE_HOME", path_of("cache"), 1);
+	kinspect_error_destroy(kinspect_cache_set_dir(path_of("cache/kinspect")));
 	const char *plain = NULL;
 	err = kinspect_module_file_open(path_of("mods/a/b/plain-mod.ko"), &file);
 	if (ok(!err, "open the plain .ko")) {

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/cache-path.h"
 #include "proxy/gdb-ko.h"
 #include "proxy/monitor.h"
 #include "fixture.h"
@@ -142,7 +143,9 @@ static void test_gdb_ko(void)
 	char cache[4200], ko[4200], cmd[4300];
 	snprintf(cache, sizeof(cache), "%s/cache", tmpdir);
 	snprintf(ko, sizeof(ko), "%s/m.ko", tmpdir);
-	setenv("XDG_CACHE_HOME", cache, 1);
+	char kcache[4300];
+	snprintf(kcache, sizeof(kcache), "%s/kinspect", cache);
+	kinspect_error_destroy(kinspect_cache_set_dir(kcache));
 	uint8_t image[512];
 	size_t size = make_ko(image, sizeof(image));
 	FILE *f = fopen(ko, "wb");

@@ -1,0 +1,166 @@
+/* A kernel session: one running or dumped kernel, its vmlinux, its target
+ * (a QEMU gdbstub, a QEMU ELF dump or a kdump-compressed dump), the KASLR
+ * slide and the loaded modules with their .ko files.  Everything else in
+ * libkinspect hangs off a struct kinspect_kernel.
+ *
+ * Contracts, as in every libkinspect header: a fallible call returns a
+ * struct kinspect_error (NULL on success) and writes its out-parameters
+ * only on success; a const result belongs to the session and lives as long
+ * as it; a char ** result is the caller's to free().  The library reads no
+ * environment variable, and writes no file unless the options name a cache
+ * directory.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_KERNEL_H
+#define KINSPECT_KERNEL_H
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <kinspect/common.h>
+#include <kinspect/error.h>
+#include <kinspect/vmlinux.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Leave a live guest stopped when the session ends, even one that ran. */
+#define KINSPECT_KEEP_STOPPED 0x1u
+/* No memory cache in front of a live target (to measure what it saves). */
+#define KINSPECT_NO_MEMORY_CACHE 0x2u
+
+/* How a session is opened.  Fill with kinspect_options_init(), then set
+ * what differs: SIZE lets later versions add fields compatibly.  Strings
+ * and arrays are copied when the session is created. */
+struct kinspect_options {
+	size_t size;
+	/* The vmlinux with DWARF of the kernel that runs (required for
+	 * everything but kinspect_kernel_target_format()). */
+	const char *vmlinux;
+	/* Where the .ko files with DWARF are, searched recursively and matched
+	 * by build-id; none: SYSROOT/usr/lib/debug/lib/modules/RELEASE, then
+	 * SYSROOT/lib/modules/RELEASE, those that exist. */
+	const char *const *module_dirs;
+	size_t nr_module_dirs;
+	/* Prefix of those default directories (a guest's root unpacked); NULL
+	 * for "". */
+	const char *sysroot;
+	/* Where layouts, symbol indexes and decompressed modules are kept
+	 * between runs, per build-id; NULL: nothing is kept or written. */
+	const char *cache_dir;
+	/* Bound of every wait on a live target, in milliseconds (default
+	 * 10000): connecting, and each answer. */
+	int timeout_ms;
+	/* KINSPECT_KEEP_STOPPED, KINSPECT_NO_MEMORY_CACHE. */
+	unsigned int flags;
+	/* QEMU's QMP socket (unix:PATH, PATH or HOST:PORT), asked whether the
+	 * guest runs before the gdbstub is touched: the only way to tell on
+	 * QEMU 8.1 and later a running guest from one a user paused.  NULL:
+	 * what the gdbstub can tell. */
+	const char *qmp;
+	/* When *CANCEL becomes non-zero (a signal handler sets it), a live
+	 * exchange in progress ends with an error and no new one starts, so
+	 * that the caller can end the session cleanly.  NULL: none. */
+	const volatile sig_atomic_t *cancel;
+	/* Diagnostics (warnings, progress at LEVEL 2, debug at 3; errors at 0
+	 * are also returned) go here instead of standard error; NULL keeps
+	 * standard error.  Process-wide: the last session created with a log
+	 * function sets it. */
+	void (*log)(void *arg, int level, const char *msg);
+	void *log_arg;
+};
+
+/* OPTIONS with SIZE set and every default. */
+KINSPECT_EXPORT void kinspect_options_init(struct kinspect_options *options);
+
+/* What a target string names. */
+enum kinspect_target_kind {
+	KINSPECT_TARGET_NONE,    /* no target: the vmlinux alone */
+	KINSPECT_TARGET_DUMP,    /* a file: QEMU ELF or kdump-compressed dump */
+	KINSPECT_TARGET_GDBSTUB, /* HOST:PORT, [IPV6]:PORT or unix:PATH */
+};
+
+/* Classify TARGET without opening anything: an existing file (not a
+ * directory) is a dump, HOST:PORT or unix:PATH a gdbstub.  NULL is
+ * KINSPECT_TARGET_NONE.  KINSPECT_ERROR_INVALID_ARGUMENT for anything
+ * else, saying why. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_target_classify(const char *target,
+								enum kinspect_target_kind *ret);
+
+struct kinspect_kernel;
+
+/* A session on TARGET (see kinspect_target_classify(); NULL for the
+ * vmlinux alone) with OPTIONS (NULL: defaults), opened lazily: the vmlinux,
+ * the target, the slide and the module list are read on first use, so
+ * creating never touches a guest. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_create(const char *target,
+							      const struct kinspect_options *options,
+							      struct kinspect_kernel **ret);
+
+/* kinspect_kernel_create(), then open the vmlinux and the target and find
+ * the KASLR slide, so that every later error is about what is asked. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_open(const char *target,
+							    const struct kinspect_options *options,
+							    struct kinspect_kernel **ret);
+
+/* End the session: a live guest is left in the run state it was found in
+ * (see kinspect_kernel_run_state()), layouts learnt are saved to the cache
+ * directory.  Accepts NULL. */
+KINSPECT_EXPORT void kinspect_kernel_destroy(struct kinspect_kernel *kernel);
+
+/* The vmlinux, opened on first use.  Owned by KERNEL. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_vmlinux(struct kinspect_kernel *kernel,
+							       struct kinspect_vmlinux **ret);
+
+/* Open the target now (a no-op once open).  A dump is probed by its
+ * contents; connecting to a gdbstub stops the guest until the session
+ * ends or kinspect_kernel_destroy() resumes it. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_open_target(struct kinspect_kernel *kernel);
+
+/* What the session's target is (KINSPECT_TARGET_NONE without one). */
+KINSPECT_EXPORT enum kinspect_target_kind kinspect_kernel_target_kind(const struct kinspect_kernel *kernel);
+
+/* The target as given, or NULL.  Owned by KERNEL. */
+KINSPECT_EXPORT const char *kinspect_kernel_target(const struct kinspect_kernel *kernel);
+
+/* The open target's format: "gdbstub", "elf", "elf, paging",
+ * "kdump-zlib, flattened", ...  NULL before it is open.  Owned by KERNEL. */
+KINSPECT_EXPORT const char *kinspect_kernel_target_format(const struct kinspect_kernel *kernel);
+
+/* The KASLR slide (runtime minus link-time address of the kernel image)
+ * in *RET_SLIDE, and how it was found in *RET_METHOD ("vmcoreinfo",
+ * "rip", "probe"; owned by the library), found on first use. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_kaslr(struct kinspect_kernel *kernel, uint64_t *ret_slide,
+							     const char **ret_method);
+
+/* Read LEN bytes of kernel virtual memory at ADDR into BUF, from the
+ * target itself (no cache: a live guest's memory as it is now).  A fault is a
+ * KINSPECT_ERROR_FAULT error whose kinspect_error_address() is the first
+ * address that could not be read. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_read(struct kinspect_kernel *kernel, uint64_t addr,
+							    void *buf, size_t len);
+
+/* The same at physical address ADDR. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_read_phys(struct kinspect_kernel *kernel, uint64_t addr,
+								 void *buf, size_t len);
+
+/* The runtime address of symbol NAME: of the vmlinux (moved by the slide
+ * when there is a target), else of a loaded module (NAME or MODULE:NAME,
+ * from its .ko).  KINSPECT_ERROR_NOT_FOUND when neither has it. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_symbol(struct kinspect_kernel *kernel, const char *name,
+							      uint64_t *ret);
+
+/* A live guest: whether it ran before the session came (1), was stopped
+ * (0) or could not be told (-1), and what the session leaves behind, in
+ * words ("running before kinspect came: resumed when done").  Owned by
+ * KERNEL.  KINSPECT_ERROR_INVALID_ARGUMENT for a dump. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_run_state(struct kinspect_kernel *kernel, int *ret_was_running,
+								 bool *ret_resume, const char **ret_decision);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* KINSPECT_KERNEL_H */

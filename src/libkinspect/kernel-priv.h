@@ -1,0 +1,64 @@
+/* The session's parts, for the library's own code and for the front ends
+ * still being moved onto the public API (see kernel.h for the session).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef KINSPECT_KERNEL_PRIV_H
+#define KINSPECT_KERNEL_PRIV_H
+
+#include <kinspect/kernel.h>
+
+#include "debuginfo/dwarf-types.h"
+#include "linux/kaslr.h"
+#include "linux/memory.h"
+#include "linux/module-symbols.h"
+#include "target/elf-dump.h"
+#include "target/gdbstub.h"
+
+/* The vmlinux's DWARF types (with the layout cache of its build-id when a
+ * cache directory is set), opened on first use. */
+struct kinspect_error *kinspect_kernel_types(struct kinspect_kernel *kernel, struct kinspect_dwarf_types **ret);
+
+/* The open target: exactly one is non-NULL after
+ * kinspect_kernel_open_target() succeeded. */
+struct kinspect_gdbstub *kinspect_kernel_gdbstub(const struct kinspect_kernel *kernel);
+struct kinspect_elf_dump *kinspect_kernel_dump(const struct kinspect_kernel *kernel);
+
+/* The traffic of connecting to the gdbstub (round trips before the first
+ * command). */
+const struct kinspect_gdbstub_stats *kinspect_kernel_connect_stats(const struct kinspect_kernel *kernel);
+
+/* The slide record, found on first use. */
+struct kinspect_error *kinspect_kernel_kaslr_record(struct kinspect_kernel *kernel,
+						    const struct kinspect_kaslr **ret);
+
+/* The target's virtual memory for the kernel model, behind the memory
+ * cache on a live target; valid while KERNEL lives.  Opens the target. */
+struct kinspect_error *kinspect_kernel_memory(struct kinspect_kernel *kernel, const struct kinspect_memory **ret);
+
+/* The directories searched for .ko files (see kinspect_options). */
+const char *const *kinspect_kernel_module_dirs(struct kinspect_kernel *kernel, size_t *ret_nr);
+
+/* The loaded modules' symbols, set up on first use. */
+struct kinspect_error *kinspect_kernel_module_symbols(struct kinspect_kernel *kernel,
+						      struct kinspect_module_symbols **ret);
+
+/* What lsmod shows beyond the list walk (taints, users, sections,
+ * build-ids), set up on first use. */
+struct kinspect_module_info;
+struct kinspect_error *kinspect_kernel_module_info(struct kinspect_kernel *kernel,
+						   struct kinspect_module_info **ret);
+
+/* Keep FILE (a module file found for a caller) as long as KERNEL lives. */
+struct kinspect_error *kinspect_kernel_keep_module_file(struct kinspect_kernel *kernel,
+							struct kinspect_module_file *file);
+
+/* Forget the module list read so far (a live guest ran). */
+void kinspect_kernel_forget_modules(struct kinspect_kernel *kernel);
+
+/* Close the target now, as kinspect_kernel_destroy() would, keeping the
+ * rest. */
+void kinspect_kernel_close_target(struct kinspect_kernel *kernel);
+
+/* The session's timeout in milliseconds, and its cancel flag. */
+int kinspect_kernel_timeout_ms(const struct kinspect_kernel *kernel);
+
+#endif /* KINSPECT_KERNEL_PRIV_H */
