@@ -152,6 +152,10 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_read_phys(struct kinspect
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_symbol(struct kinspect_kernel *kernel, const char *name,
 							      uint64_t *ret);
 
+/* The CPUs the target has: the dump's CPU notes, the gdbstub's vCPU
+ * threads.  Opens the target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_nr_cpus(struct kinspect_kernel *kernel, unsigned int *ret);
+
 /* A live guest: whether it ran before the session came (1), was stopped
  * (0) or could not be told (-1), and what the session leaves behind, in
  * words ("running before kinspect came: resumed when done").  Owned by

@@ -51,6 +51,13 @@ struct kinspect_error *kinspect_kernel_module_info(struct kinspect_kernel *kerne
 struct kinspect_error *kinspect_kernel_keep_module_file(struct kinspect_kernel *kernel,
 							struct kinspect_module_file *file);
 
+/* The task walker and the stack unwinder, set up on first use. */
+struct kinspect_tasks;
+struct kinspect_kernel_unwinder;
+struct kinspect_error *kinspect_kernel_tasks(struct kinspect_kernel *kernel, struct kinspect_tasks **ret);
+struct kinspect_error *kinspect_kernel_unwinder(struct kinspect_kernel *kernel,
+						struct kinspect_kernel_unwinder **ret);
+
 /* Forget the module list read so far (a live guest ran). */
 void kinspect_kernel_forget_modules(struct kinspect_kernel *kernel);
 

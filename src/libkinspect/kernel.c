@@ -17,6 +17,8 @@
 #include "debuginfo/layout-cache.h"
 #include "libkinspect/kernel-priv.h"
 #include "linux/module-info.h"
+#include "linux/stacktrace.h"
+#include "linux/tasks.h"
 #include "target/memory-cache.h"
 #include "target/qmp.h"
 
@@ -53,6 +55,8 @@ struct kinspect_kernel {
 	size_t nr_default_module_dirs;
 	struct kinspect_module_symbols *module_symbols;
 	struct kinspect_module_info *module_info;
+	struct kinspect_tasks *tasks;
+	struct kinspect_kernel_unwinder *unwinder;
 	struct kinspect_module_file **module_files; /* kept for callers */
 	size_t nr_module_files;
 };
@@ -191,6 +195,12 @@ void kinspect_kernel_forget_modules(struct kinspect_kernel *k)
 	k->module_symbols = NULL;
 	kinspect_module_info_destroy(k->module_info);
 	k->module_info = NULL;
+	/* The unwinder caches module ORC tables, the task walker nothing
+	 * that changes, but both read through the target's memory. */
+	kinspect_kernel_unwinder_destroy(k->unwinder);
+	k->unwinder = NULL;
+	kinspect_tasks_destroy(k->tasks);
+	k->tasks = NULL;
 }
 
 struct kinspect_error *kinspect_kernel_keep_module_file(struct kinspect_kernel *k, struct kinspect_module_file *file)
@@ -627,6 +637,59 @@ struct kinspect_error *kinspect_kernel_module_info(struct kinspect_kernel *k, st
 			return err;
 	}
 	*ret = k->module_info;
+	return NULL;
+}
+
+/* What the kernel model needs for a walker: slide, types, memory. */
+static struct kinspect_error *model(struct kinspect_kernel *k, const struct kinspect_kaslr **kaslr,
+				    struct kinspect_dwarf_types **types, const struct kinspect_memory **mem)
+{
+	struct kinspect_error *err = kinspect_kernel_kaslr_record(k, kaslr);
+	if (!err)
+		err = kinspect_kernel_types(k, types);
+	if (!err)
+		err = kinspect_kernel_memory(k, mem);
+	return err;
+}
+
+struct kinspect_error *kinspect_kernel_tasks(struct kinspect_kernel *k, struct kinspect_tasks **ret)
+{
+	if (!k->tasks) {
+		const struct kinspect_kaslr *kaslr;
+		struct kinspect_dwarf_types *types;
+		const struct kinspect_memory *mem;
+		struct kinspect_error *err = model(k, &kaslr, &types, &mem);
+		if (!err)
+			err = kinspect_tasks_create(types, k->vmlinux, kaslr->slide, mem, &k->tasks);
+		if (err)
+			return err;
+	}
+	*ret = k->tasks;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_unwinder(struct kinspect_kernel *k, struct kinspect_kernel_unwinder **ret)
+{
+	if (!k->unwinder) {
+		const struct kinspect_kaslr *kaslr;
+		struct kinspect_dwarf_types *types;
+		const struct kinspect_memory *mem;
+		struct kinspect_error *err = model(k, &kaslr, &types, &mem);
+		if (!err)
+			err = kinspect_kernel_unwinder_create(types, k->vmlinux, kaslr->slide, mem, &k->unwinder);
+		if (err)
+			return err;
+	}
+	*ret = k->unwinder;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_nr_cpus(struct kinspect_kernel *k, unsigned int *ret)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	*ret = (unsigned int)(k->dump ? kinspect_elf_dump_nr_cpus(k->dump) : kinspect_gdbstub_nr_threads(k->gdbstub));
 	return NULL;
 }
 

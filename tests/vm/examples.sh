@@ -30,13 +30,16 @@ libdir=$(pkg-config --variable=libdir kinspect)
 case $libdir in "$root"/*) ;; *) libdir=$root$libdir ;; esac
 flags=$(pkg-config --cflags --libs kinspect) || die "pkg-config cannot use the installed kinspect.pc"
 case $flags in *"$root"*) ;; *) die "pkg-config's flags do not point into the installed tree: $flags" ;; esac
-for ex in lsmod; do
+for ex in lsmod task-stacks; do
 	# shellcheck disable=SC2086 # pkg-config's words
 	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -o "$root/$ex" "$top_srcdir/examples/$ex.c" $flags ||
 		die "examples/$ex.c does not build against the installed library"
 done
 # It runs on the installed library, not the build tree's.
-LD_LIBRARY_PATH=$libdir ldd "$root/lsmod" | grep -q "$root.*libkinspect.so" ||
+# (ldd's output kept first: grep -q ending the pipe early is a SIGPIPE
+# failure under pipefail.)
+linked=$(LD_LIBRARY_PATH=$libdir ldd "$root/lsmod")
+grep -q "$root.*libkinspect.so" <<<"$linked" ||
 	die "examples/lsmod is not linked with the installed libkinspect.so"
 run_example() { LD_LIBRARY_PATH=$libdir ${KINSPECT_WRAPPER:-} "$root/$@"; }
 
@@ -64,6 +67,25 @@ expect_running() {
 }
 expect_running "after examples/lsmod live"
 check_lsmod "$w/dump.elf" dump
+
+# task-stacks: every task in a state with its stack, as kinspect ps and
+# bt --task give them (on the dump, where nothing moves; S: sleeping tasks,
+# since an idle guest has none in D).
+check_task_stacks() { # TARGET LABEL STATE
+	run_example task-stacks "$GUEST_VMLINUX" "$1" "$3" "$GUEST_MODDIR" >"$w/stacks.out" 2>"$w/stacks.err" ||
+		{ cat "$w/stacks.err"; die "$2: examples/task-stacks failed"; }
+	kinspect --json -k "$GUEST_VMLINUX" -t "$1" ps | jq -r --arg s "$3" '.[] | select(.state == $s) | .pid' \
+		>"$w/pids"
+	[ "$(wc -l <"$w/pids")" -ge 3 ] || die "$2: only $(wc -l <"$w/pids") tasks in state $3"
+	sed 's/^/bt --task /' "$w/pids" >"$w/bt.script"
+	kinspect --json -k "$GUEST_VMLINUX" -t "$1" -m "$GUEST_MODDIR" -x "$w/bt.script" |
+		jq -r '.[] | "pid \(.pid)", (.frames[] | "#\(.index) \(.ip) \(.symbol)")' >"$w/cli.stacks"
+	awk '/^pid / { print $1, $2; next } /^  #/ { print $1, $2, $3, $4 }' "$w/stacks.out" |
+		sed 's/ *$//; s/ 0x0*\([0-9a-f]\)/ 0x\1/' >"$w/example.stacks"
+	diff -u "$w/cli.stacks" "$w/example.stacks" || die "$2: examples/task-stacks disagrees with kinspect bt --task"
+	say "ok: $2: examples/task-stacks gives the stacks of the $(wc -l <"$w/pids") tasks in state $3 as kinspect bt does"
+}
+check_task_stacks "$w/dump.elf" dump S
 
 # Errors are the library's, named: a missing vmlinux, a bad target.
 status=0
