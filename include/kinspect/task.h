@@ -52,6 +52,9 @@ KINSPECT_EXPORT const char *kinspect_task_state_name(const struct kinspect_task 
 /* The CPU it last ran on. */
 KINSPECT_EXPORT int64_t kinspect_task_cpu(const struct kinspect_task *task);
 
+/* Whether a CPU runs it now (its per-CPU current_task). */
+KINSPECT_EXPORT bool kinspect_task_on_cpu(const struct kinspect_task *task);
+
 /* Whether it is a kernel thread (no mm). */
 KINSPECT_EXPORT bool kinspect_task_is_kernel_thread(const struct kinspect_task *task);
 

@@ -29,6 +29,7 @@ struct kinspect_task {
 	uint64_t thread_sp; /* saved stack pointer when switched out */
 	uint64_t stack;     /* base of its kernel stack */
 	bool kernel_thread; /* no mm */
+	bool on_cpu;        /* a CPU runs it: set by the session's walks only */
 };
 
 /* Read the layouts the walk needs from TYPES and the symbols from VMLINUX
