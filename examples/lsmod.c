@@ -31,7 +31,8 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 			printf("%02x", id[i]);
 	}
 	const char *path;
-	err = kinspect_kernel_module_file(kernel, m, &path);
+	bool verified;
+	err = kinspect_kernel_module_file(kernel, m, &path, &verified);
 	printf(" %s\n", err ? "-" : path);
 	kinspect_error_destroy(err);
 	return NULL;

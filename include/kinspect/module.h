@@ -5,6 +5,7 @@
 #ifndef KINSPECT_MODULE_H
 #define KINSPECT_MODULE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,9 +22,12 @@ extern "C" {
 struct kinspect_module;
 
 /* Call FN for every module on KERNEL's list, in list order (newest first),
- * until FN returns an error (which is returned).  The walk is bounded and
- * refuses pointers that are not kernel addresses: its error names the
- * module and the field, after FN saw the modules before it. */
+ * until FN returns an error (which is returned).  The whole list is read
+ * first, and what the calls below read for every module (notes, users)
+ * fetched ahead in batches: on a live target a few round trips for all
+ * modules instead of a few per module.  The walk is bounded and refuses
+ * pointers that are not kernel addresses: a damaged list gives FN the
+ * modules before the damage, then an error naming the module and field. */
 KINSPECT_EXPORT struct kinspect_error *
 kinspect_kernel_for_each_module(struct kinspect_kernel *kernel,
 				struct kinspect_error *(*fn)(const struct kinspect_module *module, void *arg), void *arg);
@@ -58,13 +62,35 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_module_build_id(struct ki
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_module_taints(struct kinspect_kernel *kernel,
 								     const struct kinspect_module *module, char **ret);
 
-/* The .ko, .ko.xz or .ko.zst file under the session's module directories
- * whose build-id is the loaded module's, in *RET_PATH (owned by KERNEL).
- * KINSPECT_ERROR_NOT_FOUND, saying what was found instead (no file, one of
- * another build), when there is none. */
+/* Its memory regions: text, data, rodata, ... (mod->mem[] since v6.4) or
+ * core and init before.  INDEX below kinspect_module_nr_regions(); the
+ * name is static. */
+KINSPECT_EXPORT unsigned int kinspect_module_nr_regions(const struct kinspect_module *module);
+KINSPECT_EXPORT void kinspect_module_region(const struct kinspect_module *module, unsigned int index,
+					    const char **ret_name, uint64_t *ret_base, uint64_t *ret_size);
+
+/* Call FN with the name of each module that uses MODULE, in the order
+ * /proc/modules prints them, then set *RET_PERMANENT when it cannot be
+ * unloaded (an init but no exit). */
+KINSPECT_EXPORT struct kinspect_error *
+kinspect_kernel_module_users(struct kinspect_kernel *kernel, const struct kinspect_module *module,
+			     struct kinspect_error *(*fn)(const char *name, void *arg), void *arg, bool *ret_permanent);
+
+/* Call FN with each ELF section's name and address, as
+ * /sys/module/NAME/sections shows them (mod->sect_attrs). */
+KINSPECT_EXPORT struct kinspect_error *
+kinspect_kernel_module_sections(struct kinspect_kernel *kernel, const struct kinspect_module *module,
+				struct kinspect_error *(*fn)(const char *name, uint64_t address, void *arg), void *arg);
+
+/* The module's file under the session's module directories: the .ko,
+ * .ko.xz or .ko.zst with the loaded module's build-id, in *RET_PATH (owned
+ * by KERNEL), *RET_VERIFIED true.  When the build-id cannot be read from
+ * memory, the file of that name, *RET_VERIFIED false (and a warning
+ * logged).  KINSPECT_ERROR_NOT_FOUND, saying what was found instead (no
+ * file, one of another build), when there is none. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_module_file(struct kinspect_kernel *kernel,
 								   const struct kinspect_module *module,
-								   const char **ret_path);
+								   const char **ret_path, bool *ret_verified);
 
 #ifdef __cplusplus
 }
