@@ -30,6 +30,12 @@ const struct kinspect_gdbstub_stats *kinspect_kernel_connect_stats(const struct 
 struct kinspect_error *kinspect_kernel_kaslr_record(struct kinspect_kernel *kernel,
 						    const struct kinspect_kaslr **ret);
 
+/* What every walker of the kernel model needs: the slide, the types and
+ * the memory (opening the target). */
+struct kinspect_error *kinspect_kernel_model(struct kinspect_kernel *kernel, const struct kinspect_kaslr **ret_kaslr,
+					     struct kinspect_dwarf_types **ret_types,
+					     const struct kinspect_memory **ret_memory);
+
 /* The target's virtual memory for the kernel model, behind the memory
  * cache on a live target; valid while KERNEL lives.  Opens the target. */
 struct kinspect_error *kinspect_kernel_memory(struct kinspect_kernel *kernel, const struct kinspect_memory **ret);

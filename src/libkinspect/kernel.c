@@ -597,17 +597,24 @@ const char *const *kinspect_kernel_module_dirs(struct kinspect_kernel *k, size_t
 	return (const char *const *)k->default_module_dirs;
 }
 
+struct kinspect_error *kinspect_kernel_model(struct kinspect_kernel *k, const struct kinspect_kaslr **kaslr,
+					     struct kinspect_dwarf_types **types, const struct kinspect_memory **mem)
+{
+	struct kinspect_error *err = kinspect_kernel_kaslr_record(k, kaslr);
+	if (!err)
+		err = kinspect_kernel_types(k, types);
+	if (!err)
+		err = kinspect_kernel_memory(k, mem);
+	return err;
+}
+
 struct kinspect_error *kinspect_kernel_module_symbols(struct kinspect_kernel *k, struct kinspect_module_symbols **ret)
 {
 	if (!k->module_symbols) {
 		const struct kinspect_kaslr *kaslr;
 		struct kinspect_dwarf_types *types;
 		const struct kinspect_memory *mem;
-		struct kinspect_error *err = kinspect_kernel_kaslr_record(k, &kaslr);
-		if (!err)
-			err = kinspect_kernel_types(k, &types);
-		if (!err)
-			err = kinspect_kernel_memory(k, &mem);
+		struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
 		if (err)
 			return err;
 		size_t nr_dirs;
@@ -626,11 +633,7 @@ struct kinspect_error *kinspect_kernel_module_info(struct kinspect_kernel *k, st
 		const struct kinspect_kaslr *kaslr;
 		struct kinspect_dwarf_types *types;
 		const struct kinspect_memory *mem;
-		struct kinspect_error *err = kinspect_kernel_kaslr_record(k, &kaslr);
-		if (!err)
-			err = kinspect_kernel_types(k, &types);
-		if (!err)
-			err = kinspect_kernel_memory(k, &mem);
+		struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
 		if (!err)
 			err = kinspect_module_info_create(types, k->vmlinux, kaslr->slide, mem, &k->module_info);
 		if (err)
@@ -640,25 +643,13 @@ struct kinspect_error *kinspect_kernel_module_info(struct kinspect_kernel *k, st
 	return NULL;
 }
 
-/* What the kernel model needs for a walker: slide, types, memory. */
-static struct kinspect_error *model(struct kinspect_kernel *k, const struct kinspect_kaslr **kaslr,
-				    struct kinspect_dwarf_types **types, const struct kinspect_memory **mem)
-{
-	struct kinspect_error *err = kinspect_kernel_kaslr_record(k, kaslr);
-	if (!err)
-		err = kinspect_kernel_types(k, types);
-	if (!err)
-		err = kinspect_kernel_memory(k, mem);
-	return err;
-}
-
 struct kinspect_error *kinspect_kernel_tasks(struct kinspect_kernel *k, struct kinspect_tasks **ret)
 {
 	if (!k->tasks) {
 		const struct kinspect_kaslr *kaslr;
 		struct kinspect_dwarf_types *types;
 		const struct kinspect_memory *mem;
-		struct kinspect_error *err = model(k, &kaslr, &types, &mem);
+		struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
 		if (!err)
 			err = kinspect_tasks_create(types, k->vmlinux, kaslr->slide, mem, &k->tasks);
 		if (err)
@@ -674,7 +665,7 @@ struct kinspect_error *kinspect_kernel_unwinder(struct kinspect_kernel *k, struc
 		const struct kinspect_kaslr *kaslr;
 		struct kinspect_dwarf_types *types;
 		const struct kinspect_memory *mem;
-		struct kinspect_error *err = model(k, &kaslr, &types, &mem);
+		struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
 		if (!err)
 			err = kinspect_kernel_unwinder_create(types, k->vmlinux, kaslr->slide, mem, &k->unwinder);
 		if (err)

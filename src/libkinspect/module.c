@@ -50,11 +50,7 @@ struct kinspect_error *kinspect_kernel_for_each_module(struct kinspect_kernel *k
 	const struct kinspect_memory *mem;
 	struct kinspect_vmlinux *vmlinux;
 	struct kinspect_module_info *info;
-	struct kinspect_error *err = kinspect_kernel_kaslr_record(k, &kaslr);
-	if (!err)
-		err = kinspect_kernel_types(k, &types);
-	if (!err)
-		err = kinspect_kernel_memory(k, &mem);
+	struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
 	if (!err)
 		err = kinspect_kernel_vmlinux(k, &vmlinux);
 	if (!err)

@@ -21,14 +21,27 @@ struct walk {
 	unsigned int nr_cpus;
 };
 
-static struct kinspect_error *find_current(struct kinspect_tasks *tasks, struct walk *w)
+/* A new walk for FN and ARG with the CPUs' current tasks read, in *RET. */
+static struct kinspect_error *walk_create(struct kinspect_tasks *tasks,
+					  struct kinspect_error *(*fn)(const struct kinspect_task *, void *), void *arg,
+					  struct walk **ret)
 {
+	struct walk *w = calloc(1, sizeof(*w));
+	if (!w)
+		return &kinspect_error_nomem;
+	w->fn = fn;
+	w->arg = arg;
 	struct kinspect_error *err = kinspect_tasks_nr_cpus(tasks, &w->nr_cpus);
 	if (w->nr_cpus > CPUS_MAX)
 		w->nr_cpus = CPUS_MAX;
 	for (unsigned int i = 0; i < w->nr_cpus && !err; i++)
 		err = kinspect_tasks_cpu_current(tasks, i, &w->current[i]);
-	return err;
+	if (err) {
+		free(w);
+		return err;
+	}
+	*ret = w;
+	return NULL;
 }
 
 static struct kinspect_error *each(const struct kinspect_task *task, void *arg)
@@ -48,13 +61,10 @@ struct kinspect_error *kinspect_kernel_for_each_task(struct kinspect_kernel *k,
 	struct kinspect_error *err = kinspect_kernel_tasks(k, &tasks);
 	if (err)
 		return err;
-	struct walk *w = calloc(1, sizeof(*w));
-	if (!w)
-		return &kinspect_error_nomem;
-	w->fn = fn;
-	w->arg = arg;
-	if (!(err = find_current(tasks, w)))
-		err = kinspect_tasks_for_each(tasks, each, w);
+	struct walk *w;
+	if ((err = walk_create(tasks, fn, arg, &w)))
+		return err;
+	err = kinspect_tasks_for_each(tasks, each, w);
 	free(w);
 	return err;
 }
@@ -70,13 +80,10 @@ struct kinspect_error *kinspect_kernel_find_task(struct kinspect_kernel *k, int3
 		err = pid >= 0 ? kinspect_tasks_find_pid(tasks, pid, &task) : kinspect_tasks_read(tasks, address, &task);
 	if (err)
 		return err;
-	struct walk *w = calloc(1, sizeof(*w));
-	if (!w)
-		return &kinspect_error_nomem;
-	w->fn = fn;
-	w->arg = arg;
-	if (!(err = find_current(tasks, w)))
-		err = each(&task, w);
+	struct walk *w;
+	if ((err = walk_create(tasks, fn, arg, &w)))
+		return err;
+	err = each(&task, w);
 	free(w);
 	return err;
 }
