@@ -30,6 +30,9 @@ extern "C" {
 #define KINSPECT_KEEP_STOPPED 0x1u
 /* No memory cache in front of a live target (to measure what it saves). */
 #define KINSPECT_NO_MEMORY_CACHE 0x2u
+/* In the cache directory only the module copies gdb needs: no layouts or
+ * symbol indexes are read or written (each run asks the DWARF anew). */
+#define KINSPECT_NO_DERIVED_CACHES 0x4u
 
 /* How a session is opened.  Fill with kinspect_options_init(), then set
  * what differs: SIZE lets later versions add fields compatibly.  Strings
@@ -47,13 +50,14 @@ struct kinspect_options {
 	/* Prefix of those default directories (a guest's root unpacked); NULL
 	 * for "". */
 	const char *sysroot;
-	/* Where layouts, symbol indexes and decompressed modules are kept
+	/* Where layouts, symbol indexes and module copies for gdb are kept
 	 * between runs, per build-id; NULL: nothing is kept or written. */
 	const char *cache_dir;
 	/* Bound of every wait on a live target, in milliseconds (default
 	 * 10000): connecting, and each answer. */
 	int timeout_ms;
-	/* KINSPECT_KEEP_STOPPED, KINSPECT_NO_MEMORY_CACHE. */
+	/* KINSPECT_KEEP_STOPPED, KINSPECT_NO_MEMORY_CACHE,
+	 * KINSPECT_NO_DERIVED_CACHES. */
 	unsigned int flags;
 	/* QEMU's QMP socket (unix:PATH, PATH or HOST:PORT), asked whether the
 	 * guest runs before the gdbstub is touched: the only way to tell on

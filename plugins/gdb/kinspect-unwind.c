@@ -252,6 +252,7 @@ static bool set_up_with(const char *path, bool have_rip, uint64_t rip)
 	 * no environment: the front end names the directory). */
 	char *cache_dir = kinspect_cache_dir_from_environment();
 	kinspect_error_destroy(kinspect_cache_set_dir(cache_dir));
+	kinspect_cache_set_reuse(kinspect_cache_reuse_from_environment());
 	free(cache_dir);
 	struct kinspect_error *err = kinspect_vmlinux_open(path, &plugin.vmlinux);
 	if (!err)

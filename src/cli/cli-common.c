@@ -178,7 +178,7 @@ static struct kinspect_kernel *cli_kernel(struct cli *cli)
 	o.timeout_ms = cli->timeout_ms;
 	o.qmp = cli->qmp;
 	o.cancel = &cli_signalled;
-	o.flags = (cli->keep_stopped ? KINSPECT_KEEP_STOPPED : 0) |
+	o.flags = (cli->keep_stopped ? KINSPECT_KEEP_STOPPED : 0) | (cli->no_cache ? KINSPECT_NO_DERIVED_CACHES : 0) |
 		  (getenv("KINSPECT_NO_MEMORY_CACHE") ? KINSPECT_NO_MEMORY_CACHE : 0);
 	struct kinspect_error *err = kinspect_kernel_create(cli->target, &o, &cli->kernel);
 	if (err) {

@@ -39,7 +39,7 @@ struct cli {
 	bool keep_stopped; /* --keep-stopped: leave a live guest stopped */
 	const char *qmp;   /* --qmp: QEMU's QMP socket, asked whether the guest runs */
 	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
-	char *cache_dir;   /* where caches go: NULL with --no-cache */
+	char *cache_dir;   /* where caches and module copies go */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
 	struct kinspect_json json_writer;
 	/* Where the running command's JSON goes: stdout, or in -x --json the

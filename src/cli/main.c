@@ -324,7 +324,10 @@ int main(int argc, char **argv)
 	/* The library reads no environment: the cache directory is ours to
 	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and it holds for
 	 * every command, the proxy's module copies too. */
-	if (!cli.no_cache && (cli.cache_dir = kinspect_cache_dir_from_environment()))
+	if (cli.no_cache || !kinspect_cache_reuse_from_environment())
+		cli.no_cache = true;
+	kinspect_cache_set_reuse(!cli.no_cache);
+	if ((cli.cache_dir = kinspect_cache_dir_from_environment()))
 		kinspect_error_destroy(kinspect_cache_set_dir(cli.cache_dir));
 	if (cli.script) {
 		if (optind < argc) {

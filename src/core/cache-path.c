@@ -16,11 +16,21 @@
 
 #define BUILD_ID_MAX 64
 
+/* The one cache directory of the process (see kinspect_cache_set_dir()),
+ * and whether the speed-up caches in it are used. */
+static char *cache_dir;
+static bool reuse = true;
+
+void kinspect_cache_set_reuse(bool on)
+{
+	reuse = on;
+}
+
 struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *build_id, size_t len, const char *suffix,
 					   char **ret)
 {
 	*ret = NULL;
-	if (len == 0 || len > BUILD_ID_MAX)
+	if (len == 0 || len > BUILD_ID_MAX || !reuse)
 		return NULL;
 	char hex[2 * BUILD_ID_MAX + 1];
 	for (size_t i = 0; i < len; i++)
@@ -30,8 +40,6 @@ struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *buil
 	return kinspect_cache_file(kind, name, ret);
 }
 
-/* The one cache directory of the process (see kinspect_cache_set_dir()). */
-static char *cache_dir;
 
 struct kinspect_error *kinspect_cache_set_dir(const char *dir)
 {
@@ -48,11 +56,14 @@ const char *kinspect_cache_dir(void)
 	return cache_dir;
 }
 
-char *kinspect_cache_dir_from_environment(void)
+bool kinspect_cache_reuse_from_environment(void)
 {
 	const char *env = getenv("KINSPECT_NO_CACHE");
-	if (env && env[0] && strcmp(env, "0") != 0)
-		return NULL;
+	return !(env && env[0] && strcmp(env, "0") != 0);
+}
+
+char *kinspect_cache_dir_from_environment(void)
+{
 	const char *xdg = getenv("XDG_CACHE_HOME");
 	const char *home = getenv("HOME");
 	char *dir = NULL;
@@ -79,7 +90,7 @@ struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, c
 
 bool kinspect_cache_enabled(void)
 {
-	return cache_dir != NULL;
+	return cache_dir != NULL && reuse;
 }
 
 /* mkdir -p of the directories above PATH, new ones private (0700): cached

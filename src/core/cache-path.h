@@ -15,7 +15,7 @@
 #include <kinspect/error.h>
 
 /* The path in *RET (malloc()ed), or NULL without an error when there is no
- * usable cache directory or build-id. */
+ * usable cache directory or build-id, or the speed-up caches are off. */
 struct kinspect_error *kinspect_cache_path(const char *kind, const uint8_t *build_id, size_t len, const char *suffix,
 					   char **ret);
 
@@ -28,13 +28,20 @@ struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, c
 struct kinspect_error *kinspect_cache_set_dir(const char *dir);
 const char *kinspect_cache_dir(void);
 
-/* Whether a cache directory is set. */
+/* Whether the speed-up caches (layouts, symbol indexes: per build-id, by
+ * kinspect_cache_path()) are read and written; on by default.  Off, only
+ * the copies of module files that gdb needs still go to the directory. */
+void kinspect_cache_set_reuse(bool on);
+
+/* Whether a cache directory is set and its speed-up caches are used. */
 bool kinspect_cache_enabled(void);
 
 /* For front ends only (the CLI, the gdb plugin), never called by the
  * library: ${XDG_CACHE_HOME:-~/.cache}/kinspect (malloc()ed), or NULL when
- * KINSPECT_NO_CACHE is set to anything but "" or "0" or there is no home. */
+ * there is no home; and false when KINSPECT_NO_CACHE is set to anything
+ * but "" or "0" (no speed-up caches). */
 char *kinspect_cache_dir_from_environment(void);
+bool kinspect_cache_reuse_from_environment(void);
 
 /* Write SIZE bytes of DATA to PATH atomically (a temporary file in the same
  * directory, renamed), creating the directories up to it; the file gets

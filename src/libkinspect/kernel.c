@@ -140,6 +140,7 @@ struct kinspect_error *kinspect_kernel_create(const char *target, const struct k
 	}
 	if (ok && (err = kinspect_cache_set_dir(o.cache_dir)))
 		ok = false;
+	kinspect_cache_set_reuse(!(o.flags & KINSPECT_NO_DERIVED_CACHES));
 	if (!ok) {
 		kinspect_kernel_destroy(k);
 		return &kinspect_error_nomem;

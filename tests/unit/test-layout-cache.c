@@ -417,9 +417,16 @@ int main(int argc, char **argv)
 	ok(dir && strcmp(dir, "/home/u/.cache/kinspect") == 0, "default under HOME: %s", dir ? dir : "(none)");
 	free(dir);
 	setenv("KINSPECT_NO_CACHE", "1", 1);
-	dir = kinspect_cache_dir_from_environment();
-	ok(!dir, "no default with KINSPECT_NO_CACHE=1");
-	free(dir);
+	ok(!kinspect_cache_reuse_from_environment(), "no speed-up caches with KINSPECT_NO_CACHE=1");
+	kinspect_cache_set_reuse(false);
+	kinspect_error_destroy(kinspect_cache_set_dir("/x/cache/kinspect"));
+	kinspect_error_destroy(kinspect_layout_cache_path((const uint8_t *)"\x01\xab", 2, &path));
+	ok(!path && !kinspect_cache_enabled(), "no layout cache path with them off");
+	kinspect_error_destroy(kinspect_cache_file("ko", "x.ko", &path));
+	ok(path && strcmp(path, "/x/cache/kinspect/ko/x.ko") == 0, "module copies still go to the directory: %s",
+	   path ? path : "(none)");
+	free(path);
+	kinspect_cache_set_reuse(true);
 	unsetenv("KINSPECT_NO_CACHE");
 	kinspect_error_destroy(kinspect_cache_set_dir(NULL));
 
