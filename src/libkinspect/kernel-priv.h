@@ -53,9 +53,12 @@ struct kinspect_module_info;
 struct kinspect_error *kinspect_kernel_module_info(struct kinspect_kernel *kernel,
 						   struct kinspect_module_info **ret);
 
-/* Keep FILE (a module file found for a caller) as long as KERNEL lives. */
-struct kinspect_error *kinspect_kernel_keep_module_file(struct kinspect_kernel *kernel,
-							struct kinspect_module_file *file);
+/* The file of module NAME under the module directories with BUILD_ID
+ * (LEN bytes; 0: by name alone), found once per session and owned by it
+ * (kinspect_module_file_find() for the errors). */
+struct kinspect_error *kinspect_kernel_find_module_file(struct kinspect_kernel *kernel, const char *name,
+						       const uint8_t *build_id, size_t len,
+						       const struct kinspect_module_file **ret);
 
 /* The task walker and the stack unwinder, set up on first use. */
 struct kinspect_tasks;

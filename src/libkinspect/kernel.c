@@ -57,7 +57,11 @@ struct kinspect_kernel {
 	struct kinspect_module_info *module_info;
 	struct kinspect_tasks *tasks;
 	struct kinspect_kernel_unwinder *unwinder;
-	struct kinspect_module_file **module_files; /* kept for callers */
+	struct kept_file {
+		char name[64];
+		bool verified; /* found by build-id */
+		struct kinspect_module_file *file;
+	} *module_files; /* found for callers, kept */
 	size_t nr_module_files;
 };
 
@@ -204,15 +208,41 @@ void kinspect_kernel_forget_modules(struct kinspect_kernel *k)
 	k->tasks = NULL;
 }
 
-struct kinspect_error *kinspect_kernel_keep_module_file(struct kinspect_kernel *k, struct kinspect_module_file *file)
+struct kinspect_error *kinspect_kernel_find_module_file(struct kinspect_kernel *k, const char *name,
+						       const uint8_t *build_id, size_t len,
+						       const struct kinspect_module_file **ret)
 {
-	struct kinspect_module_file **files = realloc(k->module_files, (k->nr_module_files + 1) * sizeof(*files));
+	/* Found once per session: a script of many lsmods must not map the
+	 * same files again and again. */
+	for (size_t i = 0; i < k->nr_module_files; i++) {
+		const struct kept_file *kf = &k->module_files[i];
+		const uint8_t *id;
+		size_t id_len = kinspect_module_file_build_id(kf->file, &id);
+		if (kinspect_module_name_equal(kf->name, name) && kf->verified == (len != 0) &&
+		    (!len || (id_len == len && memcmp(id, build_id, len) == 0))) {
+			*ret = kf->file;
+			return NULL;
+		}
+	}
+	size_t nr_dirs;
+	const char *const *dirs = kinspect_kernel_module_dirs(k, &nr_dirs);
+	if (nr_dirs == 0)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "module %s: no module directories to search", name);
+	struct kinspect_module_file *file;
+	struct kinspect_error *err = kinspect_module_file_find(dirs, nr_dirs, name, build_id, len, &file);
+	if (err)
+		return err;
+	struct kept_file *files = realloc(k->module_files, (k->nr_module_files + 1) * sizeof(*files));
 	if (!files) {
 		kinspect_module_file_destroy(file);
 		return &kinspect_error_nomem;
 	}
 	k->module_files = files;
-	k->module_files[k->nr_module_files++] = file;
+	struct kept_file *kf = &files[k->nr_module_files++];
+	snprintf(kf->name, sizeof(kf->name), "%s", name);
+	kf->verified = len != 0;
+	kf->file = file;
+	*ret = file;
 	return NULL;
 }
 
@@ -255,7 +285,7 @@ void kinspect_kernel_destroy(struct kinspect_kernel *k)
 	close_types(k);
 	kinspect_vmlinux_destroy(k->vmlinux);
 	for (size_t i = 0; i < k->nr_module_files; i++)
-		kinspect_module_file_destroy(k->module_files[i]);
+		kinspect_module_file_destroy(k->module_files[i].file);
 	free(k->module_files);
 	for (size_t i = 0; i < k->nr_default_module_dirs; i++)
 		free(k->default_module_dirs[i]);

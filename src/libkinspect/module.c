@@ -213,15 +213,8 @@ struct kinspect_error *kinspect_kernel_module_file(struct kinspect_kernel *k, co
 			kinspect_warn("module %s: cannot read its build-id: %s", m->name, why ? why : "?");
 		len = 0;
 	}
-	size_t nr_dirs;
-	const char *const *dirs = kinspect_kernel_module_dirs(k, &nr_dirs);
-	if (nr_dirs == 0)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "module %s: no module directories to search",
-					     m->name);
-	struct kinspect_module_file *file;
-	if ((err = kinspect_module_file_find(dirs, nr_dirs, m->name, id, len, &file)))
-		return err;
-	if ((err = kinspect_kernel_keep_module_file(k, file)))
+	const struct kinspect_module_file *file;
+	if ((err = kinspect_kernel_find_module_file(k, m->name, id, len, &file)))
 		return err;
 	if (len == 0)
 		kinspect_warn("module %s: %s is not verified (no build-id in memory)", m->name,

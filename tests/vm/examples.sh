@@ -31,8 +31,9 @@ case $libdir in "$root"/*) ;; *) libdir=$root$libdir ;; esac
 flags=$(pkg-config --cflags --libs kinspect) || die "pkg-config cannot use the installed kinspect.pc"
 case $flags in *"$root"*) ;; *) die "pkg-config's flags do not point into the installed tree: $flags" ;; esac
 for ex in lsmod task-stacks; do
-	# shellcheck disable=SC2086 # pkg-config's words
-	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -o "$root/$ex" "$top_srcdir/examples/$ex.c" $flags ||
+	# A sanitized library wants sanitized programs (the ASan runtime first).
+	# shellcheck disable=SC2086 # pkg-config's and the flags' words
+	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror ${SANITIZER_CFLAGS:-} -o "$root/$ex" "$top_srcdir/examples/$ex.c" $flags ||
 		die "examples/$ex.c does not build against the installed library"
 done
 # It runs on the installed library, not the build tree's.

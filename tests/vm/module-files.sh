@@ -186,6 +186,16 @@ timed "dump checks with -m $GUEST_MODDIR" check_module_details "$dump" "$work" d
 timed "dump checks with compressed copies" check_module_details "$dump" "$work" "dump, .ko.xz/.ko.zst" "$comp"
 check_wrong_file "$dump" dump
 check_dwarf_target "$dump" dump
+
+# Many commands in one session find each .ko once: 14000 lsmods of 5+
+# modules once mapped a file per module per command and ran out of
+# mappings (vm.max_map_count, 65530) before the script ended.
+for i in $(seq 14000); do echo lsmod; done >"$work/many-lsmod.script"
+t0=$(_guest_now)
+kinspect -k "$GUEST_VMLINUX" -t "$dump" -m "$GUEST_MODDIR" -x "$work/many-lsmod.script" >"$work/many.out" 2>"$work/many.err" ||
+	{ tail -3 "$work/many.err"; die "14000 lsmods in one script failed"; }
+[ "$(grep -c '^MODULE ' "$work/many.out")" = 14000 ] || die "14000 lsmods printed $(grep -c '^MODULE ' "$work/many.out") lists"
+say "ok: 14000 lsmods -m in one script ($(_guest_since "$t0") s): each .ko found and mapped once"
 check_read_module_symbol "$dump" dump
 rm -f "$dump"
 
