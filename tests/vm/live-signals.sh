@@ -47,10 +47,8 @@ set_state() {
 	esac
 }
 
-# A script long enough to be caught in the middle: with the guest stopped
-# for the whole script its memory stays cached, and 1200 commands once ran
-# to their end (exit 0) before the signal came.  60000 take minutes.
-for i in $(seq 20000); do echo lsmod; echo 'bt --cpu 0'; echo ps; done >"$w/long.script"
+# A script long enough to be caught in the middle.
+for i in $(seq 400); do echo lsmod; echo 'bt --cpu 0'; echo ps; done >"$w/long.script"
 
 for state in running stopped; do
 	set_state "$state"
@@ -62,9 +60,10 @@ for state in running stopped; do
 	done
 	# Signals in the middle of a long script: exit 128+N, the guest as found.
 	for sig in INT TERM HUP; do
-		# A background job of a script starts with SIGINT ignored, and
-		# kinspect keeps an ignored signal ignored (as nohup wants).
-		env --default-signal=INT "${k[@]}" -x "$w/long.script" >"$w/out" 2>"$w/err" &
+		# A background job of a script starts with SIGINT ignored, a run
+		# under nohup with SIGHUP ignored, and kinspect keeps an ignored
+		# signal ignored (as nohup wants): the signals sent are reset.
+		env --default-signal=INT,TERM,HUP "${k[@]}" -x "$w/long.script" >"$w/out" 2>"$w/err" &
 		pid=$!
 		# Wait until it is well into the script (output has come).
 		for _ in $(seq 100); do [ -s "$w/out" ] && break; sleep 0.1; done
@@ -84,7 +83,7 @@ done
 # guest runs on (and a command that calls the function does not stop it).
 set_state running
 for sig in INT TERM HUP; do
-	env --default-signal=INT "${k[@]}" -v break --wait 0 do_init_module >"$w/out" 2>"$w/err" &
+	env --default-signal=INT,TERM,HUP "${k[@]}" -v break --wait 0 do_init_module >"$w/out" 2>"$w/err" &
 	pid=$!
 	for _ in $(seq 300); do grep -q 'breakpoint at ' "$w/err" 2>/dev/null && break; sleep 0.1; done
 	grep -q 'breakpoint at ' "$w/err" || { kill -9 "$pid"; die "break did not plant its breakpoint: $(cat "$w/err")"; }
