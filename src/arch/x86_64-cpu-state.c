@@ -63,3 +63,20 @@ struct kinspect_error *kinspect_x86_64_cpu_state_live(struct kinspect_gdbstub *g
 	}
 	return NULL;
 }
+
+struct kinspect_error *kinspect_x86_64_read_pc(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret)
+{
+	return kinspect_gdbstub_read_register(gs, thread, "rip", ret);
+}
+
+struct kinspect_error *kinspect_x86_64_read_sp(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret)
+{
+	return kinspect_gdbstub_read_register(gs, thread, "rsp", ret);
+}
+
+struct kinspect_error *kinspect_x86_64_read_paging(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret_cr3,
+						   uint64_t *ret_cr4)
+{
+	struct kinspect_error *err = kinspect_gdbstub_read_register(gs, thread, "cr3", ret_cr3);
+	return err ? err : kinspect_gdbstub_read_register(gs, thread, "cr4", ret_cr4);
+}

@@ -19,6 +19,14 @@ struct kinspect_error *kinspect_x86_64_cpu_state_dump(struct kinspect_elf_dump *
 struct kinspect_error *kinspect_x86_64_cpu_state_live(struct kinspect_gdbstub *gs, unsigned int index,
 						      struct kinspect_orc_state *ret, uint32_t *ret_cs);
 
+/* One register of vCPU thread THREAD, by what it is for: the instruction
+ * pointer, the stack pointer, the page-table root (CR3) and the control
+ * bits that say the paging mode (CR4), by the names QEMU gives them. */
+struct kinspect_error *kinspect_x86_64_read_pc(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret);
+struct kinspect_error *kinspect_x86_64_read_sp(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret);
+struct kinspect_error *kinspect_x86_64_read_paging(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret_cr3,
+						   uint64_t *ret_cr4);
+
 /* The instruction pointer of STATE. */
 static inline uint64_t kinspect_x86_64_cpu_state_ip(const struct kinspect_orc_state *state)
 {

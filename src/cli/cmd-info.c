@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "arch/x86_64-cpu-state.h"
 #include "cli/cli.h"
 
 struct live_info {
@@ -45,10 +46,7 @@ static struct kinspect_error *gather_registers(struct cli *cli, struct live_info
 	live->kind = "gdbstub";
 	live->nr_vcpus = kinspect_gdbstub_nr_threads(cli->gdbstub);
 	cli_run_state(cli, &live->run_state);
-	struct kinspect_error *err = kinspect_gdbstub_read_register(cli->gdbstub, 0, "cr3", &live->cr3);
-	if (!err)
-		err = kinspect_gdbstub_read_register(cli->gdbstub, 0, "cr4", &live->cr4);
-	return err;
+	return kinspect_x86_64_read_paging(cli->gdbstub, 0, &live->cr3, &live->cr4);
 }
 
 static int gather_live(struct cli *cli, struct kinspect_vmlinux *vmlinux, struct live_info *live)
