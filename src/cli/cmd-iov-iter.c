@@ -14,6 +14,7 @@
 #include "core/error-priv.h"
 #include "core/log.h"
 #include "linux/folio.h"
+#include "linux/iov-iter-check.h"
 #include "linux/iov-iter.h"
 #include "linux/page.h"
 
@@ -68,6 +69,11 @@ static void warn(struct listing *l, const char *fmt, ...)
 	va_end(ap);
 }
 
+static void add_finding(void *arg, const char *msg)
+{
+	warn(arg, "%s", msg);
+}
+
 /* Decode the folio behind every segment that has one.  Best effort: an
  * iter is worth printing even where its folios cannot be read. */
 static void summarize_folios(struct cli *cli, const struct kinspect_iov_iter *it, struct listing *l)
@@ -109,12 +115,7 @@ static void summarize_folios(struct cli *cli, const struct kinspect_iov_iter *it
 							 f->page.anon, f->page.swapbacked, 0, flag_names, &unnamed);
 		for (unsigned int k = 0; k < f->nr_flags; k++)
 			snprintf(f->flags[k], sizeof(f->flags[k]), "%s", flag_names[k]);
-		/* A folio_queue records each folio's order itself: they must agree. */
-		if (folios && f->page.order != l->segs[i].order)
-			warn(l, "segment %zu: the %s says order %u, the folio has order %u", i,
-			     it->kind == KINSPECT_IOV_XARRAY ? "xarray" : "folio_queue", l->segs[i].order, f->page.order);
-		if (folios && f->page.tail)
-			warn(l, "segment %zu: 0x%" PRIx64 " is a tail page, not a folio", i, l->segs[i].base);
+		kinspect_iov_segment_check_folio(it, &l->segs[i], i, &f->page, add_finding, l);
 	}
 	kinspect_folio_decoder_destroy(dec);
 }
@@ -165,47 +166,16 @@ static void json_folio_summary(struct kinspect_json *j, const struct folio_summa
 	kinspect_json_end_object(j);
 }
 
-/* Work out what is left from the cursor on, and what looks wrong. */
+/* Work out what is left from the cursor on, and what looks wrong (the
+ * library's checks). */
 static void judge(const struct kinspect_iov_iter *it, struct listing *l)
 {
-	for (size_t i = 0; i < l->nr; i++) {
-		const struct kinspect_iov_segment *s = &l->segs[i];
-		if (s->position == KINSPECT_IOV_DONE)
-			continue;
-		uint64_t left = s->cursor <= s->len ? s->len - s->cursor : 0;
-		if (s->position == KINSPECT_IOV_CURRENT) {
-			l->have_cursor = true;
-			l->cursor_index = i;
-			l->left_in_segment = left;
-			if (s->cursor > s->len)
-				warn(l, "cursor past the end of segment %zu: iov_offset 0x%" PRIx64 " > its 0x%" PRIx64 " bytes",
-				     i, s->cursor, s->len);
-			else if (s->cursor == s->len && s->len && it->count)
-				warn(l, "cursor at the end of segment %zu (iov_offset 0x%" PRIx64 " == its size)%s", i,
-				     s->cursor, i + 1 == l->nr && !l->truncated ? ", and no segment follows" : "");
-		}
-		l->left_total += left;
-		if (it->kind == KINSPECT_IOV_FOLIOQ && !s->base)
-			warn(l, "slot %u of folio_queue 0x%" PRIx64 " is empty", s->slot, s->folioq);
-		if (it->kind != KINSPECT_IOV_FOLIOQ && s->len == 0 && s->position != KINSPECT_IOV_DONE)
-			warn(l, "segment %zu is empty", i);
-	}
-	if (it->kind == KINSPECT_IOV_FOLIOQ && !l->have_cursor) {
-		if (l->nr && l->segs[0].nr_slots <= it->folioq_slot)
-			warn(l, "folioq_slot %" PRIu64 " is past the %u folios of its folio_queue%s", it->folioq_slot,
-			     l->segs[0].nr_slots, l->nr > l->segs[0].nr_slots ? "" : " and no queue follows");
-		else if (!l->nr && it->count)
-			warn(l, "count is 0x%" PRIx64 " but the folio_queue holds no folios", it->count);
-		/* The kernel moves to the next queue on its next use. */
-		if (it->iov_offset)
-			warn(l, "iov_offset 0x%" PRIx64 " with no current folio", it->iov_offset);
-	}
-	bool has_segments = it->kind == KINSPECT_IOV_UBUF || it->kind == KINSPECT_IOV_IOVEC ||
-			    it->kind == KINSPECT_IOV_KVEC || it->kind == KINSPECT_IOV_BVEC ||
-			    it->kind == KINSPECT_IOV_FOLIOQ || it->kind == KINSPECT_IOV_XARRAY;
-	if (has_segments && !l->truncated && it->count > l->left_total)
-		warn(l, "count 0x%" PRIx64 " is more than the 0x%" PRIx64 " bytes the segments hold from the cursor on",
-		     it->count, l->left_total);
+	struct kinspect_iov_check c;
+	kinspect_iov_iter_check(it, l->segs, l->nr, l->truncated, add_finding, l, &c);
+	l->have_cursor = c.have_cursor;
+	l->cursor_index = c.cursor_index;
+	l->left_in_segment = c.left_in_segment;
+	l->left_total = c.left_total;
 }
 
 static const char *position_name(enum kinspect_iov_position p)

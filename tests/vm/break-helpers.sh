@@ -12,7 +12,9 @@ break_start() {
 	# Not through the kinspect function: $! must be kinspect itself, for kill.
 	${KINSPECT_WRAPPER:-} "$KINSPECT" -v ${BREAK_JSON---json} -k "$GUEST_VMLINUX" -t "$GUEST_GDB" -m "$GUEST_MODDIR" ${BREAK_GLOBAL_OPTS:-} break "$@" >"$out" 2>"$out.err" &
 	BREAK_PID=$!
-	for i in $(seq 300); do
+	# Up to 60 s: looking the function up in a module's DWARF and the
+	# first exchanges take long on a loaded 2-core machine under TCG.
+	for i in $(seq 600); do
 		grep -q 'breakpoint at ' "$out.err" 2>/dev/null && return 0
 		kill -0 "$BREAK_PID" 2>/dev/null || break
 		sleep 0.1
