@@ -133,11 +133,16 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 			      const struct cli_flag *flags, int *argind)
 {
 	struct option options[CLI_FLAGS_MAX + 2] = { { "help", no_argument, NULL, 'h' } };
-	char shortopts[CLI_FLAGS_MAX + 3] = "+h";
-	size_t n = 0;
+	char shortopts[2 * CLI_FLAGS_MAX + 3] = "+h";
+	size_t n = 0, len = 2;
 	for (; flags && flags[n].name && n < CLI_FLAGS_MAX; n++) {
-		options[n + 1] = (struct option){ flags[n].name, no_argument, NULL, flags[n].short_name };
-		shortopts[n + 2] = flags[n].short_name;
+		options[n + 1] = (struct option){ flags[n].name, flags[n].arg ? required_argument : no_argument, NULL,
+						  flags[n].short_name };
+		if (flags[n].short_name >= CLI_LONG_ONLY)
+			continue;
+		shortopts[len++] = (char)flags[n].short_name;
+		if (flags[n].arg)
+			shortopts[len++] = ':';
 	}
 	/* 0, not 1: glibc then forgets the previous command's scan (batch
 	 * mode parses many command lines in one process). */
@@ -153,9 +158,19 @@ int cli_parse_command_options(const struct cli_command *cmd, int argc, char **ar
 		size_t i = 0;
 		while (i < n && flags[i].short_name != c)
 			i++;
-		if (i == n)
-			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
-		*flags[i].value = true;
+		if (c == '?' || c == ':' || i == n) {
+			/* getopt_long names the option that lacks its value in
+			 * optopt; an unknown one leaves 0 there (long) or a
+			 * character it does not know (short). */
+			bool lacks_value = optopt >= CLI_LONG_ONLY ||
+					   (optopt > 0 && optopt < CLI_LONG_ONLY && strchr(shortopts + 1, optopt));
+			return cli_usage_error(cmd, lacks_value ? "missing value: '%s'" : "unknown option '%s'",
+					       argv[optind - 1]);
+		}
+		if (flags[i].arg)
+			*flags[i].arg = optarg;
+		else
+			*flags[i].value = true;
 	}
 	*argind = optind;
 	return -1;

@@ -114,13 +114,17 @@ int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...) __attri
 /* Print "kinspect COMMAND --help" on stdout. */
 void cli_print_help(const struct cli_command *cmd);
 
-/* A command's on/off option: --NAME or -SHORT_NAME sets *VALUE. */
+/* A command's option: --NAME or -SHORT_NAME sets *VALUE (an on/off flag),
+ * or, for one that takes a value (--NAME V, --NAME=V, -S V), points *ARG
+ * at it (the last one given wins). */
 struct cli_flag {
-	char short_name;
+	int short_name; /* CLI_LONG_ONLY + k for an option with no short name */
 	const char *name;
 	bool *value;
+	const char **arg;
 };
 #define CLI_FLAGS_MAX 8
+#define CLI_LONG_ONLY 256
 
 /* Move the options of a command's ARGV[1..ARGC) (with the values of those
  * that take one, per SHORTOPTS and LONGOPTS as getopt_long reads them) in

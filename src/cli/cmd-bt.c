@@ -247,25 +247,16 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 {
 	const char *cpu_arg = NULL, *task_arg = NULL;
 	bool all = false, lines = false;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
-			cli_print_help(&cli_command_bt);
-			return CLI_EXIT_OK;
-		} else if (!strcmp(a, "--all") || !strcmp(a, "-a")) {
-			all = true;
-		} else if (!strcmp(a, "--lines") || !strcmp(a, "-l")) {
-			lines = true;
-		} else if ((!strcmp(a, "--cpu") || !strcmp(a, "--task")) && i + 1 < argc) {
-			*(a[2] == 'c' ? &cpu_arg : &task_arg) = argv[++i];
-		} else if (!strncmp(a, "--cpu=", 6)) {
-			cpu_arg = a + 6;
-		} else if (!strncmp(a, "--task=", 7)) {
-			task_arg = a + 7;
-		} else {
-			return cli_usage_error(&cli_command_bt, "unexpected argument '%s'", a);
-		}
-	}
+	const struct cli_flag flags[] = { { 'a', "all", &all, NULL },
+					  { 'l', "lines", &lines, NULL },
+					  { CLI_LONG_ONLY, "cpu", NULL, &cpu_arg },
+					  { CLI_LONG_ONLY + 1, "task", NULL, &task_arg },
+					  { 0 } };
+	int argind, status = cli_parse_command_options(&cli_command_bt, argc, argv, flags, &argind);
+	if (status >= 0)
+		return status;
+	if (argind != argc)
+		return cli_usage_error(&cli_command_bt, "unexpected argument '%s'", argv[argind]);
 	if (!!cpu_arg + !!task_arg + all != 1)
 		return cli_usage_error(&cli_command_bt, "give one of --cpu N, --task PID|ADDR or --all");
 	uint64_t cpu = 0;

@@ -350,7 +350,7 @@ static void print_json(struct cli *cli, const struct kinspect_iov_iter *it, cons
 static int run_iov_iter(struct cli *cli, int argc, char **argv)
 {
 	bool full_folios = false;
-	const struct cli_flag flags[] = { { 'f', "folios", &full_folios }, { 0 } };
+	const struct cli_flag flags[] = { { 'f', "folios", &full_folios, NULL }, { 0 } };
 	int argind, status = cli_parse_command_options(&cli_command_iov_iter, argc, argv, flags, &argind);
 	if (status >= 0)
 		return status;

@@ -227,7 +227,9 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 static int run_lsmod(struct cli *cli, int argc, char **argv)
 {
 	struct lsmod ls = { .cli = cli };
-	const struct cli_flag flags[] = { { 'r', "regions", &ls.regions }, { 's', "sections", &ls.sections }, { 0 } };
+	const struct cli_flag flags[] = { { 'r', "regions", &ls.regions, NULL },
+					  { 's', "sections", &ls.sections, NULL },
+					  { 0 } };
 	int argind, status = cli_parse_command_options(&cli_command_lsmod, argc, argv, flags, &argind);
 	if (status >= 0)
 		return status;

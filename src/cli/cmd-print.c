@@ -260,26 +260,17 @@ static int print_symbol(struct print *pr, const char *text)
 static int run_print(struct cli *cli, int argc, char **argv)
 {
 	struct print pr = { .cli = cli, .cpu = -1 };
-	/* --cpu N takes a value: handled here, the rest by the shared parser;
-	 * after "--" everything is an operand. */
-	int nargs = 0;
-	bool operands_only = false;
-	for (int i = 1; i < argc; i++) {
-		operands_only = operands_only || strcmp(argv[i], "--") == 0;
-		if (!operands_only && (strcmp(argv[i], "--cpu") == 0 || strncmp(argv[i], "--cpu=", 6) == 0)) {
-			const char *value = argv[i][5] == '=' ? argv[i] + 6 : (i + 1 < argc ? argv[++i] : "");
-			uint64_t cpu;
-			if (!cli_parse_number(value, &cpu) || cpu > 65535)
-				return cli_usage_error(&cli_command_print, "--cpu takes a CPU number, not '%s'", value);
-			pr.cpu = (long)cpu;
-			continue;
-		}
-		argv[++nargs] = argv[i];
-	}
-	argc = nargs + 1;
-	int argind, status = cli_parse_command_options(&cli_command_print, argc, argv, NULL, &argind);
+	const char *cpu_arg = NULL;
+	const struct cli_flag flags[] = { { CLI_LONG_ONLY, "cpu", NULL, &cpu_arg }, { 0 } };
+	int argind, status = cli_parse_command_options(&cli_command_print, argc, argv, flags, &argind);
 	if (status >= 0)
 		return status;
+	if (cpu_arg) {
+		uint64_t cpu;
+		if (!cli_parse_number(cpu_arg, &cpu) || cpu > 65535)
+			return cli_usage_error(&cli_command_print, "--cpu takes a CPU number, not '%s'", cpu_arg);
+		pr.cpu = (long)cpu;
+	}
 	int n = argc - argind;
 	if (n != 1 && n != 2)
 		return cli_usage_error(&cli_command_print, "expected TYPE ADDR or SYMBOL");

@@ -32,7 +32,7 @@ static void print_json(struct cli *cli, uint64_t addr, const uint8_t *buf, size_
 static int run_read(struct cli *cli, int argc, char **argv)
 {
 	bool physical = false;
-	const struct cli_flag flags[] = { { 'p', "phys", &physical }, { 0 } };
+	const struct cli_flag flags[] = { { 'p', "phys", &physical, NULL }, { 0 } };
 	int argind, status = cli_parse_command_options(&cli_command_read, argc, argv, flags, &argind);
 	if (status >= 0)
 		return status;
