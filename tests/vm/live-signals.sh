@@ -47,8 +47,10 @@ set_state() {
 	esac
 }
 
-# A script long enough to be caught in the middle.
-for i in $(seq 400); do echo lsmod; echo 'bt --cpu 0'; echo ps; done >"$w/long.script"
+# A script without an end, on stdin, so that the signal always comes in
+# its middle: with the guest stopped for the whole script its memory stays
+# cached, and a file of 1200 or even 60000 commands has run to its end in
+# the moment between its first output and the signal.
 
 for state in running stopped; do
 	set_state "$state"
@@ -63,12 +65,13 @@ for state in running stopped; do
 		# A background job of a script starts with SIGINT ignored, a run
 		# under nohup with SIGHUP ignored, and kinspect keeps an ignored
 		# signal ignored (as nohup wants): the signals sent are reset.
-		env --default-signal=INT,TERM,HUP "${k[@]}" -x "$w/long.script" >"$w/out" 2>"$w/err" &
+		yes "$(printf 'lsmod\nbt --cpu 0\nps')" |
+			env --default-signal=INT,TERM,HUP "${k[@]}" -x - >"$w/out" 2>"$w/err" &
 		pid=$!
 		# Wait until it is well into the script (output has come).
 		for _ in $(seq 100); do [ -s "$w/out" ] && break; sleep 0.1; done
 		[ -s "$w/out" ] || { kill -9 "$pid"; die "the script printed nothing within 10 s"; }
-		kill -"$sig" "$pid"
+		kill -"$sig" "$pid" 2>/dev/null || die "SIG$sig: the script ended before the signal came"
 		st=0
 		timeout 60 tail --pid="$pid" -f /dev/null || die "kinspect did not end within 60 s of SIG$sig"
 		wait "$pid" || st=$?
