@@ -9,7 +9,10 @@
 typedef unsigned char u8;
 typedef unsigned short u16;
 typedef unsigned long long u64;
+/* As the kernel's types.h; C23 (gcc 15's default) has bool built in. */
+#if !defined(__STDC_VERSION__) || __STDC_VERSION__ < 202311L
 typedef _Bool bool;
+#endif
 
 struct list_head {
 	struct list_head *next, *prev;
