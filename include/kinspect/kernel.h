@@ -134,8 +134,9 @@ KINSPECT_EXPORT const char *kinspect_kernel_target(const struct kinspect_kernel 
 KINSPECT_EXPORT const char *kinspect_kernel_target_format(const struct kinspect_kernel *kernel);
 
 /* The KASLR slide (runtime minus link-time address of the kernel image)
- * in *RET_SLIDE, and how it was found in *RET_METHOD ("vmcoreinfo",
- * "rip", "probe"; owned by the library), found on first use. */
+ * in *RET_SLIDE, and how it was found in *RET_METHOD (a static name, as
+ * kinspect(1)'s info shows it: from VMCOREINFO, from a CPU's instruction
+ * pointer, or by probing), found on first use. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_kaslr(struct kinspect_kernel *kernel, uint64_t *ret_slide,
 							     const char **ret_method);
 

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64-cpu-state.h"
+#include "arch/arch.h"
 #include "arch/x86_64-call.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
@@ -69,7 +69,7 @@ static struct kinspect_error *read_arg(struct breakpoint *bp, size_t thread, siz
 		return NULL;
 	}
 	uint64_t rsp;
-	struct kinspect_error *err = kinspect_x86_64_read_sp(bp->gs, thread, &rsp);
+	struct kinspect_error *err = kinspect_arch()->read_sp(bp->gs, thread, &rsp);
 	if (err)
 		return err;
 	if (p->aggregate || p->size > 8) {
@@ -225,7 +225,7 @@ static int run_hits(struct breakpoint *bp)
 		if (err)
 			break;
 		uint64_t pc;
-		if ((err = kinspect_x86_64_read_pc(bp->gs, thread, &pc)))
+		if ((err = kinspect_arch()->read_pc(bp->gs, thread, &pc)))
 			break;
 		if (pc != bp->address) {
 			/* Someone else stopped the VM (the monitor's "stop"):

@@ -6,7 +6,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
-#include "arch/x86_64-cpu-state.h"
+#include "arch/arch.h"
 #include "cli/cli.h"
 
 struct live_info {
@@ -46,7 +46,7 @@ static struct kinspect_error *gather_registers(struct cli *cli, struct live_info
 	live->kind = "gdbstub";
 	live->nr_vcpus = kinspect_gdbstub_nr_threads(cli->gdbstub);
 	cli_run_state(cli, &live->run_state);
-	return kinspect_x86_64_read_paging(cli->gdbstub, 0, &live->cr3, &live->cr4);
+	return kinspect_arch()->read_paging(cli->gdbstub, 0, &live->cr3, &live->cr4);
 }
 
 static int gather_live(struct cli *cli, struct kinspect_vmlinux *vmlinux, struct live_info *live)
@@ -174,7 +174,7 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		kinspect_json_key(j, "text");
 		kinspect_json_address(j, live->text);
 		kinspect_json_key(j, "page_table_levels");
-		kinspect_json_uint(j, (uint64_t)kinspect_x86_64_paging_levels(live->cr4));
+		kinspect_json_uint(j, (uint64_t)kinspect_arch()->paging_levels(live->cr4));
 		kinspect_json_key(j, "cr3");
 		kinspect_json_address(j, live->cr3);
 	}
@@ -202,7 +202,7 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		printf("KASLR slide: 0x%" PRIx64 " (_text at 0x%" PRIx64 "; found by %s, %u banner read%s)\n",
 		       live->kaslr->slide, live->text, live->kaslr->method, live->kaslr->probes,
 		       live->kaslr->probes == 1 ? "" : "s");
-		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", kinspect_x86_64_paging_levels(live->cr4), live->cr3);
+		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", kinspect_arch()->paging_levels(live->cr4), live->cr3);
 		if (cli->gdbstub)
 			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->stats.round_trips,
 			       cli_connect_stats(cli)->round_trips);

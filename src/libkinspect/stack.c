@@ -12,7 +12,7 @@
 
 #include <kinspect/stack.h>
 
-#include "arch/x86_64-cpu-state.h"
+#include "arch/arch.h"
 #include "core/error-priv.h"
 #include "libkinspect/kernel-priv.h"
 #include "linux/stacktrace.h"
@@ -150,10 +150,11 @@ struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k
 	if (err)
 		return err;
 	struct kinspect_orc_state state;
-	uint32_t cs = 0;
+	bool user_mode;
+	uint64_t ip;
 	struct kinspect_gdbstub *gs = kinspect_kernel_gdbstub(k);
-	err = gs ? kinspect_x86_64_cpu_state_live(gs, cpu, &state, &cs)
-		 : kinspect_x86_64_cpu_state_dump(kinspect_kernel_dump(k), cpu, &state, &cs);
+	err = gs ? kinspect_arch()->cpu_state_live(gs, cpu, &state, &user_mode, &ip)
+		 : kinspect_arch()->cpu_state_dump(kinspect_kernel_dump(k), cpu, &state, &user_mode, &ip);
 	if (err)
 		return err;
 	struct kinspect_stack_trace *t;
@@ -164,10 +165,10 @@ struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k
 		kinspect_error_destroy(err); /* a trace without its task */
 	else
 		t->task = current;
-	if (kinspect_x86_64_user_mode(cs)) {
+	if (user_mode) {
 		/* In user mode: the kernel stack holds nothing of interest. */
 		t->user_mode = true;
-		t->user_ip = kinspect_x86_64_cpu_state_ip(&state);
+		t->user_ip = ip;
 	} else if ((err = walk(unwinder, &state, t))) {
 		kinspect_stack_trace_destroy(t);
 		return err;
