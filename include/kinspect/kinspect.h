@@ -6,11 +6,13 @@
 
 #include <kinspect/common.h>
 #include <kinspect/error.h>
+#include <kinspect/iov-iter.h>
 #include <kinspect/kernel.h>
 #include <kinspect/module.h>
 #include <kinspect/stack.h>
 #include <kinspect/task.h>
 #include <kinspect/vmlinux.h>
+#include <kinspect/xarray.h>
 
 #ifdef __cplusplus
 extern "C" {

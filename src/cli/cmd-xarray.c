@@ -1,53 +1,70 @@
 /* "kinspect xarray ADDR [FIRST [LAST]]": the present entries of a kernel
- * xarray (a page cache's i_pages, an IDR, ...) in index order.
+ * xarray (a page cache's i_pages, an IDR, ...) in index order, rendered
+ * from the public API.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <kinspect/xarray.h>
+
 #include "cli/cli.h"
 #include "core/error-priv.h"
-#include "linux/xarray.h"
 
-/* Entries printed at most unless --max says otherwise. */
+/* Entries printed at most. */
 #define DEFAULT_MAX 4096
 
-struct listing {
-	struct cli *cli;
-	uint64_t max, count;
-	bool truncated;
-};
-
-static struct kinspect_error *print_entry(const struct kinspect_xarray_entry *e, void *arg, bool *stop)
+/* One entry: a line of the table, or an object of "entries". */
+static struct kinspect_error *render_entry(const struct kinspect_xarray_entry *e, void *arg)
 {
-	struct listing *l = arg;
-	if (l->count == l->max) {
-		l->truncated = true;
-		*stop = true;
+	struct cli *cli = arg;
+	uint64_t index = kinspect_xarray_entry_index(e), raw = kinspect_xarray_entry_raw(e);
+	unsigned int order = kinspect_xarray_entry_order(e);
+	bool is_value = kinspect_xarray_entry_is_value(e);
+	if (!cli->json) {
+		if (is_value)
+			printf("%10" PRIu64 "  %5u  value 0x%" PRIx64 "\n", index, order, kinspect_xarray_entry_value(e));
+		else
+			printf("%10" PRIu64 "  %5u  0x%016" PRIx64 "\n", index, order, raw);
 		return NULL;
 	}
-	l->count++;
-	if (l->cli->json) {
-		struct kinspect_json *j = &l->cli->json_writer;
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "index");
-		kinspect_json_uint(j, e->index);
-		kinspect_json_key(j, "order");
-		kinspect_json_uint(j, e->order);
-		kinspect_json_key(j, "entry");
-		kinspect_json_address(j, e->entry);
-		if (e->is_value) {
-			kinspect_json_key(j, "value");
-			kinspect_json_uint(j, e->value);
-		}
-		kinspect_json_end_object(j);
-	} else if (e->is_value) {
-		printf("%10" PRIu64 "  %5u  value 0x%" PRIx64 "\n", e->index, e->order, e->value);
-	} else {
-		printf("%10" PRIu64 "  %5u  0x%016" PRIx64 "\n", e->index, e->order, e->entry);
+	struct kinspect_json *j = &cli->json_writer;
+	kinspect_json_begin_object(j);
+	kinspect_json_key(j, "index");
+	kinspect_json_uint(j, index);
+	kinspect_json_key(j, "order");
+	kinspect_json_uint(j, order);
+	kinspect_json_key(j, "entry");
+	kinspect_json_address(j, raw);
+	if (is_value) {
+		kinspect_json_key(j, "value");
+		kinspect_json_uint(j, kinspect_xarray_entry_value(e));
 	}
+	kinspect_json_end_object(j);
 	return NULL;
+}
+
+/* The xarray record around its entries: before them (BEFORE) or after. */
+static void render_xarray(struct cli *cli, uint64_t xa, bool before, bool truncated)
+{
+	struct kinspect_json *j = &cli->json_writer;
+	if (before && cli->json) {
+		kinspect_json_begin_object(j);
+		kinspect_json_key(j, "xarray");
+		kinspect_json_address(j, xa);
+		kinspect_json_key(j, "entries");
+		kinspect_json_begin_array(j);
+	} else if (before) {
+		printf("xarray 0x%" PRIx64 ":\n%10s  %5s  %s\n", xa, "index", "order", "entry");
+	} else if (cli->json) {
+		kinspect_json_end_array(j);
+		kinspect_json_key(j, "truncated");
+		kinspect_json_bool(j, truncated);
+		kinspect_json_end_object(j);
+	} else if (truncated) {
+		printf("... more than %u entries: give FIRST and LAST\n", DEFAULT_MAX);
+	}
 }
 
 static int run_xarray(struct cli *cli, int argc, char **argv)
@@ -62,30 +79,14 @@ static int run_xarray(struct cli *cli, int argc, char **argv)
 	if ((nr > 1 && !cli_parse_number(argv[argind + 1], &first)) ||
 	    (nr > 2 && !cli_parse_number(argv[argind + 2], &last)) || first > last)
 		return cli_usage_error(&cli_command_xarray, "FIRST and LAST are indexes, FIRST <= LAST");
-	struct kinspect_dwarf_types *types = cli_types(cli);
 	uint64_t xa;
-	if (!types || !cli_open_target(cli) || !cli_parse_address(cli, argv[argind], &xa))
+	if (!cli_vmlinux(cli) || !cli_open_target(cli) || !cli_parse_address(cli, argv[argind], &xa))
 		return CLI_EXIT_FAILURE;
-	struct kinspect_memory mem = cli_memory(cli);
-	struct listing l = { .cli = cli, .max = DEFAULT_MAX };
-	if (cli->json) {
-		kinspect_json_begin_object(&cli->json_writer);
-		kinspect_json_key(&cli->json_writer, "xarray");
-		kinspect_json_address(&cli->json_writer, xa);
-		kinspect_json_key(&cli->json_writer, "entries");
-		kinspect_json_begin_array(&cli->json_writer);
-	} else {
-		printf("xarray 0x%" PRIx64 ":\n%10s  %5s  %s\n", xa, "index", "order", "entry");
-	}
-	struct kinspect_error *err = kinspect_xarray_for_each(types, &mem, xa, first, last, print_entry, &l);
-	if (cli->json) {
-		kinspect_json_end_array(&cli->json_writer);
-		kinspect_json_key(&cli->json_writer, "truncated");
-		kinspect_json_bool(&cli->json_writer, l.truncated);
-		kinspect_json_end_object(&cli->json_writer);
-	} else if (l.truncated) {
-		printf("... more than %" PRIu64 " entries: give FIRST and LAST\n", l.max);
-	}
+	bool truncated = false;
+	render_xarray(cli, xa, true, false);
+	struct kinspect_error *err =
+		kinspect_kernel_xarray_for_each(cli->kernel, xa, first, last, DEFAULT_MAX, render_entry, cli, &truncated);
+	render_xarray(cli, xa, false, truncated);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "xarray at 0x%" PRIx64, xa));
 	return CLI_EXIT_OK;

@@ -2,8 +2,8 @@
  * from its cursor on: the policy of which iov_iter state is an anomaly,
  * in one place for every front end.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef KINSPECT_IOV_ITER_CHECK_H
-#define KINSPECT_IOV_ITER_CHECK_H
+#ifndef KINSPECT_LINUX_IOV_ITER_CHECK_H
+#define KINSPECT_LINUX_IOV_ITER_CHECK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -19,13 +19,17 @@ struct kinspect_iov_check {
 	uint64_t left_in_segment, left_total;
 };
 
+/* Where an anomaly goes: what it is (kinspect/iov-iter.h) and one
+ * sentence for people. */
+typedef void kinspect_iov_finding_fn(void *arg, enum kinspect_iov_finding finding, const char *msg);
+
 /* Check IT against its NR segments SEGS (TRUNCATED: the walk stopped at
- * its bound, more follow): FINDING gets one sentence per anomaly (a
+ * its bound, more follow): FINDING gets each anomaly (a
  * cursor past or at the end of its segment, an empty segment or
  * folio_queue slot, a folioq_slot past its queue, a count the segments
  * cannot hold...).  The cursor's place and the bytes left go to *RET. */
 void kinspect_iov_iter_check(const struct kinspect_iov_iter *it, const struct kinspect_iov_segment *segs, size_t nr,
-			     bool truncated, void (*finding)(void *arg, const char *msg), void *arg,
+			     bool truncated, kinspect_iov_finding_fn *finding, void *arg,
 			     struct kinspect_iov_check *ret);
 
 /* Check the folio PAGE decoded for segment INDEX (SEG) of IT: a
@@ -33,6 +37,6 @@ void kinspect_iov_iter_check(const struct kinspect_iov_iter *it, const struct ki
  * folio's, and a head, never a tail page. */
 void kinspect_iov_segment_check_folio(const struct kinspect_iov_iter *it, const struct kinspect_iov_segment *seg,
 				      size_t index, const struct kinspect_page *page,
-				      void (*finding)(void *arg, const char *msg), void *arg);
+				      kinspect_iov_finding_fn *finding, void *arg);
 
-#endif /* KINSPECT_IOV_ITER_CHECK_H */
+#endif /* KINSPECT_LINUX_IOV_ITER_CHECK_H */

@@ -1,31 +1,24 @@
 /* struct iov_iter: its type, direction and cursor, and the segments it
  * still covers, for every iter_type the kernel's DWARF names.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef KINSPECT_IOV_ITER_H
-#define KINSPECT_IOV_ITER_H
+#ifndef KINSPECT_LINUX_IOV_ITER_H
+#define KINSPECT_LINUX_IOV_ITER_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <kinspect/iov-iter.h>
+
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
 
-/* Bounds of a segment walk: an iov_iter over more is shown cut short. */
-#define KINSPECT_IOV_SEGMENTS_MAX 4096
+/* Bound of a folio_queue chain (the segment bound is the caller's:
+ * KINSPECT_IOV_SEGMENTS_MAX in kinspect/iov-iter.h). */
 #define KINSPECT_FOLIOQ_CHAIN_MAX 1024
 
-enum kinspect_iov_kind {
-	KINSPECT_IOV_UNKNOWN,
-	KINSPECT_IOV_UBUF,
-	KINSPECT_IOV_IOVEC,
-	KINSPECT_IOV_KVEC,
-	KINSPECT_IOV_BVEC,
-	KINSPECT_IOV_XARRAY,
-	KINSPECT_IOV_FOLIOQ,
-	KINSPECT_IOV_DISCARD,
-	KINSPECT_IOV_PIPE,
-};
+/* enum kinspect_iov_kind and enum kinspect_iov_position: kinspect/iov-iter.h. */
 
+/* The public struct kinspect_iov_iter (opaque there). */
 struct kinspect_iov_iter {
 	uint64_t address;
 	int64_t type_value;
@@ -45,12 +38,6 @@ struct kinspect_iov_iter {
 	/* PIPE (before v6.7): the ring slots this iter filled, start_head up
 	 * to head. */
 	uint64_t pipe_head, pipe_start_head;
-};
-
-enum kinspect_iov_position {
-	KINSPECT_IOV_DONE,    /* consumed (folio_queue slots before the cursor) */
-	KINSPECT_IOV_CURRENT, /* the cursor is in it */
-	KINSPECT_IOV_AHEAD,
 };
 
 struct kinspect_iov_segment {
@@ -83,4 +70,4 @@ struct kinspect_error *kinspect_iov_iter_segments(struct kinspect_dwarf_types *t
 									       void *arg),
 						  void *arg, bool *truncated);
 
-#endif /* KINSPECT_IOV_ITER_H */
+#endif /* KINSPECT_LINUX_IOV_ITER_H */

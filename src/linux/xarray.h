@@ -2,8 +2,8 @@
  * present entries in index order, layouts from DWARF (struct xarray,
  * struct xa_node; XA_CHUNK_SIZE from the length of xa_node.slots).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
-#ifndef KINSPECT_XARRAY_H
-#define KINSPECT_XARRAY_H
+#ifndef KINSPECT_LINUX_XARRAY_H
+#define KINSPECT_LINUX_XARRAY_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -14,6 +14,7 @@
 /* Nodes visited at most in one walk: a hostile tree ends there. */
 #define KINSPECT_XARRAY_NODES_MAX (1u << 20)
 
+/* The public struct kinspect_xarray_entry (opaque there). */
 struct kinspect_xarray_entry {
 	uint64_t index; /* first index the entry covers */
 	unsigned int order; /* it covers 1 << order indexes (multi-index entries) */
@@ -31,4 +32,4 @@ struct kinspect_error *kinspect_xarray_for_each(struct kinspect_dwarf_types *typ
 									     void *arg, bool *stop),
 						void *arg);
 
-#endif /* KINSPECT_XARRAY_H */
+#endif /* KINSPECT_LINUX_XARRAY_H */

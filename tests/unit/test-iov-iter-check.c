@@ -11,14 +11,27 @@
 
 struct findings {
 	char text[8][256];
+	enum kinspect_iov_finding what[8];
 	int n;
 };
 
-static void record(void *arg, const char *msg)
+static void record(void *arg, enum kinspect_iov_finding what, const char *msg)
 {
 	struct findings *f = arg;
-	if (f->n < 8)
+	if (f->n < 8) {
+		f->what[f->n] = what;
 		snprintf(f->text[f->n++], sizeof(f->text[0]), "%s", msg);
+	}
+}
+
+/* Whether a finding of kind WHAT was reported. */
+static bool found_kind(const struct findings *f, enum kinspect_iov_finding what)
+{
+	for (int i = 0; i < f->n; i++) {
+		if (f->what[i] == what)
+			return true;
+	}
+	return false;
 }
 
 static bool found(const struct findings *f, const char *part)
@@ -56,7 +69,8 @@ int main(void)
 	/* The count says more than the segments hold. */
 	folioq.count = 0x5000;
 	f = check(&folioq, segs, 3, false, &c);
-	ok(found(&f, "count 0x5000 is more than the 0x1f00 bytes"), "a count past the segments: %s", f.text[0]);
+	ok(found(&f, "count 0x5000 is more than the 0x1f00 bytes") && found_kind(&f, KINSPECT_IOV_FINDING_COUNT_PAST_SEGMENTS),
+	   "a count past the segments: %s", f.text[0]);
 	f = check(&folioq, segs, 3, true, &c);
 	is_int(f.n, 0, "not when the walk was cut short (more segments follow)");
 
@@ -66,11 +80,14 @@ int main(void)
 	segs[2].position = KINSPECT_IOV_CURRENT;
 	segs[2].cursor = 0x1000;
 	f = check(&folioq, segs, 3, false, &c);
-	ok(found(&f, "cursor at the end of segment 2 (iov_offset 0x1000 == its size), and no segment follows"),
+	ok(found(&f, "cursor at the end of segment 2 (iov_offset 0x1000 == its size), and no segment follows") &&
+		   found_kind(&f, KINSPECT_IOV_FINDING_CURSOR_AT_END),
 	   "a cursor at the end: %s", f.text[0]);
 	segs[2].cursor = 0x1800;
 	f = check(&folioq, segs, 3, false, &c);
-	ok(found(&f, "cursor past the end of segment 2: iov_offset 0x1800 > its 0x1000 bytes"), "a cursor past the end");
+	ok(found(&f, "cursor past the end of segment 2: iov_offset 0x1800 > its 0x1000 bytes") &&
+		   found_kind(&f, KINSPECT_IOV_FINDING_CURSOR_PAST_END),
+	   "a cursor past the end");
 
 	/* An empty slot, and a folioq_slot past its queue. */
 	segs[2].cursor = 0;
@@ -78,24 +95,29 @@ int main(void)
 	segs[2].folioq = 0xffff888000001000;
 	segs[2].slot = 2;
 	f = check(&folioq, segs, 3, false, &c);
-	ok(found(&f, "slot 2 of folio_queue 0xffff888000001000 is empty"), "an empty slot");
+	ok(found(&f, "slot 2 of folio_queue 0xffff888000001000 is empty") && found_kind(&f, KINSPECT_IOV_FINDING_EMPTY_SLOT),
+	   "an empty slot");
 	struct kinspect_iov_segment done[1] = { { .position = KINSPECT_IOV_DONE, .base = 0x1000, .len = 0x1000,
 						   .nr_slots = 1 } };
 	struct kinspect_iov_iter past = { .kind = KINSPECT_IOV_FOLIOQ, .count = 0, .folioq_slot = 1, .iov_offset = 8 };
 	f = check(&past, done, 1, false, &c);
 	ok(found(&f, "folioq_slot 1 is past the 1 folios of its folio_queue and no queue follows") &&
-		   found(&f, "iov_offset 0x8 with no current folio"),
+		   found(&f, "iov_offset 0x8 with no current folio") &&
+		   found_kind(&f, KINSPECT_IOV_FINDING_SLOT_PAST_QUEUE) &&
+		   found_kind(&f, KINSPECT_IOV_FINDING_OFFSET_WITHOUT_FOLIO),
 	   "a folioq_slot past its queue, with an offset");
 	struct kinspect_iov_iter none = { .kind = KINSPECT_IOV_FOLIOQ, .count = 0x10 };
 	f = check(&none, NULL, 0, false, &c);
-	ok(found(&f, "count is 0x10 but the folio_queue holds no folios"), "a count with no folios");
+	ok(found(&f, "count is 0x10 but the folio_queue holds no folios") && found_kind(&f, KINSPECT_IOV_FINDING_NO_FOLIOS),
+	   "a count with no folios");
 
 	/* An empty IOVEC segment. */
 	struct kinspect_iov_iter iovec = { .kind = KINSPECT_IOV_IOVEC, .count = 0x10 };
 	struct kinspect_iov_segment v[2] = { { .position = KINSPECT_IOV_CURRENT, .base = 0x7000, .len = 0x10 },
 					     { .index = 1, .position = KINSPECT_IOV_AHEAD, .base = 0x8000, .len = 0 } };
 	f = check(&iovec, v, 2, false, &c);
-	ok(f.n == 1 && found(&f, "segment 1 is empty"), "an empty segment ahead");
+	ok(f.n == 1 && found(&f, "segment 1 is empty") && f.what[0] == KINSPECT_IOV_FINDING_EMPTY_SEGMENT,
+	   "an empty segment ahead");
 
 	/* A folio's own order and head-ness against the queue's record. */
 	struct kinspect_page page = { .order = 2, .tail = true };
@@ -103,7 +125,8 @@ int main(void)
 	struct findings g = { 0 };
 	kinspect_iov_segment_check_folio(&folioq, &s, 4, &page, record, &g);
 	ok(found(&g, "segment 4: the folio_queue says order 0, the folio has order 2") &&
-		   found(&g, "segment 4: 0x1000 is a tail page, not a folio"),
+		   found(&g, "segment 4: 0x1000 is a tail page, not a folio") &&
+		   found_kind(&g, KINSPECT_IOV_FINDING_FOLIO_ORDER) && found_kind(&g, KINSPECT_IOV_FINDING_TAIL_PAGE),
 	   "order and tail page against the folio_queue");
 	struct findings h = { 0 };
 	kinspect_iov_segment_check_folio(&iovec, &s, 4, &page, record, &h);
