@@ -145,8 +145,9 @@ struct kinspect_iov_segments;
  * succeeds: *RET holds the segments read before the failure and
  * kinspect_iov_segments_error() the failure (a fault, a folio_queue chain
  * that loops back, an xarray hole inside the iter...).  Errors are
- * returned only when nothing could be walked (out of memory, the target
- * cannot be opened).  Folios that cannot be decoded are findings, not
+ * returned only when nothing could be walked: out of memory, the target
+ * or the DWARF cannot be opened, unknown FLAGS
+ * (KINSPECT_ERROR_INVALID_ARGUMENT).  Folios that cannot be decoded are findings, not
  * errors. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_iov_iter_segments(struct kinspect_kernel *kernel,
 									 const struct kinspect_iov_iter *iter,

@@ -48,6 +48,15 @@ jq -s -e '[.[] | select(has("hit"))] | all(.args[1].name == "to" and .args[1].ty
 # segments hold exactly count bytes.
 jq -s -e '[.[] | select(has("segments") and .iov_offset == 0 and .type != "ITER_PIPE")] | all(.left_total == .count and (.warnings | length) == 0)' "$BREAK_OUT" >/dev/null ||
 	die "a fresh iov_iter whose segments do not hold count: $(jq -c 'select(has("segments") and .left_total != .count)' "$BREAK_OUT" | sed -n 1,2p)"
+# What the library says of the cursor (kinspect_iov_segments_cursor(),
+# _left()) agrees with the segments it hands out: the bytes left are those
+# of the segments not done, and the cursor's segment is the current one.
+jq -s -e '[.[] | select(has("segments") and .type != "ITER_PIPE")] | all(
+	.left_total == ([.segments[] | select(.state != "done") | ([.size - .done, 0] | max)] | add // 0) and
+	(if has("cursor_segment") then .segments[.cursor_segment].state == "current" and
+		.left_in_segment == (.segments[.cursor_segment] | [.size - .done, 0] | max)
+	 else all(.segments[]; .state != "current") end))' "$BREAK_OUT" >/dev/null ||
+	die "the cursor and bytes left disagree with the segments: $(jq -c 'select(has("segments"))' "$BREAK_OUT" | sed -n 1,2p)"
 
 # UBUF: dd's read of 1111 bytes into a user buffer.
 ubuf=$(jq -c 'select(.type == "ITER_UBUF" and .count == 1111)' "$BREAK_OUT" | sed -n 1p)
