@@ -8,6 +8,7 @@
 #include <kinspect/error.h>
 #include <kinspect/kernel.h>
 #include <kinspect/module.h>
+#include <kinspect/page.h>
 #include <kinspect/stack.h>
 #include <kinspect/task.h>
 #include <kinspect/vmlinux.h>
