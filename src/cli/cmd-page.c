@@ -358,7 +358,7 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 				       nr_positional ? positional[1] : "");
 	}
 
-	if (!cli_vmlinux(cli) || (cli->target && !cli_open_target(cli)))
+	if (!cli_open_target(cli) || !cli_vmlinux(cli))
 		return CLI_EXIT_FAILURE;
 	enum kinspect_page_address_kind kind;
 	uint64_t addr;
