@@ -61,8 +61,8 @@ struct kinspect_page_info;
 
 /* Decode the struct page that ADDR names (as KIND says; FLAGS:
  * KINSPECT_PAGE_WALK or 0) into *RET: the page itself is described, a
- * tail page with its folio's head.  KINSPECT_ERROR_INVALID_ARGUMENT for a
- * frame beyond the kernel's max_pfn or an address that is no struct page
+ * tail page with its folio's head.  KINSPECT_ERROR_INVALID_ARGUMENT for
+ * unknown FLAGS or KIND, a frame beyond the kernel's max_pfn or an address that is no struct page
  * of the array; a KINSPECT_ERROR_FAULT error carrying ADDR for a virtual
  * address that is unmapped or not canonical; KINSPECT_ERROR_FORMAT for a
  * compound_head or order that points nowhere sensible.  The file name and

@@ -299,7 +299,9 @@ static struct kinspect_error *parse_addr(struct cli *cli, const char *text, enum
 static int dump_contents(struct page_cmd *pc, const struct out *o, const struct kinspect_page_info *info)
 {
 	uint64_t phys = kinspect_page_info_phys(info);
-	uint64_t len = pc->hexdump_len ? pc->hexdump_len : 4096;
+	/* By default one page: the folio's size over its pages. */
+	uint64_t len = pc->hexdump_len ? pc->hexdump_len
+				       : kinspect_page_info_size(info) / kinspect_page_info_nr_pages(info);
 	_cleanup_free_ uint8_t *buf = malloc(len);
 	if (!buf)
 		return cli_fail(&kinspect_error_nomem);
@@ -371,7 +373,7 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 		return cli_fail(err);
 	int status = CLI_EXIT_OK;
 	uint64_t extent = kinspect_page_info_extent(info);
-	if (pc.hexdump && (pc.hexdump_len ? pc.hexdump_len : 4096) > extent) {
+	if (pc.hexdump && pc.hexdump_len > extent) {
 		status = cli_usage_error(cmd, "--hexdump %" PRIu64 ": the %s has %" PRIu64 " bytes from its start",
 					 pc.hexdump_len, pc.is_folio ? "folio" : "page's folio", extent);
 	} else {

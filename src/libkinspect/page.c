@@ -87,6 +87,10 @@ static void decode_word(struct kinspect_page_info *info, enum kinspect_page_word
 static struct kinspect_error *decode(struct kinspect_kernel *k, enum kinspect_page_address_kind kind, uint64_t addr,
 				     unsigned int flags, bool folio, struct kinspect_page_info **ret)
 {
+	/* Unknown flags are refused, so that later ones cannot be ignored. */
+	if (flags & ~KINSPECT_PAGE_WALK)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "page flags 0x%x: unknown bits 0x%x", flags,
+					     flags & ~KINSPECT_PAGE_WALK);
 	const struct kinspect_kaslr *kaslr;
 	struct kinspect_dwarf_types *types;
 	const struct kinspect_memory *mem;
