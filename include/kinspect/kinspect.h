@@ -9,6 +9,7 @@
 #include <kinspect/iov-iter.h>
 #include <kinspect/kernel.h>
 #include <kinspect/module.h>
+#include <kinspect/page.h>
 #include <kinspect/stack.h>
 #include <kinspect/task.h>
 #include <kinspect/vmlinux.h>

@@ -1,19 +1,21 @@
 /* "kinspect page" and "kinspect folio": one struct page or folio decoded,
- * found by its address, its page frame number or an address it backs.
+ * found by its address, its page frame number or an address it backs,
+ * rendered from the public page API (kinspect/page.h).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
 #include <ctype.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <kinspect/page.h>
+
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
-#include "linux/folio.h"
-#include "linux/page.h"
 
 struct page_cmd {
 	const struct cli_command *cmd;
@@ -22,312 +24,291 @@ struct page_cmd {
 	bool walk;
 	bool hexdump;
 	uint64_t hexdump_len;
-	/* How ADDR was given: "page", "pfn", "phys" or "virt". */
-	const char *how;
-	uint64_t given; /* the address or pfn given */
-	bool translated;
-	enum kinspect_translation translation;
 };
 
-/* The flags of FLAGS in ROLE, "a|b|c", plus the bits with no name there. */
-static void print_flag_names(const struct kinspect_page_flag_names *names, const struct kinspect_page *p,
-			     uint64_t flags, enum kinspect_page_flags_role role, uint64_t not_flags)
+/* One renderer for text and --json: a record is written by one function,
+ * each value once, with its JSON key and, where the text shows it, the
+ * words BEFORE and AFTER it there (BEFORE NULL: JSON only); text() adds
+ * what only the text has.  J is NULL for text. */
+struct out {
+	struct kinspect_json *j;
+};
+
+/* How a number reads in the text. */
+enum style {
+	HEX,  /* 0x1f */
+	WORD, /* 0x000000000000001f: addresses and flags words */
+	DEC,
+};
+
+__attribute__((format(printf, 2, 3))) static void text(const struct out *o, const char *fmt, ...)
 {
-	const char *list[KINSPECT_PAGE_FLAG_NAMES_MAX];
-	uint64_t unnamed;
-	unsigned int n =
-		kinspect_page_flags_decode(names, flags, role, p->anon, p->swapbacked, not_flags, list, &unnamed);
-	for (unsigned int i = 0; i < n; i++)
-		printf("%s%s", i ? "|" : "", list[i]);
+	if (o->j)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+}
+
+static void text_number(const char *before, enum style style, uint64_t value, const char *after)
+{
+	if (style == DEC)
+		printf("%s%" PRIu64 "%s", before, value, after);
+	else
+		printf("%s0x%0*" PRIx64 "%s", before, style == WORD ? 16 : 0, value, after);
+}
+
+/* VALUE as a JSON address string ("0x1f"). */
+static void out_address(const struct out *o, const char *key, const char *before, enum style style,
+			uint64_t value, const char *after)
+{
+	if (o->j) {
+		kinspect_json_key(o->j, key);
+		kinspect_json_address(o->j, value);
+	} else if (before) {
+		text_number(before, style, value, after);
+	}
+}
+
+/* VALUE as a JSON number. */
+static void out_uint(const struct out *o, const char *key, const char *before, enum style style, uint64_t value,
+		     const char *after)
+{
+	if (o->j) {
+		kinspect_json_key(o->j, key);
+		kinspect_json_uint(o->j, value);
+	} else if (before) {
+		text_number(before, style, value, after);
+	}
+}
+
+/* HAS false: JSON null, and no text. */
+static void out_int(const struct out *o, const char *key, const char *before, bool has, int64_t value,
+		    const char *after)
+{
+	if (o->j) {
+		kinspect_json_key(o->j, key);
+		if (has)
+			kinspect_json_int(o->j, value);
+		else
+			kinspect_json_null(o->j);
+	} else if (before && has) {
+		printf("%s%" PRId64 "%s", before, value, after);
+	}
+}
+
+/* VALUE NULL: JSON null, and no text. */
+static void out_string(const struct out *o, const char *key, const char *before, const char *value,
+		       const char *after)
+{
+	if (o->j) {
+		kinspect_json_key(o->j, key);
+		kinspect_json_string(o->j, value);
+	} else if (before && value) {
+		printf("%s%s%s", before, value, after);
+	}
+}
+
+static void out_bool(const struct out *o, const char *key, bool value)
+{
+	if (o->j) {
+		kinspect_json_key(o->j, key);
+		kinspect_json_bool(o->j, value);
+	}
+}
+
+/* The flags of WORD: "a|b|c" and the bits that are no flags there in the
+ * text (SHOW), an array NAMES_KEY and a number UNNAMED_KEY in JSON. */
+static void out_flag_names(const struct out *o, const struct kinspect_page_info *info, enum kinspect_page_word word,
+			   bool show, const char *names_key, const char *unnamed_key)
+{
+	size_t n = kinspect_page_info_nr_flag_names(info, word);
+	uint64_t unnamed = kinspect_page_info_flags_unnamed(info, word);
+	uint64_t order_bits = kinspect_page_info_flags_order_bits(info, word);
+	/* Bits a tail page's word has no name for belong to the head page. */
+	bool tail_word = word == KINSPECT_PAGE_WORD_SECOND || (word == KINSPECT_PAGE_WORD_PAGE && kinspect_page_info_tail(info));
+	if (o->j) {
+		kinspect_json_key(o->j, names_key);
+		kinspect_json_begin_array(o->j);
+		for (size_t i = 0; i < n; i++)
+			kinspect_json_string(o->j, kinspect_page_info_flag_name(info, word, i));
+		kinspect_json_end_array(o->j);
+		out_address(o, unnamed_key, NULL, HEX, unnamed, NULL);
+		return;
+	}
+	if (!show)
+		return;
+	for (size_t i = 0; i < n; i++)
+		printf("%s%s", i ? "|" : "", kinspect_page_info_flag_name(info, word, i));
 	if (!n)
 		fputs("-", stdout);
-	if (not_flags & flags)
-		printf("  (order byte 0x%" PRIx64 ")", flags & not_flags);
+	if (order_bits)
+		printf("  (order byte 0x%" PRIx64 ")", order_bits);
 	if (unnamed)
-		printf("  (%s bits 0x%" PRIx64 ")", role == KINSPECT_PAGE_FLAGS_FOLIO ? "unnamed" : "head-page", unnamed);
+		printf("  (%s bits 0x%" PRIx64 ")", tail_word ? "head-page" : "unnamed", unnamed);
 }
 
-static void json_flag_names(struct kinspect_json *j, const struct kinspect_page_flag_names *names,
-			    const struct kinspect_page *p, uint64_t flags, enum kinspect_page_flags_role role,
-			    uint64_t not_flags, const char *unnamed_key)
+/* The record of one page or folio (the folio: its head page described). */
+static void render_page(const struct out *o, const struct kinspect_page_info *info)
 {
-	const char *list[KINSPECT_PAGE_FLAG_NAMES_MAX];
-	uint64_t unnamed;
-	unsigned int n =
-		kinspect_page_flags_decode(names, flags, role, p->anon, p->swapbacked, not_flags, list, &unnamed);
-	kinspect_json_begin_array(j);
-	for (unsigned int i = 0; i < n; i++)
-		kinspect_json_string(j, list[i]);
-	kinspect_json_end_array(j);
-	kinspect_json_key(j, unnamed_key);
-	kinspect_json_address(j, unnamed);
-}
+	bool f = kinspect_page_info_is_folio(info), tail = kinspect_page_info_tail(info);
+	bool large = kinspect_page_info_large(info), from_tail = kinspect_page_info_from_tail(info);
+	uint64_t nr_pages = kinspect_page_info_nr_pages(info), size = kinspect_page_info_size(info);
+	unsigned int order = kinspect_page_info_order(info);
 
-/* page->flags above the flags: section, node and zone numbers. */
-static uint64_t high_bits(const struct kinspect_page_flag_names *names, uint64_t flags)
-{
-	return names->nr >= 64 ? 0 : flags >> names->nr;
-}
-
-static void print_text(const struct page_cmd *pc, const struct kinspect_page_flag_names *names,
-		       const struct kinspect_page *p)
-{
-	/* folio: the head page is described. */
-	uint64_t page = pc->is_folio ? p->folio : p->page, pfn = pc->is_folio ? p->folio_pfn : p->pfn;
-	printf("%-12s0x%016" PRIx64 "  pfn 0x%" PRIx64 "  phys 0x%" PRIx64 "  virt 0x%016" PRIx64 "\n",
-	       pc->is_folio ? "folio" : "page", page, pfn, pfn << 12, p->virt - ((p->pfn - pfn) << 12));
-	if (pc->translated)
-		printf("%-12s0x%016" PRIx64 " -> phys 0x%" PRIx64 " by %s\n", "address", pc->given,
-		       (p->pfn << 12) | (pc->given & 0xfff),
-		       kinspect_translation_name(pc->translation));
-	uint64_t flags = pc->is_folio ? p->folio_flags : p->flags;
-	printf("%-12s0x%016" PRIx64 " ", "flags", flags);
-	if (pc->is_folio)
-		print_flag_names(names, p, flags, KINSPECT_PAGE_FLAGS_FOLIO, 0);
-	else
-		print_flag_names(names, p, flags, p->flags_role, p->flags_not_flags);
-	printf("  (fields above bit %u: 0x%" PRIx64 ")\n", names->nr, high_bits(names, flags));
-	const char *type = pc->is_folio ? p->folio_type : p->type;
-	if (type)
-		printf("%-12s%s\n", "type", type);
-	if (p->tail && !pc->is_folio) {
-		printf("%-12s0x%016" PRIx64 "  tail page %" PRIu64 " of %" PRIu64 ", order %u, %" PRIu64 " bytes\n",
-		       "folio", p->folio, p->pfn - p->folio_pfn, p->nr_pages, p->order, p->nr_pages << 12);
-		printf("%-12s0x%016" PRIx64 " ", "folio flags", p->folio_flags);
-		print_flag_names(names, p, p->folio_flags, KINSPECT_PAGE_FLAGS_FOLIO, 0);
-		putchar('\n');
-	} else if (p->tail) {
-		printf("%-12s0x%016" PRIx64 " (tail page %" PRIu64 ")\n", "from page", p->page, p->pfn - p->folio_pfn);
+	text(o, "%-12s", f ? "folio" : "page");
+	out_address(o, "page", "", WORD, kinspect_page_info_address(info), "");
+	out_uint(o, "pfn", "  pfn ", HEX, kinspect_page_info_pfn(info), "");
+	out_address(o, "phys", "  phys ", HEX, kinspect_page_info_phys(info), "");
+	out_address(o, "virt", "  virt ", WORD, kinspect_page_info_virt(info), "\n");
+	uint64_t virt, phys;
+	const char *how = kinspect_page_info_translation(info, &virt, &phys);
+	if (how) {
+		text(o, "%-12s", "address");
+		out_address(o, "address", "", WORD, virt, "");
+		out_address(o, "address_phys", " -> phys ", HEX, phys, "");
+		out_string(o, "translation", " by ", how, "\n");
 	}
-	if (!p->tail || pc->is_folio)
-		printf("%-12s%u (%" PRIu64 " page%s, %" PRIu64 " bytes)%s\n", "order", p->order, p->nr_pages,
-		       p->nr_pages == 1 ? "" : "s", p->nr_pages << 12, p->large ? ", head page" : "");
-	if (pc->is_folio && p->large) {
-		printf("%-12s0x%016" PRIx64 " ", "2nd page", p->second_flags);
-		print_flag_names(names, p, p->second_flags, KINSPECT_PAGE_FLAGS_SECOND, p->second_not_flags);
-		putchar('\n');
-	}
-	printf("%-12s0x%016" PRIx64 " %s", "mapping", p->mapping, kinspect_mapping_kind_name(p->mapping_kind));
-	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
-		printf(", inode 0x%" PRIx64 " ino %" PRIu64, p->inode, p->ino);
-		if (p->fs_type[0])
-			printf(" on %s", p->fs_type);
-		if (p->path[0])
-			printf(", %s", p->path);
-	} else if (p->mapping_kind == KINSPECT_MAPPING_SLAB && p->slab_cache) {
-		printf(", cache 0x%" PRIx64 " %s", p->slab_cache, p->slab_cache_name);
-	} else if (p->mapping_kind == KINSPECT_MAPPING_ANON || p->mapping_kind == KINSPECT_MAPPING_KSM) {
-		printf(", anon_vma 0x%" PRIx64, p->mapping & ~(uint64_t)3);
-	}
-	putchar('\n');
-	if (p->mapping_kind != KINSPECT_MAPPING_SLAB)
-		printf("%-12s0x%" PRIx64 "\n", "index", p->index);
-	printf("%-12s%" PRId64 "\n", "refcount", p->refcount);
-	bool has_mapcount = pc->is_folio ? p->folio_has_mapcount : p->has_mapcount;
-	if (has_mapcount)
-		printf("%-12s%" PRId64 "%s\n", "mapcount", pc->is_folio ? p->folio_mapcount : p->mapcount,
-		       p->large ? (pc->is_folio ? " (head page)" : " (this page)") : "");
-	else
-		printf("%-12s- (page_type 0x%08" PRIx32 ")\n", "mapcount",
-		       pc->is_folio ? p->folio_page_type : p->page_type);
-	if (p->has_entire_mapcount)
-		printf("%-12s%" PRId64 "\n", "entire map", p->entire_mapcount);
-	if (p->has_large_mapcount)
-		printf("%-12s%" PRId64 "\n", "large map", p->large_mapcount);
-}
 
-static void json_opt_int(struct kinspect_json *j, const char *key, bool has, int64_t value)
-{
-	kinspect_json_key(j, key);
-	if (has)
-		kinspect_json_int(j, value);
-	else
-		kinspect_json_null(j);
-}
+	text(o, "%-12s", "flags");
+	out_address(o, "flags", "", WORD, kinspect_page_info_flags(info, KINSPECT_PAGE_WORD_PAGE), " ");
+	out_flag_names(o, info, KINSPECT_PAGE_WORD_PAGE, true, "flag_names", "flags_unnamed");
+	out_uint(o, "nr_pageflags", "  (fields above bit ", DEC, kinspect_page_info_nr_pageflags(info), "");
+	out_address(o, "flags_high", ": ", HEX, kinspect_page_info_flags_high(info, KINSPECT_PAGE_WORD_PAGE), ")\n");
+	out_string(o, "type", "type        ", kinspect_page_info_type(info), "\n");
+	out_address(o, "page_type", NULL, HEX, kinspect_page_info_page_type(info), NULL);
 
-static void print_json(const struct page_cmd *pc, const struct kinspect_page_flag_names *names,
-		       const struct kinspect_page *p)
-{
-	struct kinspect_json *j = &pc->cli->json_writer;
-	bool f = pc->is_folio;
-	uint64_t pfn = f ? p->folio_pfn : p->pfn, flags = f ? p->folio_flags : p->flags;
-	kinspect_json_key(j, "page");
-	kinspect_json_address(j, f ? p->folio : p->page);
-	kinspect_json_key(j, "pfn");
-	kinspect_json_uint(j, pfn);
-	kinspect_json_key(j, "phys");
-	kinspect_json_address(j, pfn << 12);
-	kinspect_json_key(j, "virt");
-	kinspect_json_address(j, p->virt - ((p->pfn - pfn) << 12));
-	if (pc->translated) {
-		kinspect_json_key(j, "address");
-		kinspect_json_address(j, pc->given);
-		kinspect_json_key(j, "address_phys");
-		kinspect_json_address(j, (p->pfn << 12) | (pc->given & 0xfff));
-		kinspect_json_key(j, "translation");
-		kinspect_json_string(j, kinspect_translation_name(pc->translation));
-	}
-	kinspect_json_key(j, "flags");
-	kinspect_json_address(j, flags);
-	kinspect_json_key(j, "flag_names");
-	if (f)
-		json_flag_names(j, names, p, flags, KINSPECT_PAGE_FLAGS_FOLIO, 0, "flags_unnamed");
-	else
-		json_flag_names(j, names, p, flags, p->flags_role, p->flags_not_flags, "flags_unnamed");
-	kinspect_json_key(j, "nr_pageflags");
-	kinspect_json_uint(j, names->nr);
-	kinspect_json_key(j, "flags_high");
-	kinspect_json_address(j, high_bits(names, flags));
-	const char *type = f ? p->folio_type : p->type;
-	kinspect_json_key(j, "type");
-	if (type)
-		kinspect_json_string(j, type);
-	else
-		kinspect_json_null(j);
-	kinspect_json_key(j, "page_type");
-	kinspect_json_address(j, f ? p->folio_page_type : p->page_type);
-	kinspect_json_key(j, "folio");
-	kinspect_json_address(j, p->folio);
-	kinspect_json_key(j, "folio_pfn");
-	kinspect_json_uint(j, p->folio_pfn);
-	/* folio: the head page is described; FROM_PAGE is what was given. */
-	kinspect_json_key(j, "tail");
-	kinspect_json_bool(j, !f && p->tail);
-	kinspect_json_key(j, "from_page");
-	kinspect_json_address(j, p->page);
-	kinspect_json_key(j, "from_tail");
-	kinspect_json_bool(j, p->tail);
-	kinspect_json_key(j, "large");
-	kinspect_json_bool(j, p->large);
-	kinspect_json_key(j, "order");
-	kinspect_json_uint(j, p->order);
-	kinspect_json_key(j, "nr_pages");
-	kinspect_json_uint(j, p->nr_pages);
-	kinspect_json_key(j, "size");
-	kinspect_json_uint(j, p->nr_pages << 12);
+	/* A tail page: its folio, where it lies in it, the folio's flags. */
+	out_address(o, "folio", tail ? "folio       " : NULL, WORD, kinspect_page_info_folio(info), "");
+	if (tail)
+		text(o, "  tail page %" PRIu64 " of %" PRIu64 ", order %u, %" PRIu64 " bytes\n",
+		     kinspect_page_info_from_index(info), nr_pages, order, size);
+	out_uint(o, "folio_pfn", NULL, HEX, kinspect_page_info_folio_pfn(info), NULL);
+	out_bool(o, "tail", tail);
+	/* A folio found from a tail page: that page. */
+	out_address(o, "from_page", f && from_tail ? "from page   " : NULL, WORD, kinspect_page_info_from(info), "");
+	if (f && from_tail)
+		text(o, " (tail page %" PRIu64 ")\n", kinspect_page_info_from_index(info));
+	out_bool(o, "from_tail", from_tail);
+	out_bool(o, "large", large);
 	if (!f) {
-		kinspect_json_key(j, "folio_flags");
-		kinspect_json_address(j, p->folio_flags);
-		kinspect_json_key(j, "folio_flag_names");
-		json_flag_names(j, names, p, p->folio_flags, KINSPECT_PAGE_FLAGS_FOLIO, 0, "folio_flags_unnamed");
+		out_address(o, "folio_flags", tail ? "folio flags " : NULL, WORD,
+			    kinspect_page_info_flags(info, KINSPECT_PAGE_WORD_FOLIO), " ");
+		out_flag_names(o, info, KINSPECT_PAGE_WORD_FOLIO, tail, "folio_flag_names", "folio_flags_unnamed");
+		if (tail)
+			text(o, "\n");
 	}
-	if (p->large) {
-		kinspect_json_key(j, "second_page_flags");
-		kinspect_json_address(j, p->second_flags);
-		kinspect_json_key(j, "second_page_flag_names");
-		json_flag_names(j, names, p, p->second_flags, KINSPECT_PAGE_FLAGS_SECOND, p->second_not_flags,
-				"second_page_flags_unnamed");
+	/* The order line of a head or single page (a tail's is above). */
+	out_uint(o, "order", tail ? NULL : "order       ", DEC, order, "");
+	out_uint(o, "nr_pages", tail ? NULL : " (", DEC, nr_pages, nr_pages == 1 ? " page" : " pages");
+	out_uint(o, "size", tail ? NULL : ", ", DEC, size, " bytes)");
+	if (!tail)
+		text(o, "%s\n", large ? ", head page" : "");
+	if (large) {
+		/* The folio's second page: in the text of the folio only. */
+		out_address(o, "second_page_flags", f ? "2nd page    " : NULL, WORD,
+			    kinspect_page_info_flags(info, KINSPECT_PAGE_WORD_SECOND), " ");
+		out_flag_names(o, info, KINSPECT_PAGE_WORD_SECOND, f, "second_page_flag_names", "second_page_flags_unnamed");
+		if (f)
+			text(o, "\n");
 	}
-	kinspect_json_key(j, "mapping");
-	kinspect_json_address(j, p->mapping);
-	kinspect_json_key(j, "mapping_kind");
-	kinspect_json_string(j, kinspect_mapping_kind_name(p->mapping_kind));
-	if (p->mapping_kind == KINSPECT_MAPPING_FILE) {
-		kinspect_json_key(j, "inode");
-		kinspect_json_address(j, p->inode);
-		kinspect_json_key(j, "ino");
-		kinspect_json_uint(j, p->ino);
-		kinspect_json_key(j, "fs_type");
-		kinspect_json_string(j, p->fs_type);
-		kinspect_json_key(j, "path");
-		kinspect_json_string(j, p->path);
-	} else if (p->mapping_kind == KINSPECT_MAPPING_SLAB) {
-		kinspect_json_key(j, "slab_cache");
-		kinspect_json_address(j, p->slab_cache);
-		kinspect_json_key(j, "slab_cache_name");
-		kinspect_json_string(j, p->slab_cache_name);
+
+	enum kinspect_mapping_kind kind = kinspect_page_info_mapping_kind(info);
+	out_address(o, "mapping", "mapping     ", WORD, kinspect_page_info_mapping(info), "");
+	out_string(o, "mapping_kind", " ", kinspect_page_info_mapping_name(info), "");
+	if (kind == KINSPECT_MAPPING_FILE) {
+		const char *fs_type = kinspect_page_info_fs_type(info), *path = kinspect_page_info_path(info);
+		out_address(o, "inode", ", inode ", HEX, kinspect_page_info_inode(info), "");
+		out_uint(o, "ino", " ino ", DEC, kinspect_page_info_ino(info), "");
+		out_string(o, "fs_type", fs_type[0] ? " on " : NULL, fs_type, "");
+		out_string(o, "path", path[0] ? ", " : NULL, path, "");
+	} else if (kind == KINSPECT_MAPPING_SLAB) {
+		uint64_t cache = kinspect_page_info_slab_cache(info);
+		out_address(o, "slab_cache", cache ? ", cache " : NULL, HEX, cache, "");
+		out_string(o, "slab_cache_name", cache ? " " : NULL, kinspect_page_info_slab_cache_name(info), "");
+	} else if (kind == KINSPECT_MAPPING_ANON || kind == KINSPECT_MAPPING_KSM) {
+		out_address(o, "anon_vma", ", anon_vma ", HEX, kinspect_page_info_anon_vma(info), "");
 	}
-	kinspect_json_key(j, "index");
-	kinspect_json_uint(j, p->index);
-	kinspect_json_key(j, "refcount");
-	kinspect_json_int(j, p->refcount);
-	json_opt_int(j, "mapcount", f ? p->folio_has_mapcount : p->has_mapcount, f ? p->folio_mapcount : p->mapcount);
-	json_opt_int(j, "entire_mapcount", p->has_entire_mapcount, p->entire_mapcount);
-	json_opt_int(j, "large_mapcount", p->has_large_mapcount, p->large_mapcount);
+	text(o, "\n");
+	/* A slab page's index word belongs to struct slab. */
+	out_uint(o, "index", kind != KINSPECT_MAPPING_SLAB ? "index       " : NULL, HEX, kinspect_page_info_index(info),
+		 "\n");
+	out_int(o, "refcount", "refcount    ", true, kinspect_page_info_refcount(info), "\n");
+	int64_t mapcount = 0, entire = 0, large_map = 0;
+	bool has_mapcount = kinspect_page_info_mapcount(info, &mapcount);
+	text(o, "%-12s", "mapcount");
+	out_int(o, "mapcount", "", has_mapcount, mapcount, !large ? "\n" : f ? " (head page)\n" : " (this page)\n");
+	if (!has_mapcount)
+		text(o, "- (page_type 0x%08" PRIx32 ")\n", kinspect_page_info_page_type(info));
+	bool has_entire = kinspect_page_info_entire_mapcount(info, &entire);
+	bool has_large = kinspect_page_info_large_mapcount(info, &large_map);
+	out_int(o, "entire_mapcount", "entire map  ", has_entire, entire, "\n");
+	out_int(o, "large_mapcount", "large map   ", has_large, large_map, "\n");
 }
 
-/* The struct page ADDR names: "pfn:N", "phys:ADDR", "virt:ADDR" or the
- * address of a struct page (numbers or symbols). */
-static struct kinspect_error *resolve(struct page_cmd *pc, struct kinspect_memory_map *map,
-				      const struct kinspect_memory *mem, const char *text, uint64_t *ret)
+/* The contents record: LEN bytes of BUF at physical PHYS. */
+static void render_contents(const struct out *o, uint64_t phys, const uint8_t *buf, uint64_t len)
 {
-	struct cli *cli = pc->cli;
-	uint64_t value, pfn;
+	if (o->j) {
+		kinspect_json_key(o->j, "hexdump");
+		kinspect_json_begin_object(o->j);
+		out_address(o, "phys", NULL, HEX, phys, NULL);
+		out_uint(o, "length", NULL, DEC, len, NULL);
+		kinspect_json_key(o->j, "hex");
+		cli_json_hex(o->j, buf, len);
+		kinspect_json_end_object(o->j);
+	} else {
+		printf("contents (physical addresses):\n");
+		cli_hexdump(phys, buf, len);
+	}
+}
+
+/* What ADDR names: "pfn:N", "phys:ADDR", "virt:ADDR" or the address of a
+ * struct page (numbers or symbols). */
+static struct kinspect_error *parse_addr(struct cli *cli, const char *text, enum kinspect_page_address_kind *ret_kind,
+					 uint64_t *ret)
+{
 	if (strncmp(text, "pfn:", 4) == 0) {
-		pc->how = "pfn";
-		if (!cli_parse_number(text + 4, &value))
+		*ret_kind = KINSPECT_PAGE_AT_PFN;
+		if (!cli_parse_number(text + 4, ret))
 			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "'%s': not a page frame number",
 						     text + 4);
-		pc->given = value;
-		return kinspect_pfn_to_page(map, value, ret);
-	}
-	if (strncmp(text, "phys:", 5) == 0) {
-		pc->how = "phys";
-		if (!cli_parse_number(text + 5, &value))
-			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "'%s': not a physical address",
-						     text + 5);
-		pc->given = value;
-		return kinspect_pfn_to_page(map, value >> 12, ret);
-	}
-	if (strncmp(text, "virt:", 5) == 0) {
-		pc->how = "virt";
-		if (!cli_parse_address(cli, text + 5, &value))
-			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "bad virtual address '%s'",
-						     text + 5);
-		pc->given = value;
-		uint64_t phys;
-		struct kinspect_error *err = kinspect_virt_to_phys(map, mem, value, pc->walk, &phys, &pc->translation);
-		if (err)
-			return kinspect_error_wrap(err, "translate 0x%" PRIx64, value);
-		pc->translated = true;
-		if ((err = kinspect_pfn_to_page(map, phys >> 12, ret)))
-			return kinspect_error_wrap(err, "0x%" PRIx64 " maps physical 0x%" PRIx64, value, phys);
 		return NULL;
 	}
-	pc->how = "page";
-	if (!cli_parse_address(cli, text, &value))
+	if (strncmp(text, "phys:", 5) == 0) {
+		*ret_kind = KINSPECT_PAGE_AT_PHYS;
+		if (!cli_parse_number(text + 5, ret))
+			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "'%s': not a physical address",
+						     text + 5);
+		return NULL;
+	}
+	if (strncmp(text, "virt:", 5) == 0) {
+		*ret_kind = KINSPECT_PAGE_AT_VIRT;
+		if (!cli_parse_address(cli, text + 5, ret))
+			return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "bad virtual address '%s'",
+						     text + 5);
+		return NULL;
+	}
+	*ret_kind = KINSPECT_PAGE_AT_PAGE;
+	if (!cli_parse_address(cli, text, ret))
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "bad struct page address '%s'", text);
-	pc->given = value;
-	struct kinspect_error *err = kinspect_page_to_pfn(map, value, &pfn);
-	if (!err)
-		*ret = value;
-	return err;
+	return NULL;
 }
 
-/* The bytes --hexdump may show: from the page (or folio) start to the end
- * of the folio at most. */
-static uint64_t hexdump_max(const struct page_cmd *pc, const struct kinspect_page *p)
+static int dump_contents(struct page_cmd *pc, const struct out *o, const struct kinspect_page_info *info)
 {
-	uint64_t start_pfn = pc->is_folio ? p->folio_pfn : p->pfn;
-	return (p->folio_pfn + p->nr_pages - start_pfn) << 12;
-}
-
-static int dump_contents(struct page_cmd *pc, const struct kinspect_page *p)
-{
-	uint64_t start_pfn = pc->is_folio ? p->folio_pfn : p->pfn;
-	uint64_t len = pc->hexdump_len ? pc->hexdump_len : 4096;
+	uint64_t phys = kinspect_page_info_phys(info);
+	/* By default one page: the folio's size over its pages. */
+	uint64_t len = pc->hexdump_len ? pc->hexdump_len
+				       : kinspect_page_info_size(info) / kinspect_page_info_nr_pages(info);
 	_cleanup_free_ uint8_t *buf = malloc(len);
 	if (!buf)
 		return cli_fail(&kinspect_error_nomem);
-	struct kinspect_error *err = cli_read(pc->cli, start_pfn << 12, buf, len, true);
+	struct kinspect_error *err = kinspect_kernel_read_phys(pc->cli->kernel, phys, buf, len);
 	if (err)
-		return cli_fail(kinspect_error_wrap(err, "read %" PRIu64 " bytes at physical 0x%" PRIx64, len,
-						    start_pfn << 12));
-	if (pc->cli->json) {
-		struct kinspect_json *j = &pc->cli->json_writer;
-		kinspect_json_key(j, "hexdump");
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "phys");
-		kinspect_json_address(j, start_pfn << 12);
-		kinspect_json_key(j, "length");
-		kinspect_json_uint(j, len);
-		kinspect_json_key(j, "hex");
-		cli_json_hex(j, buf, len);
-		kinspect_json_end_object(j);
-	} else {
-		printf("contents (physical addresses):\n");
-		cli_hexdump(start_pfn << 12, buf, len);
-	}
+		return cli_fail(kinspect_error_wrap(err, "read %" PRIu64 " bytes at physical 0x%" PRIx64, len, phys));
+	render_contents(o, phys, buf, len);
 	return CLI_EXIT_OK;
 }
 
@@ -379,47 +360,33 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 				       nr_positional ? positional[1] : "");
 	}
 
-	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
-	struct kinspect_dwarf_types *types = kaslr ? cli_types(cli) : NULL;
-	if (!types)
+	if (!cli_open_target(cli) || !cli_vmlinux(cli))
 		return CLI_EXIT_FAILURE;
-	/* This command is the stub's only user: stay in physical mode between
-	 * physical reads. */
-	if (cli->gdbstub)
-		kinspect_gdbstub_set_lazy_phymem(cli->gdbstub, true);
-	struct kinspect_memory mem = cli_memory(cli);
-	struct kinspect_memory_map map;
-	struct kinspect_error *err = kinspect_memory_map_read(types, cli->vmlinux, kaslr->slide, &mem, &map);
+	enum kinspect_page_address_kind kind;
+	uint64_t addr;
+	struct kinspect_error *err = parse_addr(cli, addr_text, &kind, &addr);
+	struct kinspect_page_info *info = NULL;
+	if (!err)
+		err = (pc.is_folio ? kinspect_kernel_folio_info : kinspect_kernel_page_info)(
+			cli->kernel, kind, addr, pc.walk ? KINSPECT_PAGE_WALK : 0, &info);
 	if (err)
-		return cli_fail(kinspect_error_wrap(err, "the kernel's memory map"));
-	uint64_t page;
-	if ((err = resolve(&pc, &map, &mem, addr_text, &page)))
 		return cli_fail(err);
-	struct kinspect_folio_decoder *dec;
-	if ((err = kinspect_folio_decoder_create(types, &map, &mem, &dec)))
-		return cli_fail(err);
-	struct kinspect_page p;
-	err = kinspect_folio_decode(dec, page, &p);
 	int status = CLI_EXIT_OK;
-	if (err) {
-		status = cli_fail(err);
-	} else if (pc.hexdump && (pc.hexdump_len ? pc.hexdump_len : 4096) > hexdump_max(&pc, &p)) {
+	uint64_t extent = kinspect_page_info_extent(info);
+	if (pc.hexdump && pc.hexdump_len > extent) {
 		status = cli_usage_error(cmd, "--hexdump %" PRIu64 ": the %s has %" PRIu64 " bytes from its start",
-					 pc.hexdump_len, pc.is_folio ? "folio" : "page's folio", hexdump_max(&pc, &p));
+					 pc.hexdump_len, pc.is_folio ? "folio" : "page's folio", extent);
 	} else {
-		const struct kinspect_page_flag_names *names = kinspect_folio_decoder_flag_names(dec);
-		if (cli->json) {
-			kinspect_json_begin_object(&cli->json_writer);
-			print_json(&pc, names, &p);
-		} else {
-			print_text(&pc, names, &p);
-		}
+		struct out o = { .j = cli->json ? &cli->json_writer : NULL };
+		if (o.j)
+			kinspect_json_begin_object(o.j);
+		render_page(&o, info);
 		if (pc.hexdump)
-			status = dump_contents(&pc, &p);
-		if (cli->json)
-			kinspect_json_end_object(&cli->json_writer);
+			status = dump_contents(&pc, &o, info);
+		if (o.j)
+			kinspect_json_end_object(o.j);
 	}
-	kinspect_folio_decoder_destroy(dec);
+	kinspect_page_info_destroy(info);
 	return status;
 }
 

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <kinspect/page.h> /* enum kinspect_mapping_kind */
+
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
 #include "linux/page-flags.h"
@@ -15,16 +17,6 @@
 
 #define KINSPECT_FOLIO_PATH_MAX 512
 #define KINSPECT_FOLIO_NAME_MAX 64
-
-/* What page->mapping points to. */
-enum kinspect_mapping_kind {
-	KINSPECT_MAPPING_NONE,    /* NULL */
-	KINSPECT_MAPPING_ANON,    /* an anon_vma (PAGE_MAPPING_ANON) */
-	KINSPECT_MAPPING_KSM,     /* a KSM stable node (ANON | MOVABLE) */
-	KINSPECT_MAPPING_MOVABLE, /* movable_operations of a driver's page */
-	KINSPECT_MAPPING_FILE,    /* an address_space: page cache or shmem */
-	KINSPECT_MAPPING_SLAB,    /* a slab page: the word is not a mapping */
-};
 
 struct kinspect_page {
 	uint64_t page; /* the struct page looked at */

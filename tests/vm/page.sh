@@ -13,6 +13,7 @@
 #   head, the order equals the run of tail pages the guest shows;
 # - a transparent huge page of a process (pagemap, KPF_THP): order 9, the
 #   whole-folio mapcount, contents the process wrote;
+# - examples/page-info (the public page API alone) agrees with kinspect page;
 # - virt:linux_banner gives the frame /proc/iomem's "Kernel code" implies,
 #   and its contents hold /proc/version;
 # - wild input (a pfn beyond max_pfn, a non-canonical address, an address
@@ -212,6 +213,9 @@ check_pages() {
 	[ "$(jq -r '.refcount >= .mapcount' "$work/anon.json")" = true ] || die "$label: refcount below mapcount"
 	jq -r .hexdump.hex "$work/anon.json" | grep -q "$(printf 'KINSPECT_PATTERN=%s' "$pattern" | od -An -v -tx1 | tr -d ' \n')" ||
 		die "$label: the stack page's contents lack the process's environment"
+	# The anon_vma is the mapping word without its PAGE_MAPPING_* bits.
+	[ "$(jq -r .anon_vma "$work/anon.json")" = "$(printf '0x%x' $(($(jq -r .mapping "$work/anon.json") & ~3)))" ] ||
+		die "$label: anon_vma $(jq -r .anon_vma "$work/anon.json") for mapping $(jq -r .mapping "$work/anon.json")"
 	say "ok: $label: stack page: anon, mapcount $(jq -r .mapcount "$work/anon.json") = kpagecount, contents hold KINSPECT_PATTERN"
 
 	check_kpf "$label: busybox page" "$work/file.json" "$kpf_file_before" "$file_after"
@@ -221,6 +225,26 @@ check_pages() {
 	[ "$(jq -r .index "$work/file.json")" = "$file_index" ] || die "$label: index $(jq -r .index "$work/file.json"), want $file_index"
 	[ "$(jq -r .mapcount "$work/file.json")" -ge 1 ] || die "$label: busybox text page not mapped"
 	say "ok: $label: busybox page: file ino $busybox_ino /bin/busybox on $(jq -r .fs_type "$work/file.json"), index $file_index"
+	# The public page API without the CLI (examples/page-info, built next
+	# to kinspect) says the same of the page and of the stack page.
+	local example=${KINSPECT%/*}/examples/page-info
+	if [ -x "$example" ]; then
+		"$example" "$GUEST_VMLINUX" "$target" "pfn:$file_pfn" >"$work/example" 2>"$work/err" ||
+			{ cat "$work/err"; die "$label: examples/page-info pfn:$file_pfn failed"; }
+		grep -qx "page $(jq -r .page "$work/file.json") pfn $(printf '0x%x' "$file_pfn")" "$work/example" &&
+			grep -qx "mapping file ino $busybox_ino /bin/busybox" "$work/example" ||
+			die "$label: examples/page-info differs from kinspect page: $(cat "$work/example")"
+		"$example" "$GUEST_VMLINUX" "$target" "$(jq -r .virt "$work/anon.json")" >"$work/example" 2>"$work/err" ||
+			{ cat "$work/err"; die "$label: examples/page-info of the stack page failed"; }
+		grep -qx "mapping anon" "$work/example" || die "$label: examples/page-info of the stack page: $(cat "$work/example")"
+		# Flags and counts hold still only in a dump.
+		if [ -f "$target" ]; then
+			grep -qx "flags $(jq -r '.flag_names | if length > 0 then join("|") else "-" end' "$work/anon.json")" "$work/example" &&
+				grep -qx "refcount $(jq -r .refcount "$work/anon.json") mapcount $(jq -r .mapcount "$work/anon.json")" "$work/example" ||
+				die "$label: examples/page-info of the stack page: $(cat "$work/example"), kinspect: $(jq -c . "$work/anon.json")"
+		fi
+		say "ok: $label: examples/page-info agrees on the busybox and the stack page"
+	fi
 
 	# The compound page: head and tail bits agree, the tail leads to its head.
 	check_kpf "$label: tail page" "$work/tail.json" "$kpf_tail_before" "$tail_after"
