@@ -238,7 +238,7 @@ compare_cpu_with_crash() {
 		sp0=$(awk 'NR == 1 { print $3 }' "$tmp.kinspect")
 		[[ $slot == 0x* && $sp0 == 0x* ]] && dist=$((slot > sp0 ? slot - sp0 : sp0 - slot))
 		[ "$dist" -ge 16384 ] ||
-			{ paste "$tmp.crash" "$tmp.kinspect"; die "$label: crash does not start from the CPU's registers, on the same stack"; }
+			{ paste "$tmp.crash" "$tmp.kinspect"; cat "$json"; die "$label: crash does not start from the CPU's registers, on the same stack"; }
 		mapfile -t next < <(awk 'NR > 1 && NR <= 4 { print $2 }' "$tmp.kinspect")
 		gdb_has_frames "$dump" "$cpu" "$tmp" "${next[@]}"
 		say "ok: $label: caught in a context switch: the CPU runs $(awk 'NR == 1 { print $1 }' "$tmp.kinspect") on the stack at $sp0 (kinspect, and gdb); crash shows the next task's saved context ($(awk 'NR == 1 { print $1 }' "$tmp.crash") at $slot)"
