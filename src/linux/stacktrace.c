@@ -2,7 +2,8 @@
  *
  * vmlinux's tables come from the file (the relative offsets in
  * .orc_unwind_ip do not change with KASLR; sorted at build time since
- * commit f14bf6a350df "Remove boot-time ORC unwind tables sorting", v5.6).  A module's come from guest memory, mod->arch.orc_unwind_ip,
+ * commit f14bf6a350df "Remove boot-time ORC unwind tables sorting",
+ * v5.6).  A module's come from guest memory, mod->arch.orc_unwind_ip,
  * orc_unwind and num_orcs, already sorted by the kernel when it loaded the
  * module (unwind_module_init()).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
