@@ -424,7 +424,8 @@ static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, s
 		/* What kinspect_read_pointer_list() will read: to the page end,
 		 * MODULE_NOTES_MAX pointers at most. */
 		if (peek_u64(info->mem, a->notes_attrs + info->notes_bin_attrs, &a->notes_list) && a->notes_list) {
-			uint64_t room = 4096 - a->notes_list % 4096;
+			uint64_t page = kinspect_arch()->page_size;
+			uint64_t room = page - a->notes_list % page;
 			add_range(l, a->notes_list, room < MODULE_NOTES_MAX * 8 ? room : MODULE_NOTES_MAX * 8);
 		} else {
 			a->notes_attrs = 0; /* unreadable or empty: not asked again next round */
