@@ -1,8 +1,10 @@
 /* The architecture table: what the library and the front ends ask of the
  * CPU kinspect reads, so that none of them names its registers, its
- * address layout or its page tables.  One architecture is registered today
- * (x86-64, src/arch/x86_64-arch.c); a second one is a folder of files and
- * one line in kinspect_arch().
+ * address layout, its dump notes or its page tables.  One architecture is
+ * registered today (x86-64, src/arch/x86_64-arch.c); a second one is a
+ * folder of files and one line in kinspect_arch().  The unwinder's state
+ * and step types are ORC's (x86_64-orc.h): generic code only passes them
+ * to the hooks below, never reads a register of them.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_ARCH_H
 #define KINSPECT_ARCH_H
