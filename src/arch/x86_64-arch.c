@@ -2,9 +2,17 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <elf.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "arch/arch.h"
 #include "arch/x86_64-cpu-state.h"
+#include "arch/x86_64-dump-notes.h"
+#include "arch/x86_64-memory-map.h"
+#include "arch/x86_64-pagewalk.h"
 #include "arch/x86_64.h"
+#include "core/error-priv.h"
 
 static struct kinspect_error *with_mode(struct kinspect_error *err, const struct kinspect_orc_state *state,
 					uint32_t cs, bool *ret_user_mode, uint64_t *ret_ip)
@@ -35,6 +43,49 @@ static int paging_levels(uint64_t cr4)
 	return kinspect_x86_64_paging_levels(cr4);
 }
 
+/* The ORC unwinder and the struct pt_regs layout it reads, in one block. */
+struct unwinder {
+	struct kinspect_orc_unwinder orc;
+	struct kinspect_x86_64_pt_regs_layout pt_regs;
+};
+
+static struct kinspect_error *unwinder_create(struct kinspect_dwarf_types *types, kinspect_orc_find_fn find,
+					      void *find_arg, const struct kinspect_memory *mem,
+					      struct kinspect_orc_unwinder **ret)
+{
+	struct unwinder *u = calloc(1, sizeof(*u));
+	if (!u)
+		return &kinspect_error_nomem;
+	struct kinspect_error *err = kinspect_x86_64_pt_regs_layout(types, &u->pt_regs);
+	if (err) {
+		free(u);
+		return err;
+	}
+	u->orc = (struct kinspect_orc_unwinder){ .find = find, .find_arg = find_arg, .mem = mem, .pt_regs = &u->pt_regs };
+	*ret = &u->orc;
+	return NULL;
+}
+
+static void unwinder_destroy(struct kinspect_orc_unwinder *orc)
+{
+	free((struct unwinder *)orc); /* orc is the first member */
+}
+
+static void unwind_state_init(struct kinspect_orc_state *ret, uint64_t ip, uint64_t sp, uint64_t fp, bool signal)
+{
+	memset(ret, 0, sizeof(*ret));
+	kinspect_x86_64_regs_set(&ret->regs, KINSPECT_X86_64_RIP, ip);
+	kinspect_x86_64_regs_set(&ret->regs, KINSPECT_X86_64_RSP, sp);
+	kinspect_x86_64_regs_set(&ret->regs, KINSPECT_X86_64_RBP, fp);
+	ret->signal = signal;
+}
+
+static void unwind_state_frame(const struct kinspect_orc_state *state, uint64_t *ret_ip, uint64_t *ret_sp)
+{
+	kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RIP, ret_ip);
+	kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RSP, ret_sp);
+}
+
 static const struct kinspect_arch x86_64 = {
 	.name = "x86-64",
 	.cpu_state_dump = cpu_state_dump,
@@ -43,6 +94,31 @@ static const struct kinspect_arch x86_64 = {
 	.read_sp = kinspect_x86_64_read_sp,
 	.read_paging = kinspect_x86_64_read_paging,
 	.paging_levels = paging_levels,
+
+	/* files: ELF machine, dump notes, gdbstub */
+	.elf_machine = EM_X86_64,
+	.parse_cpu_note = kinspect_x86_64_parse_cpu_note,
+	.parse_prstatus = kinspect_x86_64_parse_prstatus,
+	.breakpoint_kind = 1, /* int3 */
+
+	/* pages and the kernel's address space */
+	.page_shift = KINSPECT_X86_64_PAGE_SHIFT,
+	.page_size = KINSPECT_X86_64_PAGE_SIZE,
+	.kernel_space_start = KINSPECT_X86_64_KERNEL_SPACE_START,
+	.kernel_map_start = KINSPECT_X86_64_START_KERNEL_MAP,
+	.kernel_image_size = KINSPECT_X86_64_KERNEL_IMAGE_SIZE,
+	.kaslr_align = KINSPECT_X86_64_KASLR_ALIGN,
+	.memory_map = kinspect_x86_64_memory_map,
+	.kernel_page_tables = kinspect_x86_64_kernel_page_tables,
+	.translate = kinspect_x86_64_translate_levels,
+	.translate_cpu = kinspect_x86_64_translate_cpu,
+
+	/* the unwinder */
+	.unwinder_create = unwinder_create,
+	.unwinder_destroy = unwinder_destroy,
+	.unwind_step = kinspect_orc_unwind_step,
+	.unwind_state_init = unwind_state_init,
+	.unwind_state_frame = unwind_state_frame,
 };
 
 const struct kinspect_arch *kinspect_arch(void)

@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "arch/x86_64-pagewalk.h"
+#include "arch/x86_64.h"
 #include "core/error-priv.h"
 
 #define PTE_PRESENT (1ULL << 0)
@@ -11,6 +12,10 @@
 /* Bits 51:12 hold the next table or the page; bit 63 is NX, 62:52 are
  * ignored or protection keys. */
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
+/* With page-table isolation the user half of a PGD pair is the kernel
+ * PGD + 4 KiB (PTI_USER_PGTABLE_BIT, arch/x86/include/asm/pgtable.h): a CPU
+ * dumped in user mode has it in cr3, and it maps almost no kernel memory. */
+#define PTI_USER_PGD_BIT (1ULL << 12)
 
 struct kinspect_error *kinspect_x86_64_translate(kinspect_read_phys_u64_fn *read, void *ctx, uint64_t cr3,
 						 bool la57, uint64_t vaddr, uint64_t *ret,
@@ -46,4 +51,26 @@ struct kinspect_error *kinspect_x86_64_translate(kinspect_read_phys_u64_fn *read
 		table = entry & PTE_ADDR_MASK;
 	}
 	return kinspect_error_fault(vaddr, "page walk did not end"); /* not reached */
+}
+
+struct kinspect_error *kinspect_x86_64_translate_levels(kinspect_read_phys_u64_fn *read, void *ctx, uint64_t cr3,
+							int levels, uint64_t vaddr, uint64_t *ret,
+							uint64_t *ret_page_size)
+{
+	return kinspect_x86_64_translate(read, ctx, cr3, levels == 5, vaddr, ret, ret_page_size);
+}
+
+struct kinspect_error *kinspect_x86_64_translate_cpu(kinspect_read_phys_u64_fn *read, void *ctx,
+						     const struct kinspect_elf_dump_cpu *cpu, uint64_t vaddr,
+						     uint64_t *ret, uint64_t *ret_page_size)
+{
+	struct kinspect_error *err = kinspect_x86_64_translate(read, ctx, cpu->cr3, cpu->cr4 & KINSPECT_X86_64_CR4_LA57,
+							       vaddr, ret, ret_page_size);
+	if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && (cpu->cr3 & PTI_USER_PGD_BIT) &&
+	    vaddr >= KINSPECT_X86_64_KERNEL_SPACE_START) {
+		kinspect_error_destroy(err);
+		err = kinspect_x86_64_translate(read, ctx, cpu->cr3 & ~PTI_USER_PGD_BIT,
+						cpu->cr4 & KINSPECT_X86_64_CR4_LA57, vaddr, ret, ret_page_size);
+	}
+	return err;
 }

@@ -10,6 +10,9 @@
  * within KERNEL_IMAGE_SIZE; module space begins right after. */
 #define KINSPECT_X86_64_START_KERNEL_MAP 0xffffffff80000000ULL
 #define KINSPECT_X86_64_KERNEL_IMAGE_SIZE (1ULL << 30)
+/* KASLR moves the kernel in 2 MiB steps within it (CONFIG_RANDOMIZE_BASE,
+ * arch/x86/boot/compressed/kaslr.c). */
+#define KINSPECT_X86_64_KASLR_ALIGN (2ULL << 20)
 /* Every kernel address lies above this, with 4- or 5-level paging. */
 #define KINSPECT_X86_64_KERNEL_SPACE_START 0xff00000000000000ULL
 
@@ -17,6 +20,7 @@
  * x86_64/mm.rst): where the direct map and the struct page array start
  * when CONFIG_RANDOMIZE_MEMORY does not move them (then the kernel has no
  * page_offset_base/vmemmap_base variables), for 4- and 5-level paging. */
+/* PAGE_SHIFT: a #define, not in DWARF; fixed by the architecture. */
 #define KINSPECT_X86_64_PAGE_SHIFT 12
 #define KINSPECT_X86_64_PAGE_SIZE (1ULL << KINSPECT_X86_64_PAGE_SHIFT)
 #define KINSPECT_X86_64_PAGE_OFFSET_L4 0xffff888000000000ULL
@@ -30,9 +34,6 @@
 #define KINSPECT_X86_64_PHYSMEM_BITS_L5 52
 
 #define KINSPECT_X86_64_CR4_LA57 (1ULL << 12)
-/* PAGE_SHIFT: a #define, not in DWARF; fixed by the architecture. */
-#define KINSPECT_X86_64_PAGE_SHIFT 12
-#define KINSPECT_X86_64_PAGE_SIZE (1ULL << KINSPECT_X86_64_PAGE_SHIFT)
 
 /* Page-table levels the CPU uses, from CR4. */
 static inline int kinspect_x86_64_paging_levels(uint64_t cr4)

@@ -14,7 +14,6 @@
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "debuginfo/source-lines.h"
-#include "arch/x86_64.h"
 
 struct bt {
 	struct cli *cli;
@@ -222,12 +221,12 @@ static struct kinspect_error *bt_task(struct bt *bt, const char *which)
 	struct kinspect_error *err;
 	if (!cli_parse_number(which, &number))
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--task %s: not a pid or task address", which);
-	if (number >= KINSPECT_X86_64_KERNEL_SPACE_START)
-		err = kinspect_kernel_find_task(k, -1, number, task_address, &address);
-	else if (number <= INT32_MAX)
+	/* Above any pid: an address, which the library checks is a kernel
+	 * one. */
+	if (number <= INT32_MAX)
 		err = kinspect_kernel_find_task(k, (int32_t)number, 0, task_address, &address);
 	else
-		err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--task %s: not a pid or task address", which);
+		err = kinspect_kernel_find_task(k, -1, number, task_address, &address);
 	struct kinspect_stack_trace *t;
 	if (!err)
 		err = kinspect_kernel_stack_trace_task(k, address, &t);
@@ -295,7 +294,7 @@ const struct cli_command cli_command_bt = {
 	.name = "bt",
 	.synopsis = "[--lines] --cpu N | --task PID|ADDR | --all",
 	.summary = "Kernel stack trace of a CPU or a task, unwound with the kernel's ORC data",
-	.help = "Unwinds like the kernel itself does (arch/x86/kernel/unwind_orc.c), with the\n"
+	.help = "Unwinds like the kernel itself does (its ORC unwinder, unwind_orc.c), with the\n"
 		"ORC tables of the vmlinux and of each loaded module (read from guest memory),\n"
 		"through interrupt, exception and syscall entry (pt_regs frames) and across\n"
 		"IRQ stacks, to the user-mode boundary.\n"

@@ -714,8 +714,8 @@ static struct kinspect_error *member_bits(struct kinspect_dwarf_types *t, Dwarf_
 	}
 	if (dwarf_attr(member, DW_AT_bit_offset, &attr)) {
 		/* DWARF 2/3: counted from the most significant bit of a storage
-		 * unit of DW_AT_byte_size (or the type's size) bytes; x86 is
-		 * little-endian. */
+		 * unit of DW_AT_byte_size (or the type's size) bytes; kinspect
+		 * reads little-endian kernels. */
 		if (dwarf_formudata(&attr, &value) != 0)
 			return dwarf_error(t, "bad DW_AT_bit_offset");
 		uint64_t storage = type_size_bytes;

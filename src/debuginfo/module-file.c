@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <zstd.h>
 
+#include "arch/arch.h"
 #include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
@@ -430,7 +431,7 @@ static void note_build_id(struct kinspect_module_file *file, Elf_Data *data)
 	}
 }
 
-/* Check that the image is an x86-64 relocatable ELF whose sections lie
+/* Check that the image is a relocatable ELF file of the architecture whose sections lie
  * inside it, and collect the build-id and the SHF_ALLOC sections. */
 static struct kinspect_error *scan_elf(struct kinspect_module_file *file)
 {
@@ -445,8 +446,8 @@ static struct kinspect_error *scan_elf(struct kinspect_module_file *file)
 	GElf_Ehdr ehdr;
 	if (!gelf_getehdr(file->elf, &ehdr))
 		return elf_error(file, "bad ELF header");
-	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ehdr.e_machine != EM_X86_64)
-		return kinspect_error_file(file->path, "not an x86-64 ELF file");
+	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ehdr.e_machine != kinspect_arch()->elf_machine)
+		return kinspect_error_file(file->path, "not an %s ELF file", kinspect_arch()->name);
 	if (ehdr.e_type != ET_REL)
 		return kinspect_error_file(file->path, "ELF type %u is not a kernel module (ET_REL)", ehdr.e_type);
 	/* libelf gives a table that lies past the end of a memory image as

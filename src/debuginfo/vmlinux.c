@@ -18,6 +18,7 @@
 
 #include "debuginfo/vmlinux-priv.h"
 
+#include "arch/arch.h"
 #include "core/cache-path.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
@@ -98,9 +99,10 @@ static struct kinspect_error *check_header(struct kinspect_vmlinux *v)
 	if (!gelf_getehdr(v->elf, &ehdr))
 		return elf_error(v, "bad ELF header");
 	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64)
-		return kinspect_error_file(v->path, "32-bit ELF file; kinspect reads x86-64 kernels");
-	if (ehdr.e_machine != EM_X86_64)
-		return kinspect_error_file(v->path, "ELF file for machine %u, not x86-64", ehdr.e_machine);
+		return kinspect_error_file(v->path, "32-bit ELF file; kinspect reads %s kernels", kinspect_arch()->name);
+	if (ehdr.e_machine != kinspect_arch()->elf_machine)
+		return kinspect_error_file(v->path, "ELF file for machine %u, not %s", ehdr.e_machine,
+					   kinspect_arch()->name);
 	if (ehdr.e_type == ET_REL)
 		return kinspect_error_file(v->path, "relocatable ELF file (a module?); "
 					   "pass modules with -m, the kernel with -k");

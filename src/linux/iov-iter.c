@@ -17,7 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "arch/x86_64.h"
+#include "arch/arch.h"
 #include "core/error-priv.h"
 #include "linux/iov-iter.h"
 #include "linux/kstruct.h"
@@ -255,7 +255,7 @@ static struct kinspect_error *walk_folioq(struct walk *w)
 			}
 			seg.order = (unsigned int)order;
 			/* PAGE_SIZE << order (folioq_folio_size()). */
-			seg.len = KINSPECT_X86_64_PAGE_SIZE << order;
+			seg.len = kinspect_arch()->page_size << order;
 			for (int m = 0; m < 3; m++)
 				seg.marks |= (unsigned int)((marks[m] >> slot) & 1) << m;
 			if (depth == 0 && slot < it->folioq_slot) {
@@ -349,8 +349,8 @@ static struct kinspect_error *xarray_segment(const struct kinspect_xarray_entry 
 	if (!x->first && e->index != x->next_index)
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray hole at indexes %llu..%llu inside the iter",
 					     (unsigned long long)x->next_index, (unsigned long long)e->index - 1);
-	uint64_t size = KINSPECT_X86_64_PAGE_SIZE << e->order;
-	uint64_t start = e->index * KINSPECT_X86_64_PAGE_SIZE;
+	uint64_t size = kinspect_arch()->page_size << e->order;
+	uint64_t start = e->index * kinspect_arch()->page_size;
 	if (x->first && start + size <= x->pos)
 		return NULL; /* before the cursor (looked back for a large folio) */
 	struct kinspect_iov_segment seg = {
@@ -380,8 +380,8 @@ static struct kinspect_error *walk_xarray(struct walk *w)
 		return NULL;
 	uint64_t pos = (uint64_t)it->xarray_start + it->iov_offset;
 	struct xarray_walk x = { .w = w, .pos = pos, .left = it->count, .first = true };
-	uint64_t first = pos / KINSPECT_X86_64_PAGE_SIZE;
-	uint64_t last = (pos + it->count - 1) / KINSPECT_X86_64_PAGE_SIZE;
+	uint64_t first = pos / kinspect_arch()->page_size;
+	uint64_t last = (pos + it->count - 1) / kinspect_arch()->page_size;
 	/* A large folio holding POS starts at a lower index: look back as far
 	 * as the largest order could reach. */
 	uint64_t from = first > 511 ? first - 511 : 0;

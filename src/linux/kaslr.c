@@ -116,7 +116,7 @@ static size_t rip_candidates(const struct memory *mem, const struct kinspect_vml
 		kinspect_error_destroy(err);
 		return 0;
 	}
-	if (rip < KINSPECT_X86_64_START_KERNEL_MAP || rip < stext || etext <= stext)
+	if (rip < kinspect_arch()->kernel_map_start || rip < stext || etext <= stext)
 		return 0;
 	uint8_t live[RIP_BYTES];
 	struct kinspect_error *read_err = mem->read(mem->ctx, rip, live, sizeof(live));

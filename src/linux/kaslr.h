@@ -9,15 +9,15 @@
 
 #include <kinspect/vmlinux.h>
 
-#include "arch/x86_64.h"
+#include "arch/arch.h"
 #include "linux/memory.h"
 #include "target/elf-dump.h"
 #include "target/gdbstub.h"
 
-/* x86-64 KASLR moves the kernel in 2 MiB steps within 1 GiB
- * (CONFIG_RANDOMIZE_BASE, arch/x86/boot/compressed/kaslr.c). */
-#define KINSPECT_KASLR_ALIGN (2ULL << 20)
-#define KINSPECT_KASLR_MAX KINSPECT_X86_64_KERNEL_IMAGE_SIZE
+/* KASLR moves the kernel in steps of this within the image area (the
+ * architecture's; x86-64: 2 MiB within 1 GiB). */
+#define KINSPECT_KASLR_ALIGN (kinspect_arch()->kaslr_align)
+#define KINSPECT_KASLR_MAX (kinspect_arch()->kernel_image_size)
 
 struct kinspect_kaslr {
 	uint64_t slide;
@@ -33,8 +33,8 @@ struct kinspect_kaslr {
  * move with KASLR (not per-CPU offsets, the direct map or modules). */
 static inline bool kinspect_kaslr_in_image(uint64_t addr)
 {
-	return addr >= KINSPECT_X86_64_START_KERNEL_MAP &&
-	       addr - KINSPECT_X86_64_START_KERNEL_MAP < KINSPECT_X86_64_KERNEL_IMAGE_SIZE;
+	const struct kinspect_arch *arch = kinspect_arch();
+	return addr >= arch->kernel_map_start && addr - arch->kernel_map_start < arch->kernel_image_size;
 }
 
 /* The running kernel's address of link-time address LINK. */

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "linux/kaslr.h"
@@ -190,7 +191,7 @@ struct kinspect_error *kinspect_module_info_used_by(struct kinspect_module_info 
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
 						     "mod->source_list did not return to its head after %d entries "
 						     "(corrupted or cyclic)", KINSPECT_MODULES_MAX);
-		if (next < KINSPECT_X86_64_KERNEL_SPACE_START || next < info->use_source_list)
+		if (!kinspect_arch_kernel_address(next) || next < info->use_source_list)
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
 						     "mod->source_list entry %u: 0x%llx is not a kernel address", count,
 						     (unsigned long long)next);
@@ -408,7 +409,7 @@ static void prefetch_next_user(struct kinspect_module_info *info, struct ahead *
 		return;
 	}
 	add_range(l, source + info->name, info->name_size);
-	bool last = next == a->module + info->source_list || next < KINSPECT_X86_64_KERNEL_SPACE_START ||
+	bool last = next == a->module + info->source_list || !kinspect_arch_kernel_address(next) ||
 		    next < info->use_source_list;
 	a->use = last ? 0 : next - info->use_source_list;
 	if (a->use)
@@ -423,7 +424,8 @@ static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, s
 		/* What kinspect_read_pointer_list() will read: to the page end,
 		 * MODULE_NOTES_MAX pointers at most. */
 		if (peek_u64(info->mem, a->notes_attrs + info->notes_bin_attrs, &a->notes_list) && a->notes_list) {
-			uint64_t room = 4096 - a->notes_list % 4096;
+			uint64_t page = kinspect_arch()->page_size;
+			uint64_t room = page - a->notes_list % page;
 			add_range(l, a->notes_list, room < MODULE_NOTES_MAX * 8 ? room : MODULE_NOTES_MAX * 8);
 		} else {
 			a->notes_attrs = 0; /* unreadable or empty: not asked again next round */
@@ -460,7 +462,7 @@ void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint
 			add_range(&l, a->notes_attrs, info->notes_attrs_array + NOTES_AHEAD * info->bin_attr_size);
 		uint64_t next;
 		if (peek_u64(info->mem, a->module + info->source_list, &next) &&
-		    next != a->module + info->source_list && next >= KINSPECT_X86_64_KERNEL_SPACE_START &&
+		    next != a->module + info->source_list && kinspect_arch_kernel_address(next) &&
 		    next >= info->use_source_list) {
 			a->use = next - info->use_source_list;
 			add_range(&l, a->use, info->use_size);

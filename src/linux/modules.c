@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "linux/kaslr.h"
@@ -230,7 +231,7 @@ struct kinspect_error *kinspect_modules_for_each(struct kinspect_dwarf_types *ty
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
 						     "modules list did not return to its head after %d entries "
 						     "(corrupted or cyclic)", KINSPECT_MODULES_MAX);
-		if (next < KINSPECT_X86_64_KERNEL_SPACE_START || next < layout.list_next.offset)
+		if (!kinspect_arch_kernel_address(next) || next < layout.list_next.offset)
 			return kinspect_error_create(KINSPECT_ERROR_FORMAT,
 						     "modules list entry %u: 0x%llx is not a kernel address", count,
 						     (unsigned long long)next);

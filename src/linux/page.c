@@ -1,17 +1,12 @@
-/* The x86-64 kernel memory map, read from the running kernel.
- *
- * With CONFIG_RANDOMIZE_MEMORY (v4.8, commit 0483e1fa6e09 "x86/mm:
- * Implement ASLR for kernel memory regions") the direct map and vmemmap
- * move at every boot; the kernel keeps where they went in page_offset_base
- * and vmemmap_base.  Only without those variables are the fixed defaults of
- * the architecture right.
+/* The kernel's memory map, read from the running kernel: the generic part
+ * (struct page, max_pfn, the conversions); where things lie is the
+ * architecture's (kinspect_arch()->memory_map).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <inttypes.h>
 
-#include "arch/x86_64-pagewalk.h"
-#include "arch/x86_64.h"
+#include "arch/arch.h"
 #include "core/error-priv.h"
 #include "linux/kaslr.h"
 #include "linux/page.h"
@@ -43,6 +38,28 @@ static struct kinspect_error *read_variable(const struct kinspect_vmlinux *vmlin
 	return NULL;
 }
 
+/* The kernel behind the memory map, for the architecture's code. */
+struct kernel_vars {
+	const struct kinspect_vmlinux *vmlinux;
+	uint64_t slide;
+	const struct kinspect_memory *mem;
+};
+
+static struct kinspect_error *kernel_variable(void *ctx, const char *name, uint64_t *ret, bool *ret_found)
+{
+	const struct kernel_vars *v = ctx;
+	return read_variable(v->vmlinux, v->slide, v->mem, name, ret, ret_found);
+}
+
+static struct kinspect_error *kernel_symbol(void *ctx, const char *name, uint64_t *ret)
+{
+	const struct kernel_vars *v = ctx;
+	struct kinspect_error *err = kinspect_vmlinux_symbol(v->vmlinux, name, ret, NULL);
+	if (!err)
+		*ret = kinspect_kaslr_runtime(v->slide, *ret);
+	return err;
+}
+
 struct kinspect_error *kinspect_memory_map_read(struct kinspect_dwarf_types *types,
 						const struct kinspect_vmlinux *vmlinux, uint64_t slide,
 						const struct kinspect_memory *mem, struct kinspect_memory_map *ret)
@@ -55,42 +72,14 @@ struct kinspect_error *kinspect_memory_map_read(struct kinspect_dwarf_types *typ
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "sizeof(struct page) is %" PRIu64,
 					     map.page_struct_size);
 
-	/* 5-level paging is a boot-time choice of CONFIG_X86_5LEVEL kernels;
-	 * without the variable the kernel only knows 4 levels. */
-	uint64_t l5 = 0;
-	bool found;
-	if ((err = read_variable(vmlinux, slide, mem, "__pgtable_l5_enabled", &l5, &found)))
+	struct kernel_vars vars = { .vmlinux = vmlinux, .slide = slide, .mem = mem };
+	struct kinspect_arch_kernel kernel = { .read_variable = kernel_variable, .symbol = kernel_symbol, .ctx = &vars };
+	if ((err = kinspect_arch()->memory_map(&kernel, &map)))
 		return err;
-	map.la57 = found && l5;
-
-	bool have_l5 = found;
-	map.page_offset = map.la57 ? KINSPECT_X86_64_PAGE_OFFSET_L5 : KINSPECT_X86_64_PAGE_OFFSET_L4;
-	map.page_offset_source = "default";
-	if ((err = read_variable(vmlinux, slide, mem, "page_offset_base", &map.page_offset, &found)))
-		return err;
-	if (found) {
-		map.page_offset_source = "page_offset_base";
-		/* Without the variable, where the direct map lies tells: 4-level
-		 * kernel space starts at 0xffff800000000000. */
-		if (!have_l5)
-			map.la57 = map.page_offset < KINSPECT_X86_64_L4_KERNEL_START;
-	}
-	map.vmemmap = map.la57 ? KINSPECT_X86_64_VMEMMAP_L5 : KINSPECT_X86_64_VMEMMAP_L4;
-	map.vmemmap_source = "default";
-	if ((err = read_variable(vmlinux, slide, mem, "vmemmap_base", &map.vmemmap, &found)))
-		return err;
-	if (found)
-		map.vmemmap_source = "vmemmap_base";
-	if (map.page_offset < KINSPECT_X86_64_KERNEL_SPACE_START || map.vmemmap < KINSPECT_X86_64_KERNEL_SPACE_START)
-		return kinspect_error_create(KINSPECT_ERROR_FORMAT,
-					     "page_offset_base 0x%" PRIx64 " or vmemmap_base 0x%" PRIx64
-					     " is not a kernel address",
-					     map.page_offset, map.vmemmap);
 
 	if ((err = read_variable(vmlinux, slide, mem, "max_pfn", &map.max_pfn, NULL)))
 		return err;
-	int phys_bits = map.la57 ? KINSPECT_X86_64_PHYSMEM_BITS_L5 : KINSPECT_X86_64_PHYSMEM_BITS_L4;
-	if (map.max_pfn == 0 || map.max_pfn > (1ULL << (phys_bits - KINSPECT_X86_64_PAGE_SHIFT)))
+	if (map.max_pfn == 0 || map.max_pfn > (1ULL << (map.phys_bits - kinspect_arch()->page_shift)))
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "max_pfn 0x%" PRIx64 " is out of range",
 					     map.max_pfn);
 
@@ -100,19 +89,11 @@ struct kinspect_error *kinspect_memory_map_read(struct kinspect_dwarf_types *typ
 	return NULL;
 }
 
-/* __pa_symbol(init_top_pgt): the image is linked at __START_KERNEL_map and
- * loaded at phys_base (which KASLR also moves). */
 static struct kinspect_error *find_pgd(struct kinspect_memory_map *map, const struct kinspect_memory *mem)
 {
-	uint64_t pgd, phys_base;
-	struct kinspect_error *err = kinspect_vmlinux_symbol(map->vmlinux, "init_top_pgt", &pgd, NULL);
-	if (!err)
-		err = read_variable(map->vmlinux, map->slide, mem, "phys_base", &phys_base, NULL);
-	if (err)
-		return kinspect_error_wrap(err, "the kernel's page tables");
-	map->pgd_phys = kinspect_kaslr_runtime(map->slide, pgd) - KINSPECT_X86_64_START_KERNEL_MAP + phys_base;
-	map->phys_base = phys_base;
-	return NULL;
+	struct kernel_vars vars = { .vmlinux = map->vmlinux, .slide = map->slide, .mem = mem };
+	struct kinspect_arch_kernel kernel = { .read_variable = kernel_variable, .symbol = kernel_symbol, .ctx = &vars };
+	return kinspect_arch()->kernel_page_tables(&kernel, map);
 }
 
 const char *kinspect_translation_name(enum kinspect_translation how)
@@ -164,7 +145,7 @@ struct kinspect_error *kinspect_virt_to_phys(struct kinspect_memory_map *map, co
 					     uint64_t vaddr, bool walk, uint64_t *ret,
 					     enum kinspect_translation *ret_how)
 {
-	if (!walk && vaddr >= map->page_offset && (vaddr - map->page_offset) >> KINSPECT_X86_64_PAGE_SHIFT < map->max_pfn) {
+	if (!walk && vaddr >= map->page_offset && (vaddr - map->page_offset) >> kinspect_arch()->page_shift < map->max_pfn) {
 		*ret = vaddr - map->page_offset;
 		if (ret_how)
 			*ret_how = KINSPECT_TRANSLATION_DIRECT_MAP;
@@ -174,13 +155,14 @@ struct kinspect_error *kinspect_virt_to_phys(struct kinspect_memory_map *map, co
 	/* The kernel image is mapped linearly (__pa_symbol()); its mapping
 	 * may still have holes, which only the walk sees. */
 	if (!err && !walk && kinspect_kaslr_in_image(vaddr)) {
-		*ret = vaddr - KINSPECT_X86_64_START_KERNEL_MAP + map->phys_base;
+		*ret = vaddr - kinspect_arch()->kernel_map_start + map->phys_base;
 		if (ret_how)
 			*ret_how = KINSPECT_TRANSLATION_KERNEL_IMAGE;
 		return NULL;
 	}
 	if (!err)
-		err = kinspect_x86_64_translate(read_pte, (void *)mem, map->pgd_phys, map->la57, vaddr, ret, NULL);
+		err = kinspect_arch()->translate(read_pte, (void *)mem, map->pgd_phys, map->paging_levels, vaddr, ret,
+						 NULL);
 	if (err)
 		return err;
 	if (ret_how)

@@ -10,6 +10,7 @@
 
 #include <kinspect/vmlinux.h>
 
+#include "arch/arch.h"
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
 
@@ -26,12 +27,15 @@ struct kinspect_memory_map {
 	uint64_t max_pfn;
 	/* sizeof(struct page), from DWARF. */
 	uint64_t page_struct_size;
-	bool la57;
-	/* The kernel's own page tables (init_top_pgt, what init_mm.pgd points
-	 * to: they map all of kernel space whatever the CPUs run), physical;
-	 * found on the first page walk (0 until then). */
+	/* Page-table levels the kernel runs with, and the physical address
+	 * bits they allow (MAX_PHYSMEM_BITS). */
+	int paging_levels;
+	unsigned int phys_bits;
+	/* The kernel's own page tables (they map all of kernel space
+	 * whatever the CPUs run), physical; found on the first page walk (0
+	 * until then). */
 	uint64_t pgd_phys;
-	/* Where the kernel image is loaded (phys_base), with pgd_phys. */
+	/* Where the kernel image is loaded, with pgd_phys. */
 	uint64_t phys_base;
 	const struct kinspect_vmlinux *vmlinux;
 	uint64_t slide;
@@ -55,14 +59,14 @@ struct kinspect_error *kinspect_page_to_pfn(const struct kinspect_memory_map *ma
 /* The direct-map address of page frame PFN. */
 static inline uint64_t kinspect_pfn_to_virt(const struct kinspect_memory_map *map, uint64_t pfn)
 {
-	return map->page_offset + (pfn << 12);
+	return map->page_offset + (pfn << kinspect_arch()->page_shift);
 }
 
 /* How kinspect_virt_to_phys() translated. */
 enum kinspect_translation {
 	KINSPECT_TRANSLATION_DIRECT_MAP, /* VADDR - PAGE_OFFSET */
 	KINSPECT_TRANSLATION_PAGE_WALK,  /* the kernel's page tables */
-	/* The kernel image: VADDR - __START_KERNEL_map + phys_base. */
+	/* The kernel image: VADDR - its link address + phys_base. */
 	KINSPECT_TRANSLATION_KERNEL_IMAGE,
 };
 

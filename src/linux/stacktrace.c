@@ -2,8 +2,8 @@
  *
  * vmlinux's tables come from the file (the relative offsets in
  * .orc_unwind_ip do not change with KASLR; sorted at build time since
- * commit f14bf6a350df "x86/unwind/orc: Remove boot-time ORC unwind tables
- * sorting", v5.6).  A module's come from guest memory, mod->arch.orc_unwind_ip,
+ * commit f14bf6a350df "Remove boot-time ORC unwind tables sorting",
+ * v5.6).  A module's come from guest memory, mod->arch.orc_unwind_ip,
  * orc_unwind and num_orcs, already sorted by the kernel when it loaded the
  * module (unwind_module_init()).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
@@ -46,9 +47,9 @@ struct kinspect_kernel_unwinder {
 	uint64_t slide;
 	const struct kinspect_memory *mem;
 	struct kinspect_orc_format format;
-	struct kinspect_x86_64_pt_regs_layout pt_regs;
 	struct kinspect_orc_table vmlinux_orc;
-	struct kinspect_orc_unwinder orc;
+	/* The architecture's unwinder over find_orc(). */
+	struct kinspect_orc_unwinder *orc;
 	uint64_t inactive_frame_size, inactive_bp, inactive_ret_addr;
 	uint64_t ret_from_fork[2];
 	/* The module list, read once on the first module-space lookup. */
@@ -165,7 +166,7 @@ static void load_modules(struct kinspect_kernel_unwinder *u)
 
 static struct module_text *module_at(struct kinspect_kernel_unwinder *u, uint64_t addr)
 {
-	if (addr < KINSPECT_X86_64_START_KERNEL_MAP + KINSPECT_X86_64_KERNEL_IMAGE_SIZE)
+	if (addr < kinspect_arch()->kernel_map_start + kinspect_arch()->kernel_image_size)
 		return NULL;
 	load_modules(u);
 	for (size_t i = 0; i < u->nr_modules; i++) {
@@ -263,7 +264,7 @@ struct kinspect_error *kinspect_kernel_unwinder_create(struct kinspect_dwarf_typ
 	struct kinspect_error *err;
 	struct kinspect_dwarf_member m;
 	if ((err = kinspect_orc_format_from_dwarf(types, &u->format)) ||
-	    (err = kinspect_x86_64_pt_regs_layout(types, &u->pt_regs)) || (err = load_vmlinux_orc(u)) ||
+	    (err = kinspect_arch()->unwinder_create(types, find_orc, u, mem, &u->orc)) || (err = load_vmlinux_orc(u)) ||
 	    (err = kinspect_dwarf_types_sizeof(types, "struct inactive_task_frame", &u->inactive_frame_size)) ||
 	    (err = kinspect_dwarf_types_member(types, "struct inactive_task_frame", "bp", &m)))
 		goto fail;
@@ -277,7 +278,6 @@ struct kinspect_error *kinspect_kernel_unwinder_create(struct kinspect_dwarf_typ
 		struct kinspect_error *e = symbol(u, i ? "ret_from_fork" : "ret_from_fork_asm", &u->ret_from_fork[i]);
 		kinspect_error_destroy(e);
 	}
-	u->orc = (struct kinspect_orc_unwinder){ .find = find_orc, .find_arg = u, .mem = mem, .pt_regs = &u->pt_regs };
 	*ret = u;
 	return NULL;
 fail:
@@ -289,6 +289,8 @@ void kinspect_kernel_unwinder_destroy(struct kinspect_kernel_unwinder *u)
 {
 	if (!u)
 		return;
+	if (u->orc)
+		kinspect_arch()->unwinder_destroy(u->orc);
 	kinspect_orc_table_deinit(&u->vmlinux_orc);
 	for (size_t i = 0; i < u->nr_modules; i++)
 		kinspect_orc_table_deinit(&u->modules[i].orc);
@@ -298,7 +300,7 @@ void kinspect_kernel_unwinder_destroy(struct kinspect_kernel_unwinder *u)
 
 const struct kinspect_orc_unwinder *kinspect_kernel_unwinder_orc(struct kinspect_kernel_unwinder *u)
 {
-	return &u->orc;
+	return u->orc;
 }
 
 bool kinspect_kernel_unwinder_module_of(struct kinspect_kernel_unwinder *u, uint64_t addr, const char **ret_name,
@@ -320,11 +322,8 @@ struct kinspect_error *kinspect_kernel_unwinder_task_state(struct kinspect_kerne
 	if ((err = read_field(u, thread_sp + u->inactive_bp, 8, &bp)) ||
 	    (err = read_field(u, thread_sp + u->inactive_ret_addr, 8, &ip)))
 		return kinspect_error_wrap(err, "inactive_task_frame at 0x%" PRIx64, thread_sp);
-	memset(ret, 0, sizeof(*ret));
-	kinspect_x86_64_regs_set(&ret->regs, KINSPECT_X86_64_RIP, ip);
-	kinspect_x86_64_regs_set(&ret->regs, KINSPECT_X86_64_RSP, thread_sp + u->inactive_frame_size);
-	kinspect_x86_64_regs_set(&ret->regs, KINSPECT_X86_64_RBP, bp);
-	ret->signal = ip == u->ret_from_fork[0] || ip == u->ret_from_fork[1];
+	kinspect_arch()->unwind_state_init(ret, ip, thread_sp + u->inactive_frame_size, bp,
+					   ip == u->ret_from_fork[0] || ip == u->ret_from_fork[1]);
 	return NULL;
 }
 
@@ -351,8 +350,8 @@ struct kinspect_error *kinspect_kernel_unwind(struct kinspect_kernel_unwinder *u
 	*ret_stopped = NULL;
 	struct kinspect_orc_state state = *start;
 	struct kinspect_stack_frame frame = { .kind = KINSPECT_ORC_FRAME_CALL };
-	kinspect_x86_64_regs_get(&state.regs, KINSPECT_X86_64_RIP, &frame.ip);
-	kinspect_x86_64_regs_get(&state.regs, KINSPECT_X86_64_RSP, &frame.sp);
+	const struct kinspect_arch *arch = kinspect_arch();
+	arch->unwind_state_frame(&state, &frame.ip, &frame.sp);
 	uint64_t seen_ip[KINSPECT_STACKTRACE_MAX_FRAMES], seen_sp[KINSPECT_STACKTRACE_MAX_FRAMES];
 	for (unsigned int i = 0;; i++) {
 		frame.index = i;
@@ -369,7 +368,7 @@ struct kinspect_error *kinspect_kernel_unwind(struct kinspect_kernel_unwinder *u
 		}
 		struct kinspect_orc_step step;
 		enum kinspect_orc_step_result result;
-		err = kinspect_orc_unwind_step(&u->orc, &state, &step, &result);
+		err = arch->unwind_step(u->orc, &state, &step, &result);
 		if (err) {
 			char *msg = kinspect_error_string(err);
 			kinspect_error_destroy(err);
@@ -380,8 +379,7 @@ struct kinspect_error *kinspect_kernel_unwind(struct kinspect_kernel_unwinder *u
 			return NULL;
 		struct kinspect_stack_frame next = { .kind = step.kind, .pt_regs = step.pt_regs,
 						     .user_mode = step.user_mode };
-		kinspect_x86_64_regs_get(&state.regs, KINSPECT_X86_64_RIP, &next.ip);
-		kinspect_x86_64_regs_get(&state.regs, KINSPECT_X86_64_RSP, &next.sp);
+		arch->unwind_state_frame(&state, &next.ip, &next.sp);
 		if (next.user_mode) {
 			frame = next;
 			continue;

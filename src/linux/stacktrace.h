@@ -10,7 +10,7 @@
 
 #include <kinspect/vmlinux.h>
 
-#include "arch/x86_64-orc.h"
+#include "arch/arch.h"
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
 
@@ -20,7 +20,7 @@
 struct kinspect_kernel_unwinder;
 
 /* Load vmlinux's ORC tables (from the file), the ORC format and the
- * pt_regs layout (from TYPES).  Module tables are read through MEM when an
+ * architecture's unwinder with its layouts (from TYPES).  Module tables are read through MEM when an
  * address in module space is first looked up.  Everything passed in must
  * outlive the handle. */
 struct kinspect_error *kinspect_kernel_unwinder_create(struct kinspect_dwarf_types *types,

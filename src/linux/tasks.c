@@ -7,7 +7,7 @@
  *   back into thread_info if THREAD_INFO_IN_TASK=y", v5.16), task->cpu
  *   before;
  * - the current task in pcpu_hot.current_task since commit 7443b296e699
- *   ("x86/percpu: Move current_task to percpu hot section", v6.2), the
+ *   ("Move current_task to percpu hot section", v6.2), the
  *   per-CPU current_task before (and again after pcpu_hot was dissolved).
  * Threads are found through signal->thread_head/task->thread_node, which
  * every kernel since v3.14 has (task->thread_group is gone since v6.7).
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/x86_64.h"
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "linux/kaslr.h"
@@ -175,7 +175,7 @@ static unsigned int state_index(const struct kinspect_tasks *t, uint64_t state, 
 
 struct kinspect_error *kinspect_tasks_read(struct kinspect_tasks *t, uint64_t address, struct kinspect_task *ret)
 {
-	if (address < KINSPECT_X86_64_KERNEL_SPACE_START)
+	if (!kinspect_arch_kernel_address(address))
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "task 0x%" PRIx64 " is not a kernel address",
 					     address);
 	struct kinspect_error *err = kinspect_memory_read(t->mem, address, t->buf, t->task_size);
@@ -215,7 +215,7 @@ struct list_walk {
 
 static struct kinspect_error *list_check(struct list_walk *w, uint64_t next)
 {
-	if (next < KINSPECT_X86_64_KERNEL_SPACE_START)
+	if (!kinspect_arch_kernel_address(next))
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "%s: entry %" PRIu64 ": 0x%" PRIx64
 					     " is not a kernel address", w->what, w->steps, next);
 	if (next == w->tortoise && w->steps > 0)
@@ -258,7 +258,7 @@ struct kinspect_error *kinspect_tasks_for_each(struct kinspect_tasks *t,
 		if ((err = fn(&task, arg)))
 			return err;
 		/* The other threads of the process. */
-		if (signal >= KINSPECT_X86_64_KERNEL_SPACE_START) {
+		if (kinspect_arch_kernel_address(signal)) {
 			uint64_t thead = signal + t->thread_head, tnext;
 			struct list_walk threads = { .head = thead, .tortoise = thead, .power = 1, .what = "thread list" };
 			if ((err = read_pointer(t, thead, &tnext)))

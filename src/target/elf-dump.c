@@ -1,7 +1,6 @@
 /* QEMU dump-guest-memory ELF reader.
- * The CPU note layout is QEMU's QEMUCPUState (target/i386/arch_dump.c):
- * a file format versioned by its own "version" and "size" fields, so it is
- * checked, not assumed.
+ * The CPU notes' layouts are the architecture's (kinspect_arch()->
+ * parse_cpu_note, parse_prstatus).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
@@ -12,26 +11,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "arch/x86_64-pagewalk.h"
-#include "arch/x86_64.h"
+#include "arch/arch.h"
 #include "core/error-priv.h"
 #include "core/file.h"
 #include "target/elf-dump.h"
 #include "target/kdump.h"
-
-/* Offsets in QEMUCPUState version 1: version, size (u32 each), 16 general
- * registers, rip, rflags, 10 segments of 24 bytes, cr[5]. */
-#define QEMU_CPU_GPR 8
-#define QEMU_CPU_RSP 56
-#define QEMU_CPU_RFLAGS 144
-#define QEMU_CPU_CS 152 /* the first segment's selector */
-#define QEMU_CPU_RIP 136
-#define QEMU_CPU_CR 392
-#define QEMU_CPU_MIN_SIZE (QEMU_CPU_CR + 5 * 8)
-/* With page-table isolation the user half of a PGD pair is the kernel
- * PGD + 4 KiB (PTI_USER_PGTABLE_BIT, arch/x86/include/asm/pgtable.h): a CPU
- * dumped in user mode has it in cr3, and it maps almost no kernel memory. */
-#define PTI_USER_PGD_BIT (1ULL << 12)
 
 /* Bounds for hostile files. */
 /* paging=true dumps have one PT_LOAD per virtually contiguous range: 65k
@@ -74,55 +58,33 @@ struct kinspect_elf_dump {
 
 static struct kinspect_error *parse_qemu_note(struct kinspect_elf_dump *d, const uint8_t *desc, size_t len)
 {
-	uint32_t version, size;
-	if (len < 8)
-		return kinspect_error_file(d->path, "QEMU CPU note of %zu bytes", len);
-	memcpy(&version, desc, 4);
-	memcpy(&size, desc + 4, 4);
-	if (version != 1 || size < QEMU_CPU_MIN_SIZE || size > len)
-		return kinspect_error_file(d->path, "QEMU CPU note version %u size %u is not supported", version,
-					   size);
+	struct kinspect_elf_dump_cpu cpu;
+	struct kinspect_error *err = kinspect_arch()->parse_cpu_note(d->path, desc, len, &cpu);
+	if (err)
+		return err;
 	if (d->nr_cpus >= MAX_CPUS)
 		return kinspect_error_file(d->path, "more than %d CPU notes", MAX_CPUS);
 	struct kinspect_elf_dump_cpu *cpus = realloc(d->cpus, (d->nr_cpus + 1) * sizeof(*cpus));
 	if (!cpus)
 		return &kinspect_error_nomem;
 	d->cpus = cpus;
-	struct kinspect_elf_dump_cpu *cpu = &cpus[d->nr_cpus++];
-	memcpy(&cpu->rsp, desc + QEMU_CPU_RSP, 8);
-	memcpy(cpu->gpr, desc + QEMU_CPU_GPR, sizeof(cpu->gpr));
-	memcpy(&cpu->rflags, desc + QEMU_CPU_RFLAGS, 8);
-	memcpy(&cpu->cs, desc + QEMU_CPU_CS, 4);
-	memcpy(&cpu->rip, desc + QEMU_CPU_RIP, 8);
-	memcpy(&cpu->cr0, desc + QEMU_CPU_CR, 8);
-	memcpy(&cpu->cr3, desc + QEMU_CPU_CR + 3 * 8, 8);
-	memcpy(&cpu->cr4, desc + QEMU_CPU_CR + 4 * 8, 8);
+	cpus[d->nr_cpus++] = cpu;
 	return NULL;
 }
 
-/* struct elf_prstatus on x86-64: pr_pid at 32, pr_reg (27 registers of
- * struct user_regs_struct, in its order) at 112. */
-#define PRSTATUS_PID 32
-#define PRSTATUS_REGS 112
-#define PRSTATUS_NR_REGS 27
-enum { REG_RIP = 16, REG_CS = 17, REG_RFLAGS = 18, REG_RSP = 19 };
-
 static struct kinspect_error *parse_prstatus(struct kinspect_elf_dump *d, const uint8_t *desc, size_t len)
 {
-	if (len < PRSTATUS_REGS + PRSTATUS_NR_REGS * 8)
-		return kinspect_error_file(d->path, "NT_PRSTATUS note of %zu bytes", len);
+	struct kinspect_elf_dump_prstatus prstatus;
+	struct kinspect_error *err = kinspect_arch()->parse_prstatus(d->path, desc, len, &prstatus);
+	if (err)
+		return err;
 	if (d->nr_prstatus >= MAX_CPUS)
 		return kinspect_error_file(d->path, "more than %d NT_PRSTATUS notes", MAX_CPUS);
 	struct kinspect_elf_dump_prstatus *p = realloc(d->prstatus, (d->nr_prstatus + 1) * sizeof(*p));
 	if (!p)
 		return &kinspect_error_nomem;
 	d->prstatus = p;
-	p = &p[d->nr_prstatus++];
-	memcpy(&p->pid, desc + PRSTATUS_PID, 4);
-	memcpy(&p->rip, desc + PRSTATUS_REGS + 8 * REG_RIP, 8);
-	memcpy(&p->cs, desc + PRSTATUS_REGS + 8 * REG_CS, 8);
-	memcpy(&p->rflags, desc + PRSTATUS_REGS + 8 * REG_RFLAGS, 8);
-	memcpy(&p->rsp, desc + PRSTATUS_REGS + 8 * REG_RSP, 8);
+	p[d->nr_prstatus++] = prstatus;
 	return NULL;
 }
 
@@ -156,8 +118,8 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 	GElf_Ehdr ehdr;
 	if (elf_kind(elf) != ELF_K_ELF || !gelf_getehdr(elf, &ehdr))
 		return kinspect_error_file(d->path, "not an ELF file (QEMU dump-guest-memory format elf expected)");
-	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ehdr.e_machine != EM_X86_64)
-		return kinspect_error_file(d->path, "not an x86-64 64-bit ELF dump");
+	if (ehdr.e_ident[EI_CLASS] != ELFCLASS64 || ehdr.e_machine != kinspect_arch()->elf_machine)
+		return kinspect_error_file(d->path, "not an %s 64-bit ELF dump", kinspect_arch()->name);
 	if (ehdr.e_type != ET_CORE)
 		return kinspect_error_file(d->path, "ELF type %u is not a core dump", ehdr.e_type);
 	size_t phnum;
@@ -187,7 +149,7 @@ static struct kinspect_error *parse(struct kinspect_elf_dump *d, Elf *elf)
 			 * paging=false writes p_vaddr equal to p_paddr (QEMU
 			 * 7.2) or 0 (other versions): only kernel-half
 			 * addresses mean paging. */
-			if (phdr.p_vaddr >= KINSPECT_X86_64_KERNEL_SPACE_START)
+			if (kinspect_arch_kernel_address(phdr.p_vaddr))
 				d->paging = true;
 		} else if (phdr.p_type == PT_NOTE) {
 			Elf_Data *data = elf_getdata_rawchunk(elf, (int64_t)phdr.p_offset, phdr.p_filesz, ELF_T_NHDR);
@@ -479,14 +441,7 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, 
 	uint8_t *p = buf;
 	while (len > 0) {
 		uint64_t paddr, page_size;
-		struct kinspect_error *err = kinspect_x86_64_translate(read_pte, d, cpu->cr3, cpu->cr4 & KINSPECT_X86_64_CR4_LA57,
-								       vaddr, &paddr, &page_size);
-		if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && (cpu->cr3 & PTI_USER_PGD_BIT) &&
-		    vaddr >= KINSPECT_X86_64_KERNEL_SPACE_START) {
-			kinspect_error_destroy(err);
-			err = kinspect_x86_64_translate(read_pte, d, cpu->cr3 & ~PTI_USER_PGD_BIT,
-							cpu->cr4 & KINSPECT_X86_64_CR4_LA57, vaddr, &paddr, &page_size);
-		}
+		struct kinspect_error *err = kinspect_arch()->translate_cpu(read_pte, d, cpu, vaddr, &paddr, &page_size);
 		if (err)
 			return err;
 		if (len > 0 && vaddr + (len - 1) < vaddr)

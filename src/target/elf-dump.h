@@ -23,7 +23,8 @@ struct kinspect_elf_dump_cpu {
 };
 
 /* Open the dump at PATH (mmap()ed: a multi-GB dump opens at once).  A file
- * that is not an x86-64 ELF core, is truncated, or has no memory is a
+ * that is not an ELF core of the architecture (kinspect_arch()), is
+ * truncated, or has no memory is a
  * KINSPECT_ERROR_FORMAT error naming the file. */
 struct kinspect_error *kinspect_elf_dump_open(const char *path, struct kinspect_elf_dump **ret);
 void kinspect_elf_dump_destroy(struct kinspect_elf_dump *dump);

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/connect.h"
 #include "core/error-priv.h"
@@ -34,8 +35,8 @@
  * row are answered with '-', before the connection is given up. */
 #define MAX_RETRANSMITS 5
 #define MAX_BAD_PACKETS 8
-/* Faults are located to this granularity (x86 pages; smaller than any
- * page size is also correct, just slower). */
+/* Faults are located to this granularity (the smallest page size; smaller
+ * than the architecture's page size is also correct, just slower). */
 #define FAULT_GRANULE 4096
 /* Limits on what a stub can make us hold. */
 #define MAX_XML_BYTES (4 * 1024 * 1024)
@@ -1859,10 +1860,11 @@ void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs)
 
 struct kinspect_error *kinspect_gdbstub_breakpoint(struct kinspect_gdbstub *gs, uint64_t addr, bool insert)
 {
-	/* Kind 1: the length of an x86 int3; QEMU keeps its own list and
-	 * writes nothing into guest memory. */
+	/* The kind: the length of the architecture's breakpoint
+	 * instruction; QEMU keeps its own list and writes nothing into guest
+	 * memory. */
 	char cmd[48];
-	snprintf(cmd, sizeof(cmd), "%c0,%" PRIx64 ",1", insert ? 'Z' : 'z', addr);
+	snprintf(cmd, sizeof(cmd), "%c0,%" PRIx64 ",%u", insert ? 'Z' : 'z', addr, kinspect_arch()->breakpoint_kind);
 	return command_ok(gs, cmd);
 }
 

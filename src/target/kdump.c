@@ -8,6 +8,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include <snappy-c.h>
 #endif
 
+#include "arch/arch.h"
 #include "core/error-priv.h"
 #include "target/kdump.h"
 
@@ -196,9 +198,9 @@ static struct kinspect_error *parse_headers(struct kinspect_kdump *kd)
 	uint32_t bitmap_blocks = (uint32_t)load_le(hdr + HDR_BITMAP_BLOCKS, 4);
 	if (kd->block_size < 1024 || kd->block_size > MAX_BLOCK_SIZE || (kd->block_size & (kd->block_size - 1)))
 		return kinspect_error_file(kd->path, "kdump block size %u is not a page size", kd->block_size);
-	if (kd->block_size != 4096)
-		return kinspect_error_file(kd->path, "kdump block size %u: only x86-64's 4 KiB pages are read",
-					   kd->block_size);
+	if (kd->block_size != kinspect_arch()->page_size)
+		return kinspect_error_file(kd->path, "kdump block size %u: only %s's %" PRIu64 " KiB pages are read",
+					   kd->block_size, kinspect_arch()->name, kinspect_arch()->page_size / 1024);
 	if (version < 4 || sub_blocks == 0 || bitmap_blocks == 0 || bitmap_blocks % 2 || bitmap_blocks > (1u << 20))
 		return kinspect_error_file(kd->path, "kdump header version %u, %u sub-header and %u bitmap blocks: "
 					   "not a dump kinspect reads", version, sub_blocks, bitmap_blocks);
