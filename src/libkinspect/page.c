@@ -12,13 +12,14 @@
 #include <kinspect/page.h>
 
 #include "core/error-priv.h"
+#include "arch/arch.h"
 #include "libkinspect/kernel-priv.h"
 #include "linux/folio.h"
 #include "linux/page-flags.h"
 #include "linux/page.h"
 
-/* 4 KiB pages, as the memory map and the folio decoder assume. */
-#define PAGE_SHIFT 12
+/* The architecture's base pages (the memory map's frames). */
+#define PAGE_SHIFT (kinspect_arch()->page_shift)
 
 #define NR_WORDS 3
 

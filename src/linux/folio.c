@@ -34,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "linux/folio.h"
@@ -392,7 +393,7 @@ struct kinspect_error *kinspect_folio_decode(struct kinspect_folio_decoder *d, u
 	struct kinspect_error *err = kinspect_page_to_pfn(map, page, &p.pfn);
 	if (err)
 		return err;
-	p.phys = p.pfn << 12;
+	p.phys = p.pfn << kinspect_arch()->page_shift;
 	p.virt = kinspect_pfn_to_virt(map, p.pfn);
 
 	uint8_t buf[FOLIO_STRUCT_MAX];

@@ -21,7 +21,9 @@
 #include "core/error-priv.h"
 #include "linux/module-sections.h"
 
-#define PAGE_SIZE 4096
+/* Reads are cut at multiples of the smallest page size of any architecture
+ * (4 KiB), so that one unmapped page fails only the read that reaches it. */
+#define READ_CHUNK 4096
 #define SECTION_NAME_MAX 128
 
 struct kinspect_error *kinspect_read_string(const struct kinspect_memory *mem, uint64_t addr, char *buf,
@@ -32,7 +34,7 @@ struct kinspect_error *kinspect_read_string(const struct kinspect_memory *mem, u
 	size_t done = 0;
 	while (done + 1 < size) {
 		uint64_t at = addr + done;
-		size_t n = PAGE_SIZE - (at % PAGE_SIZE);
+		size_t n = READ_CHUNK - (at % READ_CHUNK);
 		if (n > size - 1 - done)
 			n = size - 1 - done;
 		struct kinspect_error *err = kinspect_memory_read(mem, at, buf + done, n);
@@ -155,12 +157,12 @@ struct kinspect_error *kinspect_read_pointer_list(const struct kinspect_memory *
 	uint32_t n = 0;
 	while (n < max) {
 		uint64_t at = list + n * 8ull;
-		size_t room = (PAGE_SIZE - at % PAGE_SIZE) / 8;
+		size_t room = (READ_CHUNK - at % READ_CHUNK) / 8;
 		if (room == 0) /* a misaligned array straddling a page: one word */
 			room = 1;
 		if (room > max - n)
 			room = max - n;
-		uint8_t buf[PAGE_SIZE + 8];
+		uint8_t buf[READ_CHUNK + 8];
 		struct kinspect_error *err = kinspect_memory_read(mem, at, buf, room * 8);
 		if (err)
 			return kinspect_error_wrap(err, "pointer list 0x%llx[%u]", (unsigned long long)list, n);
@@ -230,7 +232,7 @@ static void prefetch_names(const struct layout *l, const struct kinspect_memory 
 		return; /* only a speed-up */
 	for (uint32_t i = 0; i < n; i++) {
 		uint64_t name = load_u64(attrs + i * l->attr_size + l->attr_name);
-		uint64_t room = PAGE_SIZE - name % PAGE_SIZE;
+		uint64_t room = READ_CHUNK - name % READ_CHUNK;
 		ranges[i] = (struct kinspect_memory_range){ name, room < SECTION_NAME_MAX - 1 ? room : SECTION_NAME_MAX - 1 };
 	}
 	kinspect_memory_prefetch(mem, ranges, n);
