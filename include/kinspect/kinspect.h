@@ -8,8 +8,12 @@
 #include <kinspect/error.h>
 #include <kinspect/kernel.h>
 #include <kinspect/module.h>
+#include <kinspect/object.h>
 #include <kinspect/stack.h>
+#include <kinspect/symbol.h>
+#include <kinspect/target.h>
 #include <kinspect/task.h>
+#include <kinspect/type.h>
 #include <kinspect/vmlinux.h>
 
 #ifdef __cplusplus

@@ -167,6 +167,11 @@ struct cli_run_state {
  * a gdbstub). */
 void cli_run_state(const struct cli *cli, struct cli_run_state *ret);
 
+/* The session with its vmlinux open and, with -t, its target open and
+ * its KASLR slide found, so that later errors are about what a command
+ * asks; NULL after logging. */
+struct kinspect_kernel *cli_session(struct cli *cli);
+
 /* The KASLR slide of the target, found once; NULL after logging. */
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
 
