@@ -235,13 +235,6 @@ bool cli_open_target(struct cli *cli)
 	return true;
 }
 
-void cli_run_state(const struct cli *cli, struct cli_run_state *ret)
-{
-	int was_running;
-	*ret = (struct cli_run_state){ .found = kinspect_gdbstub_run_state(cli->gdbstub) };
-	kinspect_error_destroy(kinspect_kernel_run_state(cli->kernel, &was_running, &ret->resume, &ret->decision));
-}
-
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
 {
 	const struct kinspect_kaslr *kaslr = NULL;
@@ -265,11 +258,6 @@ struct kinspect_kernel *cli_session(struct cli *cli)
 		return NULL;
 	}
 	return cli->kernel;
-}
-
-const struct kinspect_gdbstub_stats *cli_connect_stats(const struct cli *cli)
-{
-	return kinspect_kernel_connect_stats(cli->kernel);
 }
 
 void cli_close_target(struct cli *cli)

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kinspect/symbol.h>
 #include <kinspect/target.h>
 
 #include "cli/cli.h"

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kinspect/object.h>
+#include <kinspect/type.h>
+
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"

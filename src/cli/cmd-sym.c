@@ -5,6 +5,8 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <kinspect/symbol.h>
+
 #include "cli/cli.h"
 #include "core/error-priv.h"
 
