@@ -51,6 +51,13 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_symbol_lookup(struct kins
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_symbolize(struct kinspect_kernel *kernel, uint64_t addr,
 								 struct kinspect_symbol *ret);
 
+/* The source file and line of code address ADDR from the vmlinux's DWARF
+ * line tables (opened on first use), in *RET_FILE (owned by the session)
+ * and *RET_LINE.  The static KINSPECT_ERROR_NOT_FOUND error when no line
+ * table covers ADDR (a module's code among others). */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_source_line(struct kinspect_kernel *kernel, uint64_t addr,
+								   const char **ret_file, int *ret_line);
+
 #ifdef __cplusplus
 }
 #endif

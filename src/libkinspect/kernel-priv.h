@@ -74,7 +74,8 @@ void kinspect_kernel_forget_modules(struct kinspect_kernel *kernel);
  * rest. */
 void kinspect_kernel_close_target(struct kinspect_kernel *kernel);
 
-/* The types handed out (type.c), kept until the session ends. */
+/* The types handed out (type.c) and the line tables (symbol.c), kept
+ * until the session ends. */
 struct kinspect_type_store;
 struct kinspect_type_store **kinspect_kernel_type_store(struct kinspect_kernel *kernel);
 void kinspect_type_store_destroy(struct kinspect_type_store *store);

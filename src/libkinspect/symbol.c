@@ -7,7 +7,9 @@
 #include <kinspect/symbol.h>
 
 #include "core/error-priv.h"
+#include "debuginfo/source-lines.h"
 #include "libkinspect/kernel-priv.h"
+#include "libkinspect/type-priv.h"
 
 /* The slide to apply: 0 without a target (link-time addresses). */
 static struct kinspect_error *session_slide(struct kinspect_kernel *k, uint64_t *ret)
@@ -94,5 +96,31 @@ struct kinspect_error *kinspect_kernel_symbolize(struct kinspect_kernel *k, uint
 		return &kinspect_error_not_found;
 	}
 	from_module(&sym, ret);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_source_line(struct kinspect_kernel *k, uint64_t addr, const char **ret_file,
+						   int *ret_line)
+{
+	struct kinspect_vmlinux *vmlinux;
+	uint64_t slide;
+	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
+	if (err || (err = session_slide(k, &slide)))
+		return err;
+	struct kinspect_type_store *store = kinspect_type_store(k);
+	if (!store)
+		return &kinspect_error_nomem;
+	if (!store->lines && (err = kinspect_source_lines_create(kinspect_vmlinux_path(vmlinux), &store->lines)))
+		return err;
+	const char *file;
+	int line;
+	if ((err = kinspect_source_lines_lookup(store->lines, kinspect_kaslr_link(slide, addr), &file, &line))) {
+		if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
+			return err;
+		kinspect_error_destroy(err);
+		return &kinspect_error_not_found;
+	}
+	*ret_file = file;
+	*ret_line = line;
 	return NULL;
 }

@@ -17,6 +17,16 @@ struct kinspect_type {
 	struct kinspect_type *next;
 };
 
+/* What the session keeps for type.c and symbol.c. */
+struct kinspect_source_lines;
+struct kinspect_type_store {
+	struct kinspect_type *head;
+	struct kinspect_source_lines *lines; /* opened on first use */
+};
+
+/* The session's store, created on first use; NULL when memory ran out. */
+struct kinspect_type_store *kinspect_type_store(struct kinspect_kernel *kernel);
+
 /* The session's handle of the type at POS, named NAME (NULL: its C name
  * composed from the DWARF), made on first use. */
 struct kinspect_error *kinspect_type_intern(struct kinspect_kernel *kernel, const struct kinspect_dwarf_type_pos *pos,

@@ -12,20 +12,26 @@
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "debuginfo/source-lines.h"
 #include "libkinspect/kernel-priv.h"
 #include "libkinspect/type-priv.h"
 
 /* Deeper pointer or array nesting than this is named "...". */
 #define NAME_DEPTH 8
 
-struct kinspect_type_store {
-	struct kinspect_type *head;
-};
+struct kinspect_type_store *kinspect_type_store(struct kinspect_kernel *k)
+{
+	struct kinspect_type_store **store = kinspect_kernel_type_store(k);
+	if (!*store)
+		*store = calloc(1, sizeof(**store));
+	return *store;
+}
 
 void kinspect_type_store_destroy(struct kinspect_type_store *store)
 {
 	if (!store)
 		return;
+	kinspect_source_lines_destroy(store->lines);
 	for (struct kinspect_type *t = store->head, *next; t; t = next) {
 		next = t->next;
 		free(t->name);
@@ -110,12 +116,12 @@ static char *compose_name(struct kinspect_dwarf_types *types, struct kinspect_dw
 struct kinspect_error *kinspect_type_intern(struct kinspect_kernel *k, const struct kinspect_dwarf_type_pos *pos,
 					    const char *name, const struct kinspect_type **ret)
 {
-	struct kinspect_type_store **store = kinspect_kernel_type_store(k);
-	if (!*store && !(*store = calloc(1, sizeof(**store))))
+	struct kinspect_type_store *store = kinspect_type_store(k);
+	if (!store)
 		return &kinspect_error_nomem;
 	/* One handle per position and name: a loop over members asks the
 	 * same types again and again. */
-	for (struct kinspect_type *t = (*store)->head; t; t = t->next) {
+	for (struct kinspect_type *t = store->head; t; t = t->next) {
 		if (t->pos.die.addr == pos->die.addr && t->pos.dims_used == pos->dims_used &&
 		    (name ? t->asked && strcmp(t->name, name) == 0 : !t->asked)) {
 			*ret = t;
@@ -135,8 +141,8 @@ struct kinspect_error *kinspect_type_intern(struct kinspect_kernel *k, const str
 		free(t);
 		return &kinspect_error_nomem;
 	}
-	t->next = (*store)->head;
-	(*store)->head = t;
+	t->next = store->head;
+	store->head = t;
 	*ret = t;
 	return NULL;
 }
