@@ -20,6 +20,7 @@
 #include "debuginfo/value-printer.h"
 #include "libkinspect/kernel-priv.h"
 #include "libkinspect/type-priv.h"
+#include "debuginfo/vmlinux-priv.h"
 #include "linux/cpus.h"
 
 /* Larger objects are a mistake more often than not (and gdb's default
@@ -124,7 +125,7 @@ struct kinspect_error *kinspect_kernel_object_variable(struct kinspect_kernel *k
 	bool has_addr = false;
 	err = kinspect_dwarf_types_find_variable(types, name, &pos.die, &addr, &has_addr);
 	if (!err && !has_addr)
-		err = kinspect_vmlinux_symbol(vmlinux, name, &addr, NULL);
+		err = kinspect_vmlinux_probe_symbol(vmlinux, name, &addr, NULL);
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
 		kinspect_error_destroy(err);
 		return &kinspect_error_not_found;

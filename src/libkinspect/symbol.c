@@ -8,6 +8,7 @@
 
 #include "core/error-priv.h"
 #include "debuginfo/source-lines.h"
+#include "debuginfo/vmlinux-priv.h"
 #include "libkinspect/kernel-priv.h"
 #include "libkinspect/type-priv.h"
 
@@ -38,7 +39,7 @@ struct kinspect_error *kinspect_kernel_symbol_lookup(struct kinspect_kernel *k, 
 	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
 	if (err || (err = session_slide(k, &slide)))
 		return err;
-	err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
+	err = kinspect_vmlinux_probe_symbol(vmlinux, name, &addr, &size);
 	if (!err) {
 		*ret = (struct kinspect_symbol){ .name = name, .address = kinspect_kaslr_runtime(slide, addr),
 						 .size = size };
