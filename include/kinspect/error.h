@@ -25,7 +25,11 @@ enum kinspect_error_code {
 	KINSPECT_ERROR_OS,
 	/* A file or a kernel structure is malformed (ELF, DWARF, dump). */
 	KINSPECT_ERROR_FORMAT,
-	/* A symbol, type, member or module is not there. */
+	/* A symbol, type, member or module is not there.  Lookups that probe
+	 * (kinspect_kernel_symbol_lookup(), kinspect_kernel_type_find(),
+	 * kinspect_type_member(), ...) return a static error with this code
+	 * and the message "not found", so that asking never allocates; it
+	 * may be destroyed (a no-op) like any other. */
 	KINSPECT_ERROR_NOT_FOUND,
 	/* Memory could not be read: see kinspect_error_address(). */
 	KINSPECT_ERROR_FAULT,
@@ -62,7 +66,8 @@ KINSPECT_EXPORT char *kinspect_error_string(const struct kinspect_error *err);
 /* Write the whole chain and a newline to FILE; never allocates. */
 KINSPECT_EXPORT void kinspect_error_fputs(const struct kinspect_error *err, FILE *file);
 
-/* Free ERR and its causes.  Accepts NULL and the static out-of-memory error. */
+/* Free ERR and its causes.  Accepts NULL and the static errors (out of
+ * memory, not found), which it leaves alone. */
 KINSPECT_EXPORT void kinspect_error_destroy(struct kinspect_error *err);
 
 #ifdef __cplusplus

@@ -9,9 +9,13 @@
 #include <kinspect/iov-iter.h>
 #include <kinspect/kernel.h>
 #include <kinspect/module.h>
+#include <kinspect/object.h>
 #include <kinspect/page.h>
 #include <kinspect/stack.h>
+#include <kinspect/symbol.h>
+#include <kinspect/target.h>
 #include <kinspect/task.h>
+#include <kinspect/type.h>
 #include <kinspect/vmlinux.h>
 #include <kinspect/xarray.h>
 

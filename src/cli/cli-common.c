@@ -235,13 +235,6 @@ bool cli_open_target(struct cli *cli)
 	return true;
 }
 
-void cli_run_state(const struct cli *cli, struct cli_run_state *ret)
-{
-	int was_running;
-	*ret = (struct cli_run_state){ .found = kinspect_gdbstub_run_state(cli->gdbstub) };
-	kinspect_error_destroy(kinspect_kernel_run_state(cli->kernel, &was_running, &ret->resume, &ret->decision));
-}
-
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
 {
 	const struct kinspect_kaslr *kaslr = NULL;
@@ -253,9 +246,18 @@ const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
 	return kaslr;
 }
 
-const struct kinspect_gdbstub_stats *cli_connect_stats(const struct cli *cli)
+struct kinspect_kernel *cli_session(struct cli *cli)
 {
-	return kinspect_kernel_connect_stats(cli->kernel);
+	if (!cli_vmlinux(cli) || (cli->target && !cli_open_target(cli)))
+		return NULL;
+	uint64_t slide;
+	const char *method;
+	struct kinspect_error *err = cli->target ? kinspect_kernel_kaslr(cli->kernel, &slide, &method) : NULL;
+	if (err) {
+		cli_fail(err);
+		return NULL;
+	}
+	return cli->kernel;
 }
 
 void cli_close_target(struct cli *cli)
@@ -288,15 +290,18 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 		return true;
 	/* A symbol name of the vmlinux, moved by the KASLR slide when there
 	 * is a target, or of a loaded module. */
-	if (!cli_vmlinux(cli) || (cli->target && !cli_open_target(cli)))
+	if (!cli_session(cli))
 		return false;
-	struct kinspect_error *err = kinspect_kernel_symbol(cli->kernel, text, ret);
+	struct kinspect_symbol sym;
+	struct kinspect_error *err = kinspect_kernel_symbol_lookup(cli->kernel, text, &sym);
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND)
-		err = kinspect_error_wrap(err, "'%s' is neither a number nor a symbol of the vmlinux or a module", text);
+		err = kinspect_error_wrap(err, "'%s' is neither a number nor a symbol of the vmlinux%s", text,
+					  cli->target ? " or a module" : "");
 	if (err) {
 		cli_fail(err);
 		return false;
 	}
+	*ret = sym.address;
 	return true;
 }
 

@@ -150,22 +150,13 @@ struct kinspect_vmlinux *cli_vmlinux(struct cli *cli);
 
 /* Open the target given with -t once: a QEMU ELF dump if it names a file,
  * otherwise a gdbstub.  For a gdbstub it also decides what to leave behind
- * (cli_run_state()).  Returns false after logging the error. */
+ * (kinspect_kernel_run_state()).  Returns false after logging the error. */
 bool cli_open_target(struct cli *cli);
 
-/* What a live guest's state was before kinspect connected and what
- * kinspect leaves behind, as cli_open_target() decided it. */
-struct cli_run_state {
-	const struct kinspect_gdbstub_run_state *found;
-	/* When done: resume the guest, or leave it stopped. */
-	bool resume;
-	/* Why, for people: one line. */
-	const char *decision;
-};
-
-/* The run state of the live target (after cli_open_target() succeeded on
- * a gdbstub). */
-void cli_run_state(const struct cli *cli, struct cli_run_state *ret);
+/* The session with its vmlinux open and, with -t, its target open and
+ * its KASLR slide found, so that later errors are about what a command
+ * asks; NULL after logging. */
+struct kinspect_kernel *cli_session(struct cli *cli);
 
 /* The KASLR slide of the target, found once; NULL after logging. */
 const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
@@ -188,9 +179,6 @@ bool cli_parse_number(const char *text, uint64_t *ret);
  * of a loaded module, NAME or MODULE:NAME, from its .ko under the module
  * directories.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
-
-/* The traffic of connecting to the gdbstub. */
-const struct kinspect_gdbstub_stats *cli_connect_stats(const struct cli *cli);
 
 /* Release the target (detaching leaves the guest as it was found). */
 void cli_close_target(struct cli *cli);

@@ -5,19 +5,30 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
-#include "arch/arch.h"
+#include <kinspect/symbol.h>
+#include <kinspect/target.h>
+
 #include "cli/cli.h"
 
+/* What -t adds, gathered through the library before anything is printed. */
 struct live_info {
 	const char *kind; /* "gdbstub" or "elf-dump" */
+	bool dump;
+	const char *format;
 	bool paging, vmcoreinfo; /* dumps: written with paging, has VMCOREINFO */
-	size_t nr_vcpus;
-	struct cli_run_state run_state; /* gdbstub */
-	uint64_t cr3, cr4;
-	const struct kinspect_kaslr *kaslr;
+	unsigned int nr_vcpus;
+	/* gdbstub: the run state and what is left behind */
+	const char *was_running, *status, *source, *how, *decision;
+	bool resume;
+	uint64_t slide;
+	const char *method;
+	unsigned int probes;
 	uint64_t text; /* runtime _text */
-	struct kinspect_gdbstub_stats stats;
+	uint64_t page_table_root;
+	int page_table_levels;
+	uint64_t round_trips, connect_round_trips;
 };
 
 static void format_build_id(const struct kinspect_vmlinux *vmlinux, char *buf, size_t size)
@@ -29,59 +40,64 @@ static void format_build_id(const struct kinspect_vmlinux *vmlinux, char *buf, s
 		snprintf(buf + 2 * i, 3, "%02x", id[i]);
 }
 
-static struct kinspect_error *gather_registers(struct cli *cli, struct live_info *live)
+static struct kinspect_error *gather_target(struct kinspect_kernel *k, struct live_info *live)
 {
-	if (cli->dump) {
+	struct kinspect_error *err = kinspect_kernel_nr_cpus(k, &live->nr_vcpus);
+	if (err || (err = kinspect_kernel_paging(k, 0, &live->page_table_root, &live->page_table_levels)))
+		return err;
+	live->format = kinspect_kernel_target_format(k);
+	if (kinspect_kernel_target_kind(k) == KINSPECT_TARGET_DUMP) {
 		live->kind = "elf-dump";
-		live->nr_vcpus = kinspect_elf_dump_nr_cpus(cli->dump);
-		live->paging = kinspect_elf_dump_has_paging(cli->dump);
-		live->vmcoreinfo = kinspect_elf_dump_vmcoreinfo(cli->dump) != NULL;
-		const struct kinspect_elf_dump_cpu *cpu = kinspect_elf_dump_cpu(cli->dump, 0);
-		if (cpu) {
-			live->cr3 = cpu->cr3;
-			live->cr4 = cpu->cr4;
-		}
-		return NULL;
+		live->dump = true;
+		return kinspect_kernel_dump_details(k, &live->paging, &live->vmcoreinfo);
 	}
 	live->kind = "gdbstub";
-	live->nr_vcpus = kinspect_gdbstub_nr_threads(cli->gdbstub);
-	cli_run_state(cli, &live->run_state);
-	return kinspect_arch()->read_paging(cli->gdbstub, 0, &live->cr3, &live->cr4);
+	int was_running;
+	err = kinspect_kernel_run_state(k, &was_running, &live->resume, &live->decision);
+	if (!err)
+		err = kinspect_kernel_run_state_source(k, &live->was_running, &live->status, &live->source,
+						       &live->how);
+	return err;
 }
 
-static int gather_live(struct cli *cli, struct kinspect_vmlinux *vmlinux, struct live_info *live)
+static int gather_live(struct cli *cli, struct live_info *live)
 {
 	*live = (struct live_info){ 0 };
-	live->kaslr = cli_kaslr(cli);
-	if (!live->kaslr)
+	struct kinspect_kernel *k = cli_session(cli);
+	if (!k)
 		return CLI_EXIT_FAILURE;
-	struct kinspect_error *err = gather_registers(cli, live);
+	struct kinspect_symbol text;
+	struct kinspect_error *err = kinspect_kernel_kaslr(k, &live->slide, &live->method);
 	if (!err)
-		err = kinspect_vmlinux_symbol(vmlinux, "_text", &live->text, NULL);
+		err = kinspect_kernel_kaslr_probes(k, &live->probes);
+	if (!err)
+		err = gather_target(k, live);
+	if (!err)
+		err = kinspect_kernel_symbol_lookup(k, "_text", &text);
 	if (err)
 		return cli_fail(err);
-	live->text = kinspect_kaslr_runtime(live->kaslr->slide, live->text);
-	if (cli->gdbstub)
-		kinspect_gdbstub_stats(cli->gdbstub, &live->stats);
+	live->text = text.address;
+	/* Last: the round trips of everything above. */
+	if (!live->dump && (err = kinspect_kernel_round_trips(k, &live->round_trips, &live->connect_round_trips)))
+		return cli_fail(err);
 	return CLI_EXIT_OK;
 }
 
 /* The run state record, in text or JSON from the same fields. */
-static void render_run_state(struct cli *cli, const struct cli_run_state *rs)
+static void render_run_state(struct cli *cli, const struct live_info *live)
 {
-	const struct kinspect_gdbstub_run_state *found = rs->found;
 	const struct {
 		const char *key, *value;
 	} fields[] = {
-		{ "was_running", found ? kinspect_gdbstub_was_running_name(found->was_running) : NULL },
-		{ "status", found && found->status[0] ? found->status : NULL },
-		{ "source", found ? kinspect_gdbstub_run_state_source_name(found->source) : NULL },
-		{ "how", found ? found->how : NULL },
-		{ "when_done", rs->resume ? "resume" : "leave-stopped" },
-		{ "decision", rs->decision },
+		{ "was_running", live->was_running },
+		{ "status", live->status },
+		{ "source", live->source },
+		{ "how", live->how },
+		{ "when_done", live->resume ? "resume" : "leave-stopped" },
+		{ "decision", live->decision },
 	};
 	if (!cli->json) {
-		printf("run state:   %s (%s)\n", rs->decision, found ? found->how : "not learned");
+		printf("run state:   %s (%s)\n", live->decision, live->how ? live->how : "not learned");
 		return;
 	}
 	struct kinspect_json *j = &cli->json_writer;
@@ -92,6 +108,51 @@ static void render_run_state(struct cli *cli, const struct cli_run_state *rs)
 		kinspect_json_string(j, fields[i].value);
 	}
 	kinspect_json_end_object(j);
+}
+
+/* A dump's CPU notes and NT_PRSTATUS notes, each CPU as both say. */
+static void render_dump_notes(struct cli *cli, const struct live_info *live)
+{
+	struct kinspect_json *j = &cli->json_writer;
+	struct kinspect_kernel *k = cli->kernel;
+	uint64_t pc, sp;
+	kinspect_json_key(j, "cpu_notes");
+	kinspect_json_begin_array(j);
+	for (unsigned int i = 0; i < live->nr_vcpus; i++) {
+		struct kinspect_error *err = kinspect_kernel_dump_cpu_note(k, i, &pc, &sp);
+		if (err) {
+			kinspect_error_destroy(err);
+			break;
+		}
+		kinspect_json_begin_object(j);
+		kinspect_json_key(j, "rip");
+		kinspect_json_address(j, pc);
+		kinspect_json_key(j, "rsp");
+		kinspect_json_address(j, sp);
+		kinspect_json_end_object(j);
+	}
+	kinspect_json_end_array(j);
+	size_t nr = 0;
+	kinspect_error_destroy(kinspect_kernel_dump_nr_prstatus(k, &nr));
+	kinspect_json_key(j, "prstatus");
+	kinspect_json_begin_array(j);
+	for (size_t i = 0; i < nr; i++) {
+		uint32_t pid;
+		struct kinspect_error *err = kinspect_kernel_dump_prstatus(k, i, &pid, &pc, &sp);
+		if (err) {
+			kinspect_error_destroy(err);
+			break;
+		}
+		kinspect_json_begin_object(j);
+		kinspect_json_key(j, "pid");
+		kinspect_json_uint(j, pid);
+		kinspect_json_key(j, "rip");
+		kinspect_json_address(j, pc);
+		kinspect_json_key(j, "rsp");
+		kinspect_json_address(j, sp);
+		kinspect_json_end_object(j);
+	}
+	kinspect_json_end_array(j);
 }
 
 static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *build_id,
@@ -118,36 +179,10 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 		kinspect_json_string(j, cli->target);
 		kinspect_json_key(j, "vcpus");
 		kinspect_json_uint(j, live->nr_vcpus);
-		if (cli->dump) {
+		if (live->dump) {
 			kinspect_json_key(j, "format");
-			kinspect_json_string(j, kinspect_elf_dump_format(cli->dump));
-			/* Each CPU as both of its notes say. */
-			kinspect_json_key(j, "cpu_notes");
-			kinspect_json_begin_array(j);
-			for (size_t i = 0; i < kinspect_elf_dump_nr_cpus(cli->dump); i++) {
-				const struct kinspect_elf_dump_cpu *c = kinspect_elf_dump_cpu(cli->dump, i);
-				kinspect_json_begin_object(j);
-				kinspect_json_key(j, "rip");
-				kinspect_json_address(j, c->rip);
-				kinspect_json_key(j, "rsp");
-				kinspect_json_address(j, c->rsp);
-				kinspect_json_end_object(j);
-			}
-			kinspect_json_end_array(j);
-			kinspect_json_key(j, "prstatus");
-			kinspect_json_begin_array(j);
-			for (size_t i = 0; i < kinspect_elf_dump_nr_prstatus(cli->dump); i++) {
-				const struct kinspect_elf_dump_prstatus *p = kinspect_elf_dump_prstatus(cli->dump, i);
-				kinspect_json_begin_object(j);
-				kinspect_json_key(j, "pid");
-				kinspect_json_uint(j, p->pid);
-				kinspect_json_key(j, "rip");
-				kinspect_json_address(j, p->rip);
-				kinspect_json_key(j, "rsp");
-				kinspect_json_address(j, p->rsp);
-				kinspect_json_end_object(j);
-			}
-			kinspect_json_end_array(j);
+			kinspect_json_string(j, live->format);
+			render_dump_notes(cli, live);
 			kinspect_json_key(j, "paging");
 			kinspect_json_bool(j, live->paging);
 			kinspect_json_key(j, "vmcoreinfo");
@@ -156,27 +191,26 @@ static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 			/* Kept from before run_state: true when kinspect takes the
 			 * guest as running (known or assumed). */
 			kinspect_json_key(j, "was_running");
-			kinspect_json_bool(j, live->run_state.found &&
-						      live->run_state.found->was_running != KINSPECT_GDBSTUB_WAS_RUNNING_NO);
-			render_run_state(cli, &live->run_state);
+			kinspect_json_bool(j, live->was_running && strcmp(live->was_running, "no") != 0);
+			render_run_state(cli, live);
 			kinspect_json_key(j, "round_trips");
-			kinspect_json_uint(j, live->stats.round_trips);
+			kinspect_json_uint(j, live->round_trips);
 			kinspect_json_key(j, "connect_round_trips");
-			kinspect_json_uint(j, cli_connect_stats(cli)->round_trips);
+			kinspect_json_uint(j, live->connect_round_trips);
 		}
 		kinspect_json_end_object(j);
 		kinspect_json_key(j, "kaslr_slide");
-		kinspect_json_address(j, live->kaslr->slide);
+		kinspect_json_address(j, live->slide);
 		kinspect_json_key(j, "kaslr_method");
-		kinspect_json_string(j, live->kaslr->method);
+		kinspect_json_string(j, live->method);
 		kinspect_json_key(j, "kaslr_probes");
-		kinspect_json_uint(j, live->kaslr->probes);
+		kinspect_json_uint(j, live->probes);
 		kinspect_json_key(j, "text");
 		kinspect_json_address(j, live->text);
 		kinspect_json_key(j, "page_table_levels");
-		kinspect_json_uint(j, (uint64_t)kinspect_arch()->paging_levels(live->cr4));
+		kinspect_json_uint(j, (uint64_t)live->page_table_levels);
 		kinspect_json_key(j, "cr3");
-		kinspect_json_address(j, live->cr3);
+		kinspect_json_address(j, live->page_table_root);
 	}
 	kinspect_json_end_object(j);
 }
@@ -187,25 +221,24 @@ static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const 
 	const char *release = kinspect_vmlinux_release(vmlinux);
 	const char *banner = kinspect_vmlinux_banner(vmlinux);
 	if (live) {
-		if (cli->dump)
-			printf("target:      dump %s (%s), %zu CPU%s, %s, %s\n", cli->target,
-			       kinspect_elf_dump_format(cli->dump), live->nr_vcpus, live->nr_vcpus == 1 ? "" : "s",
+		if (live->dump)
+			printf("target:      dump %s (%s), %u CPU%s, %s, %s\n", cli->target, live->format,
+			       live->nr_vcpus, live->nr_vcpus == 1 ? "" : "s",
 			       live->paging ? "paging" : "physical memory",
 			       live->vmcoreinfo ? "VMCOREINFO" : "no VMCOREINFO");
 		else
-			printf("target:      gdbstub %s, %zu vCPU%s\n", cli->target, live->nr_vcpus,
+			printf("target:      gdbstub %s, %u vCPU%s\n", cli->target, live->nr_vcpus,
 			       live->nr_vcpus == 1 ? "" : "s");
-		if (cli->gdbstub)
-			render_run_state(cli, &live->run_state);
+		if (!live->dump)
+			render_run_state(cli, live);
 		printf("kernel:      %s (linux_banner in guest memory matches the vmlinux)\n",
 		       release ? release : "?");
 		printf("KASLR slide: 0x%" PRIx64 " (_text at 0x%" PRIx64 "; found by %s, %u banner read%s)\n",
-		       live->kaslr->slide, live->text, live->kaslr->method, live->kaslr->probes,
-		       live->kaslr->probes == 1 ? "" : "s");
-		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", kinspect_arch()->paging_levels(live->cr4), live->cr3);
-		if (cli->gdbstub)
-			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->stats.round_trips,
-			       cli_connect_stats(cli)->round_trips);
+		       live->slide, live->text, live->method, live->probes, live->probes == 1 ? "" : "s");
+		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", live->page_table_levels, live->page_table_root);
+		if (!live->dump)
+			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->round_trips,
+			       live->connect_round_trips);
 	}
 	printf("vmlinux:     %s\n", kinspect_vmlinux_path(vmlinux));
 	if (!live)
@@ -228,7 +261,7 @@ static int run_info(struct cli *cli, int argc, char **argv)
 	if (!vmlinux)
 		return CLI_EXIT_FAILURE;
 	struct live_info live;
-	if (cli->target && (status = gather_live(cli, vmlinux, &live)) != CLI_EXIT_OK)
+	if (cli->target && (status = gather_live(cli, &live)) != CLI_EXIT_OK)
 		return status;
 
 	char build_id[2 * 64 + 1];

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include <kinspect/kernel.h>
+
 #include "cli/cli.h"
 #include "core/error-priv.h"
 #include "core/cleanup.h"

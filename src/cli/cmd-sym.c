@@ -5,11 +5,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include <kinspect/symbol.h>
+
 #include "cli/cli.h"
 #include "core/error-priv.h"
 
-static void print_symbolized(struct cli *cli, uint64_t addr, const char *name, uint64_t offset,
-			     const char *module)
+/* "sym ADDR": ADDRESS NAME+0xOFFSET [MODULE]. */
+static void print_symbolized(struct cli *cli, uint64_t addr, const struct kinspect_symbol *sym)
 {
 	if (cli->json) {
 		struct kinspect_json *j = &cli->json_writer;
@@ -17,99 +19,67 @@ static void print_symbolized(struct cli *cli, uint64_t addr, const char *name, u
 		kinspect_json_key(j, "address");
 		kinspect_json_address(j, addr);
 		kinspect_json_key(j, "name");
-		kinspect_json_string(j, name);
+		kinspect_json_string(j, sym->name);
 		kinspect_json_key(j, "offset");
-		kinspect_json_uint(j, offset);
-		if (module) {
+		kinspect_json_uint(j, sym->offset);
+		if (sym->module) {
 			kinspect_json_key(j, "module");
-			kinspect_json_string(j, module);
+			kinspect_json_string(j, sym->module);
 		}
 		kinspect_json_end_object(j);
-	} else if (module) {
-		printf("%016" PRIx64 " %s+0x%" PRIx64 " [%s]\n", addr, name, offset, module);
+	} else if (sym->module) {
+		printf("%016" PRIx64 " %s+0x%" PRIx64 " [%s]\n", addr, sym->name, sym->offset, sym->module);
 	} else {
-		printf("%016" PRIx64 " %s+0x%" PRIx64 "\n", addr, name, offset);
+		printf("%016" PRIx64 " %s+0x%" PRIx64 "\n", addr, sym->name, sym->offset);
 	}
 }
 
-/* "sym ADDR": which symbol holds a (runtime) address: the vmlinux's, else
- * (with a target) a module's. */
-static struct kinspect_error *print_address(struct cli *cli, struct kinspect_vmlinux *vmlinux, uint64_t addr,
-					    uint64_t slide)
+/* "sym NAME": ADDRESS SIZE NAME [MODULE]. */
+static void print_found(struct cli *cli, const struct kinspect_symbol *sym)
 {
-	const char *name;
-	uint64_t offset;
-	struct kinspect_error *err =
-		kinspect_vmlinux_symbolize(vmlinux, kinspect_kaslr_link(slide, addr), &name, &offset);
-	if (!err) {
-		print_symbolized(cli, addr, name, offset, NULL);
-		return NULL;
-	}
-	if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND || !cli->target)
-		return err;
-	struct kinspect_module_symbols *ms = cli_module_symbols(cli);
-	if (!ms)
-		return err; /* the reason was logged; this one says what failed */
-	struct kinspect_module_symbol sym;
-	struct kinspect_error *module_err = kinspect_module_symbols_symbolize(ms, addr, &sym);
-	if (module_err) {
-		kinspect_error_destroy(module_err);
-		return err;
-	}
-	kinspect_error_destroy(err);
-	print_symbolized(cli, addr, sym.name, sym.offset, sym.module);
-	return NULL;
-}
-
-/* "sym NAME": the vmlinux's symbol, else (with a target) a module's. */
-static struct kinspect_error *print_name(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *name,
-					 uint64_t slide)
-{
-	uint64_t addr, size;
-	const char *module = NULL;
-	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
-	if (!err) {
-		addr = kinspect_kaslr_runtime(slide, addr);
-	} else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND && cli->target) {
-		struct kinspect_module_symbols *ms = cli_module_symbols(cli);
-		if (!ms)
-			return err;
-		struct kinspect_module_symbol sym;
-		struct kinspect_error *module_err = kinspect_module_symbols_lookup(ms, name, &sym);
-		if (module_err) {
-			kinspect_error_destroy(err);
-			return kinspect_error_wrap(module_err, "not in the vmlinux");
-		}
-		kinspect_error_destroy(err);
-		err = NULL;
-		addr = sym.address;
-		size = sym.size;
-		module = sym.module;
-		name = sym.name;
-	}
-	if (err)
-		return err;
 	if (cli->json) {
 		struct kinspect_json *j = &cli->json_writer;
 		kinspect_json_begin_object(j);
 		kinspect_json_key(j, "name");
-		kinspect_json_string(j, name);
+		kinspect_json_string(j, sym->name);
 		kinspect_json_key(j, "address");
-		kinspect_json_address(j, addr);
+		kinspect_json_address(j, sym->address);
 		kinspect_json_key(j, "size");
-		kinspect_json_uint(j, size);
-		if (module) {
+		kinspect_json_uint(j, sym->size);
+		if (sym->module) {
 			kinspect_json_key(j, "module");
-			kinspect_json_string(j, module);
+			kinspect_json_string(j, sym->module);
 		}
 		kinspect_json_end_object(j);
-	} else if (module) {
-		printf("%016" PRIx64 " %-8" PRIu64 " %s [%s]\n", addr, size, name, module);
+	} else if (sym->module) {
+		printf("%016" PRIx64 " %-8" PRIu64 " %s [%s]\n", sym->address, sym->size, sym->name, sym->module);
 	} else {
-		printf("%016" PRIx64 " %-8" PRIu64 " %s\n", addr, size, name);
+		printf("%016" PRIx64 " %-8" PRIu64 " %s\n", sym->address, sym->size, sym->name);
 	}
-	return NULL;
 }
+
+static struct kinspect_error *print_one(struct cli *cli, struct kinspect_kernel *k, const char *arg)
+{
+	struct kinspect_symbol sym;
+	uint64_t addr;
+	struct kinspect_error *err;
+	if (cli_parse_number(arg, &addr)) {
+		if (!(err = kinspect_kernel_symbolize(k, addr, &sym)))
+			print_symbolized(cli, addr, &sym);
+		else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND)
+			err = kinspect_error_wrap(err, "no symbol of the vmlinux%s holds 0x%" PRIx64,
+						  cli->target ? " or a loaded module" : "", addr);
+		return err;
+	}
+	if (!(err = kinspect_kernel_symbol_lookup(k, arg, &sym)))
+		print_found(cli, &sym);
+	else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND && cli->target)
+		err = kinspect_error_wrap(err, "no symbol %s in the vmlinux", arg);
+	else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND)
+		err = kinspect_error_wrap(err, "no symbol %s in the vmlinux %s", arg, cli->vmlinux_path);
+	return err;
+}
+
 static int run_sym(struct cli *cli, int argc, char **argv)
 {
 	int argind, status = cli_parse_command_options(&cli_command_sym, argc, argv, NULL, &argind);
@@ -117,27 +87,16 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 		return status;
 	if (argind == argc)
 		return cli_usage_error(&cli_command_sym, "no symbol name or address given");
-	struct kinspect_vmlinux *vmlinux = cli_vmlinux(cli);
-	if (!vmlinux)
-		return CLI_EXIT_FAILURE;
 	/* On a live target, addresses are the running kernel's. */
-	uint64_t slide = 0;
-	if (cli->target) {
-		const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
-		if (!kaslr)
-			return CLI_EXIT_FAILURE;
-		slide = kaslr->slide;
-	}
-
+	struct kinspect_kernel *k = cli_session(cli);
+	if (!k)
+		return CLI_EXIT_FAILURE;
 	status = CLI_EXIT_OK;
 	struct kinspect_json *j = &cli->json_writer;
 	if (cli->json)
 		kinspect_json_begin_array(j);
 	for (int i = argind; i < argc; i++) {
-		uint64_t addr;
-		struct kinspect_error *err = cli_parse_number(argv[i], &addr)
-						     ? print_address(cli, vmlinux, addr, slide)
-						     : print_name(cli, vmlinux, argv[i], slide);
+		struct kinspect_error *err = print_one(cli, k, argv[i]);
 		/* Keep going: one missing name should not hide the others. */
 		if (err)
 			status = cli_fail(err);

@@ -12,6 +12,11 @@
 /* The out-of-memory error: static so that failing never allocates. */
 extern struct kinspect_error kinspect_error_nomem;
 
+/* The not-found error of lookups that probe (symbol, type, member): static
+ * so that asking whether something is there never allocates.  Wrapping it
+ * makes a new error whose cause it is. */
+extern struct kinspect_error kinspect_error_not_found;
+
 /* A new error with CODE and a printf-style message. */
 struct kinspect_error *kinspect_error_create(enum kinspect_error_code code, const char *fmt, ...)
 	KINSPECT_PRINTF(2, 3);

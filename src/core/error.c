@@ -26,6 +26,17 @@ struct kinspect_error kinspect_error_nomem = {
 	.message = (char *)"out of memory",
 };
 
+struct kinspect_error kinspect_error_not_found = {
+	.code = KINSPECT_ERROR_NOT_FOUND,
+	.message = (char *)"not found",
+};
+
+/* The static errors are never freed (nor wrapped in place). */
+static bool is_static(const struct kinspect_error *err)
+{
+	return err == &kinspect_error_nomem || err == &kinspect_error_not_found;
+}
+
 static struct kinspect_error *error_vcreate(enum kinspect_error_code code, const char *fmt, va_list ap)
 	KINSPECT_PRINTF(2, 0);
 
@@ -44,7 +55,7 @@ static struct kinspect_error *error_vcreate(enum kinspect_error_code code, const
 
 static struct kinspect_error *set_path(struct kinspect_error *err, const char *path)
 {
-	if (err == &kinspect_error_nomem || !path)
+	if (is_static(err) || !path)
 		return err;
 	err->path = strdup(path);
 	if (!err->path) {
@@ -125,7 +136,7 @@ struct kinspect_error *kinspect_error_wrap(struct kinspect_error *cause, const c
 
 void kinspect_error_destroy(struct kinspect_error *err)
 {
-	while (err && err != &kinspect_error_nomem) {
+	while (err && !is_static(err)) {
 		struct kinspect_error *cause = err->cause;
 		free(err->path);
 		free(err->message);

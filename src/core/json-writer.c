@@ -174,3 +174,14 @@ bool kinspect_json_end(struct kinspect_json *json)
 	fputc('\n', json->out);
 	return !json->broken && json->depth == 0 && !json->after_key && !ferror(json->out);
 }
+
+void kinspect_json_raw(struct kinspect_json *json, const char *text)
+{
+	before_value(json);
+	for (const char *p = text; *p; p++) {
+		fputc(*p, json->out);
+		if (*p == '\n')
+			for (int i = 0; i < json->depth; i++)
+				fputs("  ", json->out);
+	}
+}

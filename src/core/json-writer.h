@@ -50,6 +50,11 @@ void kinspect_json_null(struct kinspect_json *json);
 /* VALUE as a "0x..." string. */
 void kinspect_json_address(struct kinspect_json *json, uint64_t value);
 
+/* TEXT, a complete JSON value written by another kinspect_json at depth 0
+ * (indented two spaces a level if this one is PRETTY), placed as the next
+ * value: its lines indented to this writer's depth. */
+void kinspect_json_raw(struct kinspect_json *json, const char *text);
+
 /* Finish the document with a newline.  Returns false if it is not complete
  * and valid (unbalanced or too deep) or writing failed. */
 bool kinspect_json_end(struct kinspect_json *json);

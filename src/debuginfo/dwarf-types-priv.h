@@ -20,6 +20,9 @@ struct kinspect_dwarf_type_pos {
 	int dims_used;
 };
 
+/* Misses of the lookups below are the static kinspect_error_not_found
+ * (they back the public lookups that probe, see kinspect/type.h). */
+
 /* The stripped type TYPE_NAME ("struct module", "u64") in *RET. */
 struct kinspect_error *kinspect_dwarf_types_find_type_die(struct kinspect_dwarf_types *types, const char *type_name,
 							  Dwarf_Die *ret);

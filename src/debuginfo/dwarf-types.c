@@ -504,7 +504,10 @@ static const char *parse_type_name(const char *type_name, enum lookup_kind *ret_
 	return type_name;
 }
 
-static struct kinspect_error *find_type(struct kinspect_dwarf_types *t, const char *type_name, Dwarf_Die *ret)
+/* The type TYPE_NAME; a miss is the static not-found when PROBE (the
+ * public lookups), a message naming it otherwise. */
+static struct kinspect_error *find_type_as(struct kinspect_dwarf_types *t, const char *type_name, Dwarf_Die *ret,
+					   bool probe)
 {
 	enum lookup_kind kind;
 	const char *name = parse_type_name(type_name, &kind);
@@ -514,12 +517,19 @@ static struct kinspect_error *find_type(struct kinspect_dwarf_types *t, const ch
 	struct kinspect_error *err = lookup(t, kind, name, &e);
 	if (err)
 		return err;
+	if (!e->found && probe)
+		return &kinspect_error_not_found;
 	if (!e->found)
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no complete definition of %s in the DWARF of %s",
 					     type_name, t->path);
 	if (!dwarf_offdie(t->dwarf, e->die_offset, ret))
 		return dwarf_error(t, "bad DIE offset");
 	return NULL;
+}
+
+static struct kinspect_error *find_type(struct kinspect_dwarf_types *t, const char *type_name, Dwarf_Die *ret)
+{
+	return find_type_as(t, type_name, ret, false);
 }
 
 /* --- walking types ------------------------------------------------------ */
@@ -1244,7 +1254,7 @@ struct kinspect_error *kinspect_dwarf_types_find_type_die(struct kinspect_dwarf_
 {
 	struct kinspect_error *err = open_dwarf(t);
 	if (!err)
-		err = find_type(t, type_name, ret);
+		err = find_type_as(t, type_name, ret, true);
 	if (!err)
 		err = strip_type(t, ret, ret);
 	return err;
@@ -1265,8 +1275,7 @@ struct kinspect_error *kinspect_dwarf_types_find_variable(struct kinspect_dwarf_
 			return kinspect_error_wrap(err, "variable %s", name);
 	}
 	if (!e->found)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no variable %s in the DWARF of %s", name,
-					     t->path);
+		return &kinspect_error_not_found;
 	Dwarf_Die die;
 	if (!dwarf_offdie(t->dwarf, e->die_offset, &die))
 		return dwarf_error(t, "bad DIE offset");
@@ -1351,7 +1360,7 @@ struct kinspect_error *kinspect_dwarf_types_resolve_pos(struct kinspect_dwarf_ty
 	if (err)
 		return kinspect_error_wrap(err, "%s.%s", name, path);
 	if (!found)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "%s has no member %s", name, path);
+		return &kinspect_error_not_found;
 	return NULL;
 }
 

@@ -16,4 +16,9 @@
 struct kinspect_error *kinspect_vmlinux_contents(const struct kinspect_vmlinux *vmlinux, uint64_t addr, size_t len,
 						 const void **ret);
 
+/* kinspect_vmlinux_symbol(), a miss being the static
+ * kinspect_error_not_found (for the lookups that probe). */
+struct kinspect_error *kinspect_vmlinux_probe_symbol(const struct kinspect_vmlinux *vmlinux, const char *name,
+						     uint64_t *ret, uint64_t *ret_size);
+
 #endif

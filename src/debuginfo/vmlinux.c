@@ -387,8 +387,8 @@ static struct kinspect_error *index_names(struct kinspect_vmlinux *v)
 	return NULL;
 }
 
-struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *cv, const char *name,
-					       uint64_t *ret, uint64_t *ret_size)
+struct kinspect_error *kinspect_vmlinux_probe_symbol(const struct kinspect_vmlinux *cv, const char *name,
+						     uint64_t *ret, uint64_t *ret_size)
 {
 	/* The index is a cache: building it does not change what V is. */
 	struct kinspect_vmlinux *v = (struct kinspect_vmlinux *)cv;
@@ -407,7 +407,16 @@ struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *cv
 			return NULL;
 		}
 	}
-	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no symbol %s in %s", name, v->path);
+	return &kinspect_error_not_found;
+}
+
+struct kinspect_error *kinspect_vmlinux_symbol(const struct kinspect_vmlinux *v, const char *name, uint64_t *ret,
+					       uint64_t *ret_size)
+{
+	struct kinspect_error *err = kinspect_vmlinux_probe_symbol(v, name, ret, ret_size);
+	if (err == &kinspect_error_not_found)
+		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no symbol %s in %s", name, v->path);
+	return err;
 }
 
 struct kinspect_error *kinspect_vmlinux_contents(const struct kinspect_vmlinux *v, uint64_t addr, size_t len,

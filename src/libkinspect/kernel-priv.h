@@ -74,6 +74,12 @@ void kinspect_kernel_forget_modules(struct kinspect_kernel *kernel);
  * rest. */
 void kinspect_kernel_close_target(struct kinspect_kernel *kernel);
 
+/* The types handed out (type.c) and the line tables (symbol.c), kept
+ * until the session ends. */
+struct kinspect_type_store;
+struct kinspect_type_store **kinspect_kernel_type_store(struct kinspect_kernel *kernel);
+void kinspect_type_store_destroy(struct kinspect_type_store *store);
+
 /* The session's timeout in milliseconds, and its cancel flag. */
 int kinspect_kernel_timeout_ms(const struct kinspect_kernel *kernel);
 

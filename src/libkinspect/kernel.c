@@ -63,6 +63,7 @@ struct kinspect_kernel {
 		struct kinspect_module_file *file;
 	} *module_files; /* found for callers, kept */
 	size_t nr_module_files;
+	struct kinspect_type_store *type_store;
 };
 
 void kinspect_options_init(struct kinspect_options *options)
@@ -282,6 +283,7 @@ void kinspect_kernel_destroy(struct kinspect_kernel *k)
 	if (!k)
 		return;
 	kinspect_kernel_close_target(k);
+	kinspect_type_store_destroy(k->type_store);
 	close_types(k);
 	kinspect_vmlinux_destroy(k->vmlinux);
 	for (size_t i = 0; i < k->nr_module_files; i++)
@@ -424,6 +426,11 @@ struct kinspect_elf_dump *kinspect_kernel_dump(const struct kinspect_kernel *k)
 const struct kinspect_gdbstub_stats *kinspect_kernel_connect_stats(const struct kinspect_kernel *k)
 {
 	return &k->connect_stats;
+}
+
+struct kinspect_type_store **kinspect_kernel_type_store(struct kinspect_kernel *k)
+{
+	return &k->type_store;
 }
 
 int kinspect_kernel_timeout_ms(const struct kinspect_kernel *k)

@@ -48,8 +48,28 @@ static void test_edge_cases(void)
 	is_str(kinspect_error_message(&kinspect_error_nomem), "out of memory", "static OOM error survives destroy");
 }
 
+/* Lookups that probe return the static not-found error: destroying it does
+ * nothing, wrapping it gives a new error whose cause it stays. */
+static void test_not_found(void)
+{
+	struct kinspect_error *nf = &kinspect_error_not_found;
+	is_int(kinspect_error_code(nf), KINSPECT_ERROR_NOT_FOUND, "static not-found has its code");
+	kinspect_error_destroy(nf); /* must be a no-op */
+	is_str(kinspect_error_message(nf), "not found", "static not-found survives destroy");
+	struct kinspect_error *err = kinspect_error_wrap(nf, "no type %s", "struct x");
+	ok(err != nf && kinspect_error_cause(err) == nf, "wrapping not-found makes a new error");
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_NOT_FOUND, "the wrapper keeps the code");
+	char *s = kinspect_error_string(err);
+	is_str(s, "no type struct x: not found", "wrapped not-found reads outer to inner");
+	free(s);
+	kinspect_error_destroy(err); /* frees the wrapper only */
+	is_str(kinspect_error_message(nf), "not found", "static not-found survives its wrapper");
+	ok(kinspect_error_cause(nf) == NULL, "static not-found has no cause");
+}
+
 int main(void)
 {
+	test_not_found();
 	test_chain();
 	test_os();
 	test_edge_cases();
