@@ -69,6 +69,7 @@ struct proxy {
 	/* QEMU's state as gdb left it. */
 	char gdb_hg[64];
 	int gdb_phymem; /* -1: unknown */
+	bool phymem_asked;
 	bool dirty, phymem_dirty;
 
 	/* gdb waits for a stop reply to RESUME (a step if RESUME_STEP). */
@@ -77,9 +78,15 @@ struct proxy {
 	size_t resume_len;
 	bool resume_step;
 
-	/* gdb's packets that went on to QEMU: the rest of the round trips
-	 * with QEMU are the proxy's own (bench/gdb-session.sh). */
+	/* gdb's packets that went on to QEMU (or were answered with what
+	 * QEMU said to the proxy's same question, stop_regs): the rest of the
+	 * round trips with QEMU are the proxy's own (bench/gdb-session.sh). */
 	uint64_t relayed;
+
+	/* QEMU's "g" answer at the last stop gdb was told of, for gdb's
+	 * first packet after it when that is "g" (see stop_pc()). */
+	char *stop_regs;
+	size_t stop_regs_len;
 
 	/* gdb's breakpoints (Z0/Z1) by address, to tell them from ours. */
 	uint64_t *bps;
@@ -167,14 +174,48 @@ static bool stop_thread(const char *stop, char *buf, size_t size)
 
 /* ---- QEMU's state as gdb sees it ---------------------------------------- */
 
+/* Whether gdb's "Hg" selects the thread at INDEX in QEMU: then the client
+ * selecting it leaves QEMU as gdb left it. */
+static bool hg_is_thread(const struct proxy *p, size_t index)
+{
+	int64_t pid, tid, p2, t2;
+	if (!p->gdb_hg[0] || !parse_thread(p->gdb_hg, strlen(p->gdb_hg), &pid, &tid) || tid < 0 ||
+	    index >= kinspect_gdbstub_nr_threads(p->gs))
+		return false;
+	/* "Any" ("Hg0", "Hgp0.0"): QEMU takes the first vCPU. */
+	if (tid == 0)
+		return index == 0;
+	const char *t = kinspect_gdbstub_thread_id(p->gs, index);
+	return parse_thread(t, strlen(t), &p2, &t2) && t2 == tid && (!pid || !p2 || p2 == pid);
+}
+
 /* Before the proxy itself uses QEMU: read memory through the vCPU gdb has
- * selected, so that "Hg" changes as little as possible. */
+ * selected, so that "Hg" changes as little as possible (not at all when
+ * gdb named that vCPU: nothing to put back then, unless the use selects
+ * other vCPUs, which the caller then says with p->dirty). */
 static void own_begin(struct proxy *p)
 {
 	size_t index = thread_index(p->gs, p->gdb_hg[0] ? p->gdb_hg : "0");
 	struct kinspect_error *err = kinspect_gdbstub_set_memory_thread(p->gs, index);
 	kinspect_error_destroy(err);
-	p->dirty = true;
+	if (!hg_is_thread(p, index))
+		p->dirty = true;
+}
+
+/* QEMU's memory mode as gdb left it, asked before the proxy's first use
+ * that may change it (a monitor command, a second client), not at connect:
+ * most sessions never need it. */
+static void learn_phymem(struct proxy *p)
+{
+	if (p->gdb_phymem >= 0 || p->phymem_asked)
+		return;
+	p->phymem_asked = true;
+	const char *reply;
+	size_t len;
+	struct kinspect_error *err = kinspect_gdbstub_exchange(p->gs, "qqemu.PhyMemMode", 16, NULL, NULL, &reply, &len);
+	if (!err && len == 1 && (reply[0] == '0' || reply[0] == '1'))
+		p->gdb_phymem = reply[0] - '0';
+	kinspect_error_destroy(err);
 }
 
 static struct kinspect_error *restore(struct proxy *p)
@@ -242,6 +283,9 @@ static bool ensure_kernel(struct proxy *p)
 	struct kinspect_error *err = kinspect_kernel_vmlinux(p->kernel, &vmlinux);
 	if (!err)
 		err = kinspect_kernel_kaslr(p->kernel, &p->slide, &method);
+	/* Finding the slide reads vCPU 0's registers (kaslr-targets.c). */
+	if (!hg_is_thread(p, 0))
+		p->dirty = true;
 	if (err) {
 		_cleanup_free_ char *msg = kinspect_error_string(err);
 		kinspect_error_destroy(err);
@@ -389,10 +433,48 @@ static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_e
 	return resume_again(p);
 }
 
+/* The pc of vCPU INDEX, which just stopped.  QEMU selected it for "Hg"
+ * itself, so one "g" asks it without selecting it again; gdb asks the same
+ * "g" first thing when it sees the stop, and gets this answer (see
+ * p->stop_regs) instead of a second round trip.  So telling the proxy's
+ * breakpoints from gdb's costs no round trip at a stop gdb sees. */
+static struct kinspect_error *stop_pc(struct proxy *p, size_t index, uint64_t *ret)
+{
+	free(p->stop_regs);
+	p->stop_regs = NULL;
+	const struct kinspect_gdbstub_register *reg = kinspect_gdbstub_find_register(p->gs, "rip");
+	if (reg && reg->bitsize == 64) {
+		const char *reply;
+		size_t len;
+		struct kinspect_error *err = kinspect_gdbstub_exchange(p->gs, "g", 1, NULL, NULL, &reply, &len);
+		if (err)
+			return err;
+		/* Target byte order: little-endian on x86-64. */
+		uint8_t le[8];
+		if (len >= 2 * (reg->g_offset + 8) && reply[0] != 'E' &&
+		    kinspect_rsp_hex_decode(reply + 2 * reg->g_offset, 16, le)) {
+			*ret = 0;
+			for (int i = 7; i >= 0; i--)
+				*ret = *ret << 8 | le[i];
+			if ((p->stop_regs = malloc(len)) != NULL) {
+				memcpy(p->stop_regs, reply, len);
+				p->stop_regs_len = len;
+			}
+			return NULL;
+		}
+	}
+	/* No 64-bit pc in "g": the client's own way. */
+	p->dirty = true;
+	return kinspect_gdbstub_read_register(p->gs, index, "rip", ret);
+}
+
 static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t len)
 {
 	if (stop[0] == 'O')
 		return proxy_link_send(&p->gdb, stop, len); /* console output */
+	/* The registers of an earlier stop are no answer now. */
+	free(p->stop_regs);
+	p->stop_regs = NULL;
 	char thread[64] = "";
 	if (stop_thread(stop, thread, sizeof(thread))) {
 		/* QEMU selects the stopping vCPU for "Hg" itself. */
@@ -408,7 +490,7 @@ static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t 
 		size_t index = thread_index(p->gs, thread);
 		uint64_t rip;
 		own_begin(p);
-		struct kinspect_error *err = kinspect_gdbstub_read_register(p->gs, index, "rip", &rip);
+		struct kinspect_error *err = stop_pc(p, index, &rip);
 		if (err)
 			return err;
 		enum proxy_tracker_event ev = proxy_tracker_event_at(&p->tracker, rip);
@@ -526,6 +608,7 @@ static struct kinspect_error *run_monitor(struct proxy *p, char **words)
 	int argc = 0;
 	while (words[argc])
 		argc++;
+	learn_phymem(p);
 	own_begin(p);
 	struct proxy_capture cap;
 	_cleanup_free_ char *out = NULL;
@@ -612,6 +695,16 @@ static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, 
 		/* All-stop gdb sends nothing but 0x03 while the VM runs. */
 		kinspect_warn("gdb-proxy: packet while the VM runs: %.40s", d);
 		return proxy_link_send_str(&p->gdb, "E01");
+	}
+	if (p->stop_regs) {
+		/* Only gdb's very first packet after the stop: anything else
+		 * may change what "g" answers (another "Hg", a write). */
+		_cleanup_free_ char *regs = p->stop_regs;
+		p->stop_regs = NULL;
+		if (len == 1 && d[0] == 'g' && !p->dirty) {
+			p->relayed++;
+			return proxy_link_send(&p->gdb, regs, p->stop_regs_len);
+		}
 	}
 	err = restore(p);
 	if (err)
@@ -743,6 +836,7 @@ static void accept_second(struct proxy *p)
 		close(fd);
 		return;
 	}
+	learn_phymem(p);
 	struct kinspect_error *err = proxy_link_init(&p->second, "kinspect client", fd, fd, p->opts->timeout_ms);
 	if (err) {
 		kinspect_error_destroy(err);
@@ -896,6 +990,7 @@ static void proxy_deinit(struct proxy *p)
 	}
 	proxy_link_deinit(&p->gdb);
 	proxy_libraries_deinit(&p->libs);
+	free(p->stop_regs);
 	free(p->resume);
 	free(p->bps);
 }
@@ -913,13 +1008,6 @@ struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *o
 	struct kinspect_error *err = proxy_link_init(&p.gdb, "gdb", in_fd, out_fd, opts->timeout_ms);
 	if (!err)
 		err = kinspect_gdbstub_connect(opts->qemu, opts->timeout_ms, &p.gs);
-	if (!err) {
-		const char *reply;
-		size_t len;
-		err = kinspect_gdbstub_exchange(p.gs, "qqemu.PhyMemMode", 16, NULL, NULL, &reply, &len);
-		if (!err && len == 1 && (reply[0] == '0' || reply[0] == '1'))
-			p.gdb_phymem = reply[0] - '0';
-	}
 	if (!err) {
 		/* Whether the guest ran before the proxy came, for a gdb that
 		 * vanishes without detaching: asked now, while the connect
