@@ -14,6 +14,14 @@
 # its own following module loads).  gdb loading the vmlinux alone, without a target, is the floor
 # of both.  Prints a Markdown table.
 #
+# Then a second table of round trips with QEMU: the proxy's own (its total
+# less gdb's packets it relayed: connect, KASLR, module list scans, its
+# breakpoints, putting gdb's vCPU back) and those of its module scans, next
+# to "kinspect lsmod --sections" on the same guest (connect and KASLR
+# included, warm caches as the proxy's).  Issue 15 asks the proxy's own to
+# be no more than lsmod's.  BENCH_NO_TIMING=1 prints only that table (no
+# hyperfine runs).
+#
 # Usage: bench/gdb-session.sh [BUILD_DIR]   (default _build; run tests/bootstrap setup first)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +32,9 @@ export GUEST_LOG_TAG=bench-gdb-session
 # shellcheck source=lib.sh
 . "$top/bench/lib.sh"
 GDB=${GDB:-gdb}
-command -v hyperfine >/dev/null || die "hyperfine is needed (tests/bootstrap installs it)"
+timing=1
+[ "${BENCH_NO_TIMING:-0}" = 1 ] && timing=0
+[ "$timing" = 0 ] || command -v hyperfine >/dev/null || die "hyperfine is needed (tests/bootstrap installs it)"
 
 # session_script START...: the gdb commands of the session, after the
 # START lines (connect and load vmlinux's symbols).
@@ -94,8 +104,11 @@ timed() {
 	jq -r '.results[0] | "\(.min) \(.median)"' "$w/$1.json"
 }
 
-echo "| kernel | gdb session | wall s min / median of $bench_runs | ratio to direct (median) | packets gdb sent | round trips proxy-QEMU | libraries |"
-echo "|---|---|---|---|---|---|---|"
+if [ "$timing" = 1 ]; then
+	echo "| kernel | gdb session | wall s min / median of $bench_runs | ratio to direct (median) | packets gdb sent | round trips proxy-QEMU | libraries |"
+	echo "|---|---|---|---|---|---|---|"
+fi
+trip_rows=()
 for suite in bookworm trixie; do
 	guest_start "$suite" >&2
 	proxy_pid=
@@ -113,7 +126,7 @@ for suite in bookworm trixie; do
 	# its traffic (gdb kills a "target remote |" program on detach).
 	# "--no-track" (no breakpoints of the proxy's own) shows what following
 	# module loads costs.
-	declare -A packets libs trips
+	declare -A packets libs trips relayed scans
 	counted direct "$w/direct.gdb"
 	for mode in proxy proxy-no-track; do
 		opts=()
@@ -129,7 +142,27 @@ for suite in bookworm trixie; do
 		[ "${libs[$mode]}" = "$(guest_run 'wc -l </proc/modules')" ] ||
 			{ cat "$w/$mode.out" >&2; die "$mode: the session did not load every module's symbols"; }
 		trips[$mode]=$(sed -n 's/.*gdb-proxy: \([0-9]*\) round trips with QEMU.*/\1/p' "$w/proxy.err" | tail -n1)
+		relayed[$mode]=$(sed -n 's/.*gdb-proxy: [0-9]* round trips with QEMU, [0-9]* packets from gdb, \([0-9]*\) of them relayed.*/\1/p' \
+			"$w/proxy.err" | tail -n1)
+		scans[$mode]=$(sed -n 's/.*gdb-proxy: [0-9]* modules, symbols for [0-9]* ([0-9]* ms, \([0-9]*\) round trips).*/\1/p' \
+			"$w/proxy.err" | awk '{ n++; s += $1; l = l (l ? "+" : "") $1 } END { print n + 0, s + 0, (l ? l : "-") }')
 	done
+	# lsmod --sections on the same guest, warm as the proxy's session
+	# (layout cache, .ko files): one run to warm, one counted.
+	lsmod=(env XDG_CACHE_HOME="$w/cache" "$KINSPECT" -vv -t "$GUEST_GDB" -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" lsmod --sections)
+	"${lsmod[@]}" >/dev/null 2>&1 || die "lsmod --sections failed"
+	"${lsmod[@]}" >"$w/lsmod.out" 2>"$w/lsmod.err" || { cat "$w/lsmod.err" >&2; die "lsmod --sections failed"; }
+	read -r l_trips l_connect _ < <(rsp_traffic "$w/lsmod.err")
+	for mode in proxy proxy-no-track; do
+		read -r n_scans scan_trips scan_list <<<"${scans[$mode]}"
+		own=$((${trips[$mode]:-0} - ${relayed[$mode]:-0}))
+		trip_rows+=("| $suite $GUEST_RELEASE | $mode | ${trips[$mode]:-?} | ${relayed[$mode]:-?} | $own |"\
+" $n_scans ($scan_list) | $l_trips ($l_connect to connect) | $(ratio "$own" "$l_trips") |")
+	done
+	if [ "$timing" = 0 ]; then
+		guest_stop >&2
+		continue
+	fi
 	s() { awk -v a="$1" 'BEGIN { printf "%.2f", a }'; }
 	read -r f_min f_med < <(timed floor "$w/floor.gdb")
 	echo "| $suite $GUEST_RELEASE | vmlinux symbols only, no target (floor) | $(s "$f_min") / $(s "$f_med") | | | | |"
@@ -144,3 +177,7 @@ for suite in bookworm trixie; do
 	done
 	guest_stop >&2
 done
+echo
+echo "| kernel | proxy | round trips with QEMU | gdb's packets relayed | the proxy's own | module scans (round trips each) | lsmod --sections | own / lsmod |"
+echo "|---|---|---|---|---|---|---|---|"
+printf '%s\n' "${trip_rows[@]}"

@@ -1,8 +1,9 @@
 # kinspect's gdb commands, Python-free: load with
 #   (gdb) source /usr/share/kinspect/kinspect.gdb
 # after "target remote | kinspect gdb-proxy ...".  Each command asks the
-# proxy through "monitor", which runs the kinspect CLI against the stopped
-# guest; arguments are gdb expressions, evaluated by gdb to an address.
+# proxy through "monitor", which runs the kinspect command inside the proxy
+# against the stopped guest (its session, its connection); arguments are
+# gdb expressions, evaluated by gdb to an address.
 # SPDX-License-Identifier: GPL-2.0-or-later
 
 define lx-symbols

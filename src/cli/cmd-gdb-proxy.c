@@ -4,7 +4,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <arpa/inet.h>
 #include <netdb.h>
 #include <netinet/in.h>
@@ -26,6 +25,16 @@ static bool is_monitor_command(const char *name)
 {
 	/* Not itself, and "help" stays QEMU's. */
 	return strcmp(name, "gdb-proxy") != 0 && cli_find_command(name) != NULL;
+}
+
+/* A "monitor" command (the proxy checked it against its allowlist): run as
+ * "kinspect CMD ..." would, on a struct cli whose session is the proxy's
+ * own (KERNEL, on its QEMU connection), in this process. */
+static int run_monitor_command(struct kinspect_kernel *kernel, int argc, char **argv, void *arg)
+{
+	struct cli *cli = arg;
+	cli->kernel = kernel;
+	return cli_run_command(cli, argc, argv);
 }
 
 static volatile sig_atomic_t quit;
@@ -134,7 +143,11 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 		.qemu = cli->target,
 		.vmlinux_path = cli->vmlinux_path,
 		.timeout_ms = cli->timeout_ms,
+		.cache_dir = cli->cache_dir,
+		.session_flags = cli->no_cache ? KINSPECT_NO_DERIVED_CACHES : 0,
+		.private_socket = true,
 		.is_monitor_command = is_monitor_command,
+		.run_command = run_monitor_command,
 		.track_modules = true,
 	};
 	const char *listen_on = NULL;
@@ -167,14 +180,22 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(&cli_command_gdb_proxy, "which QEMU gdbstub? give HOST:PORT");
 	opts.module_dirs = dirs;
 	opts.nr_module_dirs = nr_dirs;
+	if (getenv("KINSPECT_NO_MEMORY_CACHE"))
+		opts.session_flags |= KINSPECT_NO_MEMORY_CACHE;
 
-	/* Monitor commands run this very program again. */
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		opts.exe = exe;
-	}
+	/* Monitor commands see what "kinspect -k VMLINUX -m DIR... CMD" would,
+	 * without a --json, a script or any other global option (monitor.h). */
+	struct cli monitor = {
+		.target = opts.qemu,
+		.vmlinux_path = opts.vmlinux_path,
+		.module_dirs = dirs,
+		.nr_module_dirs = nr_dirs,
+		.keep_stopped = true,
+		.no_cache = cli->no_cache,
+		.cache_dir = cli->cache_dir,
+		.timeout_ms = cli->timeout_ms,
+	};
+	opts.run_command_arg = &monitor;
 	/* A gdb that goes away must not kill us in the middle of a write. */
 	signal(SIGPIPE, SIG_IGN);
 	catch_quit_signals();
@@ -210,9 +231,10 @@ const struct cli_command cli_command_gdb_proxy = {
 		"  - breakpoints of its own on do_init_module and free_module, hidden from\n"
 		"    gdb, tell gdb of modules loaded and removed later, before a new\n"
 		"    module's init function runs (a pending breakpoint there is hit);\n"
-		"  - 'monitor CMD ARGS' runs 'kinspect CMD ARGS' against the stopped guest\n"
-		"    when CMD is a kinspect command (prefix 'kinspect' to force it, 'qemu' to\n"
-		"    send a command to QEMU's monitor; 'info SUBCOMMAND' is QEMU's); any other\n"
+		"  - 'monitor CMD ARGS' runs 'kinspect CMD ARGS' against the stopped guest,\n"
+		"    inside the proxy (its session and QEMU connection), when CMD is a\n"
+		"    kinspect command (prefix 'kinspect' to force it, 'qemu' to send a\n"
+		"    command to QEMU's monitor; 'info SUBCOMMAND' is QEMU's); any other\n"
 		"    monitor command goes to QEMU.  monitor runs only info, sym, read, lsmod,\n"
 		"    bt, ps, iov-iter, xarray, page, folio and print, with their own options.\n"
 		"  -k, --vmlinux FILE      the kernel's vmlinux (also as a global option)\n"
@@ -221,8 +243,8 @@ const struct cli_command cli_command_gdb_proxy = {
 		"                          instead of stdin/stdout; an empty HOST (':PORT') is\n"
 		"                          127.0.0.1.  There is no authentication: whoever\n"
 		"                          connects controls the guest (kinspect(1), SECURITY)\n"
-		"  --socket PATH           the private socket where kinspect commands reach the\n"
-		"                          guest while gdb is attached ('kinspect -t unix:PATH');\n"
+		"  --socket PATH           the private socket where other kinspect commands reach\n"
+		"                          the guest while gdb is attached ('kinspect -t unix:PATH');\n"
 		"                          default: a new directory under $XDG_RUNTIME_DIR or /tmp\n"
 		"  --no-track              no breakpoints of its own (modules loaded later are\n"
 		"                          seen only after a reconnect)\n"

@@ -80,6 +80,23 @@ struct kinspect_type_store;
 struct kinspect_type_store **kinspect_kernel_type_store(struct kinspect_kernel *kernel);
 void kinspect_type_store_destroy(struct kinspect_type_store *store);
 
+/* A session on GS, a connection to the gdbstub TARGET that the caller
+ * holds (the gdb proxy): used as the session's open target, with the
+ * memory cache in front of it, never connected, detached or destroyed by
+ * the session (kinspect_kernel_destroy() leaves GS as it is; the caller
+ * destroys GS after the session).  OPTIONS as for kinspect_kernel_create()
+ * (qmp and KINSPECT_KEEP_STOPPED play no part: the owner decides what the
+ * guest is left in). */
+struct kinspect_error *kinspect_kernel_create_on_gdbstub(struct kinspect_gdbstub *gs, const char *target,
+						  const struct kinspect_options *options,
+						  struct kinspect_kernel **ret);
+
+/* Memory as the session read it may have changed in a way the target
+ * cannot tell (another client wrote it, a monitor command of QEMU's ran):
+ * the memory cache starts afresh.  The module list stays: see
+ * kinspect_kernel_forget_modules(). */
+void kinspect_kernel_invalidate(struct kinspect_kernel *kernel);
+
 /* The session's timeout in milliseconds, and its cancel flag. */
 int kinspect_kernel_timeout_ms(const struct kinspect_kernel *kernel);
 

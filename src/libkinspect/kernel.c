@@ -40,6 +40,8 @@ struct kinspect_kernel {
 	struct kinspect_vmlinux *vmlinux;
 	struct kinspect_dwarf_types *types;
 	struct kinspect_gdbstub *gdbstub;
+	bool borrowed; /* the gdbstub is the caller's (the gdb proxy's) */
+	uint64_t invalidations; /* kinspect_kernel_invalidate() calls */
 	struct kinspect_gdbstub_stats connect_stats;
 	bool resume;          /* a live guest: resume it when done */
 	const char *decision; /* why, for people */
@@ -178,6 +180,30 @@ struct kinspect_error *kinspect_kernel_open(const char *target, const struct kin
 	return NULL;
 }
 
+struct kinspect_error *kinspect_kernel_create_on_gdbstub(struct kinspect_gdbstub *gs, const char *target,
+						  const struct kinspect_options *options,
+						  struct kinspect_kernel **ret)
+{
+	enum kinspect_target_kind kind;
+	struct kinspect_error *err = kinspect_target_classify(target, &kind);
+	if (!err && kind != KINSPECT_TARGET_GDBSTUB)
+		err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "%s does not name a gdbstub", target);
+	struct kinspect_kernel *k;
+	if (err || (err = kinspect_kernel_create(target, options, &k)))
+		return err;
+	k->gdbstub = gs;
+	k->borrowed = true;
+	if (k->cancel)
+		kinspect_gdbstub_set_cancel(gs, k->cancel);
+	/* Whatever the session does, the owner decides what the guest is
+	 * left in. */
+	k->resume = false;
+	k->decision = "held by its owner (kinspect gdb-proxy): left as gdb leaves it";
+	kinspect_gdbstub_stats(gs, &k->connect_stats);
+	*ret = k;
+	return NULL;
+}
+
 /* Save what the layout cache learnt and close the DWARF. */
 static void close_types(struct kinspect_kernel *k)
 {
@@ -272,7 +298,9 @@ void kinspect_kernel_close_target(struct kinspect_kernel *k)
 		k->memory_cache = NULL;
 	}
 	k->have_memory = false;
-	kinspect_gdbstub_destroy(k->gdbstub);
+	/* A borrowed connection stays with its owner, as it is. */
+	if (!k->borrowed)
+		kinspect_gdbstub_destroy(k->gdbstub);
 	k->gdbstub = NULL;
 	kinspect_elf_dump_destroy(k->dump);
 	k->dump = NULL;
@@ -558,9 +586,17 @@ static struct kinspect_error *read_batch(void *ctx, struct kinspect_memory_batch
 	return NULL;
 }
 
+/* The gdbstub's own count of changes (the VM ran, memory was written)
+ * plus what the session was told of (kinspect_kernel_invalidate()). */
 static uint64_t gdbstub_generation(void *ctx)
 {
-	return kinspect_gdbstub_generation(ctx);
+	const struct kinspect_kernel *k = ctx;
+	return kinspect_gdbstub_generation(k->gdbstub) + k->invalidations;
+}
+
+void kinspect_kernel_invalidate(struct kinspect_kernel *k)
+{
+	k->invalidations++;
 }
 
 struct kinspect_error *kinspect_kernel_memory(struct kinspect_kernel *k, const struct kinspect_memory **ret)
@@ -578,7 +614,7 @@ struct kinspect_error *kinspect_kernel_memory(struct kinspect_kernel *k, const s
 			while (granule * 2 <= kinspect_gdbstub_max_read(k->gdbstub) && granule < 4096)
 				granule *= 2;
 			err = kinspect_memory_cache_create(k->direct, granule, CACHE_BYTES / granule, gdbstub_generation,
-							   k->gdbstub, &k->memory_cache);
+							   k, &k->memory_cache);
 			if (err)
 				kinspect_error_destroy(err); /* slower, still right */
 			else

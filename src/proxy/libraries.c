@@ -8,12 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <kinspect/module.h>
+
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
 #include "debuginfo/module-file.h"
-#include "linux/module-sections.h"
-#include "linux/modules.h"
+#include "libkinspect/kernel-priv.h"
 #include "proxy/gdb-ko.h"
 #include "proxy/libraries.h"
 #include "target/rsp.h"
@@ -67,15 +68,12 @@ static uint64_t not_loaded_address(uint64_t module)
 	return NOT_LOADED_BASE | (module & NOT_LOADED_MODULE_MASK);
 }
 
-/* NT_GNU_BUILD_ID notes are 16 bytes of header and name, then a 20-byte
- * SHA-1 usually; longer ids exist but not beyond this. */
-#define BUILD_ID_NOTE_MAX 256
-
 struct proxy_library_cache {
 	char name[64];
 	uint8_t build_id[64];
 	size_t build_id_len;
-	struct kinspect_module_file *file; /* NULL: not found, warned */
+	/* Owned by the session; NULL: not found, warned. */
+	const struct kinspect_module_file *file;
 	char *gdb_path; /* what gdb loads (see gdb-ko.h) */
 };
 
@@ -137,10 +135,7 @@ static void text_add_xml(struct text *t, const char *s)
 
 struct scan {
 	struct proxy_libraries *libs;
-	struct kinspect_dwarf_types *types;
-	const struct kinspect_memory *mem;
-	const char *const *dirs;
-	size_t nr_dirs;
+	struct kinspect_kernel *kernel;
 	uint64_t exclude;
 	struct text xml, console;
 	struct section *sections;
@@ -173,32 +168,6 @@ static const struct section *find_section(const struct scan *s, const char *name
 	return NULL;
 }
 
-/* The module's build-id, from its .note.gnu.build-id section in memory:
- * the length, 0 if it has none. */
-static size_t read_build_id(struct scan *s, uint8_t *out, size_t size)
-{
-	const struct section *sec = find_section(s, ".note.gnu.build-id");
-	uint8_t note[BUILD_ID_NOTE_MAX];
-	if (!sec)
-		return 0;
-	struct kinspect_error *err = kinspect_memory_read(s->mem, sec->address, note, 16);
-	if (err) {
-		kinspect_error_destroy(err);
-		return 0;
-	}
-	uint32_t namesz = (uint32_t)kinspect_load_le(note, 4), descsz = (uint32_t)kinspect_load_le(note + 4, 4);
-	uint32_t type = (uint32_t)kinspect_load_le(note + 8, 4);
-	if (namesz != 4 || type != 3 /* NT_GNU_BUILD_ID */ || memcmp(note + 12, "GNU", 4) != 0 || descsz == 0 ||
-	    descsz > size || 16 + descsz > sizeof(note))
-		return 0;
-	err = kinspect_memory_read(s->mem, sec->address + 16, out, descsz);
-	if (err) {
-		kinspect_error_destroy(err);
-		return 0;
-	}
-	return descsz;
-}
-
 /* The cache entry of module NAME with BUILD_ID, opening its .ko on first
  * sight; NULL on out of memory. */
 static struct proxy_library_cache *cached_file(struct scan *s, const char *name, const uint8_t *build_id,
@@ -219,8 +188,9 @@ static struct proxy_library_cache *cached_file(struct scan *s, const char *name,
 	*c = (struct proxy_library_cache){ .build_id_len = build_id_len };
 	snprintf(c->name, sizeof(c->name), "%s", name);
 	memcpy(c->build_id, build_id, build_id_len);
-	struct kinspect_error *err = kinspect_module_file_find(s->dirs, s->nr_dirs, name,
-							       build_id_len ? build_id : NULL, build_id_len, &c->file);
+	/* The session's rule (build-id first) and its files, which stay open
+	 * for its other users (monitor commands). */
+	struct kinspect_error *err = kinspect_kernel_find_module_file(s->kernel, name, build_id, build_id_len, &c->file);
 	if (err) {
 		_cleanup_free_ char *msg = kinspect_error_string(err);
 		kinspect_error_destroy(err);
@@ -234,73 +204,80 @@ static struct proxy_library_cache *cached_file(struct scan *s, const char *name,
 static struct kinspect_error *add_module(const struct kinspect_module *m, void *arg)
 {
 	struct scan *s = arg;
-	if (m->address == s->exclude || (strcmp(m->state, "live") != 0 && strcmp(m->state, "coming") != 0))
+	const char *name = kinspect_module_name(m), *state = kinspect_module_state(m);
+	uint64_t address = kinspect_module_address(m);
+	if (address == s->exclude || (strcmp(state, "live") != 0 && strcmp(state, "coming") != 0))
 		return NULL;
 	s->libs->nr_modules++;
+	if (strcmp(state, "coming") == 0)
+		s->libs->nr_coming++;
 	s->nr_sections = 0;
-	struct kinspect_error *err = kinspect_module_sections(s->types, s->mem, m->address, add_section, s);
+	struct kinspect_error *err = kinspect_kernel_module_sections(s->kernel, m, add_section, s);
 	if (err)
-		return kinspect_error_wrap(err, "sections of module %s", m->name);
+		return err;
 	uint8_t build_id[64];
-	size_t build_id_len = read_build_id(s, build_id, sizeof(build_id));
-	struct proxy_library_cache *c = cached_file(s, m->name, build_id, build_id_len);
+	size_t build_id_len = 0;
+	/* No build-id (a module being loaded may lack its notes): the file
+	 * of that name, as lsmod takes it. */
+	err = kinspect_kernel_module_build_id(s->kernel, m, build_id, sizeof(build_id), &build_id_len);
+	kinspect_error_destroy(err);
+	if (err)
+		build_id_len = 0;
+	struct proxy_library_cache *c = cached_file(s, name, build_id, build_id_len);
 	if (!c)
 		return &kinspect_error_nomem;
 	if (!c->file)
 		return NULL;
 	const char *path;
-	err = kinspect_module_file_plain_path(c->file, &path);
+	/* Decompressing on first use changes the file object, which the
+	 * session lends out as const for its other readers. */
+	err = kinspect_module_file_plain_path((struct kinspect_module_file *)c->file, &path);
 	if (!err && !c->gdb_path)
 		err = proxy_gdb_ko(path, c->name, c->build_id, c->build_id_len, &c->gdb_path);
 	if (err) {
 		/* Say it once: drop the file so that the next scan is quiet. */
 		_cleanup_free_ char *msg = kinspect_error_string(err);
 		kinspect_error_destroy(err);
-		kinspect_warn("gdb-proxy: module %s: %s", m->name, msg ? msg : "out of memory");
-		text_add(&s->console, "kinspect: module %s: %s\n", m->name, msg ? msg : "out of memory");
-		kinspect_module_file_destroy(c->file);
+		kinspect_warn("gdb-proxy: module %s: %s", name, msg ? msg : "out of memory");
+		text_add(&s->console, "kinspect: module %s: %s\n", name, msg ? msg : "out of memory");
 		c->file = NULL;
 		return NULL;
 	}
 	s->libs->nr_loaded++;
-	bool live = strcmp(m->state, "live") == 0;
+	bool live = strcmp(state, "live") == 0;
 	text_add(&s->xml, "<library name=\"");
 	text_add_xml(&s->xml, c->gdb_path);
 	text_add(&s->xml, "\">");
 	size_t n = kinspect_module_file_nr_alloc_sections(c->file);
-	uint64_t not_loaded = not_loaded_address(m->address);
+	uint64_t not_loaded = not_loaded_address(address);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size = 0;
-		const char *name = kinspect_module_file_alloc_section(c->file, i, &size);
-		const struct section *sec = name ? find_section(s, name) : NULL;
+		const char *sname = kinspect_module_file_alloc_section(c->file, i, &size);
+		const struct section *sec = sname ? find_section(s, sname) : NULL;
 		/* gdb wants every ALLOC section, in this order. */
-		uint64_t address;
-		if (sec && !(name && strncmp(name, ".init", 5) == 0 && live)) {
-			address = sec->address;
+		uint64_t at;
+		if (sec && !(sname && strncmp(sname, ".init", 5) == 0 && live)) {
+			at = sec->address;
 		} else {
-			address = not_loaded;
+			at = not_loaded;
 			/* A hostile size cannot wrap it into canonical space:
 			 * .ko sections are far below 2^32 bytes. */
 			if (size < (1ULL << 32))
 				not_loaded += (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1);
 		}
-		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", address);
+		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", at);
 	}
 	text_add(&s->xml, "</library>\n");
 	return NULL;
 }
 
-struct kinspect_error *proxy_libraries_scan(struct proxy_libraries *libs, struct kinspect_dwarf_types *types,
-					    const struct kinspect_vmlinux *vmlinux, uint64_t slide,
-					    const struct kinspect_memory *mem, const char *const *dirs,
-					    size_t nr_dirs, uint64_t exclude, bool *changed)
+struct kinspect_error *proxy_libraries_scan(struct proxy_libraries *libs, struct kinspect_kernel *kernel,
+					    uint64_t exclude, bool *changed)
 {
-	struct scan s = {
-		.libs = libs, .types = types, .mem = mem, .dirs = dirs, .nr_dirs = nr_dirs, .exclude = exclude,
-	};
-	libs->nr_modules = libs->nr_loaded = 0;
+	struct scan s = { .libs = libs, .kernel = kernel, .exclude = exclude };
+	libs->nr_modules = libs->nr_loaded = libs->nr_coming = 0;
 	text_add(&s.xml, "<library-list>\n");
-	struct kinspect_error *err = kinspect_modules_for_each(types, vmlinux, slide, mem, add_module, &s);
+	struct kinspect_error *err = kinspect_kernel_for_each_module(kernel, add_module, &s);
 	text_add(&s.xml, "</library-list>\n");
 	free(s.sections);
 	if (!err && (s.xml.failed || s.console.failed))
@@ -355,10 +332,8 @@ struct kinspect_error *proxy_libraries_xfer(const struct proxy_libraries *libs, 
 
 void proxy_libraries_deinit(struct proxy_libraries *libs)
 {
-	for (size_t i = 0; i < libs->nr_cache; i++) {
-		kinspect_module_file_destroy(libs->cache[i].file);
+	for (size_t i = 0; i < libs->nr_cache; i++)
 		free(libs->cache[i].gdb_path);
-	}
 	free(libs->cache);
 	free(libs->xml);
 	free(libs->console);

@@ -10,10 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <kinspect/vmlinux.h>
-
-#include "debuginfo/dwarf-types.h"
-#include "linux/memory.h"
+#include <kinspect/kernel.h>
 
 struct proxy_library_cache;
 
@@ -25,19 +22,23 @@ struct proxy_libraries {
 	char *console;
 	size_t console_len;
 	unsigned int nr_modules, nr_loaded;
-	/* Opened .ko files and modules already warned about, by name. */
+	/* Modules listed while "coming": their init sections are real
+	 * addresses until they go live, which no hook of the proxy sees. */
+	unsigned int nr_coming;
+	/* The .ko files found (owned by the session) and modules already
+	 * warned about, by name and build-id. */
 	struct proxy_library_cache *cache;
 	size_t nr_cache;
 };
 
-/* Walk the module list and rebuild LIBS->xml.  A module at struct module
+/* Walk KERNEL's module list (kinspect_kernel_for_each_module(): the
+ * session's memory cache, module index and .ko files, what "kinspect lsmod
+ * --sections" reads) and rebuild LIBS->xml.  A module at struct module
  * address EXCLUDE (one about to be freed; 0: none) and modules that are
  * not "live" or "coming" are left out.  *CHANGED says whether the document
  * differs from the previous one. */
-struct kinspect_error *proxy_libraries_scan(struct proxy_libraries *libs, struct kinspect_dwarf_types *types,
-					    const struct kinspect_vmlinux *vmlinux, uint64_t slide,
-					    const struct kinspect_memory *mem, const char *const *dirs,
-					    size_t nr_dirs, uint64_t exclude, bool *changed);
+struct kinspect_error *proxy_libraries_scan(struct proxy_libraries *libs, struct kinspect_kernel *kernel,
+					    uint64_t exclude, bool *changed);
 
 /* The answer to "qXfer:libraries:read::OFFSET,LENGTH" (ANNEX_ARGS is what
  * follows the second ':'): 'm' or 'l' and the piece, malloc()ed in *RET. */

@@ -2,14 +2,10 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
@@ -37,8 +33,9 @@ struct kinspect_error *proxy_monitor_decode(const char *packet, size_t len, char
  * with its own options and nothing else.  Not "break" (it resumes the guest
  * behind gdb's back), not "gdb-proxy" (a second proxy, listening), and no
  * global option: -x, -t, -k and -m open host files with the proxy user's
- * rights, for whoever reaches the proxy.  The child is started with "--"
- * before the command, so no word can be taken for a global option. */
+ * rights, for whoever reaches the proxy.  The command runs on the proxy's
+ * own session (its vmlinux, module directories and QEMU connection), and
+ * the words go to the command alone, never to the global option parser. */
 struct allowed_option {
 	const char *name;
 	bool takes_value; /* "--cpu N": the next word is its value */
@@ -193,63 +190,4 @@ enum proxy_monitor_kind proxy_monitor_classify(const struct kinspect_proxy_optio
 	*ret_words = no_cleanup_ptr(words);
 	*ret_buf = no_cleanup_ptr(buf);
 	return PROXY_MONITOR_KINSPECT;
-}
-
-struct kinspect_error *proxy_monitor_spawn(const struct kinspect_proxy_options *opts, const char *socket_path,
-					   char **words, pid_t *ret_pid, int *ret_fd)
-{
-	size_t nr_words = 0;
-	while (words[nr_words])
-		nr_words++;
-	size_t max = 7 + 2 * opts->nr_module_dirs + nr_words + 1;
-	_cleanup_free_ char **argv = calloc(max, sizeof(*argv));
-	_cleanup_free_ char *target = NULL;
-	if (!argv || asprintf(&target, "unix:%s", socket_path) < 0)
-		return &kinspect_error_nomem;
-	size_t n = 0;
-	argv[n++] = (char *)opts->exe;
-	argv[n++] = (char *)"-t";
-	argv[n++] = target;
-	if (opts->vmlinux_path) {
-		argv[n++] = (char *)"-k";
-		argv[n++] = (char *)opts->vmlinux_path;
-	}
-	for (size_t i = 0; i < opts->nr_module_dirs; i++) {
-		argv[n++] = (char *)"-m";
-		argv[n++] = (char *)opts->module_dirs[i];
-	}
-	/* The guest stays stopped under gdb: no "D" from the child. */
-	argv[n++] = (char *)"--keep-stopped";
-	/* The end of the global options: WORDS[0] is the command. */
-	argv[n++] = (char *)"--";
-	for (size_t i = 0; i < nr_words; i++)
-		argv[n++] = words[i];
-	argv[n] = NULL;
-
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return kinspect_error_os(errno, NULL, "pipe");
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(fds[0]);
-		close(fds[1]);
-		return kinspect_error_os(e, NULL, "fork");
-	}
-	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
-		if (null >= 0)
-			dup2(null, 0);
-		dup2(fds[1], 1);
-		dup2(fds[1], 2);
-		signal(SIGPIPE, SIG_DFL);
-		execv(opts->exe, argv);
-		dprintf(2, "kinspect: cannot run %s: %s\n", opts->exe, strerror(errno));
-		_exit(127);
-	}
-	close(fds[1]);
-	fcntl(fds[0], F_SETFL, O_NONBLOCK);
-	*ret_pid = pid;
-	*ret_fd = fds[0];
-	return NULL;
 }

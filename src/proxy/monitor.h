@@ -1,13 +1,12 @@
-/* "monitor" (qRcmd) in the proxy: kinspect's own commands run as a child
- * kinspect process pointed at the proxy's private socket, its output going
- * back to gdb as console packets; anything else is QEMU's.
+/* "monitor" (qRcmd) in the proxy: which lines are kinspect's own commands
+ * (run in the proxy's process on its kernel session, their output going
+ * back to gdb as console packets), which are refused, and which are QEMU's.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef KINSPECT_PROXY_MONITOR_H
 #define KINSPECT_PROXY_MONITOR_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <sys/types.h>
 
 #include <kinspect/error.h>
 
@@ -42,11 +41,5 @@ enum proxy_monitor_kind {
  * name first. */
 enum proxy_monitor_kind proxy_monitor_classify(const struct kinspect_proxy_options *opts, const char *line,
 					       char ***ret_words, char **ret_buf, char *why, size_t why_size);
-
-/* Start "EXE -t unix:SOCKET [-k VMLINUX] [-m DIR]... --keep-stopped -- WORDS"
- * with stdout and stderr on a pipe: *RET_PID and the pipe's read end in
- * *RET_FD. */
-struct kinspect_error *proxy_monitor_spawn(const struct kinspect_proxy_options *opts, const char *socket_path,
-					   char **words, pid_t *ret_pid, int *ret_fd);
 
 #endif /* KINSPECT_PROXY_MONITOR_H */

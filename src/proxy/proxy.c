@@ -2,7 +2,8 @@
  *
  * gdb's packets go to QEMU unchanged, except: qSupported (gets
  * qXfer:libraries:read+), qOffsets and qXfer:libraries:read (answered
- * here), qRcmd for kinspect commands (run as a child process).  QEMU's
+ * here), qRcmd for kinspect commands (run in this process, on the proxy's
+ * own kernel session, their output captured for gdb's console).  QEMU's
  * answers come back unchanged, except stops at the proxy's own module
  * breakpoints, which gdb never sees: they become "library:;" stop replies
  * when the module list changed, and are stepped over otherwise.
@@ -10,10 +11,18 @@
  * QEMU keeps state for its one client: the vCPU "Hg" selected (reset to the
  * stopping vCPU at each stop) and the physical-memory mode.  Whatever the
  * proxy or a second client changes is put back before gdb's next packet.
+ *
+ * The proxy holds one libkinspect session (struct kinspect_kernel) on its
+ * QEMU connection, as the CLI does on its own: vmlinux, the layout cache,
+ * the memory cache (which starts afresh whenever gdb lets the guest run or
+ * writes memory), the slide, the module index and .ko files.  The module
+ * list is read again only when the proxy's own breakpoints saw a module
+ * come or go (or, without them, after the guest ran).
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,15 +30,16 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <kinspect/kernel.h>
 
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
-#include "debuginfo/dwarf-types.h"
-#include "linux/kaslr.h"
+#include "libkinspect/kernel-priv.h"
+#include "proxy/capture.h"
 #include "proxy/libraries.h"
 #include "proxy/link.h"
 #include "proxy/monitor.h"
@@ -39,8 +49,6 @@
 #include "proxy/tracker.h"
 #include "target/gdbstub.h"
 
-/* A monitor command that runs longer than this is killed. */
-#define MONITOR_TIMEOUT_MS (120 * 1000)
 #define MAX_GDB_BREAKPOINTS 65536
 
 struct proxy {
@@ -52,15 +60,16 @@ struct proxy {
 	 * killed QEMU: nothing is left to put back at the end. */
 	bool detached, qemu_killed;
 
-	/* The kernel, found on first need. */
-	struct kinspect_vmlinux *vmlinux;
-	struct kinspect_dwarf_types *types;
+	/* The session on QEMU's connection, made on first need; the slide
+	 * found once (have_kernel). */
+	struct kinspect_kernel *kernel;
 	bool kernel_tried, have_kernel;
 	uint64_t slide;
 
 	/* QEMU's state as gdb left it. */
 	char gdb_hg[64];
 	int gdb_phymem; /* -1: unknown */
+	bool phymem_asked;
 	bool dirty, phymem_dirty;
 
 	/* gdb waits for a stop reply to RESUME (a step if RESUME_STEP). */
@@ -69,13 +78,25 @@ struct proxy {
 	size_t resume_len;
 	bool resume_step;
 
+	/* gdb's packets that went on to QEMU (or were answered with what
+	 * QEMU said to the proxy's same question, stop_regs): the rest of the
+	 * round trips with QEMU are the proxy's own (bench/gdb-session.sh). */
+	uint64_t relayed;
+
+	/* QEMU's "g" answer at the last stop gdb was told of, for gdb's
+	 * first packet after it when that is "g" (see stop_pc()). */
+	char *stop_regs;
+	size_t stop_regs_len;
+
 	/* gdb's breakpoints (Z0/Z1) by address, to tell them from ours. */
 	uint64_t *bps;
 	size_t nr_bps;
 
 	struct proxy_tracker tracker;
 	struct proxy_libraries libs;
-	bool libs_fresh; /* scanned since the VM last ran */
+	/* The list is as the guest has it: scanned, and since then no hook
+	 * fired (or, with no hooks, the VM did not run). */
+	bool libs_fresh;
 	bool libs_read;  /* gdb asked for the list: it wants changes */
 	/* Where the last "library" stop was reported: gdb's resume hits the
 	 * same breakpoint again at once, which needs no new scan. */
@@ -87,11 +108,6 @@ struct proxy {
 	char *sock_path, *sock_dir;
 	int second_fd;
 	struct proxy_link second;
-
-	/* A monitor command's child process. */
-	pid_t child;
-	int child_fd;
-	uint64_t child_deadline;
 };
 
 static uint64_t now_ms(void)
@@ -158,14 +174,48 @@ static bool stop_thread(const char *stop, char *buf, size_t size)
 
 /* ---- QEMU's state as gdb sees it ---------------------------------------- */
 
+/* Whether gdb's "Hg" selects the thread at INDEX in QEMU: then the client
+ * selecting it leaves QEMU as gdb left it. */
+static bool hg_is_thread(const struct proxy *p, size_t index)
+{
+	int64_t pid, tid, p2, t2;
+	if (!p->gdb_hg[0] || !parse_thread(p->gdb_hg, strlen(p->gdb_hg), &pid, &tid) || tid < 0 ||
+	    index >= kinspect_gdbstub_nr_threads(p->gs))
+		return false;
+	/* "Any" ("Hg0", "Hgp0.0"): QEMU takes the first vCPU. */
+	if (tid == 0)
+		return index == 0;
+	const char *t = kinspect_gdbstub_thread_id(p->gs, index);
+	return parse_thread(t, strlen(t), &p2, &t2) && t2 == tid && (!pid || !p2 || p2 == pid);
+}
+
 /* Before the proxy itself uses QEMU: read memory through the vCPU gdb has
- * selected, so that "Hg" changes as little as possible. */
+ * selected, so that "Hg" changes as little as possible (not at all when
+ * gdb named that vCPU: nothing to put back then, unless the use selects
+ * other vCPUs, which the caller then says with p->dirty). */
 static void own_begin(struct proxy *p)
 {
 	size_t index = thread_index(p->gs, p->gdb_hg[0] ? p->gdb_hg : "0");
 	struct kinspect_error *err = kinspect_gdbstub_set_memory_thread(p->gs, index);
 	kinspect_error_destroy(err);
-	p->dirty = true;
+	if (!hg_is_thread(p, index))
+		p->dirty = true;
+}
+
+/* QEMU's memory mode as gdb left it, asked before the proxy's first use
+ * that may change it (a monitor command, a second client), not at connect:
+ * most sessions never need it. */
+static void learn_phymem(struct proxy *p)
+{
+	if (p->gdb_phymem >= 0 || p->phymem_asked)
+		return;
+	p->phymem_asked = true;
+	const char *reply;
+	size_t len;
+	struct kinspect_error *err = kinspect_gdbstub_exchange(p->gs, "qqemu.PhyMemMode", 16, NULL, NULL, &reply, &len);
+	if (!err && len == 1 && (reply[0] == '0' || reply[0] == '1'))
+		p->gdb_phymem = reply[0] - '0';
+	kinspect_error_destroy(err);
 }
 
 static struct kinspect_error *restore(struct proxy *p)
@@ -190,9 +240,31 @@ static struct kinspect_error *restore(struct proxy *p)
 
 /* ---- the kernel ---------------------------------------------------------- */
 
-static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, size_t len)
+/* The session on QEMU's connection (also without a vmlinux: monitor
+ * commands then say what they lack); NULL after saying why once. */
+static struct kinspect_kernel *ensure_session(struct proxy *p)
 {
-	return kinspect_gdbstub_read_memory(ctx, addr, buf, len, false);
+	if (p->kernel)
+		return p->kernel;
+	struct kinspect_options o;
+	kinspect_options_init(&o);
+	o.vmlinux = p->opts->vmlinux_path;
+	o.module_dirs = p->opts->module_dirs;
+	o.nr_module_dirs = p->opts->nr_module_dirs;
+	o.cache_dir = p->opts->cache_dir;
+	o.flags = p->opts->session_flags;
+	if (p->opts->timeout_ms > 0)
+		o.timeout_ms = p->opts->timeout_ms;
+	/* No cancel flag: a signal ends the loop, and the cleanup after it
+	 * still talks to QEMU (its breakpoints out, the VM as it should be). */
+	struct kinspect_error *err = kinspect_kernel_create_on_gdbstub(p->gs, p->opts->qemu, &o, &p->kernel);
+	if (err) {
+		err = kinspect_error_wrap(err, "gdb-proxy: no kernel session");
+		kinspect_log_error(err);
+		kinspect_error_destroy(err);
+		return NULL;
+	}
+	return p->kernel;
 }
 
 /* Open the vmlinux, find the slide and plant nothing yet.  Failures are
@@ -202,14 +274,18 @@ static bool ensure_kernel(struct proxy *p)
 	if (p->kernel_tried)
 		return p->have_kernel;
 	p->kernel_tried = true;
-	if (!p->opts->vmlinux_path || kinspect_gdbstub_is_running(p->gs))
+	if (!p->opts->vmlinux_path || kinspect_gdbstub_is_running(p->gs) || !ensure_session(p))
 		return false;
 	own_begin(p);
 	uint64_t start = now_ms();
-	struct kinspect_kaslr kaslr;
-	struct kinspect_error *err = kinspect_vmlinux_open(p->opts->vmlinux_path, &p->vmlinux);
+	struct kinspect_vmlinux *vmlinux;
+	const char *method;
+	struct kinspect_error *err = kinspect_kernel_vmlinux(p->kernel, &vmlinux);
 	if (!err)
-		err = kinspect_kaslr_find_live(p->gs, p->vmlinux, &kaslr);
+		err = kinspect_kernel_kaslr(p->kernel, &p->slide, &method);
+	/* Finding the slide reads vCPU 0's registers (kaslr-targets.c). */
+	if (!hg_is_thread(p, 0))
+		p->dirty = true;
 	if (err) {
 		_cleanup_free_ char *msg = kinspect_error_string(err);
 		kinspect_error_destroy(err);
@@ -217,42 +293,33 @@ static bool ensure_kernel(struct proxy *p)
 			     msg ? msg : "out of memory");
 		return false;
 	}
-	p->slide = kaslr.slide;
-	kinspect_info("gdb-proxy: KASLR slide 0x%" PRIx64 " (%s, %" PRIu64 " ms)", kaslr.slide, kaslr.method,
-		      now_ms() - start);
+	kinspect_info("gdb-proxy: KASLR slide 0x%" PRIx64 " (%s, %" PRIu64 " ms)", p->slide, method, now_ms() - start);
 	if (p->opts->track_modules && p->opts->nr_module_dirs)
-		proxy_tracker_init(&p->tracker, p->vmlinux, p->slide);
+		proxy_tracker_init(&p->tracker, vmlinux, p->slide);
 	p->have_kernel = true;
 	return true;
 }
 
-static struct kinspect_dwarf_types *ensure_types(struct proxy *p)
+/* The module list may have changed (a hook fired, or the VM ran with no
+ * hooks to tell): the session reads it again when next asked. */
+static void modules_changed(struct proxy *p)
 {
-	if (p->types || !ensure_kernel(p))
-		return p->types;
-	struct kinspect_error *err = kinspect_dwarf_types_create(p->opts->vmlinux_path, &p->types);
-	if (err) {
-		kinspect_log_error(err);
-		kinspect_error_destroy(err);
-	}
-	return p->types;
+	p->libs_fresh = false;
+	if (p->kernel)
+		kinspect_kernel_forget_modules(p->kernel);
 }
 
 /* Rebuild the library list (leaving out the module at EXCLUDE). */
 static struct kinspect_error *scan_libraries(struct proxy *p, uint64_t exclude, bool *changed)
 {
 	*changed = false;
-	struct kinspect_dwarf_types *types = ensure_types(p);
-	if (!types)
+	if (!ensure_kernel(p))
 		return NULL;
 	own_begin(p);
 	uint64_t start = now_ms();
 	struct kinspect_gdbstub_stats before, after;
 	kinspect_gdbstub_stats(p->gs, &before);
-	struct kinspect_memory mem = { .read = read_virtual, .ctx = p->gs };
-	struct kinspect_error *err = proxy_libraries_scan(&p->libs, types, p->vmlinux, p->slide, &mem,
-							  p->opts->module_dirs, p->opts->nr_module_dirs, exclude,
-							  changed);
+	struct kinspect_error *err = proxy_libraries_scan(&p->libs, p->kernel, exclude, changed);
 	if (err)
 		return kinspect_error_wrap(err, "reading the module list");
 	p->libs_fresh = true;
@@ -332,6 +399,11 @@ static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_e
 	bool again = p->reported_at == rip && strcmp(p->reported_thread, thread) == 0;
 	p->reported_at = 0;
 	struct kinspect_error *err;
+	if (!again) {
+		/* A module comes or goes: the only time the list is read
+		 * again while the hooks are in. */
+		modules_changed(p);
+	}
 	if (!again && p->libs_read) {
 		uint64_t exclude = 0;
 		if (ev == PROXY_TRACKER_UNLOAD) {
@@ -358,14 +430,51 @@ static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_e
 	err = proxy_tracker_step_over(&p->tracker, p->gs, index, rip);
 	if (err)
 		return err;
-	p->libs_fresh = false;
 	return resume_again(p);
+}
+
+/* The pc of vCPU INDEX, which just stopped.  QEMU selected it for "Hg"
+ * itself, so one "g" asks it without selecting it again; gdb asks the same
+ * "g" first thing when it sees the stop, and gets this answer (see
+ * p->stop_regs) instead of a second round trip.  So telling the proxy's
+ * breakpoints from gdb's costs no round trip at a stop gdb sees. */
+static struct kinspect_error *stop_pc(struct proxy *p, size_t index, uint64_t *ret)
+{
+	free(p->stop_regs);
+	p->stop_regs = NULL;
+	const struct kinspect_gdbstub_register *reg = kinspect_gdbstub_find_register(p->gs, "rip");
+	if (reg && reg->bitsize == 64) {
+		const char *reply;
+		size_t len;
+		struct kinspect_error *err = kinspect_gdbstub_exchange(p->gs, "g", 1, NULL, NULL, &reply, &len);
+		if (err)
+			return err;
+		/* Target byte order: little-endian on x86-64. */
+		uint8_t le[8];
+		if (len >= 2 * (reg->g_offset + 8) && reply[0] != 'E' &&
+		    kinspect_rsp_hex_decode(reply + 2 * reg->g_offset, 16, le)) {
+			*ret = 0;
+			for (int i = 7; i >= 0; i--)
+				*ret = *ret << 8 | le[i];
+			if ((p->stop_regs = malloc(len)) != NULL) {
+				memcpy(p->stop_regs, reply, len);
+				p->stop_regs_len = len;
+			}
+			return NULL;
+		}
+	}
+	/* No 64-bit pc in "g": the client's own way. */
+	p->dirty = true;
+	return kinspect_gdbstub_read_register(p->gs, index, "rip", ret);
 }
 
 static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t len)
 {
 	if (stop[0] == 'O')
 		return proxy_link_send(&p->gdb, stop, len); /* console output */
+	/* The registers of an earlier stop are no answer now. */
+	free(p->stop_regs);
+	p->stop_regs = NULL;
 	char thread[64] = "";
 	if (stop_thread(stop, thread, sizeof(thread))) {
 		/* QEMU selects the stopping vCPU for "Hg" itself. */
@@ -381,7 +490,7 @@ static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t 
 		size_t index = thread_index(p->gs, thread);
 		uint64_t rip;
 		own_begin(p);
-		struct kinspect_error *err = kinspect_gdbstub_read_register(p->gs, index, "rip", &rip);
+		struct kinspect_error *err = stop_pc(p, index, &rip);
 		if (err)
 			return err;
 		enum proxy_tracker_event ev = proxy_tracker_event_at(&p->tracker, rip);
@@ -446,6 +555,7 @@ static void forward_output(const char *packet, size_t len, void *arg)
 static struct kinspect_error *relay(struct proxy *p, const char *d, size_t len, const char **reply,
 				    size_t *reply_len)
 {
+	p->relayed++;
 	return kinspect_gdbstub_exchange(p->gs, d, len, NULL, NULL, reply, reply_len);
 }
 
@@ -470,7 +580,11 @@ static struct kinspect_error *handle_resume(struct proxy *p, const char *d, size
 	p->resume = copy;
 	p->resume_len = len;
 	p->resume_step = step;
-	p->libs_fresh = false;
+	/* With the hooks in, the list changes only when one fires; a module
+	 * still "coming" goes live unseen, and its init sections with it. */
+	if (!p->tracker.planted || p->libs.nr_coming)
+		modules_changed(p);
+	p->relayed++;
 	struct kinspect_error *err = kinspect_gdbstub_send_resume(p->gs, d, len);
 	if (err)
 		return err;
@@ -478,17 +592,50 @@ static struct kinspect_error *handle_resume(struct proxy *p, const char *d, size
 	return NULL;
 }
 
-static struct kinspect_error *start_monitor(struct proxy *p, char **words)
+/* A kinspect command of "monitor", run here on the proxy's session with
+ * its output (and its messages) captured for gdb's console, then "OK". */
+static struct kinspect_error *run_monitor(struct proxy *p, char **words)
 {
-	if (p->listen_fd < 0)
-		return proxy_link_console(&p->gdb, "kinspect: no private socket\n", 28);
-	if (!p->opts->exe)
-		return proxy_link_console(&p->gdb, "kinspect: no program to run\n", 28);
-	struct kinspect_error *err = proxy_monitor_spawn(p->opts, p->sock_path, words, &p->child, &p->child_fd);
-	if (err)
-		return err;
-	p->child_deadline = now_ms() + MONITOR_TIMEOUT_MS;
-	return NULL;
+	static const char unavailable[] = "kinspect: monitor commands are not available in this proxy\n";
+	static const char no_session[] = "kinspect: no kernel session (see the proxy's messages)\n";
+	struct kinspect_error *err = NULL;
+	if (!p->opts->run_command)
+		err = proxy_link_console(&p->gdb, unavailable, sizeof(unavailable) - 1);
+	else if (!ensure_session(p))
+		err = proxy_link_console(&p->gdb, no_session, sizeof(no_session) - 1);
+	if (err || !p->opts->run_command || !p->kernel)
+		return err ? err : proxy_link_send_str(&p->gdb, "OK");
+	int argc = 0;
+	while (words[argc])
+		argc++;
+	learn_phymem(p);
+	own_begin(p);
+	struct proxy_capture cap;
+	_cleanup_free_ char *out = NULL;
+	size_t out_len = 0;
+	err = proxy_capture_begin(&cap);
+	if (!err) {
+		/* What a kinspect run shows by default, whatever -v the
+		 * proxy has: warnings and errors along with the output. */
+		enum kinspect_log_level level = kinspect_log_get_level();
+		kinspect_log_set_level(KINSPECT_LOG_WARNING);
+		p->opts->run_command(p->kernel, argc, words, p->opts->run_command_arg);
+		kinspect_log_set_level(level);
+		err = proxy_capture_end(&cap, &out, &out_len);
+	}
+	/* The command chose vCPUs and memory modes: gdb's are put back
+	 * before its next packet. */
+	p->dirty = p->phymem_dirty = true;
+	if (err) {
+		_cleanup_free_ char *msg = kinspect_error_string(err);
+		kinspect_error_destroy(err);
+		char text[512];
+		int n = snprintf(text, sizeof(text), "kinspect: %s\n", msg ? msg : "out of memory");
+		err = proxy_link_console(&p->gdb, text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : 0);
+	} else if (out_len) {
+		err = proxy_link_console(&p->gdb, out, out_len);
+	}
+	return err ? err : proxy_link_send_str(&p->gdb, "OK");
 }
 
 static struct kinspect_error *handle_monitor(struct proxy *p, const char *d, size_t len)
@@ -507,18 +654,8 @@ static struct kinspect_error *handle_monitor(struct proxy *p, const char *d, siz
 		err = proxy_link_console(&p->gdb, why, strlen(why));
 		return err ? err : proxy_link_send_str(&p->gdb, "OK");
 	}
-	if (kind == PROXY_MONITOR_KINSPECT) {
-		err = start_monitor(p, words);
-		if (err) {
-			_cleanup_free_ char *msg = kinspect_error_string(err);
-			kinspect_error_destroy(err);
-			char text[512];
-			int n = snprintf(text, sizeof(text), "kinspect: %s\n", msg ? msg : "out of memory");
-			err = proxy_link_console(&p->gdb, text, n > 0 && (size_t)n < sizeof(text) ? (size_t)n : 0);
-			return err ? err : proxy_link_send_str(&p->gdb, "OK");
-		}
-		return NULL; /* "OK" when the child is done */
-	}
+	if (kind == PROXY_MONITOR_KINSPECT)
+		return run_monitor(p, words);
 	/* "qemu CMD": CMD for QEMU's monitor, whatever it is called. */
 	_cleanup_free_ char *packet = NULL;
 	const char *rest = line + strspn(line, " \t");
@@ -535,9 +672,13 @@ static struct kinspect_error *handle_monitor(struct proxy *p, const char *d, siz
 	}
 	const char *reply;
 	size_t reply_len;
+	p->relayed++;
 	err = kinspect_gdbstub_exchange(p->gs, d, len, forward_output, p, &reply, &reply_len);
 	if (err)
 		return err;
+	/* QEMU's monitor may have written guest memory (or reset it). */
+	if (p->kernel)
+		kinspect_kernel_invalidate(p->kernel);
 	return proxy_link_send(&p->gdb, reply, reply_len);
 }
 
@@ -554,6 +695,16 @@ static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, 
 		/* All-stop gdb sends nothing but 0x03 while the VM runs. */
 		kinspect_warn("gdb-proxy: packet while the VM runs: %.40s", d);
 		return proxy_link_send_str(&p->gdb, "E01");
+	}
+	if (p->stop_regs) {
+		/* Only gdb's very first packet after the stop: anything else
+		 * may change what "g" answers (another "Hg", a write). */
+		_cleanup_free_ char *regs = p->stop_regs;
+		p->stop_regs = NULL;
+		if (len == 1 && d[0] == 'g' && !p->dirty) {
+			p->relayed++;
+			return proxy_link_send(&p->gdb, regs, p->stop_regs_len);
+		}
 	}
 	err = restore(p);
 	if (err)
@@ -661,7 +812,7 @@ static struct kinspect_error *on_gdb_input(struct proxy *p)
 	return NULL;
 }
 
-/* ---- the private socket and monitor children ----------------------------- */
+/* ---- the private socket -------------------------------------------------- */
 
 static void close_second(struct proxy *p)
 {
@@ -685,6 +836,7 @@ static void accept_second(struct proxy *p)
 		close(fd);
 		return;
 	}
+	learn_phymem(p);
 	struct kinspect_error *err = proxy_link_init(&p->second, "kinspect client", fd, fd, p->opts->timeout_ms);
 	if (err) {
 		kinspect_error_destroy(err);
@@ -718,53 +870,6 @@ static struct kinspect_error *on_second_input(struct proxy *p)
 	return NULL;
 }
 
-static struct kinspect_error *on_child_output(struct proxy *p)
-{
-	char buf[4096];
-	for (;;) {
-		ssize_t n = read(p->child_fd, buf, sizeof(buf));
-		if (n > 0) {
-			struct kinspect_error *err = proxy_link_console(&p->gdb, buf, (size_t)n);
-			if (err)
-				return err;
-			continue;
-		}
-		if (n < 0 && (errno == EINTR))
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return NULL;
-		break; /* EOF: the child is done */
-	}
-	close(p->child_fd);
-	p->child_fd = -1;
-	/* Its output is closed; it exits at once. */
-	int status;
-	for (int i = 0; i < 100 && waitpid(p->child, &status, WNOHANG) == 0; i++) {
-		struct timespec ts = { 0, 10 * 1000 * 1000 };
-		nanosleep(&ts, NULL);
-	}
-	p->child = 0;
-	if (p->second_fd >= 0)
-		close_second(p);
-	return proxy_link_send_str(&p->gdb, "OK");
-}
-
-static struct kinspect_error *check_child_deadline(struct proxy *p)
-{
-	if (!p->child || now_ms() < p->child_deadline)
-		return NULL;
-	kill(p->child, SIGKILL);
-	waitpid(p->child, NULL, 0);
-	p->child = 0;
-	if (p->child_fd >= 0)
-		close(p->child_fd);
-	p->child_fd = -1;
-	close_second(p);
-	static const char msg[] = "kinspect: the monitor command did not finish in time; killed\n";
-	struct kinspect_error *err = proxy_link_console(&p->gdb, msg, sizeof(msg) - 1);
-	return err ? err : proxy_link_send_str(&p->gdb, "OK");
-}
-
 /* ---- the loop ----------------------------------------------------------- */
 
 static struct kinspect_error *step(struct proxy *p)
@@ -772,28 +877,25 @@ static struct kinspect_error *step(struct proxy *p)
 	bool running = kinspect_gdbstub_is_running(p->gs);
 	if (running && kinspect_gdbstub_has_input(p->gs))
 		return poll_qemu(p);
-	if (!p->child && proxy_link_has_input(&p->gdb))
+	if (proxy_link_has_input(&p->gdb))
 		return on_gdb_input(p);
 	if (p->second_fd >= 0 && proxy_link_has_input(&p->second))
 		return on_second_input(p);
 
-	struct pollfd fds[5];
-	int n = 0, i_gdb = -1, i_qemu = -1, i_listen = -1, i_second = -1, i_child = -1;
-	if (!p->child)
-		fds[i_gdb = n++] = (struct pollfd){ .fd = p->gdb.in_fd, .events = POLLIN };
+	struct pollfd fds[4];
+	int n = 0, i_gdb = -1, i_qemu = -1, i_listen = -1, i_second = -1;
+	fds[i_gdb = n++] = (struct pollfd){ .fd = p->gdb.in_fd, .events = POLLIN };
 	if (running)
 		fds[i_qemu = n++] = (struct pollfd){ .fd = kinspect_gdbstub_fd(p->gs), .events = POLLIN };
 	if (p->listen_fd >= 0)
 		fds[i_listen = n++] = (struct pollfd){ .fd = p->listen_fd, .events = POLLIN };
 	if (p->second_fd >= 0)
 		fds[i_second = n++] = (struct pollfd){ .fd = p->second_fd, .events = POLLIN };
-	if (p->child_fd >= 0)
-		fds[i_child = n++] = (struct pollfd){ .fd = p->child_fd, .events = POLLIN };
-	int r = poll(fds, (nfds_t)n, p->child ? 200 : 1000);
+	int r = poll(fds, (nfds_t)n, 1000);
 	if (r < 0 && errno != EINTR)
 		return kinspect_error_os(errno, NULL, "poll");
 	if (r <= 0)
-		return check_child_deadline(p);
+		return NULL;
 	struct kinspect_error *err = NULL;
 	if (i_qemu >= 0 && fds[i_qemu].revents)
 		err = poll_qemu(p);
@@ -803,10 +905,6 @@ static struct kinspect_error *step(struct proxy *p)
 		err = on_second_input(p);
 	if (!err && i_listen >= 0 && fds[i_listen].revents)
 		accept_second(p);
-	if (!err && i_child >= 0 && fds[i_child].revents && p->child_fd >= 0)
-		err = on_child_output(p);
-	if (!err)
-		err = check_child_deadline(p);
 	return err;
 }
 
@@ -870,12 +968,6 @@ static void leave_guest(struct proxy *p)
 
 static void proxy_deinit(struct proxy *p)
 {
-	if (p->child) {
-		kill(p->child, SIGKILL);
-		waitpid(p->child, NULL, 0);
-	}
-	if (p->child_fd >= 0)
-		close(p->child_fd);
 	close_second(p);
 	if (p->listen_fd >= 0)
 		close(p->listen_fd);
@@ -885,34 +977,37 @@ static void proxy_deinit(struct proxy *p)
 		rmdir(p->sock_dir);
 	free(p->sock_path);
 	free(p->sock_dir);
+	/* The session first: it borrows QEMU's connection. */
+	kinspect_kernel_destroy(p->kernel);
+	p->kernel = NULL;
 	if (p->gs) {
 		struct kinspect_gdbstub_stats stats;
 		kinspect_gdbstub_stats(p->gs, &stats);
-		kinspect_info("gdb-proxy: %" PRIu64 " round trips with QEMU, %" PRIu64 " packets from gdb",
-			      stats.round_trips, p->gdb.packets_in);
+		kinspect_info("gdb-proxy: %" PRIu64 " round trips with QEMU, %" PRIu64 " packets from gdb, %" PRIu64
+			      " of them relayed to QEMU",
+			      stats.round_trips, p->gdb.packets_in, p->relayed);
 		kinspect_gdbstub_destroy(p->gs);
 	}
 	proxy_link_deinit(&p->gdb);
 	proxy_libraries_deinit(&p->libs);
-	kinspect_dwarf_types_destroy(p->types);
-	kinspect_vmlinux_destroy(p->vmlinux);
+	free(p->stop_regs);
 	free(p->resume);
 	free(p->bps);
 }
 
 struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *opts, int in_fd, int out_fd)
 {
-	struct proxy p = { .opts = opts, .gdb_phymem = -1, .listen_fd = -1, .second_fd = -1, .child_fd = -1 };
+	struct proxy p = { .opts = opts, .gdb_phymem = -1, .listen_fd = -1, .second_fd = -1 };
+	/* Monitor commands write to standard output and error, captured
+	 * while they run: gdb's link must not be on those descriptors. */
+	_cleanup_close_ int own_in = -1, own_out = -1;
+	if (in_fd <= 2 && (own_in = fcntl(in_fd, F_DUPFD_CLOEXEC, 3)) >= 0)
+		in_fd = own_in;
+	if (out_fd <= 2 && (own_out = fcntl(out_fd, F_DUPFD_CLOEXEC, 3)) >= 0)
+		out_fd = own_out;
 	struct kinspect_error *err = proxy_link_init(&p.gdb, "gdb", in_fd, out_fd, opts->timeout_ms);
 	if (!err)
 		err = kinspect_gdbstub_connect(opts->qemu, opts->timeout_ms, &p.gs);
-	if (!err) {
-		const char *reply;
-		size_t len;
-		err = kinspect_gdbstub_exchange(p.gs, "qqemu.PhyMemMode", 16, NULL, NULL, &reply, &len);
-		if (!err && len == 1 && (reply[0] == '0' || reply[0] == '1'))
-			p.gdb_phymem = reply[0] - '0';
-	}
 	if (!err) {
 		/* Whether the guest ran before the proxy came, for a gdb that
 		 * vanishes without detaching: asked now, while the connect
@@ -923,7 +1018,7 @@ struct kinspect_error *kinspect_proxy_run(const struct kinspect_proxy_options *o
 			kinspect_debug("gdb-proxy: guest %s before (%s)", kinspect_gdbstub_was_running_name(rs->was_running),
 				       rs->how);
 	}
-	if (!err && opts->exe) {
+	if (!err && opts->private_socket) {
 		err = proxy_second_listen(opts->socket_path, &p.listen_fd, &p.sock_path, &p.sock_dir);
 		if (!err)
 			kinspect_info("gdb-proxy: kinspect clients: -t unix:%s", p.sock_path);

@@ -1,7 +1,9 @@
 /* Unit tests of the proxy's confinement (issue 14): which "monitor" lines
  * run a kinspect command, which go to QEMU and which are refused (global
- * options, gdb-proxy, break, unknown options, over-long arguments); and the
- * gdb-ko cache: a copy damaged in place (zeros of the same size) is
+ * options, gdb-proxy, break, unknown options, over-long arguments); the
+ * capture of an in-process monitor command's output (all of it, standard
+ * output and error, more than a pipe holds; the descriptors put back); and
+ * the gdb-ko cache: a copy damaged in place (zeros of the same size) is
  * rewritten, copies are 0600 in a 0700 directory.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
@@ -14,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/cache-path.h"
+#include "proxy/capture.h"
 #include "proxy/gdb-ko.h"
 #include "proxy/monitor.h"
 #include "fixture.h"
@@ -99,6 +102,48 @@ static void test_monitor(void)
 	check(line, PROXY_MONITOR_REFUSED, "longer than 1024 bytes");
 	/* The value of --cpu is not taken for an option. */
 	check("kinspect bt --cpu -1", PROXY_MONITOR_KINSPECT, NULL);
+}
+
+/* ---- capture ------------------------------------------------------------- */
+
+static bool same_file(int fd, const struct stat *was)
+{
+	struct stat st;
+	return fstat(fd, &st) == 0 && st.st_dev == was->st_dev && st.st_ino == was->st_ino;
+}
+
+static void test_capture(void)
+{
+	struct stat out0, err0;
+	fflush(stdout);
+	if (!ok(fstat(1, &out0) == 0 && fstat(2, &err0) == 0, "descriptors 1 and 2 are open"))
+		return;
+	/* More than a pipe's 64 KiB, written before anyone reads. */
+	static char big[200000];
+	memset(big, 'x', sizeof(big));
+	struct proxy_capture cap;
+	struct kinspect_error *err = proxy_capture_begin(&cap);
+	/* Nothing of the test's own on stdout until the capture ends. */
+	if (err) {
+		ok(false, "capture begins");
+		kinspect_error_destroy(err);
+		return;
+	}
+	printf("printed ");
+	fprintf(stderr, "on stderr ");
+	ssize_t w = write(1, "written ", 8);
+	fwrite(big, 1, sizeof(big), stdout);
+	char *text = NULL;
+	size_t len = 0;
+	err = proxy_capture_end(&cap, &text, &len);
+	ok(!err && w == 8, "capture begins and ends");
+	ok(same_file(1, &out0) && same_file(2, &err0), "descriptors 1 and 2 are put back");
+	/* stdio's buffer went out at the first flush, after the unbuffered
+	 * stderr and the write(). */
+	ok(text && len == strlen(text) && len == 8 + 10 + 8 + sizeof(big) && strstr(text, "printed ") &&
+		   strstr(text, "on stderr ") && strstr(text, "written "),
+	   "every byte captured, stdout's and stderr's (%zu)", len);
+	free(text);
 }
 
 /* ---- gdb-ko -------------------------------------------------------------- */
@@ -199,6 +244,7 @@ static void test_gdb_ko(void)
 int main(void)
 {
 	test_monitor();
+	test_capture();
 	test_gdb_ko();
 	return tap_done();
 }

@@ -12,7 +12,9 @@
 #  - a breakpoint in a module function is hit and bt names module frames;
 #  - a module removed and loaded again while gdb is attached: a pending
 #    breakpoint on its init function is hit, at the guest's new addresses;
-#  - monitor / lx-* commands run kinspect against the stopped guest;
+#  - monitor / lx-* commands run kinspect against the stopped guest, inside
+#    the proxy on its own session (lx-kaslr says who holds the guest), and
+#    see modules loaded after gdb attached;
 #  - trixie: the seeds' 9p read, "lx-iov-iter to" at p9_client_read_once;
 #  - transparency: one gdb session (breakpoint, stepi, next, memory write
 #    and read, continue, interrupt) gives the same output direct and
@@ -20,7 +22,12 @@
 #  - garbage from gdb is answered, and QEMU going away ends the session with
 #    a clear message instead of a hang.
 # The time from "target remote" to all module symbols loaded is reported,
-# with the proxy's own share.
+# with the proxy's own share.  The proxy's own round trips with QEMU (all
+# but gdb's packets it relays) in a session that loads every module's
+# symbols, runs the guest to a breakpoint and reads the library list again
+# are no more than "kinspect lsmod --sections" needs for the same modules
+# plus the two module breakpoints it plants, with one module list scan
+# (none of its hooks fired).
 #
 # Usage: gdb-proxy.sh bookworm|trixie|trixie-backports   (run by make check; needs $KINSPECT)
 # SPDX-License-Identifier: GPL-2.0-or-later
@@ -196,6 +203,7 @@ bt 4
 output &numdummies
 echo \\n
 lx-lsmod
+lx-kaslr
 detach
 EOF
 	} >"$script"
@@ -242,9 +250,11 @@ EOF
 		[ -n "$base" ] && [ "$base" = "$want" ] ||
 			{ cat "$out"; die "$label: lx-lsmod: $m at '$base', /proc/modules says '$want'"; }
 	done
+	grep -Eq '^run state: +held by its owner \(kinspect gdb-proxy\)' "$out" ||
+		{ cat "$out"; die "$label: lx-kaslr (monitor kinspect info) did not run on the proxy's own session"; }
 	say "ok: $label: breakpoint in a module function with module frames in bt; rmmod + insmod:" \
 		"pending breakpoint on the new init function hit, numdummies at the new 0x$new; lx-lsmod:" \
-		"every module's base as in /proc/modules"
+		"every module's base as in /proc/modules; monitor ran on the proxy's own session"
 	# dummy moved: the truth for the next session (module symbols only: the
 	# whole of a 7.x kallsyms took over 60 s through a loaded machine's
 	# serial console).
@@ -322,6 +332,50 @@ trips=$(sed -n 's/.*symbols for [0-9]* ([0-9]* ms, \([0-9]*\) round trips).*/\1/
 say "time: target remote + module symbols: ${proxied} s through the proxy, ${direct} s direct (no module" \
 	"symbols); the proxy's own work (KASLR, module list, sections, build-ids): ${own} ms, ${trips} round trips"
 [ -n "$trips" ] || { cat "$w/time.out"; die "the proxy did not report its module scan"; }
+
+# ---- round trips with QEMU ------------------------------------------------------
+# The proxy on TCP (--listen), so that it ends by itself after gdb's detach
+# and reports its traffic.
+port=
+for _ in 1 2 3 4 5 6 7 8 9 10; do
+	port=$((20000 + (RANDOM * 32768 + RANDOM) % 40000))
+	"$w/proxy" -v gdb-proxy -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" --listen "127.0.0.1:$port" "$GUEST_GDB" \
+		2>"$w/trips.err" &
+	ppid=$!
+	wait_for "$w/trips.err" 'waiting for gdb' 10 && break
+	kill "$ppid" 2>/dev/null || true
+	wait "$ppid" 2>/dev/null || true
+	port=
+done
+[ -n "$port" ] || { cat "$w/trips.err"; die "trips: the proxy does not listen"; }
+run_gdb "$GDB_FULL" "$w/trips.out" -iex 'set sysroot /' -ex "target remote 127.0.0.1:$port" -ex 'info sharedlibrary' \
+	-ex 'tbreak do_idle' -ex continue -ex nosharedlibrary -ex sharedlibrary -ex 'info sharedlibrary' -ex detach \
+	"$GUEST_VMLINUX" || { cat "$w/trips.out"; die "trips: gdb failed"; }
+wait "$ppid" || { cat "$w/trips.err"; die "trips: the proxy failed"; }
+libs=$(grep -Ec '^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes' "$w/trips.out" || true)
+[ "$libs" = $((2 * $(wc -l <"$w/modules"))) ] ||
+	{ cat "$w/trips.out"; die "trips: $libs libraries with symbols in two listings, not twice $(wc -l <"$w/modules")"; }
+total=$(sed -n 's/.*gdb-proxy: \([0-9]*\) round trips with QEMU, [0-9]* packets from gdb, \([0-9]*\) of them relayed.*/\1 \2/p' \
+	"$w/trips.err")
+[ -n "$total" ] || { cat "$w/trips.err"; die "trips: the proxy did not report its traffic"; }
+read -r total relayed <<<"$total"
+own=$((total - relayed))
+scans=$(grep -c 'gdb-proxy: [0-9]* modules, symbols for' "$w/trips.err" || true)
+[ "$scans" = 1 ] || { cat "$w/trips.err"; die "trips: $scans module list scans, not 1 (no module came or went)"; }
+guest_resume
+# lsmod --sections with the caches the proxy filled (layouts, .ko files).
+"$KINSPECT" -vv -t "$GUEST_GDB" -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" lsmod --sections >"$w/lsmod-trips.out" \
+	2>"$w/lsmod-trips.err" || { cat "$w/lsmod-trips.err"; die "trips: lsmod --sections failed"; }
+lsmod=$(sed -n 's/.*gdbstub .*: \([0-9]*\) round trips (.*/\1/p' "$w/lsmod-trips.err" | tail -n1)
+[ -n "$lsmod" ] || { cat "$w/lsmod-trips.err"; die "trips: lsmod did not report its traffic"; }
+# The same connect, slide and module reads as lsmod (which reads more: taints
+# and users), less lsmod's closing resume, plus planting the proxy's two
+# module breakpoints; its stop checks ride on gdb's own "g".
+[ "$own" -le $((lsmod + 2)) ] ||
+	{ cat "$w/trips.err"; die "trips: the proxy's own $own round trips with QEMU, more than lsmod --sections' $lsmod + 2"; }
+say "ok: round trips with QEMU: the proxy's own $own (of $total; $relayed of gdb's packets relayed), one module" \
+	"list scan ($(sed -n 's/.*symbols for [0-9]* ([0-9]* ms, \([0-9]*\) round trips).*/\1/p' "$w/trips.err") round" \
+	"trips); lsmod --sections: $lsmod"
 
 # ---- transparency -------------------------------------------------------------
 # The same session direct and through the proxy.  vmlinux is loaded after
