@@ -1,7 +1,9 @@
 #!/bin/bash
 # A long fuzzing campaign, by hand (never in the gate): every fuzz target of
 # tests/fuzz/fuzz-bounded.test, or those named, for SECONDS each, one after
-# another, built and seeded as the test builds and seeds them.  Corpora,
+# another, built and seeded as the test builds and seeds them (each harness
+# linked with BUILD-DIR's "make fuzz-library", one build at a time: two
+# campaigns may share BUILD-DIR).  Corpora,
 # logs and a summary table (executions, rate, coverage, features, corpus
 # size, findings) go to DIR, for bench/FUZZING.md.
 #

@@ -4,10 +4,9 @@
  * never a crash, a leak or a hang.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Built and run by tests/fuzz/fuzz-bounded.test (clang); by hand:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -I_build \
- *       tests/fuzz/fuzz-files.c src/debuginfo/vmlinux.c src/target/elf-dump.c \
- *       src/arch/x86_64-pagewalk.c src/core/error.c src/core/file.c -lelf -o fuzz-files */
+ * Built and run by tests/fuzz/fuzz-bounded.test; by hand, in a build tree:
+ *   make fuzz-library && . tests/fuzz/fuzz-flags.sh
+ *   $fuzz_cc $fuzz_cflags SRCDIR/tests/fuzz/fuzz-files.c $fuzz_libs -o fuzz-files */
 #include "config.h"
 
 #include <stdint.h>

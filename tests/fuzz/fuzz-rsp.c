@@ -4,10 +4,10 @@
  * input used as a payload must survive encode + decode.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Not part of the default build.  From the source tree, after configure in
- * _build:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -I_build \
- *       tests/fuzz/fuzz-rsp.c src/target/rsp.c src/core/error.c -o fuzz-rsp
+ * Not part of the default build: built and run by
+ * tests/fuzz/fuzz-bounded.test; by hand, in a build tree:
+ *   make fuzz-library && . tests/fuzz/fuzz-flags.sh
+ *   $fuzz_cc $fuzz_cflags SRCDIR/tests/fuzz/fuzz-rsp.c $fuzz_libs -o fuzz-rsp
  *   ./fuzz-rsp -max_total_time=60 */
 #include "config.h"
 

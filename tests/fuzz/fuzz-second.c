@@ -23,6 +23,9 @@
 #include "proxy/second.h"
 
 /* --- the stubs: QEMU's connection and the client's ------------------------ */
+/* They come before the fuzz library in the link, so that its gdbstub and
+ * link objects are never pulled in: a duplicate symbol there means second.c
+ * now calls more of them, to be stubbed here too. */
 
 static bool vm_running;
 static size_t nr_relayed, nr_answers;

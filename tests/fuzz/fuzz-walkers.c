@@ -7,8 +7,8 @@
  * vmlinux: $FUZZ_VMLINUX.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
- * Built and run by tests/fuzz/fuzz-bounded.test (clang, with the library's
- * sources and -ldw -lelf). */
+ * Built and run by tests/fuzz/fuzz-bounded.test (clang, linked with the
+ * library's fuzz variant, Makefile.am's "fuzz-library"). */
 #include "config.h"
 
 #include <stdio.h>
