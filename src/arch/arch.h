@@ -31,6 +31,17 @@ struct kinspect_arch {
 	struct kinspect_error *(*read_paging)(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret_root,
 					      uint64_t *ret_control);
 	int (*paging_levels)(uint64_t control);
+
+	/* ---- the calling convention (kinspect/breakpoint.h) -------------- */
+	/* Where N arguments of SIZES bytes (0: unknown) are at a function's
+	 * first instruction, AGGREGATE telling those passed by value as a
+	 * struct, union or array: RET_REGS[I] names the register holding
+	 * argument I (its first word, for one that takes two) as the
+	 * gdbstub's target description does, or is NULL; then
+	 * RET_STACK[I] is its offset in bytes above the stack pointer at
+	 * entry, or UINT64_MAX when it cannot be placed. */
+	void (*entry_args)(size_t n, const uint64_t *sizes, const bool *aggregate, const char **ret_regs,
+			   uint64_t *ret_stack);
 };
 
 /* The architecture of the kernels kinspect reads. */

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include "arch/arch.h"
+#include "arch/x86_64-call.h"
 #include "arch/x86_64-cpu-state.h"
 #include "arch/x86_64.h"
 
@@ -43,6 +44,7 @@ static const struct kinspect_arch x86_64 = {
 	.read_sp = kinspect_x86_64_read_sp,
 	.read_paging = kinspect_x86_64_read_paging,
 	.paging_levels = paging_levels,
+	.entry_args = kinspect_x86_64_entry_args,
 };
 
 const struct kinspect_arch *kinspect_arch(void)

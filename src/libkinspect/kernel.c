@@ -62,7 +62,7 @@ struct kinspect_kernel {
 		bool verified; /* found by build-id */
 		struct kinspect_module_file *file;
 	} *module_files; /* found for callers, kept */
-	size_t nr_module_files;
+	size_t nr_module_files;	struct kinspect_breakpoint *breakpoints; /* planted; breakpoint.c keeps the list */
 };
 
 void kinspect_options_init(struct kinspect_options *options)
@@ -248,6 +248,8 @@ struct kinspect_error *kinspect_kernel_find_module_file(struct kinspect_kernel *
 
 void kinspect_kernel_close_target(struct kinspect_kernel *k)
 {
+	/* Breakpoints first: taking them out needs the connection. */
+	kinspect_kernel_release_breakpoints(k);
 	kinspect_kernel_forget_modules(k);
 	if (k->gdbstub) {
 		/* -vv shows the traffic, for benchmarks and for slow links. */
@@ -429,6 +431,16 @@ const struct kinspect_gdbstub_stats *kinspect_kernel_connect_stats(const struct 
 int kinspect_kernel_timeout_ms(const struct kinspect_kernel *k)
 {
 	return k->timeout_ms;
+}
+
+const volatile sig_atomic_t *kinspect_kernel_cancel(const struct kinspect_kernel *k)
+{
+	return k->cancel;
+}
+
+struct kinspect_breakpoint **kinspect_kernel_breakpoints(struct kinspect_kernel *k)
+{
+	return &k->breakpoints;
 }
 
 struct kinspect_error *kinspect_kernel_run_state(struct kinspect_kernel *k, int *ret_was_running, bool *ret_resume,
