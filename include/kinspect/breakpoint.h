@@ -77,8 +77,9 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_breakpoint_continue(struct kinsp
 /* Where it is planted (a runtime address). */
 KINSPECT_EXPORT uint64_t kinspect_breakpoint_address(const struct kinspect_breakpoint *bp);
 
-/* The name of the function whose DWARF gave the arguments, or NULL.  Owned
- * by BP. */
+/* The function's name: from the DWARF that gave the arguments, else as
+ * given to kinspect_kernel_breakpoint_create(); NULL for an address
+ * without DWARF.  Owned by BP. */
 KINSPECT_EXPORT const char *kinspect_breakpoint_function(const struct kinspect_breakpoint *bp);
 
 /* Why the arguments are unknown (no DWARF for the function, not its entry),

@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,14 @@
 
 #define COUNT_MAX 1000000
 #define DEFAULT_WAIT_SECONDS 60
+
+/* While the break waits, SIGINT, SIGTERM and SIGHUP end it (through the
+ * session's cancel flag), even where they were ignored: a break started in
+ * the background of a script is ended by kill -INT. */
+static void on_signal(int sig)
+{
+	cli_signalled = sig;
+}
 
 struct run {
 	struct cli *cli;
@@ -285,11 +294,18 @@ static int run_break(struct cli *cli, int argc, char **argv)
 		kinspect_log(KINSPECT_LOG_WARNING, "%s: arguments unknown: %s", r.function, unknown);
 	kinspect_log(KINSPECT_LOG_INFO, "breakpoint at %s (0x%" PRIx64 "), waiting for %lu hit%s", r.function,
 		     kinspect_breakpoint_address(r.bp), r.count, r.count == 1 ? "" : "s");
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(signals[i], &sa, &old[i]);
 	/* Each hit prints its own document; the actions theirs. */
 	bool batch = cli->batch;
 	cli->batch = true;
 	status = run_hits(&r);
 	cli->batch = batch;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(signals[i], &old[i], NULL);
 	if (cli->json)
 		kinspect_json_init(&cli->json_writer, cli->json_out ? cli->json_out : stdout, !batch);
 	kinspect_breakpoint_destroy(r.bp);

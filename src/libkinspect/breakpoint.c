@@ -48,6 +48,7 @@ struct kinspect_breakpoint {
 	 * pointer, or neither (UINT64_MAX). */
 	struct kinspect_function fn;
 	char *args_unknown;
+	char *given; /* the name it was planted at, if any */
 	const char *regs[KINSPECT_FUNCTION_PARAMS_MAX];
 	uint64_t stack[KINSPECT_FUNCTION_PARAMS_MAX];
 	unsigned long nr_hits;
@@ -165,7 +166,15 @@ struct kinspect_error *kinspect_kernel_breakpoint_create(struct kinspect_kernel 
 		err = kinspect_kernel_symbol(k, function, &address);
 	if (err && kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND)
 		err = kinspect_error_wrap(err, "break %s: not a symbol of the vmlinux or of a loaded module", function);
-	return err ? err : kinspect_kernel_breakpoint_create_at(k, address, ret);
+	struct kinspect_breakpoint *bp;
+	if (err || (err = kinspect_kernel_breakpoint_create_at(k, address, &bp)))
+		return err;
+	if (!(bp->given = strdup(function))) {
+		kinspect_breakpoint_destroy(bp);
+		return &kinspect_error_nomem;
+	}
+	*ret = bp;
+	return NULL;
 }
 
 struct kinspect_error *kinspect_breakpoint_remove(struct kinspect_breakpoint *bp)
@@ -212,6 +221,7 @@ void kinspect_breakpoint_destroy(struct kinspect_breakpoint *bp)
 	kinspect_error_destroy(kinspect_breakpoint_remove(bp));
 	unlink_breakpoint(bp);
 	free(bp->args_unknown);
+	free(bp->given);
 	free(bp);
 }
 
@@ -354,7 +364,7 @@ uint64_t kinspect_breakpoint_address(const struct kinspect_breakpoint *bp)
 
 const char *kinspect_breakpoint_function(const struct kinspect_breakpoint *bp)
 {
-	return bp->args_unknown ? NULL : bp->fn.name;
+	return !bp->args_unknown ? bp->fn.name : bp->given;
 }
 
 const char *kinspect_breakpoint_args_unknown(const struct kinspect_breakpoint *bp)
