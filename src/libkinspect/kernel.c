@@ -62,7 +62,8 @@ struct kinspect_kernel {
 		bool verified; /* found by build-id */
 		struct kinspect_module_file *file;
 	} *module_files; /* found for callers, kept */
-	size_t nr_module_files;	struct kinspect_breakpoint *breakpoints; /* planted; breakpoint.c keeps the list */
+	size_t nr_module_files;
+	struct kinspect_breakpoint *breakpoints; /* planted; breakpoint.c keeps the list */
 };
 
 void kinspect_options_init(struct kinspect_options *options)
