@@ -4,6 +4,7 @@
 #ifndef KINSPECT_KINSPECT_H
 #define KINSPECT_KINSPECT_H
 
+#include <kinspect/breakpoint.h>
 #include <kinspect/common.h>
 #include <kinspect/error.h>
 #include <kinspect/iov-iter.h>

@@ -115,6 +115,16 @@ struct kinspect_arch {
 	/* STATE's instruction and stack pointers, each written only when
 	 * STATE knows it. */
 	void (*unwind_state_frame)(const struct kinspect_orc_state *state, uint64_t *ret_ip, uint64_t *ret_sp);
+	/* ---- the calling convention (kinspect/breakpoint.h) -------------- */
+	/* Where N arguments of SIZES bytes (0: unknown) are at a function's
+	 * first instruction, AGGREGATE telling those passed by value as a
+	 * struct, union or array: RET_REGS[I] names the register holding
+	 * argument I (its first word, for one that takes two) as the
+	 * gdbstub's target description does, or is NULL; then
+	 * RET_STACK[I] is its offset in bytes above the stack pointer at
+	 * entry, or UINT64_MAX when it cannot be placed. */
+	void (*entry_args)(size_t n, const uint64_t *sizes, const bool *aggregate, const char **ret_regs,
+			   uint64_t *ret_stack);
 };
 
 /* The architecture of the kernels kinspect reads. */

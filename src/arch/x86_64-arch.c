@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64-call.h"
 #include "arch/x86_64-cpu-state.h"
 #include "arch/x86_64-dump-notes.h"
 #include "arch/x86_64-memory-map.h"
@@ -119,6 +120,7 @@ static const struct kinspect_arch x86_64 = {
 	.unwind_step = kinspect_orc_unwind_step,
 	.unwind_state_init = unwind_state_init,
 	.unwind_state_frame = unwind_state_frame,
+	.entry_args = kinspect_x86_64_entry_args,
 };
 
 const struct kinspect_arch *kinspect_arch(void)

@@ -1,6 +1,7 @@
 /* Where the x86-64 System V calling convention puts a function's arguments
  * at its first instruction: what a breakpoint at a function's entry sees,
- * whatever the function does with them afterwards.
+ * whatever the function does with them afterwards.  x86-64's entry_args in
+ * the architecture table (see arch.h).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_X86_64_CALL_H
 #define KINSPECT_X86_64_CALL_H
@@ -9,21 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct kinspect_x86_64_arg {
-	/* Registers holding it (target XML names: "rdi", ...), 0 to 2. */
-	unsigned int nr_regs;
-	const char *regs[2];
-	/* Otherwise: on the stack, this many bytes above the stack pointer
-	 * at entry (the return address is at offset 0). */
-	bool on_stack;
-	uint64_t stack_offset;
-	/* Neither: a type kinspect cannot place (unknown size). */
-	bool unknown;
-};
-
-/* Place N arguments of SIZES (bytes), AGGREGATE telling structs and unions
- * passed by value (more than 16 bytes of those go on the stack). */
-void kinspect_x86_64_entry_args(size_t n, const uint64_t *sizes, const bool *aggregate,
-				struct kinspect_x86_64_arg *ret);
+/* Place N arguments of SIZES (bytes; 0: unknown), AGGREGATE telling structs,
+ * unions and arrays passed by value (more than 16 bytes of those go on the
+ * stack): RET_REGS[I] is the register (target XML name: "rdi", ...) holding
+ * argument I, or its first eightbyte when it takes two, or NULL; then
+ * RET_STACK[I] is its offset above the stack pointer at entry (the return
+ * address is at offset 0), or UINT64_MAX for an unknown size. */
+void kinspect_x86_64_entry_args(size_t n, const uint64_t *sizes, const bool *aggregate, const char **ret_regs,
+				uint64_t *ret_stack);
 
 #endif /* KINSPECT_X86_64_CALL_H */

@@ -1,6 +1,7 @@
-/* "kinspect break FUNCTION": plant a breakpoint through the gdbstub, and at
- * each hit name the function's arguments (from DWARF and the calling
- * convention at entry), run actions on them, and go on.
+/* "kinspect break FUNCTION": a breakpoint of the session (libkinspect's
+ * kinspect/breakpoint.h) and, at each hit, its record (the vCPU, the task,
+ * the function's arguments by name) printed once for text and --json, the
+ * actions run on the arguments, and the guest let go on.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
@@ -11,84 +12,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "arch/arch.h"
-#include "arch/x86_64-call.h"
+#include <kinspect/breakpoint.h>
+#include <kinspect/task.h>
+
 #include "cli/cli.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
-#include "debuginfo/dwarf-function.h"
-#include "linux/kaslr.h"
-#include "linux/module-symbols.h"
 
 #define COUNT_MAX 1000000
 #define DEFAULT_WAIT_SECONDS 60
 
-static volatile sig_atomic_t interrupted;
-
+/* While the break waits, SIGINT, SIGTERM and SIGHUP end it (through the
+ * session's cancel flag), even where they were ignored: a break started in
+ * the background of a script is ended by kill -INT. */
 static void on_signal(int sig)
 {
-	(void)sig;
-	interrupted = 1;
+	cli_signalled = sig;
 }
 
-struct arg_value {
-	bool known;
-	uint64_t value; /* the register or stack word; the address for big aggregates */
-	bool is_address;
-};
-
-struct breakpoint {
+struct run {
 	struct cli *cli;
-	struct kinspect_gdbstub *gs;
-	const char *function;
-	uint64_t address;
-	struct kinspect_function fn;
-	struct kinspect_x86_64_arg where[KINSPECT_FUNCTION_PARAMS_MAX];
+	const char *function; /* as given */
+	struct kinspect_breakpoint *bp;
 	const char *actions;
 	unsigned long count;
 	int wait_ms;
 };
 
-/* The value of argument I at a hit on vCPU THREAD. */
-static struct kinspect_error *read_arg(struct breakpoint *bp, size_t thread, size_t i, struct arg_value *ret)
+/* The task of a hit, for its record. */
+struct hit_task {
+	bool known;
+	int32_t pid;
+	char comm[17];
+};
+
+static struct kinspect_error *get_task(const struct kinspect_task *task, void *arg)
 {
-	const struct kinspect_x86_64_arg *w = &bp->where[i];
-	const struct kinspect_function_param *p = &bp->fn.params[i];
-	*ret = (struct arg_value){ 0 };
-	if (w->unknown)
-		return NULL;
-	if (w->nr_regs) {
-		/* One register: the value; two (a 16-byte struct): the first. */
-		struct kinspect_error *err = kinspect_gdbstub_read_register(bp->gs, thread, w->regs[0], &ret->value);
-		if (err)
-			return err;
-		if (p->size < 8 && !p->aggregate)
-			ret->value &= (UINT64_C(1) << (8 * p->size)) - 1;
-		ret->known = true;
-		return NULL;
-	}
-	uint64_t rsp;
-	struct kinspect_error *err = kinspect_arch()->read_sp(bp->gs, thread, &rsp);
-	if (err)
-		return err;
-	if (p->aggregate || p->size > 8) {
-		ret->value = rsp + w->stack_offset;
-		ret->is_address = true;
-		ret->known = true;
-		return NULL;
-	}
-	uint8_t buf[8] = { 0 };
-	if ((err = kinspect_gdbstub_read_memory(bp->gs, rsp + w->stack_offset, buf, p->size, false)))
-		return err;
-	ret->value = kinspect_load_le(buf, p->size);
-	ret->known = true;
+	struct hit_task *t = arg;
+	t->known = true;
+	t->pid = kinspect_task_pid(task);
+	snprintf(t->comm, sizeof(t->comm), "%s", kinspect_task_comm(task));
 	return NULL;
 }
 
 /* ACTIONS with every {NAME} replaced by the value of argument NAME. */
-static struct kinspect_error *expand_actions(const struct breakpoint *bp, const struct arg_value *values,
-					     size_t thread, char **ret)
+static struct kinspect_error *expand_actions(const struct run *r, const struct kinspect_breakpoint_hit *hit,
+					     char **ret)
 {
 	char *out = NULL;
 	size_t size = 0;
@@ -96,30 +66,32 @@ static struct kinspect_error *expand_actions(const struct breakpoint *bp, const 
 	if (!f)
 		return &kinspect_error_nomem;
 	struct kinspect_error *err = NULL;
-	for (const char *p = bp->actions; *p && !err; p++) {
+	for (const char *p = r->actions; *p && !err; p++) {
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
 		if (!close) {
 			fputc(*p, f);
 			continue;
 		}
-		size_t n = (size_t)(close - p - 1);
-		size_t i = 0;
-		while (i < bp->fn.nr_params && !(strlen(bp->fn.params[i].name) == n &&
-						 memcmp(bp->fn.params[i].name, p + 1, n) == 0))
-			i++;
-		/* {cpu}: the vCPU that hit (QEMU's threads are its vCPUs in
-		 * order), for "bt --cpu {cpu}"; an argument named cpu wins. */
-		if (i == bp->fn.nr_params && n == 3 && memcmp(p + 1, "cpu", 3) == 0)
-			fprintf(f, "%zu", thread);
-		else if (i == bp->fn.nr_params)
-			err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "--do: %s has no argument '%.*s'",
-						    bp->function, (int)n, p + 1);
-		else if (!values[i].known)
+		_cleanup_free_ char *name = strndup(p + 1, (size_t)(close - p - 1));
+		if (!name) {
+			err = &kinspect_error_nomem;
+			break;
+		}
+		int i = kinspect_breakpoint_arg_index(r->bp, name);
+		uint64_t value;
+		bool is_address;
+		/* {cpu}: the vCPU that hit, for "bt --cpu {cpu}"; an argument
+		 * named cpu wins. */
+		if (i < 0 && strcmp(name, "cpu") == 0)
+			fprintf(f, "%u", kinspect_breakpoint_hit_cpu(hit));
+		else if (i < 0)
+			err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "--do: %s has no argument '%s'", r->function,
+						    name);
+		else if (!kinspect_breakpoint_hit_arg(hit, (size_t)i, &value, &is_address))
 			err = kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED,
-						    "--do: where argument '%s' is at entry is unknown",
-						    bp->fn.params[i].name);
+						    "--do: where argument '%s' is at entry is unknown", name);
 		else
-			fprintf(f, "0x%" PRIx64, values[i].value);
+			fprintf(f, "0x%" PRIx64, value);
 		p = close;
 	}
 	if (fclose(f) != 0 && !err)
@@ -132,204 +104,134 @@ static struct kinspect_error *expand_actions(const struct breakpoint *bp, const 
 	return NULL;
 }
 
-static void print_hit(struct breakpoint *bp, unsigned long hit, size_t thread, const struct arg_value *values)
+/* The record of one hit: text, or one JSON line. */
+static void print_hit(const struct run *r, const struct kinspect_breakpoint_hit *hit, const struct hit_task *t)
 {
-	struct cli *cli = bp->cli;
-	if (!cli->json) {
-		printf("hit %lu/%lu: %s at 0x%" PRIx64 " on cpu %zu\n", hit, bp->count, bp->function, bp->address, thread);
-		for (size_t i = 0; i < bp->fn.nr_params; i++) {
-			const struct kinspect_function_param *p = &bp->fn.params[i];
-			if (!values[i].known)
-				printf("  %s = <unknown> (%s)\n", p->name, p->type);
-			else
-				printf("  %s = %s0x%" PRIx64 " (%s)\n", p->name, values[i].is_address ? "&" : "",
-				       values[i].value, p->type);
-		}
-		fflush(stdout);
-		return;
-	}
+	struct cli *cli = r->cli;
 	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_init(j, stdout, false);
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "hit");
-	kinspect_json_uint(j, hit);
-	kinspect_json_key(j, "function");
-	kinspect_json_string(j, bp->function);
-	kinspect_json_key(j, "address");
-	kinspect_json_address(j, bp->address);
-	kinspect_json_key(j, "cpu");
-	kinspect_json_uint(j, thread);
-	kinspect_json_key(j, "args");
-	kinspect_json_begin_array(j);
-	for (size_t i = 0; i < bp->fn.nr_params; i++) {
+	unsigned long number = kinspect_breakpoint_hit_number(hit);
+	unsigned int cpu = kinspect_breakpoint_hit_cpu(hit);
+	uint64_t pc = kinspect_breakpoint_hit_pc(hit), task = kinspect_breakpoint_hit_task(hit);
+	if (cli->json) {
+		kinspect_json_init(j, stdout, false);
 		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "name");
-		kinspect_json_string(j, bp->fn.params[i].name);
-		kinspect_json_key(j, "type");
-		kinspect_json_string(j, bp->fn.params[i].type);
-		kinspect_json_key(j, values[i].is_address ? "address" : "value");
-		if (values[i].known)
-			kinspect_json_address(j, values[i].value);
+		kinspect_json_key(j, "hit");
+		kinspect_json_uint(j, number);
+		kinspect_json_key(j, "function");
+		kinspect_json_string(j, r->function);
+		kinspect_json_key(j, "address");
+		kinspect_json_address(j, pc);
+		kinspect_json_key(j, "cpu");
+		kinspect_json_uint(j, cpu);
+		kinspect_json_key(j, "task");
+		if (task)
+			kinspect_json_address(j, task);
 		else
 			kinspect_json_null(j);
-		kinspect_json_end_object(j);
+		kinspect_json_key(j, "pid");
+		if (t->known)
+			kinspect_json_int(j, t->pid);
+		else
+			kinspect_json_null(j);
+		kinspect_json_key(j, "comm");
+		kinspect_json_string(j, t->known ? t->comm : NULL);
+		kinspect_json_key(j, "args");
+		kinspect_json_begin_array(j);
+	} else {
+		printf("hit %lu/%lu: %s at 0x%" PRIx64 " on cpu %u", number, r->count, r->function, pc, cpu);
+		if (t->known)
+			printf(", pid %d \"%s\"", t->pid, t->comm);
+		putchar('\n');
 	}
-	kinspect_json_end_array(j);
-	kinspect_json_end_object(j);
-	kinspect_json_end(j);
+	for (size_t i = 0; i < kinspect_breakpoint_nr_args(r->bp); i++) {
+		const char *name = kinspect_breakpoint_arg_name(r->bp, i), *type = kinspect_breakpoint_arg_type(r->bp, i);
+		uint64_t value;
+		bool is_address = false, known = kinspect_breakpoint_hit_arg(hit, i, &value, &is_address);
+		if (cli->json) {
+			kinspect_json_begin_object(j);
+			kinspect_json_key(j, "name");
+			kinspect_json_string(j, name);
+			kinspect_json_key(j, "type");
+			kinspect_json_string(j, type);
+			kinspect_json_key(j, is_address ? "address" : "value");
+			if (known)
+				kinspect_json_address(j, value);
+			else
+				kinspect_json_null(j);
+			kinspect_json_end_object(j);
+		} else if (known) {
+			printf("  %s = %s0x%" PRIx64 " (%s)\n", name, is_address ? "&" : "", value, type);
+		} else {
+			printf("  %s = <unknown> (%s)\n", name, type);
+		}
+	}
+	if (cli->json) {
+		kinspect_json_end_array(j);
+		kinspect_json_end_object(j);
+		kinspect_json_end(j);
+	}
 	fflush(stdout);
 }
 
-/* One hit on vCPU THREAD: arguments, actions. */
-static int handle_hit(struct breakpoint *bp, unsigned long hit, size_t thread)
+/* One hit: its record, then the actions. */
+static int handle_hit(struct run *r, const struct kinspect_breakpoint_hit *hit)
 {
-	struct arg_value values[KINSPECT_FUNCTION_PARAMS_MAX];
-	for (size_t i = 0; i < bp->fn.nr_params; i++) {
-		struct kinspect_error *err = read_arg(bp, thread, i, &values[i]);
-		if (err)
-			return cli_fail(err);
-	}
-	/* User addresses in the actions are those of the task that hit. */
-	struct kinspect_error *err = kinspect_gdbstub_set_memory_thread(bp->gs, thread);
-	if (err)
-		return cli_fail(err);
-	print_hit(bp, hit, thread, values);
-	if (!bp->actions)
+	struct hit_task t = { 0 };
+	uint64_t task = kinspect_breakpoint_hit_task(hit);
+	if (task)
+		kinspect_error_destroy(kinspect_kernel_find_task(r->cli->kernel, -1, task, get_task, &t));
+	print_hit(r, hit, &t);
+	if (!r->actions)
 		return CLI_EXIT_OK;
 	_cleanup_free_ char *line = NULL;
-	if ((err = expand_actions(bp, values, thread, &line)))
+	struct kinspect_error *err = expand_actions(r, hit, &line);
+	if (err)
 		return cli_fail(err);
-	return cli_run_line(bp->cli, line);
+	return cli_run_line(r->cli, line);
 }
 
-/* Resume from a hit on THREAD: the breakpoint is at the current pc and
- * QEMU would stop there again, so step over it with it removed. */
-static struct kinspect_error *step_over(struct breakpoint *bp, size_t thread)
-{
-	struct kinspect_error *err = kinspect_gdbstub_breakpoint(bp->gs, bp->address, false);
-	if (!err)
-		err = kinspect_gdbstub_step(bp->gs, thread);
-	if (!err)
-		err = kinspect_gdbstub_breakpoint(bp->gs, bp->address, true);
-	return err;
-}
-
-static int run_hits(struct breakpoint *bp)
+static int run_hits(struct run *r)
 {
 	int worst = CLI_EXIT_OK;
-	struct kinspect_error *err = kinspect_gdbstub_resume(bp->gs);
+	struct kinspect_error *err = NULL;
 	unsigned long hits = 0;
-	while (!err && hits < bp->count) {
-		size_t thread;
-		err = kinspect_gdbstub_wait_stop(bp->gs, bp->wait_ms, &interrupted, &thread);
-		if (err)
+	while (hits < r->count && !cli_signalled) {
+		const struct kinspect_breakpoint_hit *hit;
+		if ((err = kinspect_breakpoint_wait(r->bp, r->wait_ms, &hit)))
 			break;
-		uint64_t pc;
-		if ((err = kinspect_arch()->read_pc(bp->gs, thread, &pc)))
-			break;
-		if (pc != bp->address) {
-			/* Someone else stopped the VM (the monitor's "stop"):
-			 * leave it as it is. */
-			err = kinspect_error_create(KINSPECT_ERROR_OTHER, "the VM stopped at 0x%" PRIx64 ", not at the breakpoint", pc);
-			break;
-		}
-		int status = handle_hit(bp, ++hits, thread);
+		hits++;
+		int status = handle_hit(r, hit);
 		if (status > worst)
 			worst = status;
-		if (interrupted)
-			break;
-		if (hits < bp->count && !(err = step_over(bp, thread)))
-			err = kinspect_gdbstub_resume(bp->gs);
 	}
+	/* A signal (the session's cancel flag) ends the break, not kinspect:
+	 * the breakpoint is taken out and the status says so. */
+	bool interrupted = cli_signalled != 0;
+	cli_signalled = 0;
 	int status = CLI_EXIT_OK;
 	if (err && interrupted) {
-		/* The wait gave up because of the signal: not an error. */
 		kinspect_error_destroy(err);
 		err = NULL;
 	}
 	if (err) {
 		bool timed_out = kinspect_error_code(err) == KINSPECT_ERROR_TIMEOUT;
-		status = cli_fail(kinspect_error_wrap(err, "break %s: %lu of %lu hits", bp->function, hits, bp->count));
+		status = cli_fail(kinspect_error_wrap(err, "break %s: %lu of %lu hits", r->function, hits, r->count));
 		if (timed_out)
 			kinspect_log(KINSPECT_LOG_ERROR, "(--wait sets how long to wait for each hit)");
 	} else if (interrupted) {
-		kinspect_log(KINSPECT_LOG_WARNING, "break %s: interrupted after %lu of %lu hits", bp->function, hits,
-			     bp->count);
+		kinspect_log(KINSPECT_LOG_WARNING, "break %s: interrupted after %lu of %lu hits", r->function, hits,
+			     r->count);
 		status = CLI_EXIT_INTERRUPTED;
 	}
-	/* Stop the VM again (it runs after a timeout or a signal) to take the
-	 * breakpoint out; closing the target resumes it if it was running
+	/* Stopped again (it runs after a timeout or a signal) with the
+	 * breakpoint out; the session's end resumes it if it was running
 	 * before kinspect came. */
-	struct kinspect_error *e = kinspect_gdbstub_stop(bp->gs);
-	if (!e)
-		e = kinspect_gdbstub_breakpoint(bp->gs, bp->address, false);
-	if (e)
-		status = cli_fail(kinspect_error_wrap(e, "cannot remove the breakpoint at 0x%" PRIx64, bp->address));
+	if ((err = kinspect_breakpoint_remove(r->bp)))
+		status = cli_fail(err);
 	return status > worst ? status : worst;
 }
 
-/* The DWARF function at runtime address ADDRESS: in the vmlinux (at its
- * link-time address), or in the relocated DWARF of the module holding it. */
-static struct kinspect_error *find_function(struct breakpoint *bp, uint64_t slide)
-{
-	uint64_t link = kinspect_kaslr_link(slide, bp->address);
-	if (kinspect_kaslr_in_image(link)) {
-		Dwfl *dwfl;
-		Dwfl_Module *mod;
-		struct kinspect_error *err = kinspect_dwarf_function_open(bp->cli->vmlinux_path, &dwfl, &mod);
-		if (err)
-			return err;
-		err = kinspect_dwarf_function_at(mod, link, &bp->fn);
-		dwfl_end(dwfl);
-		return err;
-	}
-	struct kinspect_module_symbols *ms = cli_module_symbols(bp->cli);
-	if (!ms)
-		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no module symbols");
-	/* By name: the module symbol at the address, its DWARF entry point
-	 * checked against the address. */
-	struct kinspect_module_symbol sym;
-	struct kinspect_module_debuginfo *md;
-	struct kinspect_error *err = kinspect_module_symbols_symbolize(ms, bp->address, &sym);
-	if (!err && (sym.offset || sym.from_section))
-		err = kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "0x%" PRIx64 " is not the start of a function",
-					    bp->address);
-	if (!err)
-		err = kinspect_module_symbols_debuginfo(ms, sym.module, &md);
-	uint64_t entry;
-	Dwarf_Die die;
-	if (!err)
-		err = kinspect_module_debuginfo_function(md, sym.name, &entry, &die);
-	if (!err && entry != bp->address)
-		err = kinspect_error_create(KINSPECT_ERROR_FORMAT, "the DWARF of %s enters it at 0x%" PRIx64 ", not 0x%" PRIx64,
-					    sym.name, entry, bp->address);
-	if (!err)
-		err = kinspect_dwarf_function_from_die(&die, entry, &bp->fn);
-	return err;
-}
-
-/* The function's parameters and where they are at entry.  Without DWARF
- * for it the breakpoint still works; only {NAME} in actions does not. */
-static void load_function(struct breakpoint *bp, uint64_t slide)
-{
-	struct kinspect_error *err = find_function(bp, slide);
-	if (err) {
-		char *text = kinspect_error_string(err);
-		kinspect_log(KINSPECT_LOG_WARNING, "%s: arguments unknown: %s", bp->function, text ? text : "");
-		free(text);
-		kinspect_error_destroy(err);
-		return;
-	}
-	uint64_t sizes[KINSPECT_FUNCTION_PARAMS_MAX];
-	bool aggregate[KINSPECT_FUNCTION_PARAMS_MAX];
-	for (size_t i = 0; i < bp->fn.nr_params; i++) {
-		sizes[i] = bp->fn.params[i].size;
-		aggregate[i] = bp->fn.params[i].aggregate;
-	}
-	kinspect_x86_64_entry_args(bp->fn.nr_params, sizes, aggregate, bp->where);
-}
-
-static int parse_options(struct breakpoint *bp, int argc, char **argv, int *argind)
+static int parse_options(struct run *r, int argc, char **argv, int *argind)
 {
 	static const struct option options[] = {
 		{ "count", required_argument, NULL, 'c' },
@@ -352,14 +254,14 @@ static int parse_options(struct breakpoint *bp, int argc, char **argv, int *argi
 			if (!cli_parse_number(optarg, &n) || n == 0 || n > COUNT_MAX)
 				return cli_usage_error(&cli_command_break, "--count takes 1 to %d, not '%s'", COUNT_MAX,
 						       optarg);
-			bp->count = (unsigned long)n;
+			r->count = (unsigned long)n;
 			break;
-		case 'd': bp->actions = optarg; break;
+		case 'd': r->actions = optarg; break;
 		case 'w':
 			if (!cli_parse_number(optarg, &n) || n > 86400)
 				return cli_usage_error(&cli_command_break, "--wait takes 0 to 86400 seconds, not '%s'",
 						       optarg);
-			bp->wait_ms = (int)n * 1000;
+			r->wait_ms = (int)n * 1000;
 			break;
 		default:
 			return cli_usage_error(&cli_command_break, "unknown option or missing value: '%s'",
@@ -372,47 +274,41 @@ static int parse_options(struct breakpoint *bp, int argc, char **argv, int *argi
 
 static int run_break(struct cli *cli, int argc, char **argv)
 {
-	struct breakpoint bp = { .cli = cli, .count = 1, .wait_ms = DEFAULT_WAIT_SECONDS * 1000 };
-	int argind = 0, status = parse_options(&bp, argc, argv, &argind);
+	struct run r = { .cli = cli, .count = 1, .wait_ms = DEFAULT_WAIT_SECONDS * 1000 };
+	int argind = 0, status = parse_options(&r, argc, argv, &argind);
 	if (status >= 0)
 		return status;
 	if (argc - argind != 1)
 		return cli_usage_error(&cli_command_break, "expected one FUNCTION");
-	bp.function = argv[argind];
-	if (!cli_open_target(cli))
+	r.function = argv[argind];
+	if (!cli_open_target(cli) || !cli_vmlinux(cli))
 		return CLI_EXIT_FAILURE;
-	if (!cli->gdbstub)
-		return cli_fail(kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
-						      "break needs a live target (a QEMU gdbstub), not a dump"));
-	bp.gs = cli->gdbstub;
-	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
-	if (!kaslr || !cli_parse_address(cli, bp.function, &bp.address))
-		return CLI_EXIT_FAILURE;
-	load_function(&bp, kaslr->slide);
-
-	struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term, old_hup;
+	uint64_t address;
+	struct kinspect_error *err = cli_parse_number(r.function, &address)
+					     ? kinspect_kernel_breakpoint_create_at(cli->kernel, address, &r.bp)
+					     : kinspect_kernel_breakpoint_create(cli->kernel, r.function, &r.bp);
+	if (err)
+		return cli_fail(err);
+	const char *unknown = kinspect_breakpoint_args_unknown(r.bp);
+	if (unknown)
+		kinspect_log(KINSPECT_LOG_WARNING, "%s: arguments unknown: %s", r.function, unknown);
+	kinspect_log(KINSPECT_LOG_INFO, "breakpoint at %s (0x%" PRIx64 "), waiting for %lu hit%s", r.function,
+		     kinspect_breakpoint_address(r.bp), r.count, r.count == 1 ? "" : "s");
+	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa = { .sa_handler = on_signal }, old[3];
 	sigemptyset(&sa.sa_mask);
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	sigaction(SIGHUP, &sa, &old_hup);
-	struct kinspect_error *err = kinspect_gdbstub_breakpoint(bp.gs, bp.address, true);
-	if (err) {
-		status = cli_fail(kinspect_error_wrap(err, "cannot plant a breakpoint at %s", bp.function));
-	} else {
-		kinspect_log(KINSPECT_LOG_INFO, "breakpoint at %s (0x%" PRIx64 "), waiting for %lu hit%s", bp.function,
-			     bp.address, bp.count, bp.count == 1 ? "" : "s");
-		/* Each hit prints its own document; the actions theirs. */
-		bool batch = cli->batch;
-		cli->batch = true;
-		status = run_hits(&bp);
-		cli->batch = batch;
-		if (cli->json)
-			kinspect_json_init(&cli->json_writer, cli->json_out ? cli->json_out : stdout, !batch);
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	sigaction(SIGHUP, &old_hup, NULL);
+	for (size_t i = 0; i < 3; i++)
+		sigaction(signals[i], &sa, &old[i]);
+	/* Each hit prints its own document; the actions theirs. */
+	bool batch = cli->batch;
+	cli->batch = true;
+	status = run_hits(&r);
+	cli->batch = batch;
+	for (size_t i = 0; i < 3; i++)
+		sigaction(signals[i], &old[i], NULL);
+	if (cli->json)
+		kinspect_json_init(&cli->json_writer, cli->json_out ? cli->json_out : stdout, !batch);
+	kinspect_breakpoint_destroy(r.bp);
 	return status;
 }
 
@@ -421,13 +317,13 @@ const struct cli_command cli_command_break = {
 	.synopsis = "[--count N] [--do ACTIONS] [--wait SECONDS] FUNCTION",
 	.summary = "stop at a kernel function on a live guest, show its arguments, run actions",
 	.help = "Plant a breakpoint at FUNCTION (a symbol or an address) through the QEMU\n"
-		"gdbstub, let the guest run, and at each hit print the function's arguments by\n"
-		"name (from DWARF, read where the x86-64 calling convention puts them at the\n"
-		"function's first instruction), run ACTIONS, and let the guest go on.  After N\n"
-		"hits (default 1), on Ctrl-C, or when no hit comes within --wait SECONDS\n"
-		"(default 60; 0 waits without limit) the breakpoint is removed and the guest\n"
-		"is left as it was before kinspect connected (running, or stopped with\n"
-		"--keep-stopped).\n"
+		"gdbstub, let the guest run, and at each hit print the vCPU, the task that hit\n"
+		"and the function's arguments by name (from DWARF, read where the calling\n"
+		"convention puts them at the function's first instruction), run ACTIONS, and\n"
+		"let the guest go on.  After N hits (default 1), on Ctrl-C, or when no hit\n"
+		"comes within --wait SECONDS (default 60; 0 waits without limit) the\n"
+		"breakpoint is removed and the guest is left as it was before kinspect\n"
+		"connected (running, or stopped with --keep-stopped).\n"
 		"\n"
 		"ACTIONS are kinspect commands separated by ';', run while the guest is\n"
 		"stopped at the hit; {NAME} is replaced by the value of argument NAME, and\n"
@@ -435,7 +331,9 @@ const struct cli_command cli_command_break = {
 		"named cpu), e.g.\n"
 		"  kinspect -t :1234 -k vmlinux break p9_client_read_once --count 2 \\\n"
 		"      --do 'iov-iter {to}; bt --cpu {cpu}'\n"
-		"With --json every hit, and every action, prints one JSON line.\n"
+		"With --json every hit prints one JSON line, {\"hit\", \"function\", \"address\",\n"
+		"\"cpu\", \"task\", \"pid\", \"comm\", \"args\": [{\"name\", \"type\", \"value\" or \"address\"}]},\n"
+		"and every action its own.\n"
 		"Exit status 130 after Ctrl-C (SIGINT, SIGTERM or SIGHUP), with the breakpoint removed.\n",
 	.run = run_break,
 	.streams = true,

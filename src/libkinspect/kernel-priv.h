@@ -99,5 +99,14 @@ void kinspect_kernel_invalidate(struct kinspect_kernel *kernel);
 
 /* The session's timeout in milliseconds, and its cancel flag. */
 int kinspect_kernel_timeout_ms(const struct kinspect_kernel *kernel);
+const volatile sig_atomic_t *kinspect_kernel_cancel(const struct kinspect_kernel *kernel);
+
+/* The head of the session's list of planted breakpoints (breakpoint.c
+ * keeps it), and taking them all out: closing the target does, so that no
+ * breakpoint outlives the session in QEMU (a guest left running would
+ * stop at it with no one to answer). */
+struct kinspect_breakpoint;
+struct kinspect_breakpoint **kinspect_kernel_breakpoints(struct kinspect_kernel *kernel);
+void kinspect_kernel_release_breakpoints(struct kinspect_kernel *kernel);
 
 #endif /* KINSPECT_KERNEL_PRIV_H */

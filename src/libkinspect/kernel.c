@@ -66,6 +66,7 @@ struct kinspect_kernel {
 	} *module_files; /* found for callers, kept */
 	size_t nr_module_files;
 	struct kinspect_type_store *type_store;
+	struct kinspect_breakpoint *breakpoints; /* planted; breakpoint.c keeps the list */
 };
 
 void kinspect_options_init(struct kinspect_options *options)
@@ -275,6 +276,8 @@ struct kinspect_error *kinspect_kernel_find_module_file(struct kinspect_kernel *
 
 void kinspect_kernel_close_target(struct kinspect_kernel *k)
 {
+	/* Breakpoints first: taking them out needs the connection. */
+	kinspect_kernel_release_breakpoints(k);
 	kinspect_kernel_forget_modules(k);
 	if (k->gdbstub) {
 		/* -vv shows the traffic, for benchmarks and for slow links. */
@@ -464,6 +467,16 @@ struct kinspect_type_store **kinspect_kernel_type_store(struct kinspect_kernel *
 int kinspect_kernel_timeout_ms(const struct kinspect_kernel *k)
 {
 	return k->timeout_ms;
+}
+
+const volatile sig_atomic_t *kinspect_kernel_cancel(const struct kinspect_kernel *k)
+{
+	return k->cancel;
+}
+
+struct kinspect_breakpoint **kinspect_kernel_breakpoints(struct kinspect_kernel *k)
+{
+	return &k->breakpoints;
 }
 
 struct kinspect_error *kinspect_kernel_run_state(struct kinspect_kernel *k, int *ret_was_running, bool *ret_resume,

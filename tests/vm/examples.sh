@@ -14,6 +14,8 @@ export GUEST_LOG_TAG=examples-$suite
 . "$here/guest.sh"
 # shellcheck source=target-checks.sh
 . "$here/target-checks.sh"
+# shellcheck source=break-helpers.sh
+. "$here/break-helpers.sh"
 
 # The library as a user gets it: installed into a tree of our own.
 root=$(mktemp -d "${TMPDIR:-/tmp}/kinspect-examples.XXXXXX")
@@ -30,7 +32,7 @@ libdir=$(pkg-config --variable=libdir kinspect)
 case $libdir in "$root"/*) ;; *) libdir=$root$libdir ;; esac
 flags=$(pkg-config --cflags --libs kinspect) || die "pkg-config cannot use the installed kinspect.pc"
 case $flags in *"$root"*) ;; *) die "pkg-config's flags do not point into the installed tree: $flags" ;; esac
-for ex in lsmod task-stacks; do
+for ex in lsmod task-stacks break-args; do
 	# A sanitized library wants sanitized programs (the ASan runtime first).
 	# shellcheck disable=SC2086 # pkg-config's and the flags' words
 	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror ${SANITIZER_CFLAGS:-} -o "$root/$ex" "$top_srcdir/examples/$ex.c" $flags ||
@@ -87,6 +89,39 @@ check_task_stacks() { # TARGET LABEL STATE
 	say "ok: $2: examples/task-stacks gives the stacks of the $(wc -l <"$w/pids") tasks in state $3 as kinspect bt does"
 }
 check_task_stacks "$w/dump.elf" dump S
+
+# break-args: the arguments and the stack at a hit of shmem_file_read_iter (a
+# read of a tmpfs file) as kinspect break and bt give them.  kinspect break
+# leaves the guest stopped at its hit (--keep-stopped); the example's
+# breakpoint at the same address is then hit at once by the same vCPU (QEMU
+# stops at a breakpoint at the pc it resumes from), so both see one hit.
+check_break_args() {
+	local f=shmem_file_read_iter trigger
+	BREAK_OUT=$w/break.jsonl
+	BREAK_GLOBAL_OPTS=--keep-stopped break_start "$BREAK_OUT" --count 1 --wait 60 --do 'bt --cpu {cpu}' "$f"
+	GUEST_RUN_TIMEOUT=120 guest_run 'dd if=/bin/busybox of=/dev/null bs=512 count=1 2>/dev/null; echo read' \
+		>"$w/trigger.out" 2>&1 &
+	trigger=$!
+	break_wait 0
+	run_example break-args "$GUEST_VMLINUX" "$GUEST_GDB" "$f" "$GUEST_MODDIR" >"$w/break-args.out" \
+		2>"$w/break-args.err" || { cat "$w/break-args.err"; die "examples/break-args failed"; }
+	[[ $(guest_qmp '{"execute":"query-status"}') != *'"running": true'* ]] ||
+		die "examples/break-args: a guest stopped before runs afterwards"
+	guest_resume || die "cannot resume the guest"
+	wait "$trigger" || die "the read in the guest failed: $(cat "$w/trigger.out")"
+	{
+		jq -r 'select(type == "object" and has("hit")) | "hit \(.function) at \(.address) on cpu \(.cpu) task \(.task)",
+			(.args[] | "  \(.name) = \(.value) (\(.type))")' "$BREAK_OUT"
+		jq -r 'select(type == "array") | .[0].frames[] | "  #\(.index) \(.ip) \(.symbol)"' "$BREAK_OUT"
+	} | sed 's/ 0x0*\([0-9a-f]\)/ 0x\1/g' >"$w/cli.break"
+	sed 's/ 0x0*\([0-9a-f]\)/ 0x\1/g' "$w/break-args.out" >"$w/example.break"
+	grep -q '^  to = 0x[0-9a-f]* (struct iov_iter \*)$' "$w/example.break" && grep -q '^  #1 ' "$w/example.break" ||
+		die "examples/break-args: no argument 'to' or no stack: $(cat "$w/break-args.out")"
+	diff -u "$w/cli.break" "$w/example.break" || die "examples/break-args disagrees with kinspect break and bt"
+	say "ok: examples/break-args gives the hit's $(grep -c ' = ' "$w/example.break") arguments and $(grep -c '#' "$w/example.break") frames as kinspect break and bt do"
+}
+check_break_args
+expect_running "after examples/break-args"
 
 # Errors are the library's, named: a missing vmlinux, a bad target.
 status=0
