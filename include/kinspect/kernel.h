@@ -199,7 +199,8 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_symbol(struct kinspect_ke
 							      uint64_t *ret);
 
 /* The CPUs the target has: the dump's CPU notes, the gdbstub's vCPU
- * threads.  Opens the target. */
+ * threads, the callbacks' nr_cpus (1 when they give registers only;
+ * KINSPECT_ERROR_UNSUPPORTED when neither).  Opens the target. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_nr_cpus(struct kinspect_kernel *kernel, unsigned int *ret);
 
 /* A live guest: whether it ran before the session came (1), was stopped

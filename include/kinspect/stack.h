@@ -23,7 +23,8 @@ extern "C" {
 
 struct kinspect_stack_trace;
 
-/* The trace of CPU (the dump's CPU note, or the gdbstub's vCPU thread).
+/* The trace of CPU (the dump's CPU note, the gdbstub's vCPU thread, or
+ * the registers the callbacks of kinspect_kernel_open_ops() give).
  * A CPU in user mode gives a trace of no frames with
  * kinspect_stack_trace_user_mode() true. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *kernel,
@@ -32,7 +33,8 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct ki
 
 /* The trace of the task_struct at TASK: from its saved
  * inactive_task_frame when it is switched out, from its CPU's registers
- * when a CPU runs it. */
+ * when a CPU runs it (callbacks that give no CPUs: always the saved
+ * frame). */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_task(struct kinspect_kernel *kernel,
 									uint64_t task,
 									struct kinspect_stack_trace **ret);
@@ -122,6 +124,15 @@ struct kinspect_unwind_frame {
 	bool exact_pc;
 	uint64_t context[4];
 };
+
+/* The registers CPU's unwind starts from (the dump's CPU note, the
+ * gdbstub's vCPU thread, the callbacks'), as the first frame of
+ * kinspect_kernel_unwind_step(), in *RET; *RET_USER_MODE when the CPU runs
+ * user code (no kernel frames to unwind). */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_cpu_unwind_frame(struct kinspect_kernel *kernel,
+									unsigned int cpu,
+									struct kinspect_unwind_frame *ret,
+									bool *ret_user_mode);
 
 /* How a step found the caller (as kinspect_stack_frame_kind() names it). */
 enum kinspect_unwind_kind {

@@ -129,6 +129,10 @@ struct kinspect_error *kinspect_kernel_ops_cpu_state(struct kinspect_kernel *ker
 						     struct kinspect_orc_state *ret, bool *ret_user_mode,
 						     uint64_t *ret_ip);
 
+/* Where CPU's unwind starts, whatever the target (stack.c). */
+struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *kernel, unsigned int cpu,
+						 struct kinspect_orc_state *ret, bool *ret_user_mode, uint64_t *ret_ip);
+
 /* The vmlinux's DWARF CFI (.debug_frame), opened on first use once the
  * vmlinux is; NULL when it has none. */
 struct kinspect_vmlinux_cfi;

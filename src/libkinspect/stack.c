@@ -139,6 +139,19 @@ static struct kinspect_error *new_trace(struct kinspect_kernel *k, int cpu, stru
 	return NULL;
 }
 
+struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *k, unsigned int cpu,
+						 struct kinspect_orc_state *ret, bool *ret_user_mode, uint64_t *ret_ip)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	struct kinspect_gdbstub *gs = kinspect_kernel_gdbstub(k);
+	struct kinspect_elf_dump *dump = kinspect_kernel_dump(k);
+	return gs     ? kinspect_arch()->cpu_state_live(gs, cpu, ret, ret_user_mode, ret_ip)
+	       : dump ? kinspect_arch()->cpu_state_dump(dump, cpu, ret, ret_user_mode, ret_ip)
+		      : kinspect_kernel_ops_cpu_state(k, cpu, ret, ret_user_mode, ret_ip);
+}
+
 struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k, unsigned int cpu,
 						       struct kinspect_stack_trace **ret)
 {
@@ -152,11 +165,7 @@ struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k
 	struct kinspect_orc_state state;
 	bool user_mode;
 	uint64_t ip;
-	struct kinspect_gdbstub *gs = kinspect_kernel_gdbstub(k);
-	struct kinspect_elf_dump *dump = kinspect_kernel_dump(k);
-	err = gs     ? kinspect_arch()->cpu_state_live(gs, cpu, &state, &user_mode, &ip)
-	      : dump ? kinspect_arch()->cpu_state_dump(dump, cpu, &state, &user_mode, &ip)
-		     : kinspect_kernel_ops_cpu_state(k, cpu, &state, &user_mode, &ip);
+	err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode, &ip);
 	if (err)
 		return err;
 	struct kinspect_stack_trace *t;

@@ -47,6 +47,24 @@ unsigned int kinspect_kernel_nr_registers(const struct kinspect_kernel *k)
 	return kinspect_arch()->nr_regs;
 }
 
+struct kinspect_error *kinspect_kernel_cpu_unwind_frame(struct kinspect_kernel *k, unsigned int cpu,
+							struct kinspect_unwind_frame *ret, bool *ret_user_mode)
+{
+	struct kinspect_orc_state state;
+	bool user_mode;
+	uint64_t ip;
+	struct kinspect_error *err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode, &ip);
+	if (err)
+		return err;
+	struct kinspect_unwind_frame frame;
+	memset(&frame, 0, sizeof(frame));
+	kinspect_arch()->unwind_state_export(&state, frame.regs.value, &frame.regs.valid, &frame.exact_pc,
+					     frame.context);
+	*ret = frame;
+	*ret_user_mode = user_mode;
+	return NULL;
+}
+
 static enum kinspect_unwind_kind public_kind(enum kinspect_orc_frame_kind kind)
 {
 	switch (kind) {

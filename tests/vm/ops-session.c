@@ -1,8 +1,8 @@
 /* ops-session VMLINUX DUMP CPU: a session on caller callbacks
  * (kinspect_kernel_open_ops()) against the same dump opened as such, with
  * the public API alone: the slide found by probing memory and from a pc,
- * CPU CPU's trace from its pc and sp, the same frames step by step with
- * kinspect_kernel_unwind_step(), and switched-out tasks' traces.  Exit 0
+ * CPU CPU's trace from the callbacks' registers, the same frames step by
+ * step with kinspect_kernel_unwind_step(), and switched-out tasks' traces.  Exit 0
  * when all agree, 1 (saying what differs) otherwise.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
@@ -42,26 +42,23 @@ static int read_memory(void *arg, uint64_t addr, void *buf, size_t len)
 	return e;
 }
 
-/* CPU 0 of the callbacks is the dump's CPU DUMP_CPU: its pc and sp only. */
+/* CPU 0 of the callbacks is the dump's CPU DUMP_CPU, its registers as
+ * the dump's session starts unwinding from them. */
 static int read_register(void *arg, unsigned int cpu, unsigned int regnum, uint64_t *ret)
 {
-	unsigned int *regs = arg; /* pc, sp */
-	uint64_t pc, sp;
-	struct kinspect_error *err = kinspect_kernel_dump_cpu_note(dump, dump_cpu, &pc, &sp);
-	if (err || cpu != 0) {
+	(void)arg;
+	struct kinspect_unwind_frame frame;
+	bool user_mode;
+	struct kinspect_error *err = kinspect_kernel_cpu_unwind_frame(dump, dump_cpu, &frame, &user_mode);
+	if (err || cpu != 0 || regnum >= KINSPECT_REGS_MAX || !(frame.regs.valid & (1ull << regnum))) {
 		kinspect_error_destroy(err);
 		return -1;
 	}
-	if (regnum == regs[0])
-		*ret = pc;
-	else if (regnum == regs[1])
-		*ret = sp;
-	else
-		return -1;
+	*ret = frame.regs.value[regnum];
 	return 0;
 }
 
-static struct kinspect_kernel *open_ops(const char *vmlinux, bool with_registers, unsigned int *regs)
+static struct kinspect_kernel *open_ops(const char *vmlinux, bool with_registers)
 {
 	struct kinspect_target_ops ops = { .size = sizeof(ops), .read = read_memory };
 	if (with_registers)
@@ -70,7 +67,7 @@ static struct kinspect_kernel *open_ops(const char *vmlinux, bool with_registers
 	kinspect_options_init(&options);
 	options.vmlinux = vmlinux;
 	struct kinspect_kernel *k;
-	struct kinspect_error *err = kinspect_kernel_open_ops(&ops, regs, &options, &k);
+	struct kinspect_error *err = kinspect_kernel_open_ops(&ops, NULL, &options, &k);
 	if (err)
 		die(err, "kinspect_kernel_open_ops");
 	return k;
@@ -173,7 +170,7 @@ int main(int argc, char **argv)
 	kinspect_error_destroy(err);
 
 	/* Memory alone: the slide by probing, switched-out tasks' traces. */
-	struct kinspect_kernel *mem_only = open_ops(argv[1], false, regs);
+	struct kinspect_kernel *mem_only = open_ops(argv[1], false);
 	CHECK(kinspect_kernel_target_kind(mem_only) == KINSPECT_TARGET_CALLBACKS, "target kind");
 	check_slide(mem_only, slide, "memory only");
 	struct task_check tc = { mem_only, 0 };
@@ -183,21 +180,26 @@ int main(int argc, char **argv)
 	printf("memory only: %u switched-out tasks traced as on the dump\n", tc.compared);
 
 	/* With CPU 0's pc and sp. */
-	struct kinspect_kernel *with_regs = open_ops(argv[1], true, regs);
+	struct kinspect_kernel *with_regs = open_ops(argv[1], true);
 	check_slide(with_regs, slide, "with registers");
 	struct kinspect_stack_trace *want, *trace;
 	if ((err = kinspect_kernel_stack_trace_cpu(dump, dump_cpu, &want)) ||
 	    (err = kinspect_kernel_stack_trace_cpu(with_regs, 0, &trace)))
 		die(err, "CPU traces");
-	CHECK(same_trace(want, trace), "CPU %u: the trace from pc and sp differs from the dump's", dump_cpu);
+	CHECK(same_trace(want, trace), "CPU %u: the trace from the callbacks' registers differs from the dump's",
+	      dump_cpu);
 
 	/* The same frames one step at a time. */
 	struct kinspect_unwind_frame frame;
-	memset(&frame, 0, sizeof(frame));
-	frame.exact_pc = true;
-	if ((err = kinspect_kernel_dump_cpu_note(dump, dump_cpu, &frame.regs.value[regs[0]], &frame.regs.value[regs[1]])))
+	bool user_mode;
+	if ((err = kinspect_kernel_cpu_unwind_frame(with_regs, 0, &frame, &user_mode)))
+		die(err, "kinspect_kernel_cpu_unwind_frame");
+	uint64_t note_pc, note_sp;
+	if ((err = kinspect_kernel_dump_cpu_note(dump, dump_cpu, &note_pc, &note_sp)))
 		die(err, "the CPU note");
-	frame.regs.valid = (1ull << regs[0]) | (1ull << regs[1]);
+	CHECK(!user_mode && frame.exact_pc && frame.regs.value[regs[0]] == note_pc &&
+	      frame.regs.value[regs[1]] == note_sp && (frame.regs.valid & (1ull << fp)),
+	      "the first frame is not the CPU note's registers");
 	struct kinspect_stack_trace *from_regs;
 	if ((err = kinspect_kernel_stack_trace_regs(with_regs, &frame, &from_regs)))
 		die(err, "kinspect_kernel_stack_trace_regs");
