@@ -171,7 +171,8 @@ KINSPECT_EXPORT enum kinspect_target_kind kinspect_kernel_target_kind(const stru
 KINSPECT_EXPORT const char *kinspect_kernel_target(const struct kinspect_kernel *kernel);
 
 /* The open target's format: "gdbstub", "elf", "elf, paging",
- * "kdump-zlib, flattened", ...  NULL before it is open.  Owned by KERNEL. */
+ * "kdump-zlib, flattened", ..., "callbacks" (kinspect_kernel_open_ops()).
+ * NULL before it is open.  Owned by KERNEL. */
 KINSPECT_EXPORT const char *kinspect_kernel_target_format(const struct kinspect_kernel *kernel);
 
 /* The KASLR slide (runtime minus link-time address of the kernel image)
