@@ -84,6 +84,7 @@ enum kinspect_target_kind {
 	KINSPECT_TARGET_NONE,    /* no target: the vmlinux alone */
 	KINSPECT_TARGET_DUMP,    /* a file: QEMU ELF or kdump-compressed dump */
 	KINSPECT_TARGET_GDBSTUB, /* HOST:PORT, [IPV6]:PORT or unix:PATH */
+	KINSPECT_TARGET_CALLBACKS, /* the caller's (kinspect_kernel_open_ops()) */
 };
 
 /* Classify TARGET without opening anything: an existing file (not a
@@ -109,6 +110,46 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_open(const char *target,
 							    const struct kinspect_options *options,
 							    struct kinspect_kernel **ret);
 
+/* A target the caller reads for the session (a debugger that has the
+ * guest already: the gdb plugin reads through gdb).  Fill with zeros, set
+ * SIZE to sizeof(struct kinspect_target_ops) and READ; the other members
+ * may stay NULL.  ARG (given to kinspect_kernel_open_ops()) is passed to
+ * each.  Callbacks return 0 on success; a read returns an errno value
+ * (EFAULT when the memory is not mapped: the session's error is then a
+ * KINSPECT_ERROR_FAULT at ADDR). */
+struct kinspect_target_ops {
+	size_t size;
+	/* Read LEN bytes of kernel virtual memory at ADDR into BUF
+	 * (required).  The session keeps no cache of it: a caller whose
+	 * guest ran is read anew. */
+	int (*read)(void *arg, uint64_t addr, void *buf, size_t len);
+	/* The same at physical address ADDR. */
+	int (*read_phys)(void *arg, uint64_t addr, void *buf, size_t len);
+	/* The number of CPUs (kinspect_kernel_nr_cpus()). */
+	unsigned int (*nr_cpus)(void *arg);
+	/* Register REGNUM of CPU, by the architecture's DWARF number (see
+	 * kinspect_kernel_register_number() in kinspect/stack.h), in *RET;
+	 * non-zero when it is not known.  With it the slide is found from
+	 * CPU 0's pc and kinspect_kernel_stack_trace_cpu() works. */
+	int (*read_register)(void *arg, unsigned int cpu, unsigned int regnum, uint64_t *ret);
+	/* The KASLR slide when the caller knows it (a setting of its user):
+	 * true with *RET set; NULL or false: found from memory. */
+	bool (*kaslr_slide)(void *arg, uint64_t *ret);
+};
+
+/* An open session whose target is OPS with ARG (see struct
+ * kinspect_target_ops; copied, ARG must outlive the session) and OPTIONS
+ * (the vmlinux is required; qmp and timeout_ms play no part).  The
+ * vmlinux is opened now; the slide is found on first use: the one
+ * kaslr_slide gives, taken as it is, else searched (CPU 0's pc narrows the
+ * search, else every possible slide is probed) and verified against
+ * linux_banner.
+ * KINSPECT_ERROR_INVALID_ARGUMENT for ops without READ or of a SIZE this
+ * version does not know. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_open_ops(const struct kinspect_target_ops *ops, void *arg,
+								const struct kinspect_options *options,
+								struct kinspect_kernel **ret);
+
 /* End the session: a live guest is left in the run state it was found in
  * (see kinspect_kernel_run_state()), layouts learnt are saved to the cache
  * directory.  Accepts NULL. */
@@ -130,7 +171,8 @@ KINSPECT_EXPORT enum kinspect_target_kind kinspect_kernel_target_kind(const stru
 KINSPECT_EXPORT const char *kinspect_kernel_target(const struct kinspect_kernel *kernel);
 
 /* The open target's format: "gdbstub", "elf", "elf, paging",
- * "kdump-zlib, flattened", ...  NULL before it is open.  Owned by KERNEL. */
+ * "kdump-zlib, flattened", ..., "callbacks" (kinspect_kernel_open_ops()).
+ * NULL before it is open.  Owned by KERNEL. */
 KINSPECT_EXPORT const char *kinspect_kernel_target_format(const struct kinspect_kernel *kernel);
 
 /* The KASLR slide (runtime minus link-time address of the kernel image)
@@ -158,7 +200,8 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_symbol(struct kinspect_ke
 							      uint64_t *ret);
 
 /* The CPUs the target has: the dump's CPU notes, the gdbstub's vCPU
- * threads.  Opens the target. */
+ * threads, the callbacks' nr_cpus (1 when they give registers only;
+ * KINSPECT_ERROR_UNSUPPORTED when neither).  Opens the target. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_nr_cpus(struct kinspect_kernel *kernel, unsigned int *ret);
 
 /* A live guest: whether it ran before the session came (1), was stopped

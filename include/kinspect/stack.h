@@ -23,7 +23,8 @@ extern "C" {
 
 struct kinspect_stack_trace;
 
-/* The trace of CPU (the dump's CPU note, or the gdbstub's vCPU thread).
+/* The trace of CPU (the dump's CPU note, the gdbstub's vCPU thread, or
+ * the registers the callbacks of kinspect_kernel_open_ops() give).
  * A CPU in user mode gives a trace of no frames with
  * kinspect_stack_trace_user_mode() true. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *kernel,
@@ -32,7 +33,8 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct ki
 
 /* The trace of the task_struct at TASK: from its saved
  * inactive_task_frame when it is switched out, from its CPU's registers
- * when a CPU runs it. */
+ * when a CPU runs it (callbacks that give no CPUs: always the saved
+ * frame). */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_task(struct kinspect_kernel *kernel,
 									uint64_t task,
 									struct kinspect_stack_trace **ret);
@@ -86,6 +88,105 @@ KINSPECT_EXPORT const char *kinspect_stack_frame_kind(const struct kinspect_stac
  * whether they are a user-mode context (the last frame). */
 KINSPECT_EXPORT uint64_t kinspect_stack_frame_pt_regs(const struct kinspect_stack_trace *trace, size_t index);
 KINSPECT_EXPORT bool kinspect_stack_frame_user_mode(const struct kinspect_stack_trace *trace, size_t index);
+
+/* ---- single unwind steps, from registers ------------------------------
+ * For a debugger that walks frame by frame itself (the gdb plugin):
+ * registers in, the caller's registers out, with what the step crossed. */
+
+/* Registers by the architecture's DWARF number (x86-64: the psABI's, as
+ * gdb's JIT reader interface speaks them): VALUE[N] is known when bit N
+ * of VALID is set. */
+#define KINSPECT_REGS_MAX 64
+struct kinspect_regs {
+	uint64_t value[KINSPECT_REGS_MAX];
+	uint64_t valid;
+};
+
+/* The DWARF number of the register NAME in *RET: "pc", "sp" or "fp" by
+ * role, or the architecture's own name ("rip", "rsp", "rbx", ...).
+ * KINSPECT_ERROR_NOT_FOUND for a name the architecture does not have. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_register_number(const struct kinspect_kernel *kernel,
+								       const char *name, unsigned int *ret);
+
+/* The registers the unwinder reads and recovers: DWARF numbers 0 to this
+ * minus one. */
+KINSPECT_EXPORT unsigned int kinspect_kernel_nr_registers(const struct kinspect_kernel *kernel);
+
+/* A frame between two steps: its registers, whether its pc is exact (the
+ * frame where the CPU stopped, or code interrupted: looked up as is)
+ * rather than a return address (looked up minus one), and what the
+ * library carries from one step to the next (the last entry frame's saved
+ * registers).  A first frame: the CPU's registers, EXACT_PC true, CONTEXT
+ * zero.  A later one: the OUT of the step that found it, unchanged but for
+ * registers the caller knows better. */
+struct kinspect_unwind_frame {
+	struct kinspect_regs regs;
+	bool exact_pc;
+	uint64_t context[4];
+};
+
+/* The registers CPU's unwind starts from (the dump's CPU note, the
+ * gdbstub's vCPU thread, the callbacks'), as the first frame of
+ * kinspect_kernel_unwind_step(), in *RET; *RET_USER_MODE when the CPU runs
+ * user code (no kernel frames to unwind). */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_cpu_unwind_frame(struct kinspect_kernel *kernel,
+									unsigned int cpu,
+									struct kinspect_unwind_frame *ret,
+									bool *ret_user_mode);
+
+/* How a step found the caller (as kinspect_stack_frame_kind() names it). */
+enum kinspect_unwind_kind {
+	KINSPECT_UNWIND_CALL,          /* a return address on the stack */
+	KINSPECT_UNWIND_PT_REGS,       /* the full registers an entry saved (interrupt, exception, syscall) */
+	KINSPECT_UNWIND_IRET,          /* only the hardware interrupt frame of those */
+	KINSPECT_UNWIND_FRAME_POINTER, /* no ORC data: a guess from the frame pointer */
+};
+
+/* What one step found. */
+struct kinspect_unwind_info {
+	/* The frame given was the last of the kernel stack (ORC's end hint):
+	 * OUT is not written and nothing else below is set. */
+	bool end;
+	enum kinspect_unwind_kind kind;
+	/* The frame's canonical frame address, for a debugger's frame id:
+	 * the caller's stack pointer, or for an entry frame the end of its
+	 * saved registers (on the stack the frame is on: the caller's stack
+	 * pointer is on another one). */
+	uint64_t cfa;
+	/* PT_REGS and IRET: the address of the saved registers, and whether
+	 * they are a user-mode context (OUT is then user code: the end of the
+	 * kernel stack). */
+	uint64_t pt_regs;
+	bool user_mode;
+	/* A plain call frame of vmlinux code that the vmlinux's DWARF CFI
+	 * (.debug_frame) covers: a DWARF unwinder finds the same caller and
+	 * also recovers the callee-saved registers, which ORC does not. */
+	bool dwarf_cfi;
+};
+
+/* Set up the unwinder now (the slide, the vmlinux's ORC tables, the
+ * layouts a step reads; done on the first step otherwise), so that a
+ * later step's error is about its frame. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_unwind_prepare(struct kinspect_kernel *kernel);
+
+/* Unwind IN by one frame: *OUT gets the caller (its pc, sp and frame
+ * pointer where ORC says them, the other registers of a pt_regs frame;
+ * registers not recovered are not VALID) and *RET_INFO how it was found.
+ * IN needs the pc and the sp.  OUT may be IN.  An error says why unwinding
+ * cannot go on here ("no ORC data for ...", a fault reading the stack);
+ * nothing is written then. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_unwind_step(struct kinspect_kernel *kernel,
+								   const struct kinspect_unwind_frame *in,
+								   struct kinspect_unwind_frame *out,
+								   struct kinspect_unwind_info *ret_info);
+
+/* The stack trace from the registers of FRAME (a first frame, see struct
+ * kinspect_unwind_frame): the walk of kinspect_kernel_stack_trace_cpu()
+ * without a CPU (kinspect_stack_trace_cpu() is -1, the task 0); a pc in
+ * user space gives a trace with kinspect_stack_trace_user_mode() true. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_regs(struct kinspect_kernel *kernel,
+									const struct kinspect_unwind_frame *frame,
+									struct kinspect_stack_trace **ret);
 
 #ifdef __cplusplus
 }

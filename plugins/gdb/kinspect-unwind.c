@@ -15,8 +15,11 @@
  *                            frame)
  *   KINSPECT_KASLR_SLIDE=HEX the KASLR slide; found from guest memory
  *                            (linux_banner, as "kinspect info") otherwise
- * The unwinder is libkinspect's (src/linux/stacktrace.c), the same as
- * "kinspect bt"; guest memory is read through gdb (target_read).
+ * and the cache directory as kinspect's (XDG_CACHE_HOME, HOME,
+ * KINSPECT_NO_CACHE).  The plugin is a front end of libkinspect's public
+ * API only: a session whose target is gdb (guest memory through
+ * target_read, the registers of the frame gdb asks about), and
+ * kinspect_kernel_unwind_step(), the unwinder of "kinspect bt".
  *
  * Ordinary C frames of vmlinux that DWARF CFI describes are left to gdb:
  * its DWARF unwinder also recovers the callee-saved registers (arguments
@@ -28,23 +31,20 @@
 
 #include <ctype.h>
 #include <dirent.h>
-#include <elfutils/libdw.h>
+#include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <gdb/jit-reader.h>
 #include <inttypes.h>
-#include <libelf.h>
-#include <unistd.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <kinspect/vmlinux.h>
-
-#include "core/cache-path.h"
-#include "core/error-priv.h"
-#include "linux/kaslr.h"
-#include "linux/stacktrace.h"
+#include <kinspect/error.h>
+#include <kinspect/kernel.h>
+#include <kinspect/stack.h>
+#include <kinspect/symbol.h>
 
 /* gdb refuses readers that do not declare this. */
 GDB_DECLARE_GPL_COMPATIBLE_READER
@@ -58,8 +58,8 @@ GDB_DECLARE_GPL_COMPATIBLE_READER
 struct cached_frame {
 	bool used;
 	uint64_t ip, sp;
-	struct kinspect_orc_state state; /* registers not used: gdb has them */
-	bool user_mode;                  /* a user-mode pt_regs frame: the end */
+	struct kinspect_unwind_frame frame; /* registers not used: gdb has them */
+	bool user_mode;                     /* a user-mode pt_regs frame: the end */
 	/* For gdb's frame id: the caller's stack pointer (the CFA). */
 	bool have_cfa;
 	uint64_t cfa;
@@ -67,19 +67,14 @@ struct cached_frame {
 
 static struct {
 	bool initialized, disabled;
-	struct kinspect_vmlinux *vmlinux;
-	struct kinspect_dwarf_types *types;
-	uint64_t slide;
-	struct kinspect_kernel_unwinder *unwinder;
-	struct kinspect_memory mem;
+	struct kinspect_kernel *kernel;
+	unsigned int pc, sp, nr_regs; /* DWARF numbers, as gdb's callbacks take them */
+	bool have_slide;
+	uint64_t slide; /* KINSPECT_KASLR_SLIDE */
+	char *cache_dir;
 	struct gdb_unwind_callbacks *cb; /* valid during one callback */
 	struct cached_frame cache[CACHE_SIZE];
-	/* vmlinux's DWARF CFI (.debug_frame), to know what gdb unwinds well. */
-	int cfi_fd;
-	Elf *cfi_elf;
-	Dwarf *cfi_dwarf;
-	Dwarf_CFI *cfi;
-} plugin = { .cfi_fd = -1 };
+} plugin;
 
 static void complain(struct kinspect_error *err, const char *what)
 {
@@ -87,14 +82,6 @@ static void complain(struct kinspect_error *err, const char *what)
 	fprintf(stderr, "kinspect-unwind: %s: %s; kernel frames are left to gdb\n", what, msg ? msg : "out of memory");
 	free(msg);
 	kinspect_error_destroy(err);
-}
-
-static struct kinspect_error *read_target(void *ctx, uint64_t addr, void *buf, size_t len)
-{
-	(void)ctx;
-	if (!plugin.cb || plugin.cb->target_read((GDB_CORE_ADDR)addr, buf, (int)len) != GDB_SUCCESS)
-		return kinspect_error_fault(addr, "cannot read %zu bytes at 0x%" PRIx64 " through gdb", len, addr);
-	return NULL;
 }
 
 /* The register REGNUM (DWARF number) of the frame gdb asks about. */
@@ -222,11 +209,58 @@ static char *find_proxy_vmlinux(void)
 	return found;
 }
 
-static bool set_up_with(const char *path, bool have_rip, uint64_t rip);
+/* ---- the session's target: gdb ------------------------------------------ */
 
-/* Lazy set-up on the first frame: the vmlinux, its DWARF, the slide and
- * the ORC tables.  Failing once disables the plugin for the session. */
-static bool set_up(bool have_rip, uint64_t rip)
+static int read_memory(void *arg, uint64_t addr, void *buf, size_t len)
+{
+	(void)arg;
+	if (!plugin.cb || len > INT_MAX || plugin.cb->target_read((GDB_CORE_ADDR)addr, buf, (int)len) != GDB_SUCCESS)
+		return EFAULT;
+	return 0;
+}
+
+/* The frame gdb asks about stands for "CPU 0": its pc narrows the KASLR
+ * search on the first frame. */
+static int read_register(void *arg, unsigned int cpu, unsigned int regnum, uint64_t *ret)
+{
+	(void)arg;
+	return cpu == 0 && plugin.cb && get_reg(plugin.cb, (int)regnum, ret) ? 0 : -1;
+}
+
+static bool kaslr_slide(void *arg, uint64_t *ret)
+{
+	(void)arg;
+	*ret = plugin.slide;
+	return plugin.have_slide;
+}
+
+static const struct kinspect_target_ops target_ops = {
+	.size = sizeof(struct kinspect_target_ops),
+	.read = read_memory,
+	.read_register = read_register,
+	.kaslr_slide = kaslr_slide,
+};
+
+/* kinspect's cache directory, as the CLI finds it: $XDG_CACHE_HOME/kinspect
+ * (an absolute one), else $HOME/.cache/kinspect; NULL without either. */
+static char *cache_dir_from_environment(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+	char *dir = NULL;
+	int n = -1;
+	if (xdg && xdg[0] == '/')
+		n = asprintf(&dir, "%s/kinspect", xdg);
+	else if (home && home[0] == '/')
+		n = asprintf(&dir, "%s/.cache/kinspect", home);
+	return n < 0 ? NULL : dir;
+}
+
+static bool set_up_with(const char *path);
+
+/* Lazy set-up on the first frame (within a callback: it reads the
+ * guest): the session on the vmlinux, the slide and the ORC tables.
+ * Failing once disables the plugin for the session. */
+static bool set_up(void)
 {
 	if (plugin.initialized)
 		return !plugin.disabled;
@@ -241,52 +275,54 @@ static bool set_up(bool have_rip, uint64_t rip)
 				"with DWARF); kernel frames are left to gdb\n");
 		return false;
 	}
-	bool ok = set_up_with(path, have_rip, rip);
+	bool ok = set_up_with(path);
 	free(from_proxy);
 	return ok;
 }
 
-static bool set_up_with(const char *path, bool have_rip, uint64_t rip)
+static bool set_up_with(const char *path)
 {
-	/* The symbol index cache, where kinspect keeps it (the library reads
-	 * no environment: the front end names the directory). */
-	char *cache_dir = kinspect_cache_dir_from_environment();
-	kinspect_error_destroy(kinspect_cache_set_dir(cache_dir));
-	kinspect_cache_set_reuse(kinspect_cache_reuse_from_environment());
-	free(cache_dir);
-	struct kinspect_error *err = kinspect_vmlinux_open(path, &plugin.vmlinux);
-	if (!err)
-		err = kinspect_dwarf_types_create(path, &plugin.types);
+	const char *slide = getenv("KINSPECT_KASLR_SLIDE");
+	if (slide && *slide) {
+		char *end;
+		errno = 0;
+		plugin.slide = strtoull(slide, &end, 16);
+		if (*end || errno) {
+			fprintf(stderr, "kinspect-unwind: KINSPECT_KASLR_SLIDE=%s is not a hex number\n", slide);
+			return false;
+		}
+		plugin.have_slide = true;
+	}
+	struct kinspect_options options;
+	kinspect_options_init(&options);
+	options.vmlinux = path;
+	/* The layouts and symbol indexes where kinspect keeps them (the
+	 * library reads no environment: the front end names the directory). */
+	options.cache_dir = plugin.cache_dir = cache_dir_from_environment();
+	const char *no_cache = getenv("KINSPECT_NO_CACHE");
+	if (no_cache && no_cache[0] && strcmp(no_cache, "0") != 0)
+		options.flags |= KINSPECT_NO_DERIVED_CACHES;
+	struct kinspect_error *err = kinspect_kernel_open_ops(&target_ops, NULL, &options, &plugin.kernel);
 	if (err) {
 		complain(err, "opening the vmlinux");
 		return false;
 	}
-	plugin.mem = (struct kinspect_memory){ .read = read_target };
-	const char *slide = getenv("KINSPECT_KASLR_SLIDE");
-	if (slide && *slide) {
-		char *end;
-		plugin.slide = strtoull(slide, &end, 16);
-		if (*end) {
-			fprintf(stderr, "kinspect-unwind: KINSPECT_KASLR_SLIDE=%s is not a hex number\n", slide);
-			return false;
-		}
-	} else {
-		struct kinspect_kaslr kaslr;
-		if ((err = kinspect_kaslr_find_memory(&plugin.mem, have_rip, rip, NULL, plugin.vmlinux, &kaslr))) {
-			complain(err, "finding the KASLR slide");
-			return false;
-		}
-		plugin.slide = kaslr.slide;
+	uint64_t found;
+	const char *method;
+	if ((err = kinspect_kernel_kaslr(plugin.kernel, &found, &method))) {
+		complain(err, "finding the KASLR slide");
+		return false;
 	}
-	plugin.cfi_fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (plugin.cfi_fd >= 0 && (plugin.cfi_elf = elf_begin(plugin.cfi_fd, ELF_C_READ_MMAP, NULL)) &&
-	    (plugin.cfi_dwarf = dwarf_begin_elf(plugin.cfi_elf, DWARF_C_READ, NULL)))
-		plugin.cfi = dwarf_getcfi(plugin.cfi_dwarf); /* .debug_frame */
-	if ((err = kinspect_kernel_unwinder_create(plugin.types, plugin.vmlinux, plugin.slide, &plugin.mem,
-						   &plugin.unwinder))) {
+	if ((err = kinspect_kernel_unwind_prepare(plugin.kernel))) {
 		complain(err, "loading ORC data");
 		return false;
 	}
+	if ((err = kinspect_kernel_register_number(plugin.kernel, "pc", &plugin.pc)) ||
+	    (err = kinspect_kernel_register_number(plugin.kernel, "sp", &plugin.sp))) {
+		complain(err, "the registers");
+		return false;
+	}
+	plugin.nr_regs = kinspect_kernel_nr_registers(plugin.kernel);
 	plugin.disabled = false;
 	return true;
 }
@@ -303,91 +339,70 @@ static struct cached_frame *cache_find(uint64_t ip, uint64_t sp)
 	return c->used && c->ip == ip && c->sp == sp ? c : NULL;
 }
 
-/* Whether gdb's DWARF unwinder does as well as ORC for the frame at IP:
- * a plain call frame of vmlinux code that .debug_frame covers. */
-static bool gdb_unwinds_well(uint64_t ip, bool signal, const struct kinspect_orc_step *step)
-{
-	if (!plugin.cfi || step->kind != KINSPECT_ORC_FRAME_CALL || step->entry.type != KINSPECT_ORC_TYPE_CALL ||
-	    (step->entry.sp_reg != KINSPECT_ORC_REG_SP && step->entry.sp_reg != KINSPECT_ORC_REG_BP))
-		return false;
-	uint64_t link = kinspect_kaslr_link(plugin.slide, signal ? ip : ip - 1);
-	if (link == (signal ? ip : ip - 1) && plugin.slide)
-		return false; /* not in the kernel image: a module */
-	Dwarf_Frame *frame;
-	if (dwarf_cfi_addrframe(plugin.cfi, link, &frame) != 0)
-		return false;
-	free(frame);
-	return true;
-}
-
-/* Unwind the frame whose registers CB gives, into *RET; the caller's
- * registers in *RET_STATE.  False if the plugin does not cover the frame. */
-static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_orc_state *ret_state, bool *ret_end,
-		   bool *ret_user_end)
+/* Unwind the frame whose registers CB gives: the caller in *RET, or the
+ * end of the kernel stack (*RET_END, with only RET's sp set).  False if
+ * the plugin does not cover the frame. */
+static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_unwind_frame *ret, bool *ret_end)
 {
 	uint64_t ip, sp;
-	*ret_end = *ret_user_end = false;
-	if (!get_reg(cb, KINSPECT_X86_64_RIP, &ip) || !get_reg(cb, KINSPECT_X86_64_RSP, &sp))
+	*ret_end = false;
+	if (!set_up() || !get_reg(cb, (int)plugin.pc, &ip) || !get_reg(cb, (int)plugin.sp, &sp))
 		return false;
-	if (!set_up(true, ip))
-		return false;
-	struct kinspect_orc_state state;
-	memset(&state, 0, sizeof(state));
+	struct kinspect_unwind_frame in;
+	memset(&in, 0, sizeof(in));
 	struct cached_frame *known = cache_find(ip, sp);
 	if (known) {
 		if (known->user_mode) {
 			/* The user-mode side of a syscall or interrupt entry. */
-			*ret_user_end = true;
-			ret_state->regs.value[KINSPECT_X86_64_RSP] = sp + 8;
+			*ret_end = true;
+			ret->regs.value[plugin.sp] = sp + 8;
 			return true;
 		}
-		state = known->state;
+		in = known->frame;
 	} else {
 		/* A frame the plugin did not produce: the innermost one, where
 		 * the CPU stopped, so its IP is exact. */
-		state.signal = true;
+		in.exact_pc = true;
 	}
-	for (int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++) {
-		uint64_t value;
-		if (get_reg(cb, reg, &value))
-			kinspect_x86_64_regs_set(&state.regs, (unsigned int)reg, value);
+	/* What gdb knows of the frame's registers, its DWARF unwinder's
+	 * recoveries included. */
+	in.regs.valid = 0;
+	for (unsigned int reg = 0; reg < plugin.nr_regs && reg < KINSPECT_REGS_MAX; reg++) {
+		if (get_reg(cb, (int)reg, &in.regs.value[reg]))
+			in.regs.valid |= 1ull << reg;
 	}
-	bool signal = state.signal;
-	struct kinspect_orc_step step;
-	enum kinspect_orc_step_result result;
-	struct kinspect_error *err =
-		kinspect_orc_unwind_step(kinspect_kernel_unwinder_orc(plugin.unwinder), &state, &step, &result);
+	bool exact = in.exact_pc;
+	struct kinspect_unwind_frame caller;
+	struct kinspect_unwind_info info;
+	struct kinspect_error *err = kinspect_kernel_unwind_step(plugin.kernel, &in, &caller, &info);
 	if (err) {
 		kinspect_error_destroy(err);
 		return false;
 	}
 	struct cached_frame *self = cache_slot(ip, sp);
 	if (self != known)
-		*self = (struct cached_frame){ .used = true, .ip = ip, .sp = sp, .state = { .signal = signal } };
-	if (result == KINSPECT_ORC_STEP_END) {
+		*self = (struct cached_frame){ .used = true, .ip = ip, .sp = sp, .frame = { .exact_pc = exact } };
+	if (info.end) {
 		*ret_end = true;
-		ret_state->regs.value[KINSPECT_X86_64_RSP] = sp + 8;
+		ret->regs.value[plugin.sp] = sp + 8;
 		return true;
 	}
-	uint64_t new_ip = state.regs.value[KINSPECT_X86_64_RIP], new_sp = state.regs.value[KINSPECT_X86_64_RSP];
+	uint64_t new_ip = caller.regs.value[plugin.pc], new_sp = caller.regs.value[plugin.sp];
 	/* gdb stops at a frame whose id lies below the one before it
 	 * ("previous frame inner to this frame"): across an entry frame the
 	 * caller's stack pointer is on another stack (the task's, or user
 	 * space), so the entry frame's id is the end of its pt_regs, on the
-	 * stack it is on. */
+	 * stack it is on (the step's CFA). */
 	self->have_cfa = true;
-	self->cfa = new_sp;
-	if (step.kind == KINSPECT_ORC_FRAME_PT_REGS || step.kind == KINSPECT_ORC_FRAME_IRET)
-		self->cfa = step.pt_regs + kinspect_kernel_unwinder_orc(plugin.unwinder)->pt_regs->size;
+	self->cfa = info.cfa;
 	/* Remembered even when gdb unwinds this frame itself: it finds the
 	 * same caller, and the next call needs to know how to look it up. */
-	struct cached_frame *caller = cache_slot(new_ip, new_sp);
-	*caller = (struct cached_frame){ .used = true, .ip = new_ip, .sp = new_sp, .state = state,
-					 .user_mode = step.user_mode, .have_cfa = step.user_mode,
-					 .cfa = self->cfa + 16 };
-	if (gdb_unwinds_well(ip, signal, &step))
-		return false;
-	*ret_state = state;
+	struct cached_frame *next = cache_slot(new_ip, new_sp);
+	*next = (struct cached_frame){ .used = true, .ip = new_ip, .sp = new_sp, .frame = caller,
+				       .user_mode = info.user_mode, .have_cfa = info.user_mode, .cfa = self->cfa + 16 };
+	if (info.dwarf_cfi)
+		return false; /* gdb's DWARF unwinder does as well, and more */
+	*ret = caller;
 	return true;
 }
 
@@ -395,25 +410,25 @@ static enum gdb_status unwind_frame(struct gdb_reader_funcs *self, struct gdb_un
 {
 	(void)self;
 	plugin.cb = cb;
-	struct kinspect_orc_state state;
-	bool end, user_end;
-	bool ok = unwind(cb, &state, &end, &user_end);
+	struct kinspect_unwind_frame caller;
+	memset(&caller, 0, sizeof(caller));
+	bool end;
+	bool ok = unwind(cb, &caller, &end);
 	plugin.cb = NULL;
 	if (!ok)
 		return GDB_FAIL;
-	if (end || user_end) {
+	if (end) {
 		/* The outermost kernel frame.  gdb ignores "defined" in
 		 * reg_set, but it never unwinds past a frame whose pc is 0
 		 * (one above this one, so it is not "inner"). */
-		set_reg(cb, KINSPECT_X86_64_RIP, 0);
-		set_reg(cb, KINSPECT_X86_64_RSP, state.regs.value[KINSPECT_X86_64_RSP]);
+		set_reg(cb, (int)plugin.pc, 0);
+		set_reg(cb, (int)plugin.sp, caller.regs.value[plugin.sp]);
 		return GDB_SUCCESS;
 	}
-	for (int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++) {
-		uint64_t value;
+	for (unsigned int reg = 0; reg < plugin.nr_regs && reg < KINSPECT_REGS_MAX; reg++) {
 		/* Registers not set stay unknown to gdb ("<not saved>"). */
-		if (kinspect_x86_64_regs_get(&state.regs, (unsigned int)reg, &value))
-			set_reg(cb, reg, value);
+		if (caller.regs.valid & (1ull << reg))
+			set_reg(cb, (int)reg, caller.regs.value[reg]);
 	}
 	return GDB_SUCCESS;
 }
@@ -424,23 +439,19 @@ static struct gdb_frame_id get_frame_id(struct gdb_reader_funcs *self, struct gd
 	struct gdb_frame_id id = { 0, 0 };
 	uint64_t ip = 0, sp = 0;
 	plugin.cb = cb;
-	if (get_reg(cb, KINSPECT_X86_64_RIP, &ip) && get_reg(cb, KINSPECT_X86_64_RSP, &sp)) {
+	if (set_up() && get_reg(cb, (int)plugin.pc, &ip) && get_reg(cb, (int)plugin.sp, &sp)) {
 		struct cached_frame *c = cache_find(ip, sp);
 		id.stack_address = c && c->have_cfa ? c->cfa : sp;
 		/* The function's first instruction keeps the id stable while
 		 * the pc moves within the function. */
 		id.code_address = ip;
-		const char *name;
-		uint64_t offset;
-		if (plugin.vmlinux && !plugin.disabled) {
-			bool exact = c ? c->state.signal : true;
-			uint64_t lookup = exact ? ip : ip - 1;
-			struct kinspect_error *err = kinspect_vmlinux_symbolize(
-				plugin.vmlinux, kinspect_kaslr_link(plugin.slide, lookup), &name, &offset);
-			if (!err)
-				id.code_address = lookup - offset;
-			kinspect_error_destroy(err);
-		}
+		bool exact = c ? c->frame.exact_pc : true;
+		uint64_t lookup = exact ? ip : ip - 1;
+		struct kinspect_symbol sym;
+		struct kinspect_error *err = kinspect_kernel_symbolize(plugin.kernel, lookup, &sym);
+		if (!err)
+			id.code_address = lookup - sym.offset;
+		kinspect_error_destroy(err);
 	}
 	plugin.cb = NULL;
 	return id;
@@ -461,17 +472,9 @@ static enum gdb_status read_debug_info(struct gdb_reader_funcs *self, struct gdb
 static void destroy_reader(struct gdb_reader_funcs *self)
 {
 	(void)self;
-	kinspect_kernel_unwinder_destroy(plugin.unwinder);
-	kinspect_dwarf_types_destroy(plugin.types);
-	kinspect_vmlinux_destroy(plugin.vmlinux);
-	if (plugin.cfi_dwarf)
-		dwarf_end(plugin.cfi_dwarf); /* frees the CFI too */
-	if (plugin.cfi_elf)
-		elf_end(plugin.cfi_elf);
-	if (plugin.cfi_fd >= 0)
-		close(plugin.cfi_fd);
+	kinspect_kernel_destroy(plugin.kernel);
+	free(plugin.cache_dir);
 	memset(&plugin, 0, sizeof(plugin));
-	plugin.cfi_fd = -1;
 }
 
 static struct gdb_reader_funcs reader_funcs = {

@@ -125,6 +125,28 @@ struct kinspect_arch {
 	 * entry, or UINT64_MAX when it cannot be placed. */
 	void (*entry_args)(size_t n, const uint64_t *sizes, const bool *aggregate, const char **ret_regs,
 			   uint64_t *ret_stack);
+
+	/* ---- registers by DWARF number (kinspect/stack.h) ----------------- */
+	/* The unwinder's registers are numbers 0 to NR_REGS - 1 (at most
+	 * 64), named REG_NAMES[n]; which of them are the pc, sp and frame
+	 * pointer. */
+	unsigned int nr_regs;
+	const char *const *reg_names;
+	unsigned int pc_regnum, sp_regnum, fp_regnum;
+	/* A state from register VALUES (by number; bit n of VALID says
+	 * VALUES[n] is known), EXACT (the pc is not a return address) and
+	 * the CONTEXT words unwind_state_export() wrote (zero for a first
+	 * frame), and back. */
+	void (*unwind_state_import)(struct kinspect_orc_state *ret, const uint64_t *values, uint64_t valid, bool exact,
+				    const uint64_t context[4]);
+	void (*unwind_state_export)(const struct kinspect_orc_state *state, uint64_t *values, uint64_t *ret_valid,
+				    bool *ret_exact, uint64_t context[4]);
+	/* The size of the saved registers of an entry frame (struct pt_regs). */
+	uint64_t (*pt_regs_size)(const struct kinspect_orc_unwinder *unwinder);
+	/* Whether STEP found a plain call frame: the caller's stack pointer
+	 * from the sp or the frame pointer, its return address above it (what
+	 * a DWARF CFI unwinder gets as right). */
+	bool (*plain_call_frame)(const struct kinspect_orc_step *step);
 };
 
 /* The architecture of the kernels kinspect reads. */

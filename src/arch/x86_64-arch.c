@@ -87,6 +87,59 @@ static void unwind_state_frame(const struct kinspect_orc_state *state, uint64_t 
 	kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RSP, ret_sp);
 }
 
+/* DWARF numbers 0-16 (the psABI's), the registers ORC knows. */
+static const char *const reg_names[KINSPECT_X86_64_NR_REGS] = {
+	"rax", "rdx", "rcx", "rbx", "rsi", "rdi", "rbp", "rsp", "r8",
+	"r9",  "r10", "r11", "r12", "r13", "r14", "r15", "rip",
+};
+
+/* CONTEXT: the pt_regs addresses and their flags, as the ORC state keeps
+ * them between steps. */
+enum { CONTEXT_HAVE_PT_REGS = 1, CONTEXT_FULL_PT_REGS = 2, CONTEXT_HAVE_PREV_PT_REGS = 4 };
+
+static void unwind_state_import(struct kinspect_orc_state *ret, const uint64_t *values, uint64_t valid, bool exact,
+				const uint64_t context[4])
+{
+	memset(ret, 0, sizeof(*ret));
+	for (unsigned int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++) {
+		if (valid & (1ull << reg))
+			kinspect_x86_64_regs_set(&ret->regs, reg, values[reg]);
+	}
+	ret->signal = exact;
+	ret->pt_regs = context[0];
+	ret->prev_pt_regs = context[1];
+	ret->have_pt_regs = context[2] & CONTEXT_HAVE_PT_REGS;
+	ret->full_pt_regs = context[2] & CONTEXT_FULL_PT_REGS;
+	ret->have_prev_pt_regs = context[2] & CONTEXT_HAVE_PREV_PT_REGS;
+}
+
+static void unwind_state_export(const struct kinspect_orc_state *state, uint64_t *values, uint64_t *ret_valid,
+				bool *ret_exact, uint64_t context[4])
+{
+	*ret_valid = 0;
+	for (unsigned int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++) {
+		if (kinspect_x86_64_regs_get(&state->regs, reg, &values[reg]))
+			*ret_valid |= 1ull << reg;
+	}
+	*ret_exact = state->signal;
+	context[0] = state->pt_regs;
+	context[1] = state->prev_pt_regs;
+	context[2] = (state->have_pt_regs ? CONTEXT_HAVE_PT_REGS : 0) | (state->full_pt_regs ? CONTEXT_FULL_PT_REGS : 0) |
+		     (state->have_prev_pt_regs ? CONTEXT_HAVE_PREV_PT_REGS : 0);
+	context[3] = 0;
+}
+
+static uint64_t pt_regs_size(const struct kinspect_orc_unwinder *orc)
+{
+	return orc->pt_regs->size;
+}
+
+static bool plain_call_frame(const struct kinspect_orc_step *step)
+{
+	return step->kind == KINSPECT_ORC_FRAME_CALL && step->entry.type == KINSPECT_ORC_TYPE_CALL &&
+	       (step->entry.sp_reg == KINSPECT_ORC_REG_SP || step->entry.sp_reg == KINSPECT_ORC_REG_BP);
+}
+
 static const struct kinspect_arch x86_64 = {
 	.name = "x86-64",
 	.cpu_state_dump = cpu_state_dump,
@@ -121,6 +174,17 @@ static const struct kinspect_arch x86_64 = {
 	.unwind_state_init = unwind_state_init,
 	.unwind_state_frame = unwind_state_frame,
 	.entry_args = kinspect_x86_64_entry_args,
+
+	/* registers by DWARF number */
+	.nr_regs = KINSPECT_X86_64_NR_REGS,
+	.reg_names = reg_names,
+	.pc_regnum = KINSPECT_X86_64_RIP,
+	.sp_regnum = KINSPECT_X86_64_RSP,
+	.fp_regnum = KINSPECT_X86_64_RBP,
+	.unwind_state_import = unwind_state_import,
+	.unwind_state_export = unwind_state_export,
+	.pt_regs_size = pt_regs_size,
+	.plain_call_frame = plain_call_frame,
 };
 
 const struct kinspect_arch *kinspect_arch(void)

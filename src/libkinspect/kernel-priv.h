@@ -9,6 +9,7 @@
 #include "debuginfo/dwarf-types.h"
 #include "linux/kaslr.h"
 #include "linux/memory.h"
+#include "arch/arch.h"
 #include "linux/module-symbols.h"
 #include "target/elf-dump.h"
 #include "target/gdbstub.h"
@@ -108,5 +109,42 @@ const volatile sig_atomic_t *kinspect_kernel_cancel(const struct kinspect_kernel
 struct kinspect_breakpoint;
 struct kinspect_breakpoint **kinspect_kernel_breakpoints(struct kinspect_kernel *kernel);
 void kinspect_kernel_release_breakpoints(struct kinspect_kernel *kernel);
+
+/* ---- a target of the caller's callbacks (kernel-ops.c) --------------- */
+
+/* Make K's target OPS with ARG (kinspect_kernel_open_ops()). */
+void kinspect_kernel_set_ops(struct kinspect_kernel *kernel, const struct kinspect_target_ops *ops, void *arg);
+
+/* K's callbacks and their ARG in *RET_ARG, or NULL for another target. */
+const struct kinspect_target_ops *kinspect_kernel_ops(const struct kinspect_kernel *kernel, void **ret_arg);
+
+/* A read through OPS as a struct kinspect_memory read (PHYS: read_phys). */
+struct kinspect_error *kinspect_kernel_ops_read(const struct kinspect_target_ops *ops, void *arg, uint64_t addr,
+						void *buf, size_t len, bool phys);
+
+/* The slide of a target of callbacks: their own, else found through MEM
+ * (narrowed by CPU 0's pc when they give registers). */
+struct kinspect_error *kinspect_kernel_ops_kaslr(const struct kinspect_target_ops *ops, void *arg,
+						 const struct kinspect_memory *mem,
+						 const struct kinspect_vmlinux *vmlinux, struct kinspect_kaslr *ret);
+
+/* Their CPU count: nr_cpus, else 1 when they give registers. */
+struct kinspect_error *kinspect_kernel_ops_nr_cpus(const struct kinspect_target_ops *ops, void *arg,
+						   unsigned int *ret);
+
+/* Where CPU's unwind starts, from their registers (see the
+ * architecture's cpu_state_live). */
+struct kinspect_error *kinspect_kernel_ops_cpu_state(struct kinspect_kernel *kernel, unsigned int cpu,
+						     struct kinspect_orc_state *ret, bool *ret_user_mode,
+						     uint64_t *ret_ip);
+
+/* Where CPU's unwind starts, whatever the target (stack.c). */
+struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *kernel, unsigned int cpu,
+						 struct kinspect_orc_state *ret, bool *ret_user_mode, uint64_t *ret_ip);
+
+/* The vmlinux's DWARF CFI (.debug_frame), opened on first use once the
+ * vmlinux is; NULL when it has none. */
+struct kinspect_vmlinux_cfi;
+struct kinspect_vmlinux_cfi *kinspect_kernel_vmlinux_cfi(struct kinspect_kernel *kernel);
 
 #endif /* KINSPECT_KERNEL_PRIV_H */

@@ -15,6 +15,7 @@
 #include "core/error-priv.h"
 #include "core/log.h"
 #include "debuginfo/layout-cache.h"
+#include "debuginfo/vmlinux-cfi.h"
 #include "libkinspect/kernel-priv.h"
 #include "linux/module-info.h"
 #include "linux/stacktrace.h"
@@ -67,6 +68,13 @@ struct kinspect_kernel {
 	size_t nr_module_files;
 	struct kinspect_type_store *type_store;
 	struct kinspect_breakpoint *breakpoints; /* planted; breakpoint.c keeps the list */
+	/* A target of the caller's callbacks (kernel-ops.c). */
+	bool have_ops;
+	struct kinspect_target_ops ops;
+	void *ops_arg;
+	/* The vmlinux's DWARF CFI, for kinspect_kernel_unwind_step(). */
+	bool cfi_opened;
+	struct kinspect_vmlinux_cfi *cfi;
 };
 
 void kinspect_options_init(struct kinspect_options *options)
@@ -315,6 +323,7 @@ void kinspect_kernel_destroy(struct kinspect_kernel *k)
 		return;
 	kinspect_kernel_close_target(k);
 	kinspect_type_store_destroy(k->type_store);
+	kinspect_vmlinux_cfi_destroy(k->cfi);
 	close_types(k);
 	kinspect_vmlinux_destroy(k->vmlinux);
 	for (size_t i = 0; i < k->nr_module_files; i++)
@@ -406,10 +415,12 @@ static struct kinspect_error *open_gdbstub(struct kinspect_kernel *k)
 
 struct kinspect_error *kinspect_kernel_open_target(struct kinspect_kernel *k)
 {
-	if (k->gdbstub || k->dump)
+	if (k->gdbstub || k->dump || k->have_ops)
 		return NULL;
 	struct kinspect_error *err;
 	switch (k->kind) {
+	case KINSPECT_TARGET_CALLBACKS:
+		return NULL; /* open from the start */
 	case KINSPECT_TARGET_NONE:
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
 					     "this command needs a target: give it with -t HOST:PORT or -t DUMP");
@@ -441,6 +452,8 @@ const char *kinspect_kernel_target_format(const struct kinspect_kernel *k)
 {
 	if (k->dump)
 		return kinspect_elf_dump_format(k->dump);
+	if (k->have_ops)
+		return "callbacks";
 	return k->gdbstub ? "gdbstub" : NULL;
 }
 
@@ -483,7 +496,8 @@ struct kinspect_error *kinspect_kernel_run_state(struct kinspect_kernel *k, int 
 						 const char **ret_decision)
 {
 	if (k->kind != KINSPECT_TARGET_GDBSTUB)
-		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "a dump has no run state");
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "%s has no run state",
+					     k->have_ops ? "a target of callbacks" : "a dump");
 	struct kinspect_error *err = kinspect_kernel_open_target(k);
 	if (err)
 		return err;
@@ -503,7 +517,10 @@ struct kinspect_error *kinspect_kernel_kaslr_record(struct kinspect_kernel *k, c
 		struct kinspect_error *err = kinspect_kernel_open_target(k);
 		if (!err)
 			err = kinspect_kernel_vmlinux(k, &vmlinux);
-		if (!err)
+		const struct kinspect_memory *mem;
+		if (!err && k->have_ops && !(err = kinspect_kernel_memory(k, &mem)))
+			err = kinspect_kernel_ops_kaslr(&k->ops, k->ops_arg, mem, vmlinux, &k->kaslr);
+		else if (!err)
 			err = k->dump ? kinspect_kaslr_find_dump(k->dump, vmlinux, &k->kaslr)
 				      : kinspect_kaslr_find_live(k->gdbstub, vmlinux, &k->kaslr);
 		if (err)
@@ -566,6 +583,8 @@ struct kinspect_error *kinspect_kernel_types(struct kinspect_kernel *k, struct k
 static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct kinspect_kernel *k = ctx;
+	if (k->have_ops)
+		return kinspect_kernel_ops_read(&k->ops, k->ops_arg, addr, buf, len, false);
 	if (k->gdbstub)
 		return kinspect_gdbstub_read_memory(k->gdbstub, addr, buf, len, false);
 	return kinspect_elf_dump_read_virt(k->dump, addr, buf, len);
@@ -574,6 +593,8 @@ static struct kinspect_error *read_virtual(void *ctx, uint64_t addr, void *buf, 
 static struct kinspect_error *read_physical(void *ctx, uint64_t addr, void *buf, size_t len)
 {
 	struct kinspect_kernel *k = ctx;
+	if (k->have_ops)
+		return kinspect_kernel_ops_read(&k->ops, k->ops_arg, addr, buf, len, true);
 	if (k->gdbstub)
 		return kinspect_gdbstub_read_memory(k->gdbstub, addr, buf, len, true);
 	return kinspect_elf_dump_read_phys(k->dump, addr, buf, len);
@@ -767,6 +788,8 @@ struct kinspect_error *kinspect_kernel_nr_cpus(struct kinspect_kernel *k, unsign
 	struct kinspect_error *err = kinspect_kernel_open_target(k);
 	if (err)
 		return err;
+	if (k->have_ops)
+		return kinspect_kernel_ops_nr_cpus(&k->ops, k->ops_arg, ret);
 	*ret = (unsigned int)(k->dump ? kinspect_elf_dump_nr_cpus(k->dump) : kinspect_gdbstub_nr_threads(k->gdbstub));
 	return NULL;
 }
@@ -801,4 +824,34 @@ struct kinspect_error *kinspect_kernel_symbol(struct kinspect_kernel *k, const c
 	}
 	*ret = addr;
 	return NULL;
+}
+
+void kinspect_kernel_set_ops(struct kinspect_kernel *k, const struct kinspect_target_ops *ops, void *arg)
+{
+	k->have_ops = true;
+	k->ops = *ops;
+	k->ops_arg = arg;
+	k->kind = KINSPECT_TARGET_CALLBACKS;
+}
+
+const struct kinspect_target_ops *kinspect_kernel_ops(const struct kinspect_kernel *k, void **ret_arg)
+{
+	if (!k->have_ops)
+		return NULL;
+	*ret_arg = k->ops_arg;
+	return &k->ops;
+}
+
+struct kinspect_vmlinux_cfi *kinspect_kernel_vmlinux_cfi(struct kinspect_kernel *k)
+{
+	if (!k->cfi_opened && k->vmlinux) {
+		k->cfi_opened = true;
+		struct kinspect_error *err = kinspect_vmlinux_cfi_open(kinspect_vmlinux_path(k->vmlinux), &k->cfi);
+		if (err) {
+			_cleanup_free_ char *msg = kinspect_error_string(err);
+			kinspect_debug("no DWARF CFI: %s", msg ? msg : "out of memory");
+			kinspect_error_destroy(err);
+		}
+	}
+	return k->cfi;
 }

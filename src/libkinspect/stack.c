@@ -139,6 +139,19 @@ static struct kinspect_error *new_trace(struct kinspect_kernel *k, int cpu, stru
 	return NULL;
 }
 
+struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *k, unsigned int cpu,
+						 struct kinspect_orc_state *ret, bool *ret_user_mode, uint64_t *ret_ip)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	struct kinspect_gdbstub *gs = kinspect_kernel_gdbstub(k);
+	struct kinspect_elf_dump *dump = kinspect_kernel_dump(k);
+	return gs     ? kinspect_arch()->cpu_state_live(gs, cpu, ret, ret_user_mode, ret_ip)
+	       : dump ? kinspect_arch()->cpu_state_dump(dump, cpu, ret, ret_user_mode, ret_ip)
+		      : kinspect_kernel_ops_cpu_state(k, cpu, ret, ret_user_mode, ret_ip);
+}
+
 struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k, unsigned int cpu,
 						       struct kinspect_stack_trace **ret)
 {
@@ -152,9 +165,7 @@ struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k
 	struct kinspect_orc_state state;
 	bool user_mode;
 	uint64_t ip;
-	struct kinspect_gdbstub *gs = kinspect_kernel_gdbstub(k);
-	err = gs ? kinspect_arch()->cpu_state_live(gs, cpu, &state, &user_mode, &ip)
-		 : kinspect_arch()->cpu_state_dump(kinspect_kernel_dump(k), cpu, &state, &user_mode, &ip);
+	err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode, &ip);
 	if (err)
 		return err;
 	struct kinspect_stack_trace *t;
@@ -189,8 +200,12 @@ struct kinspect_error *kinspect_kernel_stack_trace_task(struct kinspect_kernel *
 		err = kinspect_kernel_tasks(k, &tasks);
 	if (!err)
 		err = kinspect_tasks_read(tasks, task_address, &task);
-	if (!err)
-		err = kinspect_kernel_nr_cpus(k, &nr_cpus);
+	if (!err && (err = kinspect_kernel_nr_cpus(k, &nr_cpus)) && kinspect_error_code(err) == KINSPECT_ERROR_UNSUPPORTED) {
+		/* Callbacks that give no CPUs: every task is taken as switched out. */
+		kinspect_error_destroy(err);
+		err = NULL;
+		nr_cpus = 0;
+	}
 	if (err)
 		return err;
 	/* A task that runs: its CPU's registers, not its stale saved frame. */
@@ -209,6 +224,35 @@ struct kinspect_error *kinspect_kernel_stack_trace_task(struct kinspect_kernel *
 		return err;
 	t->task = task.address;
 	if ((err = walk(unwinder, &state, t))) {
+		kinspect_stack_trace_destroy(t);
+		return err;
+	}
+	*ret = t;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_stack_trace_regs(struct kinspect_kernel *k,
+							const struct kinspect_unwind_frame *frame,
+							struct kinspect_stack_trace **ret)
+{
+	const struct kinspect_arch *arch = kinspect_arch();
+	uint64_t need = (1ull << arch->pc_regnum) | (1ull << arch->sp_regnum);
+	if ((frame->regs.valid & need) != need)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "a stack trace needs the pc and the sp");
+	struct kinspect_kernel_unwinder *unwinder;
+	struct kinspect_error *err = kinspect_kernel_unwinder(k, &unwinder);
+	if (err)
+		return err;
+	struct kinspect_orc_state state;
+	arch->unwind_state_import(&state, frame->regs.value, frame->regs.valid, frame->exact_pc, frame->context);
+	struct kinspect_stack_trace *t;
+	if ((err = new_trace(k, -1, &t)))
+		return err;
+	uint64_t ip = frame->regs.value[arch->pc_regnum];
+	if (!kinspect_arch_kernel_address(ip)) {
+		t->user_mode = true;
+		t->user_ip = ip;
+	} else if ((err = walk(unwinder, &state, t))) {
 		kinspect_stack_trace_destroy(t);
 		return err;
 	}

@@ -57,6 +57,8 @@ struct kinspect_error *kinspect_kernel_paging(struct kinspect_kernel *k, unsigne
 			root = c->cr3;
 			control = c->cr4;
 		}
+	} else if (!kinspect_kernel_gdbstub(k)) {
+		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "the target's callbacks give no page tables");
 	} else if ((err = kinspect_arch()->read_paging(kinspect_kernel_gdbstub(k), cpu, &root, &control))) {
 		return err;
 	}

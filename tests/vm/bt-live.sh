@@ -151,6 +151,12 @@ dump=$work/stopped.elf
 guest_dump "$dump" paging=false format=elf
 kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" bt --cpu "$cpu" >"$work/dump.txt" 2>"$work/err" || { cat "$work/err"; die "bt on the dump failed"; }
 diff -u "$work/live.txt" "$work/dump.txt" || die "bt --cpu $cpu differs between live and the dump"
+# The same kernel through a session on callbacks (kinspect_kernel_open_ops(),
+# as the plugin reads through gdb), and step by step.
+"$top_builddir/tests/vm/ops-session" "$GUEST_VMLINUX" "$dump" "$cpu" >"$work/ops.txt" 2>&1 ||
+	{ cat "$work/ops.txt"; die "the session on callbacks disagrees with the dump"; }
+cat "$work/ops.txt"
+say "$(tail -1 "$work/ops.txt")"
 frames=$(grep -c '^#' "$work/dump.txt")
 # Without the .ko files: the same frames, module code as [module]+offset.
 kinspect -k "$GUEST_VMLINUX" -t "$dump" bt --cpu "$cpu" >"$work/noko.txt" 2>"$work/err" || { cat "$work/err"; die "bt without -m failed"; }

@@ -1,0 +1,143 @@
+/* Single unwind steps from registers (see kinspect/stack.h): the
+ * architecture's registers by DWARF number, one ORC step of the session's
+ * unwinder, and what a debugger combining unwinders needs to know of it
+ * (the frame's CFA, the entry frames crossed, whether DWARF CFI covers it).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include <kinspect/stack.h>
+
+#include "arch/arch.h"
+#include "core/error-priv.h"
+#include "debuginfo/vmlinux-cfi.h"
+#include "libkinspect/kernel-priv.h"
+#include "linux/stacktrace.h"
+
+struct kinspect_error *kinspect_kernel_register_number(const struct kinspect_kernel *k, const char *name,
+						       unsigned int *ret)
+{
+	(void)k; /* one architecture per build today: the session's */
+	const struct kinspect_arch *arch = kinspect_arch();
+	if (strcmp(name, "pc") == 0) {
+		*ret = arch->pc_regnum;
+		return NULL;
+	}
+	if (strcmp(name, "sp") == 0) {
+		*ret = arch->sp_regnum;
+		return NULL;
+	}
+	if (strcmp(name, "fp") == 0) {
+		*ret = arch->fp_regnum;
+		return NULL;
+	}
+	for (unsigned int reg = 0; reg < arch->nr_regs; reg++) {
+		if (strcmp(name, arch->reg_names[reg]) == 0) {
+			*ret = reg;
+			return NULL;
+		}
+	}
+	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "%s has no register %s", arch->name, name);
+}
+
+unsigned int kinspect_kernel_nr_registers(const struct kinspect_kernel *k)
+{
+	(void)k;
+	return kinspect_arch()->nr_regs;
+}
+
+struct kinspect_error *kinspect_kernel_cpu_unwind_frame(struct kinspect_kernel *k, unsigned int cpu,
+							struct kinspect_unwind_frame *ret, bool *ret_user_mode)
+{
+	struct kinspect_orc_state state;
+	bool user_mode;
+	uint64_t ip;
+	struct kinspect_error *err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode, &ip);
+	if (err)
+		return err;
+	struct kinspect_unwind_frame frame;
+	memset(&frame, 0, sizeof(frame));
+	kinspect_arch()->unwind_state_export(&state, frame.regs.value, &frame.regs.valid, &frame.exact_pc,
+					     frame.context);
+	*ret = frame;
+	*ret_user_mode = user_mode;
+	return NULL;
+}
+
+static enum kinspect_unwind_kind public_kind(enum kinspect_orc_frame_kind kind)
+{
+	switch (kind) {
+	case KINSPECT_ORC_FRAME_PT_REGS:
+		return KINSPECT_UNWIND_PT_REGS;
+	case KINSPECT_ORC_FRAME_IRET:
+		return KINSPECT_UNWIND_IRET;
+	case KINSPECT_ORC_FRAME_FRAME_POINTER:
+		return KINSPECT_UNWIND_FRAME_POINTER;
+	default:
+		return KINSPECT_UNWIND_CALL;
+	}
+}
+
+/* Whether the vmlinux's DWARF CFI describes code address IP of a frame
+ * whose pc is EXACT or a return address. */
+static bool cfi_covers(struct kinspect_kernel *k, uint64_t ip, bool exact)
+{
+	const struct kinspect_kaslr *kaslr;
+	struct kinspect_error *err = kinspect_kernel_kaslr_record(k, &kaslr);
+	if (err) {
+		kinspect_error_destroy(err);
+		return false;
+	}
+	uint64_t lookup = exact ? ip : ip - 1;
+	if (!kinspect_kaslr_in_image(lookup))
+		return false; /* a module's: the CFI gdb has may not be its */
+	return kinspect_vmlinux_cfi_covers(kinspect_kernel_vmlinux_cfi(k), kinspect_kaslr_link(kaslr->slide, lookup));
+}
+
+struct kinspect_error *kinspect_kernel_unwind_prepare(struct kinspect_kernel *k)
+{
+	struct kinspect_kernel_unwinder *unwinder;
+	return kinspect_kernel_unwinder(k, &unwinder);
+}
+
+struct kinspect_error *kinspect_kernel_unwind_step(struct kinspect_kernel *k, const struct kinspect_unwind_frame *in,
+						   struct kinspect_unwind_frame *out,
+						   struct kinspect_unwind_info *ret_info)
+{
+	const struct kinspect_arch *arch = kinspect_arch();
+	uint64_t need = (1ull << arch->pc_regnum) | (1ull << arch->sp_regnum);
+	if ((in->regs.valid & need) != need)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "an unwind step needs the pc and the sp");
+	struct kinspect_kernel_unwinder *unwinder;
+	struct kinspect_error *err = kinspect_kernel_unwinder(k, &unwinder);
+	if (err)
+		return err;
+	const struct kinspect_orc_unwinder *orc = kinspect_kernel_unwinder_orc(unwinder);
+	struct kinspect_orc_state state;
+	arch->unwind_state_import(&state, in->regs.value, in->regs.valid, in->exact_pc, in->context);
+	uint64_t ip = in->regs.value[arch->pc_regnum];
+	bool exact = in->exact_pc;
+	struct kinspect_orc_step step;
+	enum kinspect_orc_step_result result;
+	if ((err = arch->unwind_step(orc, &state, &step, &result)))
+		return err;
+	struct kinspect_unwind_info info;
+	memset(&info, 0, sizeof(info));
+	if (result == KINSPECT_ORC_STEP_END) {
+		info.end = true;
+		*ret_info = info;
+		return NULL;
+	}
+	struct kinspect_unwind_frame caller;
+	memset(&caller, 0, sizeof(caller));
+	arch->unwind_state_export(&state, caller.regs.value, &caller.regs.valid, &caller.exact_pc, caller.context);
+	info.kind = public_kind(step.kind);
+	info.pt_regs = step.kind == KINSPECT_ORC_FRAME_PT_REGS || step.kind == KINSPECT_ORC_FRAME_IRET ? step.pt_regs : 0;
+	info.user_mode = step.user_mode;
+	info.cfa = info.pt_regs ? step.pt_regs + arch->pt_regs_size(orc) : caller.regs.value[arch->sp_regnum];
+	info.dwarf_cfi = arch->plain_call_frame(&step) && cfi_covers(k, ip, exact);
+	*out = caller;
+	*ret_info = info;
+	return NULL;
+}
