@@ -12,9 +12,6 @@
 #include "cli/cli-log.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
-/* Only for cmd-break.c and cmd-gdb-proxy.c, which still log through the
- * library's own logger (see library_logger() below). */
-#include "core/log.h"
 
 static const struct cli_command *const commands[] = {
 	&cli_command_info,
@@ -330,16 +327,6 @@ static bool cache_reuse_from_environment(void)
 	return !(env && env[0] && strcmp(env, "0") != 0);
 }
 
-/* Transitional, until cmd-break.c and cmd-gdb-proxy.c log through
- * cli-log.h: the library's own logger, which they use, at -v/-q's level
- * and noting errors for -x --json as cli_log() does (the in-process gdb
- * proxy's messages, -v, come from it too). */
-static void library_logger(void)
-{
-	kinspect_log_set_level((enum kinspect_log_level)cli_log_level());
-	kinspect_log_set_error_hook(cli_note_error);
-}
-
 int main(int argc, char **argv)
 {
 	struct cli cli = { .timeout_ms = 10000 };
@@ -351,7 +338,10 @@ int main(int argc, char **argv)
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
-	library_logger();
+	/* Until cmd-break.c and cmd-gdb-proxy.c log through cli-log.h: the
+	 * library's own logger, theirs, at -v/-q's level (the in-process gdb
+	 * proxy's messages too), noting errors for -x --json. */
+	cli_compat_library_logger();
 	/* The library reads no environment: the cache directory is ours to
 	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and every session
 	 * gets it (cli_session(), the proxy's for its module copies too). */

@@ -1,11 +1,20 @@
-/* Transitional: the session's internal parts that cmd-break.c still uses
- * (the gdbstub, the KASLR record, the module symbols), until it is on
- * kinspect/breakpoint.h; then this file and its block in cli.h go.
+/* Transitional: what cmd-break.c and cmd-gdb-proxy.c still need of the
+ * library's internals (the session's gdbstub, KASLR record and module
+ * symbols; the library's own logger), until they are on the public API;
+ * then this file and its block in cli.h go.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
+#include "cli/cli-log.h"
 #include "cli/cli.h"
+#include "core/log.h"
 #include "libkinspect/kernel-priv.h"
+
+void cli_compat_library_logger(void)
+{
+	kinspect_log_set_level((enum kinspect_log_level)cli_log_level());
+	kinspect_log_set_error_hook(cli_note_error);
+}
 
 void cli_compat_target_opened(struct cli *cli)
 {
