@@ -11,4 +11,12 @@
 #define KINSPECT_EXPORT
 #endif
 
+/* A function whose argument FMT is a printf() format, checked against the
+ * arguments from ARGS on. */
+#if defined(__GNUC__)
+#define KINSPECT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define KINSPECT_PRINTF(fmt, args)
+#endif
+
 #endif /* KINSPECT_COMMON_H */

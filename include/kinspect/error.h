@@ -66,6 +66,31 @@ KINSPECT_EXPORT char *kinspect_error_string(const struct kinspect_error *err);
 /* Write the whole chain and a newline to FILE; never allocates. */
 KINSPECT_EXPORT void kinspect_error_fputs(const struct kinspect_error *err, FILE *file);
 
+/* Creating errors, for callers that report their own failures the way
+ * libkinspect does (a front end, a callback returning an error).  Each
+ * returns a new error the caller owns (kinspect_error_destroy()), or the
+ * static out-of-memory error when it cannot be made. */
+
+/* An error with CODE and a printf-style message.  CODE
+ * KINSPECT_ERROR_NO_MEMORY gives the static out-of-memory error ("out of
+ * memory", whatever FMT says), so that reporting it never allocates. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_error_create(enum kinspect_error_code code, const char *fmt, ...)
+	KINSPECT_PRINTF(2, 3);
+
+/* A KINSPECT_ERROR_OS error: a system call failed with ERRNUM (an errno
+ * value) on PATH (may be NULL); the message says what was tried
+ * ("open %s"), the string form adds PATH and strerror(ERRNUM). */
+KINSPECT_EXPORT struct kinspect_error *kinspect_error_os(int errnum, const char *path, const char *fmt, ...)
+	KINSPECT_PRINTF(3, 4);
+
+/* A new error that says what was being done when CAUSE happened: it takes
+ * ownership of CAUSE, which becomes its kinspect_error_cause(), and keeps
+ * its code.  Returns CAUSE itself if it is NULL (success passes through)
+ * or the out-of-memory error; if the new error cannot be made CAUSE is
+ * destroyed and the out-of-memory error returned. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_error_wrap(struct kinspect_error *cause, const char *fmt, ...)
+	KINSPECT_PRINTF(2, 3);
+
 /* Free ERR and its causes.  Accepts NULL and the static errors (out of
  * memory, not found), which it leaves alone. */
 KINSPECT_EXPORT void kinspect_error_destroy(struct kinspect_error *err);

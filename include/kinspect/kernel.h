@@ -74,6 +74,16 @@ struct kinspect_options {
 	 * function sets it. */
 	void (*log)(void *arg, int level, const char *msg);
 	void *log_arg;
+	/* The most detailed LEVEL of diagnostics given to LOG (or standard
+	 * error): 0 errors, 1 warnings, 2 progress, 3 debug.  -1 (the
+	 * default): as it is (1 unless an earlier session set it).
+	 * Process-wide, like LOG. */
+	int log_level;
+	/* Bound, in bytes, of what one compressed file or section may inflate
+	 * to (a .ko.xz or .ko.zst, a compressed debug section): past it the
+	 * file is refused as a decompression bomb.  0: as it is (512 MiB
+	 * unless an earlier session set it).  Process-wide, like LOG. */
+	uint64_t max_module_size;
 };
 
 /* OPTIONS with SIZE set and every default. */

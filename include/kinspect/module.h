@@ -92,6 +92,12 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_module_file(struct kinspe
 								   const struct kinspect_module *module,
 								   const char **ret_path, bool *ret_verified);
 
+/* The directories searched for .ko files, *RET_NR of them: the options'
+ * module_dirs, or else those of the default ones that exist (see
+ * kinspect_options), found from the vmlinux's release on first use (the
+ * vmlinux is opened then; none if it cannot be).  Owned by KERNEL. */
+KINSPECT_EXPORT const char *const *kinspect_kernel_module_dirs(struct kinspect_kernel *kernel, size_t *ret_nr);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,11 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kinspect/symbol.h>
+
+#include "cli/cli-log.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
-#include "core/log.h"
-#include "libkinspect/kernel-priv.h"
 
 /* The message of the last failure, for batch mode's JSON Lines. */
 static char last_error[512];
@@ -40,7 +40,7 @@ int cli_fail(struct kinspect_error *err)
 	char *text = kinspect_error_string(err);
 	snprintf(last_error, sizeof(last_error), "%s", text ? text : "out of memory");
 	free(text);
-	kinspect_log_error(err);
+	cli_log_error(err);
 	kinspect_error_destroy(err);
 	return CLI_EXIT_FAILURE;
 }
@@ -193,6 +193,10 @@ static struct kinspect_kernel *cli_kernel(struct cli *cli)
 	o.timeout_ms = cli->timeout_ms;
 	o.qmp = cli->qmp;
 	o.cancel = &cli_signalled;
+	o.max_module_size = cli->max_module_size;
+	/* The library's diagnostics in the CLI's form, at -v/-q's level. */
+	o.log = cli_log_library;
+	o.log_level = (int)cli_log_level();
 	o.flags = (cli->keep_stopped ? KINSPECT_KEEP_STOPPED : 0) | (cli->no_cache ? KINSPECT_NO_DERIVED_CACHES : 0) |
 		  (getenv("KINSPECT_NO_MEMORY_CACHE") ? KINSPECT_NO_MEMORY_CACHE : 0);
 	struct kinspect_error *err = kinspect_kernel_create(cli->target, &o, &cli->kernel);
@@ -216,7 +220,7 @@ struct kinspect_vmlinux *cli_vmlinux(struct cli *cli)
 
 bool cli_open_target(struct cli *cli)
 {
-	if (cli->gdbstub || cli->dump)
+	if (cli->target_open)
 		return true;
 	struct kinspect_kernel *k = cli_kernel(cli);
 	if (!k)
@@ -230,20 +234,23 @@ bool cli_open_target(struct cli *cli)
 		cli_fail(err);
 		return false;
 	}
-	cli->gdbstub = kinspect_kernel_gdbstub(k);
-	cli->dump = kinspect_kernel_dump(k);
+	cli->target_open = true;
+	cli_compat_target_opened(cli);
 	return true;
 }
 
-const struct kinspect_kaslr *cli_kaslr(struct cli *cli)
+struct kinspect_kernel *cli_target_session(struct cli *cli)
 {
-	const struct kinspect_kaslr *kaslr = NULL;
 	if (!cli_open_target(cli) || !cli_vmlinux(cli))
 		return NULL;
-	struct kinspect_error *err = kinspect_kernel_kaslr_record(cli->kernel, &kaslr);
-	if (err)
+	uint64_t slide;
+	const char *method;
+	struct kinspect_error *err = kinspect_kernel_kaslr(cli->kernel, &slide, &method);
+	if (err) {
 		cli_fail(err);
-	return kaslr;
+		return NULL;
+	}
+	return cli->kernel;
 }
 
 struct kinspect_kernel *cli_session(struct cli *cli)
@@ -258,14 +265,6 @@ struct kinspect_kernel *cli_session(struct cli *cli)
 		return NULL;
 	}
 	return cli->kernel;
-}
-
-void cli_close_target(struct cli *cli)
-{
-	if (cli->kernel)
-		kinspect_kernel_close_target(cli->kernel);
-	cli->gdbstub = NULL;
-	cli->dump = NULL;
 }
 
 struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical)
@@ -305,37 +304,14 @@ bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret)
 	return true;
 }
 
-struct kinspect_dwarf_types *cli_types(struct cli *cli)
-{
-	if (cli->types)
-		return cli->types;
-	if (!cli_vmlinux(cli))
-		return NULL;
-	struct kinspect_error *err = kinspect_kernel_types(cli->kernel, &cli->types);
-	if (err)
-		cli_fail(err);
-	return cli->types;
-}
-
 void cli_close(struct cli *cli)
 {
-	cli_close_target(cli);
+	/* The target first, then the layout cache saved and the rest. */
 	kinspect_kernel_destroy(cli->kernel);
+	cli->target_open = false;
+	cli->gdbstub = NULL;
 	cli->kernel = NULL;
 	cli->vmlinux = NULL;
-	cli->types = NULL;
-}
-
-struct kinspect_memory cli_memory(struct cli *cli)
-{
-	const struct kinspect_memory *mem;
-	struct kinspect_error *err = kinspect_kernel_memory(cli->kernel, &mem);
-	if (err) {
-		/* Callers open the target first: this is out of memory at most. */
-		kinspect_error_destroy(err);
-		return (struct kinspect_memory){ 0 };
-	}
-	return *mem;
 }
 
 void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len)

@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli-log.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/log.h"
 
 /* A command line longer than this is a mistake, not a command. */
 #define LINE_MAX_BYTES (64 * 1024)
@@ -36,7 +36,7 @@ static bool split_command(const char **p, struct words *w, const char *where)
 		char c = *s;
 		if (c == '\0' || (!quote && c == '#' && !in_word)) {
 			if (quote) {
-				kinspect_log(KINSPECT_LOG_ERROR, "%s: unbalanced %c quote", where, quote);
+				cli_log(CLI_LOG_ERROR, "%s: unbalanced %c quote", where, quote);
 				return false;
 			}
 			while (*s)
@@ -86,7 +86,7 @@ static bool split_command(const char **p, struct words *w, const char *where)
 	*p = s;
 	return true;
 too_many:
-	kinspect_log(KINSPECT_LOG_ERROR, "%s: more than %d words", where, WORDS_MAX);
+	cli_log(CLI_LOG_ERROR, "%s: more than %d words", where, WORDS_MAX);
 	return false;
 }
 
@@ -94,14 +94,14 @@ int cli_run_line(struct cli *cli, const char *line)
 {
 	size_t len = strlen(line);
 	if (len > LINE_MAX_BYTES) {
-		kinspect_log(KINSPECT_LOG_ERROR, "command line of %zu bytes is too long", len);
+		cli_log(CLI_LOG_ERROR, "command line of %zu bytes is too long", len);
 		return CLI_EXIT_USAGE;
 	}
 	struct words w;
 	/* Words never take more room than the line they come from. */
 	_cleanup_free_ char *buf = malloc(len + 1);
 	if (!buf) {
-		kinspect_log(KINSPECT_LOG_ERROR, "out of memory");
+		cli_log(CLI_LOG_ERROR, "out of memory");
 		return CLI_EXIT_FAILURE;
 	}
 	w.buf = buf;
@@ -129,19 +129,19 @@ int cli_run_script(struct cli *cli, FILE *file, const char *name)
 	while (!cli_signalled && (n = getline(&line, &cap, file)) >= 0) {
 		lineno++;
 		if (n > LINE_MAX_BYTES) {
-			kinspect_log(KINSPECT_LOG_ERROR, "%s:%lu: line too long", name, lineno);
+			cli_log(CLI_LOG_ERROR, "%s:%lu: line too long", name, lineno);
 			worst = CLI_EXIT_USAGE;
 			continue;
 		}
 		if (n && line[n - 1] == '\n')
 			line[--n] = '\0';
-		kinspect_log(KINSPECT_LOG_INFO, "%s:%lu: %s", name, lineno, line);
+		cli_log(CLI_LOG_INFO, "%s:%lu: %s", name, lineno, line);
 		int status = cli_run_line(cli, line);
 		if (status > worst)
 			worst = status;
 	}
 	if (ferror(file)) {
-		kinspect_log(KINSPECT_LOG_ERROR, "%s: read error", name);
+		cli_log(CLI_LOG_ERROR, "%s: read error", name);
 		return CLI_EXIT_FAILURE;
 	}
 	return worst;

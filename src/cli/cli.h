@@ -7,16 +7,12 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <kinspect/kernel.h>
 #include <kinspect/kinspect.h>
 
 #include "core/json-writer.h"
-#include "debuginfo/dwarf-types.h"
-#include "linux/memory.h"
-#include "linux/kaslr.h"
-#include "linux/module-symbols.h"
-#include "target/gdbstub.h"
 
 /* Exit statuses, documented in kinspect(1). */
 enum {
@@ -41,18 +37,20 @@ struct cli {
 	bool no_cache;     /* --no-cache: no layout cache (KINSPECT_NO_CACHE=1 too) */
 	char *cache_dir;   /* where caches and module copies go */
 	int timeout_ms;    /* --timeout: bound of every wait on a live target */
+	uint64_t max_module_size; /* --max-module-size, in bytes; 0: the default */
 	struct kinspect_json json_writer;
 	/* Where the running command's JSON goes: stdout, or in -x --json the
 	 * buffer that holds it back until the command ends. */
 	FILE *json_out;
 	int command_depth; /* commands run by commands (iov-iter --folios) */
-	/* The session (libkinspect), created on first use, and its parts as
-	 * the commands use them: borrowed, set once each is open. */
+	/* The session (libkinspect), created on first use, and its vmlinux,
+	 * borrowed, set once it is open. */
 	struct kinspect_kernel *kernel;
 	struct kinspect_vmlinux *vmlinux;
-	struct kinspect_dwarf_types *types;
+	bool target_open;
+	/* Transitional, for cmd-break.c until it is on kinspect/breakpoint.h:
+	 * the open gdbstub (cli-compat.c). */
 	struct kinspect_gdbstub *gdbstub;
-	struct kinspect_elf_dump *dump;
 };
 
 struct cli_command {
@@ -158,14 +156,10 @@ bool cli_open_target(struct cli *cli);
  * asks; NULL after logging. */
 struct kinspect_kernel *cli_session(struct cli *cli);
 
-/* The KASLR slide of the target, found once; NULL after logging. */
-const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
-
-/* The DWARF types of the vmlinux, opened once; NULL after logging. */
-struct kinspect_dwarf_types *cli_types(struct cli *cli);
-
-/* The target's virtual memory for the kernel model (after cli_open_target). */
-struct kinspect_memory cli_memory(struct cli *cli);
+/* The session with its target open (-t is required), its vmlinux open and
+ * its KASLR slide found, in that order, for commands about the running
+ * kernel; NULL after logging. */
+struct kinspect_kernel *cli_target_session(struct cli *cli);
 
 /* Read LEN bytes of the target at ADDR (virtual unless PHYSICAL). */
 struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical);
@@ -180,22 +174,30 @@ bool cli_parse_number(const char *text, uint64_t *ret);
  * directories.  Returns false after logging. */
 bool cli_parse_address(struct cli *cli, const char *text, uint64_t *ret);
 
-/* Release the target (detaching leaves the guest as it was found). */
-void cli_close_target(struct cli *cli);
-
 /* End the session: the target, then the layout cache saved and the rest. */
 void cli_close(struct cli *cli);
 
 /* The directories to search for .ko files (see kinspect_options). */
 const char *const *cli_module_dirs(struct cli *cli, size_t *ret_nr);
 
-/* The loaded modules' symbols on the target, set up once; NULL after logging. */
-struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
-
 /* Print LEN bytes of BUF as a hexdump, 16 a line, the first at ADDR. */
 void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
 
 /* Write LEN bytes of BUF as a JSON string of hex digits. */
 void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len);
+
+/* Transitional, for cmd-break.c and cmd-gdb-proxy.c until they are on
+ * the public API (then these and cli-compat.c go): the session's internal
+ * parts, and the library's own logger, which they use. */
+struct kinspect_kaslr;
+struct kinspect_module_symbols;
+/* The KASLR slide of the target, found once; NULL after logging. */
+const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
+/* The loaded modules' symbols on the target, set up once; NULL after logging. */
+struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
+/* Called by cli_open_target() once the target is open: sets GDBSTUB. */
+void cli_compat_target_opened(struct cli *cli);
+/* The library's logger at cli_log_level(), noting errors as cli_log() does. */
+void cli_compat_library_logger(void);
 
 #endif /* KINSPECT_CLI_H */

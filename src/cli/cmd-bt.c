@@ -8,36 +8,30 @@
 #include <string.h>
 
 #include <kinspect/stack.h>
+#include <kinspect/symbol.h>
 #include <kinspect/task.h>
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
-#include "debuginfo/source-lines.h"
 
 struct bt {
 	struct cli *cli;
-	uint64_t slide;
-	bool lines;                           /* --lines */
-	struct kinspect_source_lines *source; /* opened on the first frame */
+	bool lines; /* --lines, until the line tables cannot be read */
 };
 
 /* " file:line" of a vmlinux code address into BUF, or "". */
 static void source_line(struct bt *bt, uint64_t lookup, char *buf, size_t size)
 {
 	buf[0] = '\0';
-	if (!bt->lines || !kinspect_kaslr_in_image(kinspect_kaslr_link(bt->slide, lookup)))
+	if (!bt->lines)
 		return;
-	struct kinspect_error *err = NULL;
-	if (!bt->source && (err = kinspect_source_lines_create(kinspect_vmlinux_path(bt->cli->vmlinux), &bt->source))) {
-		kinspect_error_destroy(err);
-		bt->lines = false;
-		return;
-	}
 	const char *file;
 	int line;
-	if (!(err = kinspect_source_lines_lookup(bt->source, kinspect_kaslr_link(bt->slide, lookup), &file, &line)))
+	struct kinspect_error *err = kinspect_kernel_source_line(bt->cli->kernel, lookup, &file, &line);
+	if (!err)
 		snprintf(buf, size, " %s:%d", file, line);
+	else if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
+		bt->lines = false; /* no line tables: the trace goes on without */
 	kinspect_error_destroy(err);
 }
 
@@ -261,10 +255,9 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 	uint64_t cpu = 0;
 	if (cpu_arg && (!cli_parse_number(cpu_arg, &cpu) || cpu > 4096))
 		return cli_usage_error(&cli_command_bt, "--cpu %s: not a CPU number", cpu_arg);
-	const struct kinspect_kaslr *kaslr = cli_kaslr(cli);
-	if (!kaslr || !cli_types(cli))
+	if (!cli_target_session(cli))
 		return CLI_EXIT_FAILURE;
-	struct bt bt = { .cli = cli, .slide = kaslr->slide, .lines = lines };
+	struct bt bt = { .cli = cli, .lines = lines };
 	unsigned int nr_cpus = 0;
 	struct kinspect_error *err = all ? kinspect_kernel_nr_cpus(cli->kernel, &nr_cpus) : NULL;
 	if (!err) {
@@ -284,7 +277,6 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 		if (cli->json)
 			kinspect_json_end_array(&cli->json_writer);
 	}
-	kinspect_source_lines_destroy(bt.source);
 	if (err)
 		return cli_fail(err);
 	return CLI_EXIT_OK;

@@ -13,7 +13,6 @@
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
 
 /* Findings shown at most: the rest of a long broken walk says no more. */
 #define WARNINGS_MAX 16

@@ -9,10 +9,9 @@
 
 #include <kinspect/module.h>
 
+#include "cli/cli-log.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
-#include "core/log.h"
 
 /* Room for "a,b,c" of the modules using one module; longer lists end in "...". */
 #define USED_BY_MAX 1024
@@ -69,7 +68,7 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 		_cleanup_free_ char *why = kinspect_error_string(err);
 		kinspect_error_destroy(err);
 		if (ls->nr_dirs == 0 && strcmp(kinspect_module_state(m), "live") == 0)
-			kinspect_warn("module %s: cannot read its build-id: %s", kinspect_module_name(m), why ? why : "?");
+			cli_warn("module %s: cannot read its build-id: %s", kinspect_module_name(m), why ? why : "?");
 		d->build_id_len = 0;
 	}
 	if (ls->nr_dirs == 0)
@@ -77,7 +76,7 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 	if ((err = kinspect_kernel_module_file(k, m, &d->file, &d->file_verified))) {
 		d->file_error = kinspect_error_string(err);
 		kinspect_error_destroy(err);
-		kinspect_warn("%s", d->file_error ? d->file_error : "out of memory");
+		cli_warn("%s", d->file_error ? d->file_error : "out of memory");
 	}
 	return NULL;
 }
@@ -235,7 +234,7 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 		return status;
 	if (argind != argc)
 		return cli_usage_error(&cli_command_lsmod, "unexpected argument '%s'", argv[argind]);
-	if (!cli_kaslr(cli) || !cli_types(cli))
+	if (!cli_target_session(cli))
 		return CLI_EXIT_FAILURE;
 	cli_module_dirs(cli, &ls.nr_dirs);
 	if (cli->json)

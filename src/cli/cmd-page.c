@@ -15,7 +15,6 @@
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
 
 struct page_cmd {
 	const struct cli_command *cmd;
@@ -304,7 +303,7 @@ static int dump_contents(struct page_cmd *pc, const struct out *o, const struct 
 				       : kinspect_page_info_size(info) / kinspect_page_info_nr_pages(info);
 	_cleanup_free_ uint8_t *buf = malloc(len);
 	if (!buf)
-		return cli_fail(&kinspect_error_nomem);
+		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
 	struct kinspect_error *err = kinspect_kernel_read_phys(pc->cli->kernel, phys, buf, len);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "read %" PRIu64 " bytes at physical 0x%" PRIx64, len, phys));

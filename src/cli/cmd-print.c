@@ -14,7 +14,6 @@
 
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
 
 static void object_destroyp(struct kinspect_object **p)
 {
@@ -41,7 +40,7 @@ static struct kinspect_error *find_type(struct kinspect_kernel *k, const char *n
 	for (size_t i = bare ? 0 : 1; i < (bare ? 3 : 2); i++) {
 		_cleanup_free_ char *full = NULL;
 		if (asprintf(&full, "%s%s", prefixes[i], name) < 0)
-			return &kinspect_error_nomem;
+			return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
 		struct kinspect_error *err = kinspect_kernel_type_find(k, full, ret);
 		if (!err || kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
 			return err;
@@ -100,7 +99,7 @@ static int print_typed(struct print *pr, const char *type_text, const char *addr
 		return cli_fail(err);
 	_cleanup_free_ char *expression = NULL;
 	if (asprintf(&expression, "*(%s *)0x%" PRIx64, kinspect_type_name(type), addr) < 0)
-		return cli_fail(&kinspect_error_nomem);
+		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
 	return print_object(pr, expression, obj);
 }
 
@@ -110,7 +109,7 @@ static int print_symbol(struct print *pr, const char *text)
 	size_t name_len = strcspn(text, ".[");
 	_cleanup_free_ char *name = strndup(text, name_len);
 	if (!name)
-		return cli_fail(&kinspect_error_nomem);
+		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
 	const char *path = text[name_len] == '.' ? text + name_len + 1 : text + name_len;
 	_cleanup_object_ struct kinspect_object *var = NULL;
 	_cleanup_object_ struct kinspect_object *member = NULL;

@@ -9,7 +9,6 @@
 #include <kinspect/task.h>
 
 #include "cli/cli.h"
-#include "core/error-priv.h"
 
 struct ps {
 	struct cli *cli;
@@ -58,7 +57,7 @@ static int run_ps(struct cli *cli, int argc, char **argv)
 		return status;
 	if (argind != argc)
 		return cli_usage_error(&cli_command_ps, "unexpected argument '%s'", argv[argind]);
-	if (!cli_kaslr(cli))
+	if (!cli_target_session(cli))
 		return CLI_EXIT_FAILURE;
 	struct ps ps = { .cli = cli };
 	if (cli->json)

@@ -9,7 +9,6 @@
 #include <kinspect/kernel.h>
 
 #include "cli/cli.h"
-#include "core/error-priv.h"
 #include "core/cleanup.h"
 
 /* Large enough for a folio's worth of pages, small enough to stay a
@@ -52,7 +51,7 @@ static int run_read(struct cli *cli, int argc, char **argv)
 		return CLI_EXIT_FAILURE;
 	_cleanup_free_ uint8_t *buf = malloc(len);
 	if (!buf)
-		return cli_fail(&kinspect_error_nomem);
+		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
 	struct kinspect_error *err = cli_read(cli, addr, buf, len, physical);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "read %llu bytes at %s 0x%" PRIx64, len,

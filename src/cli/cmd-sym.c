@@ -8,7 +8,6 @@
 #include <kinspect/symbol.h>
 
 #include "cli/cli.h"
-#include "core/error-priv.h"
 
 /* "sym ADDR": ADDRESS NAME+0xOFFSET [MODULE]. */
 static void print_symbolized(struct cli *cli, uint64_t addr, const struct kinspect_symbol *sym)

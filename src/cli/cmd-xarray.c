@@ -10,7 +10,6 @@
 #include <kinspect/xarray.h>
 
 #include "cli/cli.h"
-#include "core/error-priv.h"
 
 /* Entries printed at most. */
 #define DEFAULT_MAX 4096

@@ -9,11 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/cli-log.h"
 #include "cli/cli.h"
-#include "core/cache-path.h"
 #include "core/cleanup.h"
-#include "core/log.h"
-#include "debuginfo/decompress-bound.h"
 
 static const struct cli_command *const commands[] = {
 	&cli_command_info,
@@ -136,7 +134,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ 0 },
 	};
-	int verbosity = KINSPECT_LOG_WARNING;
+	int verbosity = CLI_LOG_WARNING;
 	int c;
 	/* "+": stop at the command name; its own options follow it. */
 	while ((c = getopt_long(argc, argv, "+t:k:m:jx:vqhV", options, NULL)) != -1) {
@@ -151,11 +149,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 		case 'x': cli->script = optarg; break;
 		case 'S': cli->keep_stopped = true; break;
 		case 'Q': cli->qmp = optarg; break;
-		case 'C':
-			/* Also for the caches below the CLI (the symbol index). */
-			cli->no_cache = true;
-			setenv("KINSPECT_NO_CACHE", "1", 1);
-			break;
+		case 'C': cli->no_cache = true; break;
 		case 'T': {
 			char *end;
 			double seconds = strtod(optarg, &end);
@@ -175,14 +169,14 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 					optarg);
 				return CLI_EXIT_USAGE;
 			}
-			kinspect_decompress_set_limit((uint64_t)mib << 20);
+			cli->max_module_size = (uint64_t)mib << 20;
 			break;
 		}
 		case 'v':
-			if (verbosity < KINSPECT_LOG_DEBUG)
+			if (verbosity < CLI_LOG_DEBUG)
 				verbosity++;
 			break;
-		case 'q': verbosity = KINSPECT_LOG_ERROR; break;
+		case 'q': verbosity = CLI_LOG_ERROR; break;
 		case 'h': print_usage(stdout); return CLI_EXIT_OK;
 		case 'V': printf("kinspect %s\n", kinspect_version()); return CLI_EXIT_OK;
 		default:
@@ -190,7 +184,7 @@ static int parse_global_options(struct cli *cli, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
-	kinspect_log_set_level((enum kinspect_log_level)verbosity);
+	cli_log_set_level((enum cli_log_level)verbosity);
 	return -1;
 }
 
@@ -274,7 +268,7 @@ int cli_run_command(struct cli *cli, int argc, char **argv)
 	struct kinspect_json *j = &cli->json_writer;
 	if (cli->json && j->started) {
 		if (!kinspect_json_end(j) && status == CLI_EXIT_OK) {
-			kinspect_log(KINSPECT_LOG_ERROR, "internal error: malformed JSON output");
+			cli_log(CLI_LOG_ERROR, "internal error: malformed JSON output");
 			status = CLI_EXIT_FAILURE;
 		}
 	}
@@ -309,6 +303,30 @@ static int run_script(struct cli *cli)
 	return status;
 }
 
+/* ${XDG_CACHE_HOME:-~/.cache}/kinspect (malloc()ed), or NULL when there is
+ * no home. */
+static char *cache_dir_from_environment(void)
+{
+	const char *xdg = getenv("XDG_CACHE_HOME");
+	const char *home = getenv("HOME");
+	char *dir = NULL;
+	int n = -1;
+	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
+	if (xdg && xdg[0] == '/')
+		n = asprintf(&dir, "%s/kinspect", xdg);
+	else if (home && home[0] == '/')
+		n = asprintf(&dir, "%s/.cache/kinspect", home);
+	return n < 0 ? NULL : dir;
+}
+
+/* False when KINSPECT_NO_CACHE is set to anything but "" or "0": no
+ * layouts or symbol indexes kept (--no-cache). */
+static bool cache_reuse_from_environment(void)
+{
+	const char *env = getenv("KINSPECT_NO_CACHE");
+	return !(env && env[0] && strcmp(env, "0") != 0);
+}
+
 int main(int argc, char **argv)
 {
 	struct cli cli = { .timeout_ms = 10000 };
@@ -316,19 +334,20 @@ int main(int argc, char **argv)
 	 * has taken its breakpoints out and resumed the guest: the write fails
 	 * with EPIPE instead, and the command ends through its cleanup. */
 	signal(SIGPIPE, SIG_IGN);
-	kinspect_log_set_error_hook(cli_note_error);
 	catch_signals();
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
+	/* Until cmd-break.c and cmd-gdb-proxy.c log through cli-log.h: the
+	 * library's own logger, theirs, at -v/-q's level (the in-process gdb
+	 * proxy's messages too), noting errors for -x --json. */
+	cli_compat_library_logger();
 	/* The library reads no environment: the cache directory is ours to
-	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and it holds for
-	 * every command, the proxy's module copies too. */
-	if (cli.no_cache || !kinspect_cache_reuse_from_environment())
+	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and every session
+	 * gets it (cli_session(), the proxy's for its module copies too). */
+	if (!cache_reuse_from_environment())
 		cli.no_cache = true;
-	kinspect_cache_set_reuse(!cli.no_cache);
-	if ((cli.cache_dir = kinspect_cache_dir_from_environment()))
-		kinspect_error_destroy(kinspect_cache_set_dir(cli.cache_dir));
+	cli.cache_dir = cache_dir_from_environment();
 	if (cli.script) {
 		if (optind < argc) {
 			fputs("kinspect: -x takes its commands from the script, not the command line\n", stderr);
@@ -352,11 +371,10 @@ int main(int argc, char **argv)
 	status = cli_run_command(&cli, cmd_argc, cmd_argv);
 out:
 	cli_close(&cli);
-	kinspect_cache_set_dir(NULL);
 	free(cli.cache_dir);
 	free(cli.module_dirs);
 	if (cli_signalled) {
-		kinspect_log(KINSPECT_LOG_ERROR, "ended by signal %d (%s): the guest is left as it was found",
+		cli_log(CLI_LOG_ERROR, "ended by signal %d (%s): the guest is left as it was found",
 			     (int)cli_signalled, strsignal(cli_signalled));
 		status = 128 + cli_signalled;
 	}

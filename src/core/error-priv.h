@@ -1,4 +1,5 @@
-/* Creating errors (the public header only reads them).
+/* Creating errors: what only the library makes (the public header has
+ * kinspect_error_create(), kinspect_error_os() and kinspect_error_wrap()).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_ERROR_PRIV_H
 #define KINSPECT_ERROR_PRIV_H
@@ -6,8 +7,6 @@
 #include <stdarg.h>
 
 #include <kinspect/error.h>
-
-#define KINSPECT_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
 
 /* The out-of-memory error: static so that failing never allocates. */
 extern struct kinspect_error kinspect_error_nomem;
@@ -17,18 +16,10 @@ extern struct kinspect_error kinspect_error_nomem;
  * makes a new error whose cause it is. */
 extern struct kinspect_error kinspect_error_not_found;
 
-/* A new error with CODE and a printf-style message. */
-struct kinspect_error *kinspect_error_create(enum kinspect_error_code code, const char *fmt, ...)
-	KINSPECT_PRINTF(2, 3);
-
 /* A new error about the peer WHAT called NAME: "WHAT NAME: message"
  * ("gdbstub 127.0.0.1:1234: ...", "QMP unix:qmp.sock: ..."). */
 struct kinspect_error *kinspect_error_vabout(enum kinspect_error_code code, const char *what, const char *name,
 					     const char *fmt, va_list ap) KINSPECT_PRINTF(4, 0);
-
-/* An OS error: ERRNUM (an errno value), about PATH (may be NULL). */
-struct kinspect_error *kinspect_error_os(int errnum, const char *path, const char *fmt, ...)
-	KINSPECT_PRINTF(3, 4);
 
 /* A format error about the file PATH. */
 struct kinspect_error *kinspect_error_file(const char *path, const char *fmt, ...)
@@ -36,12 +27,6 @@ struct kinspect_error *kinspect_error_file(const char *path, const char *fmt, ..
 
 /* A memory fault at ADDRESS. */
 struct kinspect_error *kinspect_error_fault(uint64_t address, const char *fmt, ...)
-	KINSPECT_PRINTF(2, 3);
-
-/* A new error that says what was being done when CAUSE happened; it takes
- * ownership of CAUSE and keeps its code.  Returns CAUSE unchanged if it is
- * NULL (success passes through) or the out-of-memory error. */
-struct kinspect_error *kinspect_error_wrap(struct kinspect_error *cause, const char *fmt, ...)
 	KINSPECT_PRINTF(2, 3);
 
 #endif /* KINSPECT_ERROR_PRIV_H */

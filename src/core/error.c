@@ -67,6 +67,8 @@ static struct kinspect_error *set_path(struct kinspect_error *err, const char *p
 
 struct kinspect_error *kinspect_error_create(enum kinspect_error_code code, const char *fmt, ...)
 {
+	if (code == KINSPECT_ERROR_NO_MEMORY)
+		return &kinspect_error_nomem;
 	va_list ap;
 	va_start(ap, fmt);
 	struct kinspect_error *err = error_vcreate(code, fmt, ap);

@@ -5,6 +5,7 @@
 #define KINSPECT_KERNEL_PRIV_H
 
 #include <kinspect/kernel.h>
+#include <kinspect/module.h>
 
 #include "debuginfo/dwarf-types.h"
 #include "linux/kaslr.h"
@@ -40,9 +41,6 @@ struct kinspect_error *kinspect_kernel_model(struct kinspect_kernel *kernel, con
 /* The target's virtual memory for the kernel model, behind the memory
  * cache on a live target; valid while KERNEL lives.  Opens the target. */
 struct kinspect_error *kinspect_kernel_memory(struct kinspect_kernel *kernel, const struct kinspect_memory **ret);
-
-/* The directories searched for .ko files (see kinspect_options). */
-const char *const *kinspect_kernel_module_dirs(struct kinspect_kernel *kernel, size_t *ret_nr);
 
 /* The loaded modules' symbols, set up on first use. */
 struct kinspect_error *kinspect_kernel_module_symbols(struct kinspect_kernel *kernel,

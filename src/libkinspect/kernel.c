@@ -14,6 +14,7 @@
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
+#include "debuginfo/decompress-bound.h"
 #include "debuginfo/layout-cache.h"
 #include "debuginfo/vmlinux-cfi.h"
 #include "libkinspect/kernel-priv.h"
@@ -79,7 +80,8 @@ struct kinspect_kernel {
 
 void kinspect_options_init(struct kinspect_options *options)
 {
-	*options = (struct kinspect_options){ .size = sizeof(*options), .timeout_ms = DEFAULT_TIMEOUT_MS };
+	*options = (struct kinspect_options){ .size = sizeof(*options), .timeout_ms = DEFAULT_TIMEOUT_MS,
+					      .log_level = -1 };
 }
 
 struct kinspect_error *kinspect_target_classify(const char *target, enum kinspect_target_kind *ret)
@@ -161,6 +163,10 @@ struct kinspect_error *kinspect_kernel_create(const char *target, const struct k
 		kinspect_kernel_destroy(k);
 		return &kinspect_error_nomem;
 	}
+	if (o.max_module_size)
+		kinspect_decompress_set_limit(o.max_module_size);
+	if (o.log_level >= KINSPECT_LOG_ERROR && o.log_level <= KINSPECT_LOG_DEBUG)
+		kinspect_log_set_level((enum kinspect_log_level)o.log_level);
 	if (o.log) {
 		log_fn = o.log;
 		log_arg = o.log_arg;
@@ -694,6 +700,9 @@ const char *const *kinspect_kernel_module_dirs(struct kinspect_kernel *k, size_t
 	}
 	if (!k->module_dirs_resolved) {
 		k->module_dirs_resolved = true;
+		/* The defaults are named by the release (no vmlinux: none). */
+		struct kinspect_vmlinux *vmlinux;
+		kinspect_error_destroy(kinspect_kernel_vmlinux(k, &vmlinux));
 		const char *release = k->vmlinux ? kinspect_vmlinux_release(k->vmlinux) : NULL;
 		/* Debug files (with DWARF) first: distributions strip /lib/modules. */
 		if (release) {

@@ -67,8 +67,24 @@ static void test_not_found(void)
 	ok(kinspect_error_cause(nf) == NULL, "static not-found has no cause");
 }
 
+/* The constructors of the public header (kinspect/error.h), as a front
+ * end uses them. */
+static void test_public(void)
+{
+	struct kinspect_error *err = kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "bad %s %d", "cpu", 7);
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_INVALID_ARGUMENT, "created error has its code");
+	is_str(kinspect_error_message(err), "bad cpu 7", "created error has its message");
+	kinspect_error_destroy(err);
+	struct kinspect_error *nomem = kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "ignored %d", 1);
+	ok(nomem == &kinspect_error_nomem, "NO_MEMORY gives the static out-of-memory error");
+	is_str(kinspect_error_message(nomem), "out of memory", "whatever the format says");
+	kinspect_error_destroy(nomem);
+	is_str(kinspect_error_message(&kinspect_error_nomem), "out of memory", "and destroying it is a no-op");
+}
+
 int main(void)
 {
+	test_public();
 	test_not_found();
 	test_chain();
 	test_os();
