@@ -235,7 +235,6 @@ bool cli_open_target(struct cli *cli)
 		return false;
 	}
 	cli->target_open = true;
-	cli_compat_target_opened(cli);
 	return true;
 }
 
@@ -309,7 +308,6 @@ void cli_close(struct cli *cli)
 	/* The target first, then the layout cache saved and the rest. */
 	kinspect_kernel_destroy(cli->kernel);
 	cli->target_open = false;
-	cli->gdbstub = NULL;
 	cli->kernel = NULL;
 	cli->vmlinux = NULL;
 }

@@ -48,9 +48,6 @@ struct cli {
 	struct kinspect_kernel *kernel;
 	struct kinspect_vmlinux *vmlinux;
 	bool target_open;
-	/* Transitional, for cmd-break.c until it is on kinspect/breakpoint.h:
-	 * the open gdbstub (cli-compat.c). */
-	struct kinspect_gdbstub *gdbstub;
 };
 
 struct cli_command {
@@ -186,17 +183,9 @@ void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
 /* Write LEN bytes of BUF as a JSON string of hex digits. */
 void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len);
 
-/* Transitional, for cmd-break.c and cmd-gdb-proxy.c until they are on
- * the public API (then these and cli-compat.c go): the session's internal
- * parts, and the library's own logger, which they use. */
-struct kinspect_kaslr;
-struct kinspect_module_symbols;
-/* The KASLR slide of the target, found once; NULL after logging. */
-const struct kinspect_kaslr *cli_kaslr(struct cli *cli);
-/* The loaded modules' symbols on the target, set up once; NULL after logging. */
-struct kinspect_module_symbols *cli_module_symbols(struct cli *cli);
-/* Called by cli_open_target() once the target is open: sets GDBSTUB. */
-void cli_compat_target_opened(struct cli *cli);
+/* Transitional, for cmd-gdb-proxy.c and src/proxy until they are on the
+ * public API (then this and cli-compat.c go): the library's own logger,
+ * which the proxy uses. */
 /* The library's logger at cli_log_level(), noting errors as cli_log() does. */
 void cli_compat_library_logger(void);
 

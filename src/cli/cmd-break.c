@@ -15,10 +15,9 @@
 #include <kinspect/breakpoint.h>
 #include <kinspect/task.h>
 
+#include "cli/cli-log.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
-#include "core/log.h"
 
 #define COUNT_MAX 1000000
 #define DEFAULT_WAIT_SECONDS 60
@@ -64,7 +63,7 @@ static struct kinspect_error *expand_actions(const struct run *r, const struct k
 	size_t size = 0;
 	FILE *f = open_memstream(&out, &size);
 	if (!f)
-		return &kinspect_error_nomem;
+		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
 	struct kinspect_error *err = NULL;
 	for (const char *p = r->actions; *p && !err; p++) {
 		const char *close = *p == '{' ? strchr(p, '}') : NULL;
@@ -74,7 +73,7 @@ static struct kinspect_error *expand_actions(const struct run *r, const struct k
 		}
 		_cleanup_free_ char *name = strndup(p + 1, (size_t)(close - p - 1));
 		if (!name) {
-			err = &kinspect_error_nomem;
+			err = kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
 			break;
 		}
 		int i = kinspect_breakpoint_arg_index(r->bp, name);
@@ -95,7 +94,7 @@ static struct kinspect_error *expand_actions(const struct run *r, const struct k
 		p = close;
 	}
 	if (fclose(f) != 0 && !err)
-		err = &kinspect_error_nomem;
+		err = kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
 	if (err) {
 		free(out);
 		return err;
@@ -217,10 +216,9 @@ static int run_hits(struct run *r)
 		bool timed_out = kinspect_error_code(err) == KINSPECT_ERROR_TIMEOUT;
 		status = cli_fail(kinspect_error_wrap(err, "break %s: %lu of %lu hits", r->function, hits, r->count));
 		if (timed_out)
-			kinspect_log(KINSPECT_LOG_ERROR, "(--wait sets how long to wait for each hit)");
+			cli_log(CLI_LOG_ERROR, "(--wait sets how long to wait for each hit)");
 	} else if (interrupted) {
-		kinspect_log(KINSPECT_LOG_WARNING, "break %s: interrupted after %lu of %lu hits", r->function, hits,
-			     r->count);
+		cli_warn("break %s: interrupted after %lu of %lu hits", r->function, hits, r->count);
 		status = CLI_EXIT_INTERRUPTED;
 	}
 	/* Stopped again (it runs after a timeout or a signal) with the
@@ -291,8 +289,8 @@ static int run_break(struct cli *cli, int argc, char **argv)
 		return cli_fail(err);
 	const char *unknown = kinspect_breakpoint_args_unknown(r.bp);
 	if (unknown)
-		kinspect_log(KINSPECT_LOG_WARNING, "%s: arguments unknown: %s", r.function, unknown);
-	kinspect_log(KINSPECT_LOG_INFO, "breakpoint at %s (0x%" PRIx64 "), waiting for %lu hit%s", r.function,
+		cli_warn("%s: arguments unknown: %s", r.function, unknown);
+	cli_info("breakpoint at %s (0x%" PRIx64 "), waiting for %lu hit%s", r.function,
 		     kinspect_breakpoint_address(r.bp), r.count, r.count == 1 ? "" : "s");
 	static const int signals[] = { SIGINT, SIGTERM, SIGHUP };
 	struct sigaction sa = { .sa_handler = on_signal }, old[3];

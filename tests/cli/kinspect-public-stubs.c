@@ -1,6 +1,6 @@
 /* For kinspect-public, the CLI built on libkinspect.so alone: what the
- * front end still takes from the library's internals (cmd-break.c,
- * cmd-gdb-proxy.c and their bridge, cli-compat.c) stubbed out, so that
+ * front end still takes from the library's internals (cmd-gdb-proxy.c
+ * and its bridge, cli-compat.c) stubbed out, so that
  * linking proves the rest needs nothing but the public API.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
@@ -17,18 +17,9 @@ static int unavailable(struct cli *cli, int argc, char **argv)
 	return CLI_EXIT_FAILURE;
 }
 
-const struct cli_command cli_command_break = {
-	.name = "break", .synopsis = "", .summary = "(not in this build)", .help = "", .run = unavailable,
-};
-
 const struct cli_command cli_command_gdb_proxy = {
 	.name = "gdb-proxy", .synopsis = "", .summary = "(not in this build)", .help = "", .run = unavailable,
 };
-
-void cli_compat_target_opened(struct cli *cli)
-{
-	(void)cli;
-}
 
 void cli_compat_library_logger(void)
 {
