@@ -74,6 +74,9 @@ struct kinspect_arch {
 	/* Where the kernel image is linked and the area KASLR moves it in
 	 * (module space starts right after), in steps of KASLR_ALIGN. */
 	uint64_t kernel_map_start, kernel_image_size, kaslr_align;
+	/* A vmlinux without __per_cpu_start/__per_cpu_end: per-CPU
+	 * variables are linked at offsets below this (0: never). */
+	uint64_t percpu_offset_limit;
 	/* Fill MAP's paging_levels, page_offset, vmemmap (and their
 	 * sources) and phys_bits from KERNEL's variables or the
 	 * architecture's defaults; an address outside kernel space is a

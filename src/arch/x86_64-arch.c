@@ -162,6 +162,9 @@ static const struct kinspect_arch x86_64 = {
 	.kernel_map_start = KINSPECT_X86_64_START_KERNEL_MAP,
 	.kernel_image_size = KINSPECT_X86_64_KERNEL_IMAGE_SIZE,
 	.kaslr_align = KINSPECT_X86_64_KASLR_ALIGN,
+	/* The zero-based per-CPU area (.data..percpu linked from 0) up to
+	 * v6.15's "x86/percpu/64: Use relative percpu offsets". */
+	.percpu_offset_limit = UINT64_C(1) << 32,
 	.memory_map = kinspect_x86_64_memory_map,
 	.kernel_page_tables = kinspect_x86_64_kernel_page_tables,
 	.translate = kinspect_x86_64_translate_levels,

@@ -14,6 +14,7 @@
 
 #include <kinspect/object.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/json-writer.h"
@@ -26,9 +27,6 @@
 /* Larger objects are a mistake more often than not (and gdb's default
  * max-value-size is 64 KiB). */
 #define FORMAT_MAX (1u << 20)
-/* x86-64 links per-CPU variables at offsets from 0 (the .data..percpu
- * section); anything below this is such an offset, not an address. */
-#define PERCPU_LIMIT (UINT64_C(1) << 32)
 
 struct kinspect_object {
 	struct kinspect_kernel *kernel;
@@ -64,10 +62,9 @@ struct kinspect_error *kinspect_kernel_object(struct kinspect_kernel *k, const s
 }
 
 /* Whether the variable linked at ADDR is a per-CPU one: inside
- * [__per_cpu_start, __per_cpu_end).  Up to v6.14 x86-64 linked them from
- * address 0 (the zero-based per-CPU area); "x86/percpu/64: Use relative
- * percpu offsets" (Brian Gerst, v6.15) links them in the kernel image like
- * any variable.  Without the bounds, the zero-based rule is the guess. */
+ * [__per_cpu_start, __per_cpu_end).  Without the bounds, the architecture
+ * table's rule is the guess: an offset below its per-CPU limit (the
+ * zero-based per-CPU area before v6.15). */
 static bool is_percpu(const struct kinspect_vmlinux *vmlinux, uint64_t addr)
 {
 	uint64_t start, end;
@@ -76,7 +73,7 @@ static bool is_percpu(const struct kinspect_vmlinux *vmlinux, uint64_t addr)
 		err = kinspect_vmlinux_symbol(vmlinux, "__per_cpu_end", &end, NULL);
 	if (err) {
 		kinspect_error_destroy(err);
-		return !kinspect_kaslr_in_image(addr) && addr < PERCPU_LIMIT;
+		return !kinspect_kaslr_in_image(addr) && addr < kinspect_arch()->percpu_offset_limit;
 	}
 	return addr >= start && addr < end;
 }
