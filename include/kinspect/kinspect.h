@@ -17,6 +17,7 @@
 #include <kinspect/target.h>
 #include <kinspect/task.h>
 #include <kinspect/type.h>
+#include <kinspect/version.h>
 #include <kinspect/vmlinux.h>
 #include <kinspect/xarray.h>
 
@@ -24,7 +25,8 @@
 extern "C" {
 #endif
 
-/* The library's package version, e.g. "0.1.0". */
+/* The library's package version, e.g. "0.2.0" (KINSPECT_VERSION_STRING
+ * is the headers'). */
 KINSPECT_EXPORT const char *kinspect_version(void);
 
 #ifdef __cplusplus
