@@ -30,10 +30,9 @@
 struct kinspect_error *kinspect_kernel_iov_iter_read(struct kinspect_kernel *k, uint64_t address,
 						     struct kinspect_iov_iter **ret)
 {
-	const struct kinspect_kaslr *kaslr;
 	struct kinspect_dwarf_types *types;
 	const struct kinspect_memory *mem;
-	struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
+	struct kinspect_error *err = kinspect_kernel_model_unslid(k, &types, &mem);
 	if (err)
 		return err;
 	struct kinspect_iov_iter *it = malloc(sizeof(*it));
@@ -260,8 +259,7 @@ static bool copy_folio(const struct kinspect_page_flag_names *names, const struc
 /* Decode the folio behind every segment that has one.  Best effort: an
  * iter is worth showing even where its folios cannot be read. */
 static void decode_folios(struct kinspect_kernel *k, struct kinspect_dwarf_types *types,
-			  const struct kinspect_kaslr *kaslr, const struct kinspect_memory *mem,
-			  struct kinspect_iov_segments *s)
+			  const struct kinspect_memory *mem, struct kinspect_iov_segments *s)
 {
 	enum kinspect_iov_kind kind = s->it.kind;
 	bool folios = kind == KINSPECT_IOV_FOLIOQ || kind == KINSPECT_IOV_XARRAY;
@@ -270,9 +268,12 @@ static void decode_folios(struct kinspect_kernel *k, struct kinspect_dwarf_types
 	if (!(s->folios = calloc(s->nr, sizeof(*s->folios))))
 		return;
 	struct kinspect_vmlinux *vmlinux;
+	const struct kinspect_kaslr *kaslr;
 	struct kinspect_memory_map map;
 	struct kinspect_folio_decoder *dec = NULL;
 	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
+	if (!err)
+		err = kinspect_kernel_kaslr_record(k, &kaslr);
 	if (!err)
 		err = kinspect_memory_map_read(types, vmlinux, kaslr->slide, mem, &map);
 	if (!err)
@@ -307,10 +308,9 @@ struct kinspect_error *kinspect_kernel_iov_iter_segments(struct kinspect_kernel 
 	if (flags & ~KINSPECT_IOV_SEGMENTS_FOLIOS)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "iov_iter segments: unknown flags 0x%x",
 					     flags);
-	const struct kinspect_kaslr *kaslr;
 	struct kinspect_dwarf_types *types;
 	const struct kinspect_memory *mem;
-	struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
+	struct kinspect_error *err = kinspect_kernel_model_unslid(k, &types, &mem);
 	if (err)
 		return err;
 	struct kinspect_iov_segments *s = calloc(1, sizeof(*s));
@@ -324,7 +324,7 @@ struct kinspect_error *kinspect_kernel_iov_iter_segments(struct kinspect_kernel 
 	}
 	s->error = err;
 	if (flags & KINSPECT_IOV_SEGMENTS_FOLIOS)
-		decode_folios(k, types, kaslr, mem, s);
+		decode_folios(k, types, mem, s);
 	kinspect_iov_iter_check(&s->it, s->segs, s->nr, s->truncated, ignore_finding, NULL, &s->cursor);
 	*ret = s;
 	return NULL;

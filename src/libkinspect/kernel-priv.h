@@ -38,6 +38,12 @@ struct kinspect_error *kinspect_kernel_model(struct kinspect_kernel *kernel, con
 					     struct kinspect_dwarf_types **ret_types,
 					     const struct kinspect_memory **ret_memory);
 
+/* The same without the slide, for walkers that follow only pointers
+ * read from the target (iov_iter, xarray): finding the slide live costs
+ * round trips they do not need. */
+struct kinspect_error *kinspect_kernel_model_unslid(struct kinspect_kernel *kernel, struct kinspect_dwarf_types **ret_types,
+						     const struct kinspect_memory **ret_memory);
+
 /* The target's virtual memory for the kernel model, behind the memory
  * cache on a live target; valid while KERNEL lives.  Opens the target. */
 struct kinspect_error *kinspect_kernel_memory(struct kinspect_kernel *kernel, const struct kinspect_memory **ret);

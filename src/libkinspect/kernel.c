@@ -725,6 +725,15 @@ struct kinspect_error *kinspect_kernel_model(struct kinspect_kernel *k, const st
 	return err;
 }
 
+struct kinspect_error *kinspect_kernel_model_unslid(struct kinspect_kernel *k, struct kinspect_dwarf_types **types,
+						     const struct kinspect_memory **mem)
+{
+	struct kinspect_error *err = kinspect_kernel_types(k, types);
+	if (!err)
+		err = kinspect_kernel_memory(k, mem);
+	return err;
+}
+
 struct kinspect_error *kinspect_kernel_module_symbols(struct kinspect_kernel *k, struct kinspect_module_symbols **ret)
 {
 	if (!k->module_symbols) {

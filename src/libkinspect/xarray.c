@@ -38,10 +38,9 @@ struct kinspect_error *kinspect_kernel_xarray_for_each(struct kinspect_kernel *k
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
 					     "xarray index range %llu..%llu is empty", (unsigned long long)first,
 					     (unsigned long long)last);
-	const struct kinspect_kaslr *kaslr;
 	struct kinspect_dwarf_types *types;
 	const struct kinspect_memory *mem;
-	struct kinspect_error *err = kinspect_kernel_model(k, &kaslr, &types, &mem);
+	struct kinspect_error *err = kinspect_kernel_model_unslid(k, &types, &mem);
 	if (err)
 		return err;
 	struct walk w = { .fn = fn, .arg = arg, .max = max_entries };
