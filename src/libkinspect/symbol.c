@@ -31,6 +31,19 @@ static void from_module(const struct kinspect_module_symbol *s, struct kinspect_
 					 .size = s->size, .offset = s->offset, .section = s->from_section };
 }
 
+/* After ERR from the vmlinux: a miss goes on to the loaded modules' symbols
+ * (*RET) when there is a target, any other error is the answer. */
+static struct kinspect_error *modules_after_miss(struct kinspect_kernel *k, struct kinspect_error *err,
+						 struct kinspect_module_symbols **ret)
+{
+	if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
+		return err;
+	kinspect_error_destroy(err);
+	if (kinspect_kernel_target_kind(k) == KINSPECT_TARGET_NONE)
+		return &kinspect_error_not_found;
+	return kinspect_kernel_module_symbols(k, ret);
+}
+
 struct kinspect_error *kinspect_kernel_symbol_lookup(struct kinspect_kernel *k, const char *name,
 						     struct kinspect_symbol *ret)
 {
@@ -45,14 +58,9 @@ struct kinspect_error *kinspect_kernel_symbol_lookup(struct kinspect_kernel *k, 
 						 .size = size };
 		return NULL;
 	}
-	if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
-		return err;
-	kinspect_error_destroy(err);
-	if (kinspect_kernel_target_kind(k) == KINSPECT_TARGET_NONE)
-		return &kinspect_error_not_found;
 	struct kinspect_module_symbols *ms;
 	struct kinspect_module_symbol sym;
-	if ((err = kinspect_kernel_module_symbols(k, &ms)) || (err = kinspect_module_symbols_lookup(ms, name, &sym)))
+	if ((err = modules_after_miss(k, err, &ms)) || (err = kinspect_module_symbols_lookup(ms, name, &sym)))
 		return err;
 	from_module(&sym, ret);
 	ret->offset = 0;
@@ -81,14 +89,9 @@ struct kinspect_error *kinspect_kernel_symbolize(struct kinspect_kernel *k, uint
 		kinspect_error_destroy(e);
 		return NULL;
 	}
-	if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
-		return err;
-	kinspect_error_destroy(err);
-	if (kinspect_kernel_target_kind(k) == KINSPECT_TARGET_NONE)
-		return &kinspect_error_not_found;
 	struct kinspect_module_symbols *ms;
 	struct kinspect_module_symbol sym;
-	if ((err = kinspect_kernel_module_symbols(k, &ms)))
+	if ((err = modules_after_miss(k, err, &ms)))
 		return err;
 	if ((err = kinspect_module_symbols_symbolize(ms, addr, &sym))) {
 		if (kinspect_error_code(err) != KINSPECT_ERROR_NOT_FOUND)
