@@ -46,6 +46,8 @@
 #include <kinspect/stack.h>
 #include <kinspect/symbol.h>
 
+#include "cli/cache-environment.h"
+
 /* gdb refuses readers that do not declare this. */
 GDB_DECLARE_GPL_COMPATIBLE_READER
 
@@ -241,20 +243,6 @@ static const struct kinspect_target_ops target_ops = {
 	.kaslr_slide = kaslr_slide,
 };
 
-/* kinspect's cache directory, as the CLI finds it: $XDG_CACHE_HOME/kinspect
- * (an absolute one), else $HOME/.cache/kinspect; NULL without either. */
-static char *cache_dir_from_environment(void)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-	char *dir = NULL;
-	int n = -1;
-	if (xdg && xdg[0] == '/')
-		n = asprintf(&dir, "%s/kinspect", xdg);
-	else if (home && home[0] == '/')
-		n = asprintf(&dir, "%s/.cache/kinspect", home);
-	return n < 0 ? NULL : dir;
-}
-
 static bool set_up_with(const char *path);
 
 /* Lazy set-up on the first frame (within a callback: it reads the
@@ -298,9 +286,8 @@ static bool set_up_with(const char *path)
 	options.vmlinux = path;
 	/* The layouts and symbol indexes where kinspect keeps them (the
 	 * library reads no environment: the front end names the directory). */
-	options.cache_dir = plugin.cache_dir = cache_dir_from_environment();
-	const char *no_cache = getenv("KINSPECT_NO_CACHE");
-	if (no_cache && no_cache[0] && strcmp(no_cache, "0") != 0)
+	options.cache_dir = plugin.cache_dir = cli_cache_dir_from_environment();
+	if (!cli_cache_reuse_from_environment())
 		options.flags |= KINSPECT_NO_DERIVED_CACHES;
 	struct kinspect_error *err = kinspect_kernel_open_ops(&target_ops, NULL, &options, &plugin.kernel);
 	if (err) {

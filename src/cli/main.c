@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli-log.h"
+#include "cli/cache-environment.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
 
@@ -303,30 +304,6 @@ static int run_script(struct cli *cli)
 	return status;
 }
 
-/* ${XDG_CACHE_HOME:-~/.cache}/kinspect (malloc()ed), or NULL when there is
- * no home. */
-static char *cache_dir_from_environment(void)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	char *dir = NULL;
-	int n = -1;
-	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
-	if (xdg && xdg[0] == '/')
-		n = asprintf(&dir, "%s/kinspect", xdg);
-	else if (home && home[0] == '/')
-		n = asprintf(&dir, "%s/.cache/kinspect", home);
-	return n < 0 ? NULL : dir;
-}
-
-/* False when KINSPECT_NO_CACHE is set to anything but "" or "0": no
- * layouts or symbol indexes kept (--no-cache). */
-static bool cache_reuse_from_environment(void)
-{
-	const char *env = getenv("KINSPECT_NO_CACHE");
-	return !(env && env[0] && strcmp(env, "0") != 0);
-}
-
 int main(int argc, char **argv)
 {
 	struct cli cli = { .timeout_ms = 10000 };
@@ -345,9 +322,9 @@ int main(int argc, char **argv)
 	/* The library reads no environment: the cache directory is ours to
 	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and every session
 	 * gets it (cli_session(), the proxy's for its module copies too). */
-	if (!cache_reuse_from_environment())
+	if (!cli_cache_reuse_from_environment())
 		cli.no_cache = true;
-	cli.cache_dir = cache_dir_from_environment();
+	cli.cache_dir = cli_cache_dir_from_environment();
 	if (cli.script) {
 		if (optind < argc) {
 			fputs("kinspect: -x takes its commands from the script, not the command line\n", stderr);

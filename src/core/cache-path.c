@@ -56,26 +56,6 @@ const char *kinspect_cache_dir(void)
 	return cache_dir;
 }
 
-bool kinspect_cache_reuse_from_environment(void)
-{
-	const char *env = getenv("KINSPECT_NO_CACHE");
-	return !(env && env[0] && strcmp(env, "0") != 0);
-}
-
-char *kinspect_cache_dir_from_environment(void)
-{
-	const char *xdg = getenv("XDG_CACHE_HOME");
-	const char *home = getenv("HOME");
-	char *dir = NULL;
-	int n = -1;
-	/* The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored. */
-	if (xdg && xdg[0] == '/')
-		n = asprintf(&dir, "%s/kinspect", xdg);
-	else if (home && home[0] == '/')
-		n = asprintf(&dir, "%s/.cache/kinspect", home);
-	return n < 0 ? NULL : dir;
-}
-
 struct kinspect_error *kinspect_cache_file(const char *kind, const char *name, char **ret)
 {
 	*ret = NULL;

@@ -36,13 +36,6 @@ void kinspect_cache_set_reuse(bool on);
 /* Whether a cache directory is set and its speed-up caches are used. */
 bool kinspect_cache_enabled(void);
 
-/* For front ends only (the CLI, the gdb plugin), never called by the
- * library: ${XDG_CACHE_HOME:-~/.cache}/kinspect (malloc()ed), or NULL when
- * there is no home; and false when KINSPECT_NO_CACHE is set to anything
- * but "" or "0" (no speed-up caches). */
-char *kinspect_cache_dir_from_environment(void);
-bool kinspect_cache_reuse_from_environment(void);
-
 /* Write SIZE bytes of DATA to PATH atomically (a temporary file in the same
  * directory, renamed), creating the directories up to it; the file gets
  * MODE (0600 for private data, 0644 for files other tools read). */

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli/cache-environment.h"
 #include "core/cache-path.h"
 #include "core/error-priv.h"
 #include "debuginfo/dwarf-types.h"
@@ -403,7 +404,7 @@ int main(int argc, char **argv)
 	kinspect_error_destroy(kinspect_layout_cache_path((const uint8_t *)"\x01\xab", 2, &path));
 	ok(!path, "no path without a cache directory");
 	setenv("XDG_CACHE_HOME", "/x/cache", 1);
-	char *dir = kinspect_cache_dir_from_environment();
+	char *dir = cli_cache_dir_from_environment();
 	ok(dir && strcmp(dir, "/x/cache/kinspect") == 0, "default under XDG_CACHE_HOME: %s", dir ? dir : "(none)");
 	kinspect_error_destroy(kinspect_cache_set_dir(dir));
 	free(dir);
@@ -413,11 +414,11 @@ int main(int argc, char **argv)
 	free(path);
 	setenv("XDG_CACHE_HOME", "relative", 1);
 	setenv("HOME", "/home/u", 1);
-	dir = kinspect_cache_dir_from_environment();
+	dir = cli_cache_dir_from_environment();
 	ok(dir && strcmp(dir, "/home/u/.cache/kinspect") == 0, "default under HOME: %s", dir ? dir : "(none)");
 	free(dir);
 	setenv("KINSPECT_NO_CACHE", "1", 1);
-	ok(!kinspect_cache_reuse_from_environment(), "no speed-up caches with KINSPECT_NO_CACHE=1");
+	ok(!cli_cache_reuse_from_environment(), "no speed-up caches with KINSPECT_NO_CACHE=1");
 	kinspect_cache_set_reuse(false);
 	kinspect_error_destroy(kinspect_cache_set_dir("/x/cache/kinspect"));
 	kinspect_error_destroy(kinspect_layout_cache_path((const uint8_t *)"\x01\xab", 2, &path));
