@@ -7,6 +7,7 @@
 #include <kinspect/breakpoint.h>
 #include <kinspect/common.h>
 #include <kinspect/error.h>
+#include <kinspect/gdb-proxy.h>
 #include <kinspect/iov-iter.h>
 #include <kinspect/kernel.h>
 #include <kinspect/module.h>

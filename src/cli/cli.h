@@ -183,10 +183,4 @@ void cli_hexdump(uint64_t addr, const uint8_t *buf, size_t len);
 /* Write LEN bytes of BUF as a JSON string of hex digits. */
 void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len);
 
-/* Transitional, for cmd-gdb-proxy.c and src/proxy until they are on the
- * public API (then this and cli-compat.c go): the library's own logger,
- * which the proxy uses. */
-/* The library's logger at cli_log_level(), noting errors as cli_log() does. */
-void cli_compat_library_logger(void);
-
 #endif /* KINSPECT_CLI_H */

@@ -2,24 +2,18 @@
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <arpa/inet.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
+#include <kinspect/gdb-proxy.h>
+
+#include "cli/cli-log.h"
 #include "cli/cli.h"
 #include "core/cleanup.h"
-#include "core/error-priv.h"
-#include "core/log.h"
-#include "proxy/proxy.h"
 
 static bool is_monitor_command(const char *name)
 {
@@ -63,64 +57,6 @@ static void catch_quit_signals(void)
 	}
 }
 
-static bool is_loopback(const struct sockaddr *sa)
-{
-	if (sa->sa_family == AF_INET)
-		return (ntohl(((const struct sockaddr_in *)sa)->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&((const struct sockaddr_in6 *)sa)->sin6_addr);
-	return false;
-}
-
-/* Accept one gdb on HOST:PORT: *RET_FD is the connection.  Whoever
- * connects can read and write guest memory and registers and resume or
- * stop the VM (see kinspect(1), "gdb-proxy"), with no authentication: so
- * an empty HOST means loopback, and any other address is the user's
- * explicit choice, warned about. */
-static struct kinspect_error *accept_gdb(const char *spec, int *ret_fd)
-{
-	const char *colon = strrchr(spec, ':');
-	if (!colon || !colon[1])
-		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--listen %s: expected HOST:PORT", spec);
-	_cleanup_free_ char *host = strndup(spec, (size_t)(colon - spec));
-	if (!host)
-		return &kinspect_error_nomem;
-	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
-	struct addrinfo *res;
-	int r = getaddrinfo(*host ? host : "127.0.0.1", colon + 1, &hints, &res);
-	if (r != 0)
-		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "--listen %s: %s", spec, gai_strerror(r));
-	_cleanup_close_ int lfd = socket(res->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	int one = 1;
-	if (lfd >= 0)
-		setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (lfd < 0 || bind(lfd, res->ai_addr, res->ai_addrlen) < 0 || listen(lfd, 1) < 0) {
-		int e = errno;
-		freeaddrinfo(res);
-		return kinspect_error_os(e, NULL, "cannot listen on %s", spec);
-	}
-	bool loopback = is_loopback(res->ai_addr);
-	freeaddrinfo(res);
-	if (!loopback)
-		kinspect_log(KINSPECT_LOG_WARNING,
-			     "gdb-proxy: --listen %s is not a loopback address: anyone who can reach it can read "
-			     "and write guest memory and control the VM, with no authentication",
-			     spec);
-	kinspect_log(KINSPECT_LOG_WARNING, "gdb-proxy: waiting for gdb on %s (target remote %s)",
-		     *host ? spec : "127.0.0.1", *host ? spec : "127.0.0.1");
-	int fd;
-	do
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	while (fd < 0 && errno == EINTR && !quit);
-	if (fd < 0 && quit)
-		return kinspect_error_create(KINSPECT_ERROR_OTHER, "interrupted while waiting for gdb on %s", spec);
-	if (fd < 0)
-		return kinspect_error_os(errno, NULL, "accept on %s", spec);
-	setsockopt(fd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &one, sizeof(one));
-	*ret_fd = fd;
-	return NULL;
-}
-
 static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -135,21 +71,28 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 	};
 	_cleanup_free_ const char **dirs = calloc((size_t)argc + cli->nr_module_dirs + 1, sizeof(*dirs));
 	if (!dirs)
-		return cli_fail(&kinspect_error_nomem);
+		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
 	size_t nr_dirs = 0;
 	for (size_t i = 0; i < cli->nr_module_dirs; i++)
 		dirs[nr_dirs++] = cli->module_dirs[i];
-	struct kinspect_proxy_options opts = {
-		.qemu = cli->target,
-		.vmlinux_path = cli->vmlinux_path,
-		.timeout_ms = cli->timeout_ms,
-		.cache_dir = cli->cache_dir,
-		.session_flags = cli->no_cache ? KINSPECT_NO_DERIVED_CACHES : 0,
-		.private_socket = true,
-		.is_monitor_command = is_monitor_command,
-		.run_command = run_monitor_command,
-		.track_modules = true,
-	};
+	/* The proxy's session: what cli_kernel() would open, its diagnostics
+	 * (the proxy's own too) in the CLI's form at -v/-q's level. */
+	struct kinspect_options session;
+	kinspect_options_init(&session);
+	session.vmlinux = cli->vmlinux_path;
+	session.timeout_ms = cli->timeout_ms;
+	session.cache_dir = cli->cache_dir;
+	session.max_module_size = cli->max_module_size;
+	session.flags = cli->no_cache ? KINSPECT_NO_DERIVED_CACHES : 0;
+	session.log = cli_log_library;
+	struct kinspect_gdb_proxy_options opts;
+	kinspect_gdb_proxy_options_init(&opts);
+	opts.qemu = cli->target;
+	opts.session = &session;
+	opts.private_socket = true;
+	opts.is_monitor_command = is_monitor_command;
+	opts.run_command = run_monitor_command;
+	opts.track_modules = true;
 	const char *listen_on = NULL;
 	/* Options anywhere: "gdb-proxy HOST:PORT -k VMLINUX" as well. */
 	static const char shortopts[] = "+hk:m:v";
@@ -160,14 +103,14 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 	while ((c = getopt_long(nr_options, argv, shortopts, options, NULL)) != -1) {
 		switch (c) {
 		case 'h': cli_print_help(&cli_command_gdb_proxy); return CLI_EXIT_OK;
-		case 'k': opts.vmlinux_path = optarg; break;
+		case 'k': session.vmlinux = optarg; break;
 		case 'm': dirs[nr_dirs++] = optarg; break;
 		case 'l': listen_on = optarg; break;
 		case 's': opts.socket_path = optarg; break;
 		case 'n': opts.track_modules = false; break;
 		case 'v':
-			if (kinspect_log_get_level() < KINSPECT_LOG_DEBUG)
-				kinspect_log_set_level(kinspect_log_get_level() + 1);
+			if (cli_log_level() < CLI_LOG_DEBUG)
+				cli_log_set_level((enum cli_log_level)(cli_log_level() + 1));
 			break;
 		default: return cli_usage_error(&cli_command_gdb_proxy, "unknown option '%s'", argv[optind - 1]);
 		}
@@ -178,16 +121,17 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(&cli_command_gdb_proxy, "unexpected argument '%s'", argv[optind]);
 	if (!opts.qemu)
 		return cli_usage_error(&cli_command_gdb_proxy, "which QEMU gdbstub? give HOST:PORT");
-	opts.module_dirs = dirs;
-	opts.nr_module_dirs = nr_dirs;
+	session.module_dirs = dirs;
+	session.nr_module_dirs = nr_dirs;
+	session.log_level = (int)cli_log_level();
 	if (getenv("KINSPECT_NO_MEMORY_CACHE"))
-		opts.session_flags |= KINSPECT_NO_MEMORY_CACHE;
+		session.flags |= KINSPECT_NO_MEMORY_CACHE;
 
 	/* Monitor commands see what "kinspect -k VMLINUX -m DIR... CMD" would,
-	 * without a --json, a script or any other global option (monitor.h). */
+	 * without a --json, a script or any other global option (kinspect/gdb-proxy.h). */
 	struct cli monitor = {
 		.target = opts.qemu,
-		.vmlinux_path = opts.vmlinux_path,
+		.vmlinux_path = session.vmlinux,
 		.module_dirs = dirs,
 		.nr_module_dirs = nr_dirs,
 		.keep_stopped = true,
@@ -204,12 +148,12 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 	int in_fd = 0, out_fd = 1;
 	_cleanup_close_ int conn = -1;
 	if (listen_on) {
-		struct kinspect_error *err = accept_gdb(listen_on, &conn);
+		struct kinspect_error *err = kinspect_gdb_proxy_accept(&opts, listen_on, &conn);
 		if (err)
 			return cli_fail(err);
 		in_fd = out_fd = conn;
 	}
-	struct kinspect_error *err = kinspect_proxy_run(&opts, in_fd, out_fd);
+	struct kinspect_error *err = kinspect_gdb_proxy_serve(&opts, in_fd, out_fd);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "gdb-proxy"));
 	return CLI_EXIT_OK;

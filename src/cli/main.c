@@ -315,10 +315,6 @@ int main(int argc, char **argv)
 	int status = parse_global_options(&cli, argc, argv);
 	if (status >= 0)
 		goto out;
-	/* Until cmd-break.c and cmd-gdb-proxy.c log through cli-log.h: the
-	 * library's own logger, theirs, at -v/-q's level (the in-process gdb
-	 * proxy's messages too), noting errors for -x --json. */
-	cli_compat_library_logger();
 	/* The library reads no environment: the cache directory is ours to
 	 * find (XDG_CACHE_HOME, HOME, KINSPECT_NO_CACHE), and every session
 	 * gets it (cli_session(), the proxy's for its module copies too). */

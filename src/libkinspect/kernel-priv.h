@@ -96,6 +96,16 @@ struct kinspect_error *kinspect_kernel_create_on_gdbstub(struct kinspect_gdbstub
 						  const struct kinspect_options *options,
 						  struct kinspect_kernel **ret);
 
+/* OPTIONS (NULL: the defaults) in *RET as this version of the library
+ * knows them: fields past OPTIONS->SIZE keep their defaults.  Fails only
+ * on an implausible SIZE. */
+struct kinspect_error *kinspect_options_copy(const struct kinspect_options *options, struct kinspect_options *ret);
+
+/* What of O is process-wide (see kernel.h): the log function and level,
+ * the decompression bound; also for sessions created without them (the
+ * gdb proxy's, which its caller configures through its own options). */
+void kinspect_options_apply_process_wide(const struct kinspect_options *o);
+
 /* Memory as the session read it may have changed in a way the target
  * cannot tell (another client wrote it, a monitor command of QEMU's ran):
  * the memory cache starts afresh.  The module list stays: see

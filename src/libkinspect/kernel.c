@@ -121,24 +121,47 @@ static void log_to_options(enum kinspect_log_level level, const char *msg)
 	log_fn(log_arg, (int)level, msg);
 }
 
-struct kinspect_error *kinspect_kernel_create(const char *target, const struct kinspect_options *options,
-					      struct kinspect_kernel **ret)
+struct kinspect_error *kinspect_options_copy(const struct kinspect_options *options, struct kinspect_options *ret)
 {
-	struct kinspect_options defaults;
-	kinspect_options_init(&defaults);
-	if (!options)
-		options = &defaults;
+	struct kinspect_options o;
+	kinspect_options_init(&o);
+	if (!options) {
+		*ret = o;
+		return NULL;
+	}
 	/* Fields past what the caller's version knew keep their defaults. */
-	struct kinspect_options o = defaults;
 	if (options->size < sizeof(size_t) || options->size > 4096)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
 					     "options of %zu bytes: fill them with kinspect_options_init()", options->size);
 	memcpy(&o, options, options->size < sizeof(o) ? options->size : sizeof(o));
+	*ret = o;
+	return NULL;
+}
+
+void kinspect_options_apply_process_wide(const struct kinspect_options *o)
+{
+	if (o->max_module_size)
+		kinspect_decompress_set_limit(o->max_module_size);
+	if (o->log_level >= KINSPECT_LOG_ERROR && o->log_level <= KINSPECT_LOG_DEBUG)
+		kinspect_log_set_level((enum kinspect_log_level)o->log_level);
+	if (o->log) {
+		log_fn = o->log;
+		log_arg = o->log_arg;
+		kinspect_log_set_sink(log_to_options);
+	}
+}
+
+struct kinspect_error *kinspect_kernel_create(const char *target, const struct kinspect_options *options,
+					      struct kinspect_kernel **ret)
+{
+	struct kinspect_options o;
+	struct kinspect_error *err = kinspect_options_copy(options, &o);
+	if (err)
+		return err;
 	if (o.timeout_ms <= 0)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "timeout of %d ms", o.timeout_ms);
 	enum kinspect_target_kind kind;
-	struct kinspect_error *err = kinspect_target_classify(target, &kind);
-	if (err)
+	if ((err = kinspect_target_classify(target, &kind)))
 		return err;
 
 	struct kinspect_kernel *k = calloc(1, sizeof(*k));
@@ -163,15 +186,7 @@ struct kinspect_error *kinspect_kernel_create(const char *target, const struct k
 		kinspect_kernel_destroy(k);
 		return &kinspect_error_nomem;
 	}
-	if (o.max_module_size)
-		kinspect_decompress_set_limit(o.max_module_size);
-	if (o.log_level >= KINSPECT_LOG_ERROR && o.log_level <= KINSPECT_LOG_DEBUG)
-		kinspect_log_set_level((enum kinspect_log_level)o.log_level);
-	if (o.log) {
-		log_fn = o.log;
-		log_arg = o.log_arg;
-		kinspect_log_set_sink(log_to_options);
-	}
+	kinspect_options_apply_process_wide(&o);
 	*ret = k;
 	return NULL;
 }

@@ -1,7 +1,7 @@
 /* What a monitor command writes to standard output and error, captured
  * while it runs in the proxy's process (gdb's link is on other
  * descriptors), for gdb's console.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_CAPTURE_H
 #define KINSPECT_PROXY_CAPTURE_H
 

@@ -1,5 +1,5 @@
 /* .ko copies gdb can place (see gdb-ko.h).
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <errno.h>

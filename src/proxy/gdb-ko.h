@@ -9,7 +9,7 @@
  * copy with those fields zeroed: the kernel ignores sh_addr when it loads a
  * module, and symbols and relocations of ET_REL files are section offsets,
  * so nothing else changes.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_GDB_KO_H
 #define KINSPECT_PROXY_GDB_KO_H
 

@@ -2,7 +2,7 @@
  * .ko was found (build-id checked), with one <section address> per
  * SHF_ALLOC section of the .ko in section-header order, which is what gdb's
  * qXfer:libraries:read support demands (solib-target.c).
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_LIBRARIES_H
 #define KINSPECT_PROXY_LIBRARIES_H
 

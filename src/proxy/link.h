@@ -1,7 +1,7 @@
 /* The stub side of one RSP connection the proxy serves (gdb, or a kinspect
  * CLI on the private socket): reading packets, acknowledging them, sending
  * answers and re-sending the last one when the client asks with '-'.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_LINK_H
 #define KINSPECT_PROXY_LINK_H
 

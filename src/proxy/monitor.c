@@ -1,5 +1,5 @@
 /* kinspect commands behind gdb's "monitor" (see monitor.h).
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <stdarg.h>

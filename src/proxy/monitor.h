@@ -1,7 +1,7 @@
 /* "monitor" (qRcmd) in the proxy: which lines are kinspect's own commands
  * (run in the proxy's process on its kernel session, their output going
  * back to gdb as console packets), which are refused, and which are QEMU's.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_MONITOR_H
 #define KINSPECT_PROXY_MONITOR_H
 

@@ -1,6 +1,6 @@
 /* qOffsets for a KASLR kernel: where the vmlinux's first loadable segment
  * sits in the running kernel.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_OFFSETS_H
 #define KINSPECT_PROXY_OFFSETS_H
 

@@ -18,7 +18,7 @@
  * writes memory), the slide, the module index and .ko files.  The module
  * list is read again only when the proxy's own breakpoints saw a module
  * come or go (or, without them, after the guest ran).
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  * its own, kinspect commands behind "monitor" (run in-process on the
  * proxy's kernel session), and a private socket where another kinspect
  * CLI reaches the guest while gdb holds the connection.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_H
 #define KINSPECT_PROXY_H
 

@@ -1,5 +1,5 @@
 /* The private socket for second clients (see second.h).
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <ctype.h>

@@ -3,7 +3,7 @@
  * only connection.  Only an allowlist of packets passes through (memory and
  * register reads, thread list, target description, memory mode); nothing
  * that would resume the VM, kill QEMU or change gdb's breakpoints does.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_SECOND_H
 #define KINSPECT_PROXY_SECOND_H
 

@@ -1,5 +1,5 @@
 /* Module load/unload breakpoints (see tracker.h).
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
 #include <inttypes.h>

@@ -1,6 +1,6 @@
 /* The proxy's own breakpoints that follow module loads and unloads: planted
  * in QEMU next to gdb's, never shown to gdb, stepped over by the proxy.
- * SPDX-License-Identifier: GPL-2.0-or-later */
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_PROXY_TRACKER_H
 #define KINSPECT_PROXY_TRACKER_H
 
