@@ -203,6 +203,23 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_read(struct kinspect_kern
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_read_phys(struct kinspect_kernel *kernel, uint64_t addr,
 								 void *buf, size_t len);
 
+/* One of the reads of kinspect_kernel_read_batch(): LEN bytes of kernel
+ * virtual memory at ADDRESS into BUF; OK says whether they came. */
+struct kinspect_read {
+	uint64_t address;
+	void *buf;
+	size_t len;
+	bool ok;
+};
+
+/* NR reads that do not depend on each other, from the target itself as
+ * kinspect_kernel_read() reads: on a live guest pipelined, 64 in one round
+ * trip, instead of one round trip each.  A read that faults only clears its
+ * OK (its BUF is then undefined); an error is a failure of the target
+ * itself (the connection, a timeout), and then no OK is written. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_read_batch(struct kinspect_kernel *kernel,
+								  struct kinspect_read *reads, size_t nr);
+
 /* The runtime address of symbol NAME: of the vmlinux (moved by the slide
  * when there is a target), else of a loaded module (NAME or MODULE:NAME,
  * from its .ko).  KINSPECT_ERROR_NOT_FOUND when neither has it. */

@@ -693,6 +693,25 @@ struct kinspect_error *kinspect_kernel_read_phys(struct kinspect_kernel *k, uint
 	return err ? err : read_physical(k, addr, buf, len);
 }
 
+struct kinspect_error *kinspect_kernel_read_batch(struct kinspect_kernel *k, struct kinspect_read *reads, size_t nr)
+{
+	const struct kinspect_memory *mem;
+	struct kinspect_error *err = kinspect_kernel_memory(k, &mem);
+	if (err || !nr)
+		return err;
+	/* The target itself, as kinspect_kernel_read() reads it: no cache. */
+	struct kinspect_memory_batch *b = calloc(nr, sizeof(*b));
+	if (!b)
+		return &kinspect_error_nomem;
+	for (size_t i = 0; i < nr; i++)
+		b[i] = (struct kinspect_memory_batch){ .addr = reads[i].address, .buf = reads[i].buf, .len = reads[i].len };
+	err = kinspect_memory_read_batch(&k->direct, b, nr);
+	for (size_t i = 0; !err && i < nr; i++)
+		reads[i].ok = b[i].ok;
+	free(b);
+	return err;
+}
+
 static void add_default_dir(struct kinspect_kernel *k, const char *prefix, const char *release)
 {
 	char *dir;

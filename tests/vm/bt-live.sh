@@ -147,8 +147,17 @@ if [ "$suite" = trixie ]; then
 	grep -q ' v9fs_[a-z0-9_]*+0x[0-9a-f]* \[9p\]$' "$work/live.txt" || die "no named 9p frame"
 fi
 
+# Batched reads through the public API, live (fewer round trips than the
+# same reads one by one) and, below, on the dump.
+"$top_builddir/tests/vm/read-batch" "$GUEST_VMLINUX" "$GUEST_GDB" >"$work/batch.txt" 2>&1 ||
+	{ cat "$work/batch.txt"; die "batched reads live"; }
+say "live: $(cat "$work/batch.txt")"
+
 dump=$work/stopped.elf
 guest_dump "$dump" paging=false format=elf
+"$top_builddir/tests/vm/read-batch" "$GUEST_VMLINUX" "$dump" >"$work/batch.txt" 2>&1 ||
+	{ cat "$work/batch.txt"; die "batched reads on the dump"; }
+say "dump: $(cat "$work/batch.txt")"
 kinspect -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -t "$dump" bt --cpu "$cpu" >"$work/dump.txt" 2>"$work/err" || { cat "$work/err"; die "bt on the dump failed"; }
 diff -u "$work/live.txt" "$work/dump.txt" || die "bt --cpu $cpu differs between live and the dump"
 # The same kernel through a session on callbacks (kinspect_kernel_open_ops(),
