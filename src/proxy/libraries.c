@@ -24,8 +24,9 @@
  * kernel freed them after mod->init ran and may have given the memory to
  * another module; sect_attrs still shows the old addresses).  gdb must not
  * find their symbols at real addresses, nor plant breakpoints there, so
- * they go to a non-canonical x86-64 address (the poison delta
- * 0xdead000000000000): never a kernel address, never 0.
+ * they go to the kernel's own poison pointer delta (CONFIG_ILLEGAL_POINTER_VALUE,
+ * 0xdead000000000000 on the 64-bit architectures): below kernel space,
+ * never mapped, never 0.
  *
  * Each module needs a placeholder of its own.  solib-target.c sets a
  * library's addr_low to the lowest address of its non-empty <section>s,

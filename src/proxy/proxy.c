@@ -35,6 +35,7 @@
 
 #include <kinspect/kernel.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
@@ -392,6 +393,26 @@ static struct kinspect_error *resume_again(struct proxy *p)
 	return kinspect_gdbstub_send_resume(p->gs, p->resume, p->resume_len);
 }
 
+/* The pc's name in the target description, from the architecture table
+ * (its DWARF register names are gdb's). */
+static const char *pc_register(void)
+{
+	const struct kinspect_arch *arch = kinspect_arch();
+	return arch->reg_names[arch->pc_regnum];
+}
+
+/* The register a function's first pointer argument is in at its entry,
+ * or NULL if the calling convention puts it elsewhere. */
+static const char *first_arg_register(void)
+{
+	const uint64_t size = 8;
+	const bool aggregate = false;
+	const char *reg = NULL;
+	uint64_t stack;
+	kinspect_arch()->entry_args(1, &size, &aggregate, &reg, &stack);
+	return reg;
+}
+
 /* The VM stopped at one of the proxy's breakpoints. */
 static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_event ev, size_t index,
 					   const char *thread, uint64_t rip, const char *stop, size_t len)
@@ -407,9 +428,10 @@ static struct kinspect_error *module_event(struct proxy *p, enum proxy_tracker_e
 	if (!again && p->libs_read) {
 		uint64_t exclude = 0;
 		if (ev == PROXY_TRACKER_UNLOAD) {
-			/* free_module(struct module *mod): mod in rdi. */
-			err = kinspect_gdbstub_read_register(p->gs, index, "rdi", &exclude);
-			if (err)
+			/* free_module(struct module *mod): mod is its first
+			 * argument, where the calling convention puts it. */
+			const char *reg = first_arg_register();
+			if (reg && (err = kinspect_gdbstub_read_register(p->gs, index, reg, &exclude)))
 				return err;
 		}
 		bool changed;
@@ -442,14 +464,15 @@ static struct kinspect_error *stop_pc(struct proxy *p, size_t index, uint64_t *r
 {
 	free(p->stop_regs);
 	p->stop_regs = NULL;
-	const struct kinspect_gdbstub_register *reg = kinspect_gdbstub_find_register(p->gs, "rip");
+	const struct kinspect_gdbstub_register *reg = kinspect_gdbstub_find_register(p->gs, pc_register());
 	if (reg && reg->bitsize == 64) {
 		const char *reply;
 		size_t len;
 		struct kinspect_error *err = kinspect_gdbstub_exchange(p->gs, "g", 1, NULL, NULL, &reply, &len);
 		if (err)
 			return err;
-		/* Target byte order: little-endian on x86-64. */
+		/* Target byte order: little-endian, as on every architecture
+		 * kinspect reads. */
 		uint8_t le[8];
 		if (len >= 2 * (reg->g_offset + 8) && reply[0] != 'E' &&
 		    kinspect_rsp_hex_decode(reply + 2 * reg->g_offset, 16, le)) {
@@ -465,7 +488,7 @@ static struct kinspect_error *stop_pc(struct proxy *p, size_t index, uint64_t *r
 	}
 	/* No 64-bit pc in "g": the client's own way. */
 	p->dirty = true;
-	return kinspect_gdbstub_read_register(p->gs, index, "rip", ret);
+	return kinspect_gdbstub_read_register(p->gs, index, pc_register(), ret);
 }
 
 static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t len)
