@@ -32,7 +32,7 @@ libdir=$(pkg-config --variable=libdir kinspect)
 case $libdir in "$root"/*) ;; *) libdir=$root$libdir ;; esac
 flags=$(pkg-config --cflags --libs kinspect) || die "pkg-config cannot use the installed kinspect.pc"
 case $flags in *"$root"*) ;; *) die "pkg-config's flags do not point into the installed tree: $flags" ;; esac
-for ex in lsmod task-stacks break-args; do
+for ex in lsmod task-stacks break-args seed-9p page-info; do
 	# A sanitized library wants sanitized programs (the ASan runtime first).
 	# shellcheck disable=SC2086 # pkg-config's and the flags' words
 	${CC:-cc} -std=gnu11 -Wall -Wextra -Werror ${SANITIZER_CFLAGS:-} -o "$root/$ex" "$top_srcdir/examples/$ex.c" $flags ||
@@ -122,6 +122,39 @@ check_break_args() {
 }
 check_break_args
 expect_running "after examples/break-args"
+
+# seed-9p, the seeds' scenario: a 9p read caught at p9_client_read_once and
+# its ITER_FOLIOQ decoded, as kinspect break --do 'iov-iter {to}' decodes
+# the same hit (the guest held there by --keep-stopped, as for break-args).
+check_seed_9p() {
+	local trigger ino
+	head -c 12943 /dev/urandom >"$GUEST_SHARE/seed.bin"
+	ino=$(guest_run 'echo 3 >/proc/sys/vm/drop_caches; stat -c %i /mnt/seed.bin')
+	BREAK_OUT=$w/seed.jsonl
+	BREAK_GLOBAL_OPTS=--keep-stopped break_start "$BREAK_OUT" --count 1 --wait 60 --do 'iov-iter {to}' \
+		p9_client_read_once
+	GUEST_RUN_TIMEOUT=120 guest_run 'md5sum /mnt/seed.bin >/dev/null; echo read' >"$w/seed-trigger.out" 2>&1 &
+	trigger=$!
+	break_wait 0
+	run_example seed-9p "$GUEST_VMLINUX" "$GUEST_GDB" "$GUEST_MODDIR" >"$w/seed.out" 2>"$w/seed.err" ||
+		{ cat "$w/seed.err"; die "examples/seed-9p failed"; }
+	guest_resume || die "cannot resume the guest"
+	wait "$trigger" || die "the read in the guest failed: $(cat "$w/seed-trigger.out")"
+	sed 's/^/    /' "$w/seed.out"
+	jq -r 'select(has("segments")) | "\(.type) \(.direction) \(.count) \(.iov_offset)",
+		(.segments[] | "\(.state) \(.folio) \(.size) \(.done) \(.order) \(.folio_info.mapping_kind) \(.folio_info.ino) \(.folio_info.index)")' \
+		"$BREAK_OUT" | sed 's/ 0x0*\([0-9a-f]\)/ 0x\1/' >"$w/cli.seed"
+	awk '/^iov_iter / { print $3, $4, $6, $8 } /^  #/ { print $2, $3, $5, $7, $9, $10, $12, $14 }' "$w/seed.out" |
+		sed 's/ 0x0*\([0-9a-f]\)/ 0x\1/' >"$w/example.seed"
+	grep -q '^ITER_FOLIOQ dest ' "$w/example.seed" || die "examples/seed-9p: not an ITER_FOLIOQ destination"
+	grep -q " file $ino " "$w/example.seed" || die "examples/seed-9p: no folio of /mnt/seed.bin (inode $ino)"
+	diff -u "$w/cli.seed" "$w/example.seed" || die "examples/seed-9p disagrees with kinspect break --do 'iov-iter {to}'"
+	say "ok: examples/seed-9p decodes the hit's ITER_FOLIOQ and its $(grep -c '^  #' "$w/seed.out") folios of inode $ino as kinspect does"
+}
+if [ "$suite" = trixie ]; then
+	check_seed_9p
+	expect_running "after examples/seed-9p"
+fi
 
 # Errors are the library's, named: a missing vmlinux, a bad target.
 status=0

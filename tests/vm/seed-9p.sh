@@ -178,26 +178,4 @@ kinspect --json -k "$GUEST_VMLINUX" -t "$dump" iov-iter --folios "$to" | jq -s -
 	([.[1:][] | .folio_pfn] == [$it.segments[].folio_info.pfn])' >/dev/null || die "iov-iter --folios on the dump"
 say "ok: iov-iter --folios prints each folio's decode"
 
-# --- the same in C: examples/seed-9p.c, through libkinspect's API alone -------
-# The guest rereads the file from the host (page cache dropped) every
-# second, so that a read comes whenever the example has planted.
-ino=$(guest_run 'stat -c %i /mnt/seed.bin')
-guest_run '(for i in $(seq 90); do echo 3 >/proc/sys/vm/drop_caches; cat /mnt/seed.bin >/dev/null; sleep 1; done) </dev/null >/dev/null 2>&1 &'
-example=$GUEST_WORKDIR/example.out
-status=0
-${KINSPECT_WRAPPER:-} "$top_builddir/examples/seed-9p" "$GUEST_VMLINUX" "$GUEST_GDB" "$GUEST_MODDIR" >"$example" 2>&1 || status=$?
-sed 's/^/    /' "$example"
-[ "$status" = 0 ] || die "examples/seed-9p failed (status $status)"
-grep -q '^hit p9_client_read_once on cpu [0-9]' "$example" || die "examples/seed-9p: no hit"
-grep -Eq '^iov_iter 0xffff[0-9a-f]+: ITER_FOLIOQ dest count [1-9][0-9]* iov_offset [0-9]+$' "$example" ||
-	die "examples/seed-9p: not an ITER_FOLIOQ destination"
-# Every folio is the file's page cache, PAGE_SIZE << order bytes, in order.
-# "  #N POSITION BASE len LEN done DONE order ORDER file ino INO index INDEX"
-awk -v ino="$ino" '/^  #/ { if (n++ == 0) next_index = $14
-	if (NF != 14 || $5 != 4096 * 2 ^ $9 || $10 != "file" || $12 != ino || $14 != next_index) bad = 1
-	next_index = $14 + 2 ^ $9 }
-	END { exit !(n > 0 && !bad) }' "$example" ||
-	die "examples/seed-9p: the folios are not inode $ino's page cache in order, PAGE_SIZE << order each"
-guest_run 'echo alive' | grep -q alive || die "the guest does not run after examples/seed-9p"
-say "ok: examples/seed-9p (the public API alone) caught a read and decoded its ITER_FOLIOQ: folios of inode $ino, the guest running on"
 say "ok: the seeds' scenario"
