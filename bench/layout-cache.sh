@@ -12,6 +12,9 @@ vmlinux=${1:?usage: layout-cache.sh VMLINUX DUMP [BUILD_DIR]}
 dump=${2:?usage: layout-cache.sh VMLINUX DUMP [BUILD_DIR]}
 top=$(cd "$(dirname "$0")/.." && pwd)
 k=${3:-$top/_build}/kinspect
+# shellcheck source=lib.sh
+. "$top/bench/lib.sh"
+bench_program k
 command -v hyperfine >/dev/null || { echo "hyperfine not installed" >&2; exit 1; }
 XDG_CACHE_HOME=$(mktemp -d)
 export XDG_CACHE_HOME

@@ -79,3 +79,17 @@ die() {
 	echo "${GUEST_LOG_TAG:-bench}: FAIL: $*" >&2
 	exit 1
 }
+
+# bench_program VAR: point the variable named VAR, a build tree's program,
+# at the program itself.  A build tree's kinspect is libtool's wrapper
+# script (it links libkinspect.so): a shell start on every run that the
+# installed program does not have.  The real one is .libs/kinspect, run
+# with the build's library on LD_LIBRARY_PATH (exported here).
+bench_program() {
+	local path=${!1} dir
+	dir=$(dirname "$path")
+	[ -x "$dir/.libs/$(basename "$path")" ] || return 0
+	export LD_LIBRARY_PATH=$dir/.libs${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+	printf -v "$1" '%s' "$dir/.libs/$(basename "$path")"
+}
+[ -z "${KINSPECT:-}" ] || bench_program KINSPECT

@@ -23,6 +23,7 @@ kinspect=$build/kinspect
 out=${BENCH_OUT:-$build/bench-results.md}
 # shellcheck source=lib.sh
 . "$top/bench/lib.sh"
+bench_program kinspect
 
 wanted() { [ -z "${BENCH_ONLY:-}" ] || [[ " $BENCH_ONLY " == *" $1 "* ]]; }
 
