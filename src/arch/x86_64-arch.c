@@ -19,8 +19,20 @@ static struct kinspect_error *with_mode(struct kinspect_error *err, const struct
 					uint32_t cs, bool *ret_user_mode, uint64_t *ret_ip)
 {
 	if (!err) {
-		*ret_user_mode = kinspect_x86_64_user_mode(cs);
-		*ret_ip = kinspect_x86_64_cpu_state_ip(state);
+		uint64_t ip = kinspect_x86_64_cpu_state_ip(state);
+		uint64_t sp = 0;
+		bool have_sp = kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RSP, &sp);
+		/* CS says the privilege level.  A CPU caught at a ring
+		 * transition can give a user pc and stack with a CS that is
+		 * not (yet) RPL 3 (seen in a dump of a busy guest: ip
+		 * 0x4358a5 in ls, sp 0x7ffe9673efe0): with both pc and stack
+		 * pointer below kernel space it runs no kernel code either.
+		 * A kernel that jumped to a user address keeps a kernel stack
+		 * pointer, and is unwound as kernel code. */
+		bool user_addresses =
+			have_sp && ip < KINSPECT_X86_64_KERNEL_SPACE_START && sp < KINSPECT_X86_64_KERNEL_SPACE_START;
+		*ret_user_mode = kinspect_x86_64_user_mode(cs) || user_addresses;
+		*ret_ip = ip;
 	}
 	return err;
 }
