@@ -110,6 +110,16 @@ static void render_run_state(struct cli *cli, const struct live_info *live)
 	kinspect_json_end_object(j);
 }
 
+/* A CPU's pc and stack pointer, under the key names info's JSON has
+ * always used (kinspect(1)). */
+static void json_pc_sp(struct kinspect_json *j, uint64_t pc, uint64_t sp)
+{
+	kinspect_json_key(j, "rip");
+	kinspect_json_address(j, pc);
+	kinspect_json_key(j, "rsp");
+	kinspect_json_address(j, sp);
+}
+
 /* A dump's CPU notes and NT_PRSTATUS notes, each CPU as both say. */
 static void render_dump_notes(struct cli *cli, const struct live_info *live)
 {
@@ -125,10 +135,7 @@ static void render_dump_notes(struct cli *cli, const struct live_info *live)
 			break;
 		}
 		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "rip");
-		kinspect_json_address(j, pc);
-		kinspect_json_key(j, "rsp");
-		kinspect_json_address(j, sp);
+		json_pc_sp(j, pc, sp);
 		kinspect_json_end_object(j);
 	}
 	kinspect_json_end_array(j);
@@ -146,10 +153,7 @@ static void render_dump_notes(struct cli *cli, const struct live_info *live)
 		kinspect_json_begin_object(j);
 		kinspect_json_key(j, "pid");
 		kinspect_json_uint(j, pid);
-		kinspect_json_key(j, "rip");
-		kinspect_json_address(j, pc);
-		kinspect_json_key(j, "rsp");
-		kinspect_json_address(j, sp);
+		json_pc_sp(j, pc, sp);
 		kinspect_json_end_object(j);
 	}
 	kinspect_json_end_array(j);
