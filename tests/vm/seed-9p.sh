@@ -77,6 +77,13 @@ gdb_values() {
 	"${GDB:-gdb}" -nx -batch "${args[@]}" "$GUEST_VMLINUX" 2>/dev/null | sed -n 's/^\$[0-9]* = //p'
 }
 le64() { local v=$1 i; for i in 0 1 2 3 4 5 6 7; do printf '%02x' $(( (v >> (8 * i)) & 255 )); done; }
+# peek8 ADDR: the 8 bytes at ADDR as hex, in memory order (poke's form).
+peek8() {
+	local v
+	v=$("$probe" --keep-stopped "$GUEST_GDB" "read:$(printf '0x%x' "$1"):8" | sed -n 's/^read\.0x[0-9a-f]*=//p')
+	[ ${#v} = 16 ] || die "cannot read 8 bytes at $(printf '0x%x' "$1")"
+	echo "$v"
+}
 poke() {
 	local addr out
 	addr=$(printf '0x%x' "$1")
@@ -98,14 +105,19 @@ corrupt_and_check() {
 		'&((struct iov_iter *)0)->folioq' '&((struct iov_iter *)0)->iter_type' \
 		'&((struct iov_iter *)0)->xarray_start' '&((struct address_space *)0)->i_pages' ITER_XARRAY | tr '\n' ' '; echo)
 	[ -n "$iter_xarray" ] || die "gdb gave no offsets"
-	# A folio_queue whose next points back at itself: a cycle.
+	# A folio_queue whose next points back at itself: a cycle.  Its next
+	# is put back as it was: netfs may have chained the queue of the
+	# file's next read to it already (a guest restored with a cut chain
+	# hangs in the read that follows).
+	local saved_next
+	saved_next=$(peek8 $((folioq + next_off)))
 	poke $((folioq + next_off)) "$(le64 $((folioq)))"
 	expect_iov_error "loops back to $folioq"
-	poke $((folioq + next_off)) "$(le64 0)"
+	poke $((folioq + next_off)) "$saved_next"
 	# A slot past the folios of the queue.
 	poke $((to + slot_off)) 09
 	expect_iov_error "folioq_slot 9 is past the 3 folios"
-	poke $((to + slot_off)) 00
+	poke $((to + slot_off)) "$(printf '%02x' "$(echo "$live" | jq .folioq_slot)")"
 	# A wild folio_queue pointer.
 	poke $((to + fq_off)) "$(le64 0x0000dead00000000)"
 	expect_iov_error "cannot read struct folio_queue at 0xdead00000000"
@@ -113,8 +125,7 @@ corrupt_and_check() {
 	# The same bytes seen as an ITER_XARRAY over the file's page cache
 	# (its address_space's i_pages), from byte 0: the same folios.
 	mapping=$(echo "$live" | jq -r '.segments[0].folio_info.mapping')
-	saved=$("$probe" --keep-stopped "$GUEST_GDB" "read:$(printf '0x%x' $((to + xs_off))):8" | sed -n 's/^read\.0x[0-9a-f]*=//p')
-	[ ${#saved} = 16 ] || die "cannot read the iter's union"
+	saved=$(peek8 $((to + xs_off)))
 	poke $((to + type_off)) "$(printf '%02x' "$iter_xarray")"
 	poke $((to + fq_off)) "$(le64 $((mapping + ipages_off)))"
 	poke $((to + xs_off)) "$(le64 0)"
