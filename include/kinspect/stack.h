@@ -93,9 +93,9 @@ KINSPECT_EXPORT bool kinspect_stack_frame_user_mode(const struct kinspect_stack_
  * For a debugger that walks frame by frame itself (the gdb plugin):
  * registers in, the caller's registers out, with what the step crossed. */
 
-/* Registers by the architecture's DWARF number (x86-64: the psABI's, as
- * gdb's JIT reader interface speaks them): VALUE[N] is known when bit N
- * of VALID is set. */
+/* Registers by the architecture's DWARF number (its psABI's, as gdb's JIT
+ * reader interface speaks them): VALUE[N] is known when bit N of VALID is
+ * set. */
 #define KINSPECT_REGS_MAX 64
 struct kinspect_regs {
 	uint64_t value[KINSPECT_REGS_MAX];
@@ -103,10 +103,15 @@ struct kinspect_regs {
 };
 
 /* The DWARF number of the register NAME in *RET: "pc", "sp" or "fp" by
- * role, or the architecture's own name ("rip", "rsp", "rbx", ...).
+ * role, or the architecture's own name (kinspect_kernel_register_name()).
  * KINSPECT_ERROR_NOT_FOUND for a name the architecture does not have. */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_register_number(const struct kinspect_kernel *kernel,
 								       const char *name, unsigned int *ret);
+
+/* The architecture's own name of register REGNUM (a static string, as gdb
+ * names it), or NULL past the last one. */
+KINSPECT_EXPORT const char *kinspect_kernel_register_name(const struct kinspect_kernel *kernel,
+							  unsigned int regnum);
 
 /* The registers the unwinder reads and recovers: DWARF numbers 0 to this
  * minus one. */

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <kinspect/stack.h>
 #include <kinspect/symbol.h>
 #include <kinspect/target.h>
 
@@ -110,13 +111,16 @@ static void render_run_state(struct cli *cli, const struct live_info *live)
 	kinspect_json_end_object(j);
 }
 
-/* A CPU's pc and stack pointer, under the key names info's JSON has
- * always used (kinspect(1)). */
-static void json_pc_sp(struct kinspect_json *j, uint64_t pc, uint64_t sp)
+/* A CPU's pc and stack pointer, keyed by the architecture's names of the
+ * two registers (kinspect(1)). */
+static void json_pc_sp(struct kinspect_kernel *k, struct kinspect_json *j, uint64_t pc, uint64_t sp)
 {
-	kinspect_json_key(j, "rip");
+	unsigned int pc_reg = 0, sp_reg = 0;
+	kinspect_error_destroy(kinspect_kernel_register_number(k, "pc", &pc_reg));
+	kinspect_error_destroy(kinspect_kernel_register_number(k, "sp", &sp_reg));
+	kinspect_json_key(j, kinspect_kernel_register_name(k, pc_reg));
 	kinspect_json_address(j, pc);
-	kinspect_json_key(j, "rsp");
+	kinspect_json_key(j, kinspect_kernel_register_name(k, sp_reg));
 	kinspect_json_address(j, sp);
 }
 
@@ -135,7 +139,7 @@ static void render_dump_notes(struct cli *cli, const struct live_info *live)
 			break;
 		}
 		kinspect_json_begin_object(j);
-		json_pc_sp(j, pc, sp);
+		json_pc_sp(k, j, pc, sp);
 		kinspect_json_end_object(j);
 	}
 	kinspect_json_end_array(j);
@@ -153,7 +157,7 @@ static void render_dump_notes(struct cli *cli, const struct live_info *live)
 		kinspect_json_begin_object(j);
 		kinspect_json_key(j, "pid");
 		kinspect_json_uint(j, pid);
-		json_pc_sp(j, pc, sp);
+		json_pc_sp(k, j, pc, sp);
 		kinspect_json_end_object(j);
 	}
 	kinspect_json_end_array(j);

@@ -41,6 +41,13 @@ struct kinspect_error *kinspect_kernel_register_number(const struct kinspect_ker
 	return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "%s has no register %s", arch->name, name);
 }
 
+const char *kinspect_kernel_register_name(const struct kinspect_kernel *k, unsigned int regnum)
+{
+	(void)k;
+	const struct kinspect_arch *arch = kinspect_arch();
+	return regnum < arch->nr_regs ? arch->reg_names[regnum] : NULL;
+}
+
 unsigned int kinspect_kernel_nr_registers(const struct kinspect_kernel *k)
 {
 	(void)k;
