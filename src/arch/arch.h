@@ -11,8 +11,8 @@
  * architecture's words of struct kinspect_unwind_state.
  *
  * Conventions for every hook: an error is a struct kinspect_error * owned
- * by the caller (NULL is success); out parameters are named ret* and are
- * written only on success unless the hook says otherwise; registers are
+ * by the caller (NULL is success); out parameters are named ret*, and
+ * after an error hold nothing to rely on unless the hook says so; registers are
  * numbered as the architecture's DWARF (its psABI) numbers them, which is
  * what gdb's JIT reader API and the public kinspect/stack.h speak.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
