@@ -128,11 +128,14 @@ struct kinspect_error *kinspect_tasks_create(struct kinspect_dwarf_types *types,
 	if (t->task_size > TASK_STRUCT_MAX)
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct task_struct of %" PRIu64 " bytes",
 					     t->task_size);
+	/* The saved stack pointer of a switched-out task: thread.sp, or
+	 * thread.cpu_context.sp where the architecture's thread_struct keeps
+	 * the whole switch context (arm64). */
 	if ((err = field(t, "pid", &t->pid)) || (err = field(t, "tgid", &t->tgid)) ||
 	    (err = field(t, "comm", &t->comm)) || (err = either(t, "__state", "state", &t->state)) ||
 	    (err = field(t, "exit_state", &t->exit_state)) || (err = field(t, "tasks.next", &t->tasks_next)) ||
 	    (err = field(t, "signal", &t->signal)) || (err = field(t, "thread_node.next", &t->thread_node_next)) ||
-	    (err = either(t, "thread_info.cpu", "cpu", &t->cpu)) || (err = field(t, "thread.sp", &t->thread_sp)) ||
+	    (err = either(t, "thread_info.cpu", "cpu", &t->cpu)) || (err = either(t, "thread.sp", "thread.cpu_context.sp", &t->thread_sp)) ||
 	    (err = field(t, "stack", &t->stack)) || (err = field(t, "mm", &t->mm)) ||
 	    (err = kinspect_dwarf_types_member(types, "struct signal_struct", "thread_head", &m)))
 		return kinspect_error_wrap(err, "layout of struct task_struct");
