@@ -4,18 +4,13 @@
 
 #include <stdlib.h>
 
+#include "core/array.h"
 #include "linux/ahead.h"
 
 void kinspect_ahead_add(struct kinspect_ahead *a, uint64_t addr, size_t len)
 {
-	if (a->nr == a->capacity) {
-		size_t n = a->capacity ? 2 * a->capacity : 64;
-		struct kinspect_memory_range *p = realloc(a->ranges, n * sizeof(*p));
-		if (!p)
-			return; /* reading ahead is only a speed-up */
-		a->ranges = p;
-		a->capacity = n;
-	}
+	if (!kinspect_array_reserve(a->ranges, a->capacity, a->nr, 64))
+		return; /* reading ahead is only a speed-up */
 	a->ranges[a->nr++] = (struct kinspect_memory_range){ addr, len };
 }
 

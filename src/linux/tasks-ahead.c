@@ -19,8 +19,11 @@
  * task_structs (about 2.5 cache granules each: five round trips of a
  * gdbstub's 32 pipelined reads), a few hundred KiB of the memory cache. */
 #define CHUNK 64
-/* Pids taken from the idr at most: beyond, the walk reads on its own. */
+/* Pids taken from the idr at most: beyond, the walk reads on its own.  A
+ * tree holding them has about PIDS_MAX / 64 nodes: a hostile one ends at
+ * NODES_MAX. */
 #define PIDS_MAX (1u << 18)
+#define NODES_MAX (PIDS_MAX / 32)
 
 enum stage {
 	STAGE_LEVELS, /* reading the idr's nodes, a level a round */
@@ -58,7 +61,8 @@ struct kinspect_tasks_ahead *kinspect_tasks_ahead_create(struct kinspect_dwarf_t
 	if (!err)
 		a->idr_base = (uint32_t)kinspect_load_le(base, sizeof(base));
 	if (!err)
-		err = kinspect_xarray_levels_init(&a->levels, types, mem, layout->idr + layout->idr_rt, PIDS_MAX, round);
+		err = kinspect_xarray_levels_init(&a->levels, types, mem, layout->idr + layout->idr_rt, NODES_MAX, PIDS_MAX,
+						  round);
 	if (err) {
 		kinspect_error_destroy(err);
 		kinspect_tasks_ahead_destroy(a);

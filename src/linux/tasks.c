@@ -520,11 +520,16 @@ struct walk {
 	struct kinspect_tasks_ahead *ahead;
 	struct kinspect_error *(*fn)(const struct kinspect_task *task, void *arg);
 	void *arg;
+	uint64_t count;
 };
 
-/* Hand TASK, read by the walk, to the caller. */
+/* Hand TASK, read by the walk, to the caller.  Each list has its bound,
+ * the whole walk one too (a thread list per process). */
 static struct kinspect_error *report(struct walk *w, struct kinspect_task *task)
 {
+	if (++w->count > KINSPECT_TASKS_MAX)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "more than %d tasks (a corrupted task list)",
+					     KINSPECT_TASKS_MAX);
 	kinspect_tasks_mark(w->cpus, task);
 	kinspect_tasks_ahead_visit(w->ahead, task->pid);
 	return w->fn(task, w->arg);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "core/array.h"
 #include "core/error-priv.h"
 #include "linux/kstruct.h"
 #include "linux/xarray.h"
@@ -187,43 +188,31 @@ struct level_node {
 static struct kinspect_error *push_node(struct kinspect_xarray_levels *l, uint64_t node, uint64_t parent,
 					uint64_t base, int shift)
 {
-	if (l->nodes + l->nr_next >= KINSPECT_XARRAY_NODES_MAX)
-		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray: more than %u nodes", KINSPECT_XARRAY_NODES_MAX);
-	if (l->nr_next == l->next_capacity) {
-		size_t n = l->next_capacity ? 2 * l->next_capacity : 16;
-		struct level_node *p = realloc(l->next, n * sizeof(*p));
-		if (!p)
-			return &kinspect_error_nomem;
-		l->next = p;
-		l->next_capacity = n;
-	}
+	if (l->nodes + l->nr_next >= l->max_nodes)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray: more than %zu nodes", l->max_nodes);
+	if (!kinspect_array_reserve(l->next, l->next_capacity, l->nr_next, 16))
+		return &kinspect_error_nomem;
 	l->next[l->nr_next++] = (struct level_node){ node, parent, base, shift };
 	return NULL;
 }
 
 static bool push_entry(struct kinspect_xarray_levels *l, uint64_t index, uint64_t entry)
 {
-	if (l->nr_entries == l->max_entries)
+	if (l->nr_entries == l->max_entries ||
+	    !kinspect_array_reserve(l->entries, l->entries_capacity, l->nr_entries, 64))
 		return false;
-	if (l->nr_entries == l->entries_capacity) {
-		size_t n = l->entries_capacity ? 2 * l->entries_capacity : 64;
-		if (n > l->max_entries)
-			n = l->max_entries;
-		struct kinspect_xarray_level_entry *p = realloc(l->entries, n * sizeof(*p));
-		if (!p)
-			return false;
-		l->entries = p;
-		l->entries_capacity = n;
-	}
 	l->entries[l->nr_entries++] = (struct kinspect_xarray_level_entry){ index, entry };
 	return true;
 }
 
 struct kinspect_error *kinspect_xarray_levels_init(struct kinspect_xarray_levels *l, struct kinspect_dwarf_types *types,
-						   const struct kinspect_memory *mem, uint64_t xa, size_t max_entries,
-						   struct kinspect_ahead *next_round)
+						   const struct kinspect_memory *mem, uint64_t xa, size_t max_nodes,
+						   size_t max_entries, struct kinspect_ahead *next_round)
 {
-	*l = (struct kinspect_xarray_levels){ .types = types, .mem = mem, .max_entries = max_entries };
+	if (max_nodes > KINSPECT_XARRAY_NODES_MAX)
+		max_nodes = KINSPECT_XARRAY_NODES_MAX;
+	*l = (struct kinspect_xarray_levels){ .types = types, .mem = mem, .max_nodes = max_nodes,
+					      .max_entries = max_entries };
 	uint64_t head;
 	struct kinspect_error *err = chunk_geometry(types, &l->chunk_size, &l->chunk_shift);
 	if (!err)
@@ -294,7 +283,7 @@ struct kinspect_error *kinspect_xarray_levels_step(struct kinspect_xarray_levels
 	for (size_t i = 0; i < nr && !err; i++)
 		err = level_node(l, &level[i], next_round);
 	free(level);
-	if (!err && kinspect_xarray_levels_done(l))
+	if (!err && kinspect_xarray_levels_done(l) && l->nr_entries > 1)
 		qsort(l->entries, l->nr_entries, sizeof(*l->entries), by_index);
 	return err;
 }

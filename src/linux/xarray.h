@@ -50,6 +50,7 @@ struct kinspect_xarray_levels {
 	uint64_t chunk_size, node_size;
 	unsigned int chunk_shift;
 	unsigned long nodes;
+	size_t max_nodes;
 	struct level_node *next; /* the level the next step reads */
 	size_t nr_next, next_capacity;
 	/* What was found so far; in index order once done. */
@@ -58,12 +59,13 @@ struct kinspect_xarray_levels {
 };
 
 /* Start on the xarray at XA: read its head (through MEM) and add the root
- * node to NEXT_ROUND.  At most MAX_ENTRIES entries are kept (the first
- * found: a bound, not an error).  Release L with
+ * node to NEXT_ROUND.  More than MAX_NODES nodes (at most
+ * KINSPECT_XARRAY_NODES_MAX) are an error; at most MAX_ENTRIES entries are
+ * kept (the first found: a bound, not an error).  Release L with
  * kinspect_xarray_levels_release(), also on error. */
 struct kinspect_error *kinspect_xarray_levels_init(struct kinspect_xarray_levels *l, struct kinspect_dwarf_types *types,
-						   const struct kinspect_memory *mem, uint64_t xa, size_t max_entries,
-						   struct kinspect_ahead *next_round);
+						   const struct kinspect_memory *mem, uint64_t xa, size_t max_nodes,
+						   size_t max_entries, struct kinspect_ahead *next_round);
 
 /* Read the next level's nodes; add their children to NEXT_ROUND.  An
  * error names the node that failed a check. */
