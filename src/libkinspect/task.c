@@ -33,7 +33,8 @@ struct kinspect_error *kinspect_kernel_find_task(struct kinspect_kernel *k, int3
 		struct kinspect_tasks_cpus *cpus = malloc(sizeof(*cpus));
 		if (!cpus)
 			return &kinspect_error_nomem;
-		if (!(err = kinspect_tasks_read(tasks, address, &task)) && !(err = kinspect_tasks_read_cpus(tasks, cpus)))
+		err = kinspect_tasks_read(tasks, address, &task);
+		if (!err && !(err = kinspect_tasks_read_cpus(tasks, cpus)))
 			kinspect_tasks_mark(cpus, &task);
 		free(cpus);
 	}

@@ -53,7 +53,8 @@ struct kinspect_error *kinspect_task_states_load(const struct kinspect_memory *m
 						 struct kinspect_task_states *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	unsigned int nr = (unsigned int)(nr_bytes / 8 < KINSPECT_TASK_STATES_MAX ? nr_bytes / 8 : KINSPECT_TASK_STATES_MAX);
+	uint64_t entries = nr_bytes / 8;
+	unsigned int nr = (unsigned int)(entries < KINSPECT_TASK_STATES_MAX ? entries : KINSPECT_TASK_STATES_MAX);
 	uint8_t words[KINSPECT_TASK_STATES_MAX * 8];
 	char text[KINSPECT_TASK_STATES_MAX][32];
 	struct kinspect_memory_range ranges[KINSPECT_TASK_STATES_MAX];

@@ -204,7 +204,8 @@ static void first_round(struct kinspect_tasks *t, uint64_t states, uint64_t stat
 {
 	struct kinspect_ahead round = { .mem = t->mem };
 	struct kinspect_error *err;
-	kinspect_ahead_add(&round, states, states_size < 8 * KINSPECT_TASK_STATES_MAX ? states_size : 8 * KINSPECT_TASK_STATES_MAX);
+	uint64_t states_max = 8 * KINSPECT_TASK_STATES_MAX;
+	kinspect_ahead_add(&round, states, states_size < states_max ? states_size : states_max);
 	uint64_t size, addr = runtime_symbol(t, "nr_cpu_ids", NULL, &err);
 	if (!err)
 		kinspect_ahead_add(&round, addr, 4);
@@ -236,7 +237,6 @@ struct kinspect_error *kinspect_tasks_create(struct kinspect_dwarf_types *types,
 	if (t->task_size > TASK_STRUCT_MAX)
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct task_struct of %" PRIu64 " bytes",
 					     t->task_size);
-	err = NULL;
 	for (int i = 0; i < F_FIELDS && !err; i++)
 		err = either(t, field_paths[i][0], field_paths[i][1], &t->f[i]);
 	if (err || (err = kinspect_dwarf_types_member(types, "struct signal_struct", "thread_head", &m)))
@@ -284,10 +284,11 @@ static struct kinspect_error *read_ppid(struct kinspect_tasks *t, uint64_t paren
 					     parent);
 	uint8_t word[4];
 	struct field tgid = t->f[F_TGID];
-	struct kinspect_error *err = kinspect_memory_read(t->mem, parent + tgid.offset, word, tgid.size < 4 ? tgid.size : 4);
+	size_t len = tgid.size < 4 ? tgid.size : 4;
+	struct kinspect_error *err = kinspect_memory_read(t->mem, parent + tgid.offset, word, len);
 	if (err)
 		return kinspect_error_wrap(err, "real_parent 0x%" PRIx64, parent);
-	*ret = (int32_t)kinspect_load_le(word, tgid.size < 4 ? tgid.size : 4);
+	*ret = (int32_t)kinspect_load_le(word, len);
 	return NULL;
 }
 

@@ -260,7 +260,8 @@ static struct kinspect_error *level_node(struct kinspect_xarray_levels *l, const
 		uint64_t index = ln->base + (slot << shift);
 		if (is_internal(entry) && entry > XA_NODE_MIN) {
 			if (shift == 0)
-				err = kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray node 0x%llx: a node below shift 0",
+				err = kinspect_error_create(KINSPECT_ERROR_FORMAT,
+							    "xarray node 0x%llx: a node below shift 0",
 							    (unsigned long long)ln->node);
 			else if (!(err = push_node(l, entry - 2, ln->node, index, (int)(shift - l->chunk_shift))))
 				kinspect_ahead_add(next_round, entry - 2, l->node_size);
