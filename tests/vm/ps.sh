@@ -99,12 +99,7 @@ while read -r kind pid ppid st comm; do
 	read -r _ got_ppid got_st _ _ _ _ _ got_comm <<<"$got"
 	comm_matches "$got_comm" "$comm" || die "ps: pid $pid: comm '$got_comm', the guest says '$comm'"
 	[ "$got_ppid" = "$ppid" ] || die "ps: pid $pid ($comm): ppid $got_ppid, the guest says $ppid"
-	# pid 1 waits for the command shell then, reads the console now; a
-	# task running (R) while the guest listed its tasks may sleep since,
-	# or the other way round.
-	if [ "$pid" != 1 ] && [ "$got_st" != "$st" ] && [ "$got_st" != R ] && [ "$st" != R ]; then
-		die "ps: pid $pid ($comm): state $got_st, the guest said $st"
-	fi
+	state_agrees "$pid" "$got_st" "$st" || die "ps: pid $pid ($comm): state $got_st, the guest said $st"
 	checked=$((checked + 1))
 done <"$w/guest.txt"
 extra=$(awk -v s="$self" '$1 != 0 && $1 < s' "$w/ps.txt" | wc -l)

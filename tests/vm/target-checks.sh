@@ -180,3 +180,11 @@ comm_matches() {
 	*) return 1 ;;
 	esac
 }
+
+# state_agrees PID GOT WANT: whether kinspect's state letter GOT for PID
+# agrees with the one the guest listed a moment before, WANT: pid 1 waits
+# for the command shell then, reads the console now; a task running (R)
+# then may sleep since, or the other way round.
+state_agrees() {
+	[ "$1" = 1 ] || [ "$2" = "$3" ] || [ "$2" = R ] || [ "$3" = R ]
+}
