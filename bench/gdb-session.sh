@@ -15,8 +15,8 @@
 # of both.  Prints a Markdown table.
 #
 # Then a second table of round trips with QEMU: the proxy's own (its total
-# less gdb's packets it relayed: connect, KASLR, module list scans, its
-# breakpoints, putting gdb's vCPU back) and those of its module scans, next
+# less gdb's packets it relayed: connect, KASLR, module list scans,
+# putting gdb's vCPU back; its breakpoints go out with gdb's first resume) and those of its module scans, next
 # to "kinspect lsmod --sections" on the same guest (connect and KASLR
 # included, warm caches as the proxy's).  Issue 15 asks the proxy's own to
 # be no more than lsmod's.  BENCH_NO_TIMING=1 prints only that table (no

@@ -491,6 +491,30 @@ static struct kinspect_error *stop_pc(struct proxy *p, size_t index, uint64_t *r
 	return kinspect_gdbstub_read_register(p->gs, index, pc_register(), ret);
 }
 
+/* The first stop after a plant that failed half-way: take out the
+ * breakpoint that went in (tracking is off).  A stop at it (THREAD, NULL
+ * when the stop is no breakpoint hit) was the proxy's own, which gdb never
+ * sees: the VM goes on, and *RESUMED says so. */
+static struct kinspect_error *drop_stray(struct proxy *p, const char *thread, bool *resumed)
+{
+	uint64_t addr = p->tracker.stray, rip = 0;
+	*resumed = false;
+	struct kinspect_error *err = NULL;
+	if (thread && !gdb_breakpoint_at(p, addr)) {
+		own_begin(p);
+		err = stop_pc(p, thread_index(p->gs, thread), &rip);
+	}
+	if (!err)
+		err = kinspect_gdbstub_breakpoint(p->gs, addr, false);
+	if (err)
+		return err;
+	p->tracker.stray = 0;
+	if (rip != addr)
+		return NULL;
+	*resumed = true;
+	return resume_again(p);
+}
+
 static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t len)
 {
 	if (stop[0] == 'O')
@@ -508,8 +532,15 @@ static struct kinspect_error *on_stop(struct proxy *p, const char *stop, size_t 
 		kinspect_warn("gdb-proxy: stop reply nobody waits for: %.40s", stop);
 		return NULL;
 	}
-	if (p->tracker.planted && !p->resume_step && len >= 3 && memcmp(stop, "T05", 3) == 0 && thread[0] &&
-	    !strstr(stop, "watch:")) {
+	bool at_breakpoint = !p->resume_step && len >= 3 && memcmp(stop, "T05", 3) == 0 && thread[0] &&
+			     !strstr(stop, "watch:");
+	if (p->tracker.stray) {
+		bool resumed;
+		struct kinspect_error *err = drop_stray(p, at_breakpoint ? thread : NULL, &resumed);
+		if (err || resumed)
+			return err;
+	}
+	if (p->tracker.planted && at_breakpoint) {
 		size_t index = thread_index(p->gs, thread);
 		uint64_t rip;
 		own_begin(p);
@@ -584,16 +615,6 @@ static struct kinspect_error *relay(struct proxy *p, const char *d, size_t len, 
 
 static struct kinspect_error *handle_resume(struct proxy *p, const char *d, size_t len, bool step)
 {
-	if (p->have_kernel && p->tracker.load) {
-		struct kinspect_error *err = proxy_tracker_plant(&p->tracker, p->gs);
-		if (err) {
-			/* Without them gdb still works: modules loaded later
-			 * just do not show up by themselves. */
-			kinspect_log_error(err);
-			kinspect_error_destroy(err);
-			p->tracker.load = p->tracker.unload = 0;
-		}
-	}
 	char *copy = malloc(len + 1);
 	if (!copy)
 		return &kinspect_error_nomem;
@@ -603,14 +624,25 @@ static struct kinspect_error *handle_resume(struct proxy *p, const char *d, size
 	p->resume = copy;
 	p->resume_len = len;
 	p->resume_step = step;
+	p->relayed++;
+	struct kinspect_error *err, *plant_err = NULL;
+	if (p->have_kernel && p->tracker.load)
+		err = proxy_tracker_plant_and_resume(&p->tracker, p->gs, d, len, &plant_err);
+	else
+		err = kinspect_gdbstub_send_resume(p->gs, d, len);
+	if (plant_err) {
+		/* Without them gdb still works: modules loaded later just do
+		 * not show up by themselves. */
+		kinspect_log_error(plant_err);
+		kinspect_error_destroy(plant_err);
+		p->tracker.load = p->tracker.unload = 0;
+	}
+	if (err)
+		return err;
 	/* With the hooks in, the list changes only when one fires; a module
 	 * still "coming" goes live unseen, and its init sections with it. */
 	if (!p->tracker.planted || p->libs.nr_coming)
 		modules_changed(p);
-	p->relayed++;
-	struct kinspect_error *err = kinspect_gdbstub_send_resume(p->gs, d, len);
-	if (err)
-		return err;
 	p->waiting_stop = true;
 	return NULL;
 }
@@ -968,16 +1000,12 @@ static void leave_guest(struct proxy *p)
 	const struct kinspect_gdbstub_run_state *rs = kinspect_gdbstub_run_state(p->gs);
 	bool run = running || (rs && rs->was_running != KINSPECT_GDBSTUB_WAS_RUNNING_NO);
 	struct kinspect_error *err = NULL;
-	if (p->tracker.planted) {
+	if (p->tracker.planted || p->tracker.stray) {
 		/* QEMU takes breakpoint packets only from a stopped VM. */
 		if (running)
 			err = kinspect_gdbstub_stop(p->gs);
-		if (!err && p->tracker.load)
-			err = kinspect_gdbstub_breakpoint(p->gs, p->tracker.load, false);
-		if (!err && p->tracker.unload)
-			err = kinspect_gdbstub_breakpoint(p->gs, p->tracker.unload, false);
 		if (!err)
-			p->tracker.planted = false;
+			err = proxy_tracker_remove(&p->tracker, p->gs);
 	}
 	if (err) {
 		err = kinspect_error_wrap(err, "gdb-proxy: removing its breakpoints");

@@ -40,24 +40,86 @@ static struct kinspect_error *breakpoint(struct kinspect_gdbstub *gs, char op, u
 	return kinspect_gdbstub_breakpoint(gs, addr, op == 'Z');
 }
 
-struct kinspect_error *proxy_tracker_plant(struct proxy_tracker *t, struct kinspect_gdbstub *gs)
+/* The most breakpoints the tracker has in QEMU at once. */
+#define MAX_IN 3
+
+/* Breakpoint packets for the non-zero addresses of ADDRS (NR of them), in
+ * CMDS (their text in PACKETS, their address in AT): how many. */
+static size_t breakpoint_commands(const uint64_t *addrs, size_t nr, bool insert,
+				  char packets[MAX_IN][KINSPECT_GDBSTUB_BREAKPOINT_PACKET],
+				  struct kinspect_gdbstub_command cmds[MAX_IN], uint64_t at[MAX_IN])
 {
-	if (t->planted)
-		return NULL;
-	struct kinspect_error *err = NULL;
-	if (t->load)
-		err = breakpoint(gs, 'Z', t->load);
-	if (!err && t->unload)
-		err = breakpoint(gs, 'Z', t->unload);
+	size_t n = 0;
+	for (size_t i = 0; i < nr && n < MAX_IN; i++) {
+		if (!addrs[i])
+			continue;
+		at[n] = addrs[i];
+		cmds[n] = (struct kinspect_gdbstub_command){
+			.payload = packets[n],
+			.len = kinspect_gdbstub_breakpoint_packet(addrs[i], insert, packets[n]),
+		};
+		n++;
+	}
+	return n;
+}
+
+struct kinspect_error *proxy_tracker_plant_and_resume(struct proxy_tracker *t, struct kinspect_gdbstub *gs,
+						      const char *resume, size_t len, struct kinspect_error **plant_err)
+{
+	*plant_err = NULL;
+	const uint64_t addrs[2] = { t->load, t->unload };
+	char packets[MAX_IN][KINSPECT_GDBSTUB_BREAKPOINT_PACKET];
+	struct kinspect_gdbstub_command cmds[MAX_IN];
+	uint64_t at[MAX_IN];
+	size_t n = t->planted ? 0 : breakpoint_commands(addrs, 2, true, packets, cmds, at);
+	if (n == 0)
+		return kinspect_gdbstub_send_resume(gs, resume, len);
+	/* Planting costs no round trip of its own: QEMU takes the Z0s just
+	 * before the resume, from the same write. */
+	struct kinspect_error *err = kinspect_gdbstub_command_batch(gs, cmds, n, resume, len);
 	if (err)
-		return kinspect_error_wrap(err, "planting the module breakpoints");
-	t->planted = true;
+		return err;
+	uint64_t in = 0;
+	for (size_t i = 0; i < n; i++) {
+		err = kinspect_gdbstub_command_ok(gs, &cmds[i]);
+		if (!err)
+			in = at[i];
+		else if (!*plant_err)
+			*plant_err = kinspect_error_wrap(err, "planting the module breakpoints");
+		else
+			kinspect_error_destroy(err);
+	}
+	if (*plant_err)
+		t->stray = in; /* the one of two that went in, or 0 */
+	else
+		t->planted = true;
+	return NULL;
+}
+
+struct kinspect_error *proxy_tracker_remove(struct proxy_tracker *t, struct kinspect_gdbstub *gs)
+{
+	const uint64_t addrs[3] = { t->planted ? t->load : 0, t->planted ? t->unload : 0, t->stray };
+	char packets[MAX_IN][KINSPECT_GDBSTUB_BREAKPOINT_PACKET];
+	struct kinspect_gdbstub_command cmds[MAX_IN];
+	uint64_t at[MAX_IN];
+	size_t n = breakpoint_commands(addrs, 3, false, packets, cmds, at);
+	if (n == 0)
+		return NULL;
+	/* One round trip for all of them. */
+	struct kinspect_error *err = kinspect_gdbstub_command_batch(gs, cmds, n, NULL, 0);
+	for (size_t i = 0; !err && i < n; i++)
+		err = kinspect_gdbstub_command_ok(gs, &cmds[i]);
+	if (err)
+		return kinspect_error_wrap(err, "removing the module breakpoints");
+	t->planted = false;
+	t->stray = 0;
 	return NULL;
 }
 
 void proxy_tracker_forget(struct proxy_tracker *t)
 {
 	t->planted = false;
+	t->stray = 0;
 }
 
 enum proxy_tracker_event proxy_tracker_event_at(const struct proxy_tracker *t, uint64_t addr)

@@ -22,16 +22,31 @@ enum proxy_tracker_event {
 struct proxy_tracker {
 	uint64_t load, unload; /* runtime addresses, 0 when the symbol is absent */
 	bool planted;
+	/* The one breakpoint of a plant that failed half-way: in QEMU though
+	 * tracking is off, to be taken out at the next stop (0: none). */
+	uint64_t stray;
 };
 
 /* Choose the functions by symbol presence in VMLINUX (SLIDE applied).
  * Neither present: tracking is off (load and unload 0), not an error. */
 void proxy_tracker_init(struct proxy_tracker *t, const struct kinspect_vmlinux *vmlinux, uint64_t slide);
 
-/* Insert the breakpoints unless they are in (QEMU drops every breakpoint
- * on "?" and "D": call proxy_tracker_forget() then). */
-struct kinspect_error *proxy_tracker_plant(struct proxy_tracker *t, struct kinspect_gdbstub *gs);
+/* Send RESUME (gdb's packet that sets the stopped VM running, LEN bytes),
+ * inserting the breakpoints first unless they are in: the Z0 packets go
+ * out in the same write as RESUME (kinspect_gdbstub_command_batch()), so
+ * they cost no round trip of their own.  The VM runs on success, planted
+ * or not: *PLANT_ERR (NULL if none) says why the breakpoints are not in
+ * (the caller turns tracking off; a breakpoint that went in while the
+ * other failed is left in t->stray).  Errors: the link's (QEMU's
+ * connection is unusable then).  QEMU drops every breakpoint on "?" and
+ * "D": call proxy_tracker_forget() then. */
+struct kinspect_error *proxy_tracker_plant_and_resume(struct proxy_tracker *t, struct kinspect_gdbstub *gs,
+						      const char *resume, size_t len, struct kinspect_error **plant_err);
 void proxy_tracker_forget(struct proxy_tracker *t);
+
+/* Take every breakpoint of the tracker out of the stopped VM, t->stray
+ * too, in one round trip. */
+struct kinspect_error *proxy_tracker_remove(struct proxy_tracker *t, struct kinspect_gdbstub *gs);
 
 /* Which of the proxy's breakpoints is at ADDR. */
 enum proxy_tracker_event proxy_tracker_event_at(const struct proxy_tracker *t, uint64_t addr);

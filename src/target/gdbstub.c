@@ -96,6 +96,9 @@ struct kinspect_gdbstub {
 	size_t mem_thread; /* whose page tables virtual reads use */
 
 	uint8_t *chunk;
+	/* The answers of the last command batch, each NUL-terminated. */
+	char *replies;
+	size_t replies_len, replies_cap;
 	struct kinspect_gdbstub_stats stats;
 	/* Bumped whenever memory as seen by reads may have changed. */
 	uint64_t generation;
@@ -415,6 +418,19 @@ static bool is_error_reply(const char *s, size_t len)
 	       kinspect_rsp_hex_value((unsigned char)s[2]) >= 0;
 }
 
+/* REPLY (LEN bytes) to PAYLOAD (PAYLOAD_LEN), a command whose only good
+ * answer is "OK": NULL for that, else why not. */
+static struct kinspect_error *judge_ok(struct kinspect_gdbstub *gs, const char *payload, size_t payload_len,
+				       const char *reply, size_t len)
+{
+	int n = payload_len < 60 ? (int)payload_len : 60;
+	if (len == 2 && memcmp(reply, "OK", 2) == 0)
+		return NULL;
+	if (len == 0)
+		return gs_error(gs, KINSPECT_ERROR_UNSUPPORTED, "'%.*s' not supported by the stub", n, payload);
+	return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'%.*s' answered '%.40s'", n, payload, reply);
+}
+
 /* A command whose only good answer is "OK". */
 static struct kinspect_error *command_ok(struct kinspect_gdbstub *gs, const char *payload)
 {
@@ -423,11 +439,7 @@ static struct kinspect_error *command_ok(struct kinspect_gdbstub *gs, const char
 	struct kinspect_error *err = command(gs, payload, &reply, &len);
 	if (err)
 		return err;
-	if (len == 2 && memcmp(reply, "OK", 2) == 0)
-		return NULL;
-	if (len == 0)
-		return gs_error(gs, KINSPECT_ERROR_UNSUPPORTED, "'%s' not supported by the stub", payload);
-	return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "'%s' answered '%.40s'", payload, reply);
+	return judge_ok(gs, payload, strlen(payload), reply, len);
 }
 
 /* ---- connecting ---------------------------------------------------------- */
@@ -1005,21 +1017,154 @@ struct kinspect_error *kinspect_gdbstub_read_memory(struct kinspect_gdbstub *gs,
 }
 
 
-/* ---- pipelined reads -------------------------------------------------------
+/* ---- pipelining ------------------------------------------------------------
  * QEMU's gdbstub (gdb_read_byte() in gdbstub/gdbstub.c, system mode) takes
  * the commands in its input one after the other: it acknowledges each one,
  * answers it at once without waiting for the client's '+' (a new '$' counts
- * as that '+'), and goes on with the next.  So independent "m" commands can
- * go out back to back and their answers come back in order: one wait for
- * the link instead of one per command.  At most BATCH_WINDOW commands are
- * in flight (their ~30 bytes never fill a socket buffer, so sending cannot
- * block while the stub is busy writing answers). */
-#define BATCH_WINDOW 32
+ * as that '+'), and goes on with the next.  So commands that do not need
+ * each other's answers can go out back to back and their answers come back
+ * in order: one wait for the link instead of one per command.  At most
+ * BATCH_WINDOW commands are in flight (short ones never fill a socket
+ * buffer, so sending cannot block while the stub is busy writing answers).
+ * A packet that sets the VM running may close the write: QEMU reads it
+ * after answering every command before it, and the VM runs from there on,
+ * stopped again by any byte that follows (so none does, not even the
+ * acknowledgements of those answers: each one's next '$' was one). */
+#define BATCH_WINDOW KINSPECT_GDBSTUB_MAX_BATCH
 
-/* The answer to entry R of a batch: its bytes, or a fault. */
-static struct kinspect_error *batch_answer(struct kinspect_gdbstub *gs, struct kinspect_gdbstub_batch_read *r,
-					   const char *reply, size_t len)
+/* What a pipelined exchange does with the answer to its command K. */
+typedef struct kinspect_error *pipeline_answer_fn(struct kinspect_gdbstub *gs, size_t k, const char *reply,
+						  size_t len, void *arg);
+
+struct pipeline {
+	/* N (at most BATCH_WINDOW) commands, CMD[K] of LEN[K] bytes. */
+	const char *const *cmd;
+	const size_t *len;
+	size_t n;
+	/* The packet that resumes the VM after them, or NULL. */
+	const char *resume;
+	size_t resume_len;
+	pipeline_answer_fn *answer;
+	void *arg;
+	/* Set: the commands the stub rejected ('-'), which it did not run. */
+	bool *rejected;
+};
+
+/* The resume of PL was rejected: send it again, alone (nothing follows
+ * it).  Owes no acknowledgement: the answers before it had theirs. */
+static struct kinspect_error *resend_resume(struct kinspect_gdbstub *gs, const struct pipeline *pl,
+					    unsigned int *retransmits, uint64_t deadline)
 {
+	if (++*retransmits > MAX_RETRANSMITS)
+		return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the stub rejected '%s' %u times",
+					     gs->waiting_for, *retransmits));
+	gs->stats.retransmissions++;
+	return send_packet(gs, pl->resume, pl->resume_len, deadline);
+}
+
+/* Send PL's commands (and its resume) in one write and take their
+ * acknowledgements and answers in order: one round trip. */
+static struct kinspect_error *pipeline(struct kinspect_gdbstub *gs, const struct pipeline *pl)
+{
+	size_t n = pl->n, total = n + (pl->resume ? 1 : 0), bytes = 0;
+	for (size_t i = 0; i < n; i++)
+		bytes += kinspect_rsp_encode_bound(pl->len[i]);
+	if (pl->resume)
+		bytes += kinspect_rsp_encode_bound(pl->resume_len);
+	size_t acks = gs->acks_owed > 16 ? 16 : gs->acks_owed;
+	struct kinspect_error *err = reserve_out(gs, acks + bytes);
+	if (err)
+		return err;
+	memset(gs->out, '+', acks);
+	size_t out = acks;
+	for (size_t i = 0; i < n; i++) {
+		out += kinspect_rsp_encode(pl->cmd[i], pl->len[i], gs->out + out);
+		pl->rejected[i] = false;
+	}
+	if (pl->resume)
+		out += kinspect_rsp_encode(pl->resume, pl->resume_len, gs->out + out);
+	gs->acks_owed = 0;
+	if (pl->resume)
+		snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%.32s after %u commands", pl->resume, (unsigned int)n);
+	else
+		snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%zu pipelined commands from %.24s", n, pl->cmd[0]);
+	uint64_t start = now_ns();
+	uint64_t deadline = deadline_after(gs->timeout_ms);
+	gs->stats.round_trips++;
+	gs->stats.packets_sent += total;
+	if ((err = send_raw(gs, gs->out, out, deadline)))
+		return err;
+	/* The stub acknowledges (or rejects) command K before answering it,
+	 * and answers it before it reads command K + 1: ACKED counts '+'/'-'
+	 * seen, NEXT is the command the next answer belongs to.  Reading ends
+	 * with the resume's '+': what comes after it is the running VM's. */
+	size_t acked = 0, next = 0;
+	unsigned int retransmits = 0;
+	for (;;) {
+		while (next < acked && next < n && pl->rejected[next])
+			next++;
+		if (acked == total && next == n)
+			break;
+		struct kinspect_rsp_event ev;
+		if ((err = next_event(gs, deadline, &ev)))
+			return err;
+		switch (ev.type) {
+		case KINSPECT_RSP_EVENT_ACK:
+		case KINSPECT_RSP_EVENT_NACK:
+			if (acked == total)
+				break; /* an ack after the last command: an old one */
+			if (acked < n) {
+				pl->rejected[acked++] = ev.type == KINSPECT_RSP_EVENT_NACK;
+				break;
+			}
+			/* The resume's. */
+			if (ev.type == KINSPECT_RSP_EVENT_NACK) {
+				if ((err = resend_resume(gs, pl, &retransmits, deadline)))
+					return err;
+				break;
+			}
+			while (next < n && pl->rejected[next])
+				next++;
+			if (next < n)
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
+							     "the stub took '%.40s' before answering '%.40s'", pl->resume,
+							     pl->cmd[next]));
+			acked++;
+			gs->running = true;
+			gs->generation++;
+			break;
+		case KINSPECT_RSP_EVENT_PACKET:
+			gs->stats.packets_received++;
+			if (!pl->resume)
+				gs->acks_owed++;
+			if (next >= acked || next >= n)
+				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
+							     "an answer before its command was acknowledged: '%.40s'",
+							     ev.data));
+			if ((err = pl->answer(gs, next, ev.data, ev.len, pl->arg)))
+				return err;
+			next++;
+			break;
+		case KINSPECT_RSP_EVENT_BAD_PACKET:
+			/* A '-' would make the stub send its latest answer
+			 * again, not this one: the stream is out of step. */
+			return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "a broken answer to a pipelined command"));
+		case KINSPECT_RSP_EVENT_INTERRUPT:
+		case KINSPECT_RSP_EVENT_NONE:
+			break;
+		}
+	}
+	gs->stats.wait_ns += now_ns() - start;
+	return NULL;
+}
+
+/* ---- pipelined reads ------------------------------------------------------ */
+
+/* The answer to read K of a batch (ARG: the reads): its bytes, or a fault. */
+static struct kinspect_error *batch_answer(struct kinspect_gdbstub *gs, size_t k, const char *reply, size_t len,
+					   void *arg)
+{
+	struct kinspect_gdbstub_batch_read *r = (struct kinspect_gdbstub_batch_read *)arg + k;
 	r->ok = false;
 	if (is_error_reply(reply, len))
 		return NULL;
@@ -1041,71 +1186,21 @@ static struct kinspect_error *batch_window(struct kinspect_gdbstub *gs, struct k
 					   size_t n)
 {
 	char cmd[BATCH_WINDOW][48];
-	size_t cmd_len[BATCH_WINDOW], total = 0;
+	const char *cmds[BATCH_WINDOW];
+	size_t cmd_len[BATCH_WINDOW];
+	bool rejected[BATCH_WINDOW];
 	for (size_t i = 0; i < n; i++) {
-		int c = snprintf(cmd[i], sizeof(cmd[i]), "m%" PRIx64 ",%zx", reads[i].addr, reads[i].len);
-		cmd_len[i] = (size_t)c;
-		total += kinspect_rsp_encode_bound(cmd_len[i]);
+		cmd_len[i] = (size_t)snprintf(cmd[i], sizeof(cmd[i]), "m%" PRIx64 ",%zx", reads[i].addr, reads[i].len);
+		cmds[i] = cmd[i];
 		reads[i].ok = false;
 	}
-	size_t acks = gs->acks_owed > 16 ? 16 : gs->acks_owed;
-	struct kinspect_error *err = reserve_out(gs, acks + total);
+	gs->stats.memory_packets += n;
+	struct pipeline pl = {
+		.cmd = cmds, .len = cmd_len, .n = n, .answer = batch_answer, .arg = reads, .rejected = rejected,
+	};
+	struct kinspect_error *err = pipeline(gs, &pl);
 	if (err)
 		return err;
-	memset(gs->out, '+', acks);
-	size_t out = acks;
-	for (size_t i = 0; i < n; i++)
-		out += kinspect_rsp_encode(cmd[i], cmd_len[i], gs->out + out);
-	gs->acks_owed = 0;
-	snprintf(gs->waiting_for, sizeof(gs->waiting_for), "%zu batched reads from %.24s", n, cmd[0]);
-	uint64_t start = now_ns();
-	uint64_t deadline = deadline_after(gs->timeout_ms);
-	gs->stats.round_trips++;
-	gs->stats.packets_sent += n;
-	gs->stats.memory_packets += n;
-	if ((err = send_raw(gs, gs->out, out, deadline)))
-		return err;
-	/* The stub acknowledges (or rejects) command K before answering it,
-	 * and answers in order: ACKED counts '+'/'-' seen, NEXT is the entry
-	 * the next answer belongs to. */
-	bool rejected[BATCH_WINDOW] = { false };
-	size_t acked = 0, next = 0;
-	for (;;) {
-		while (next < acked && rejected[next])
-			next++;
-		if (acked == n && next == n)
-			break;
-		struct kinspect_rsp_event ev;
-		if ((err = next_event(gs, deadline, &ev)))
-			return err;
-		switch (ev.type) {
-		case KINSPECT_RSP_EVENT_ACK:
-		case KINSPECT_RSP_EVENT_NACK:
-			/* An ack after the last command: an old one. */
-			if (acked < n)
-				rejected[acked++] = ev.type == KINSPECT_RSP_EVENT_NACK;
-			break;
-		case KINSPECT_RSP_EVENT_PACKET:
-			gs->stats.packets_received++;
-			gs->acks_owed++;
-			if (next >= acked)
-				return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL,
-							     "an answer before its command was acknowledged: '%.40s'",
-							     ev.data));
-			if ((err = batch_answer(gs, &reads[next], ev.data, ev.len)))
-				return err;
-			next++;
-			break;
-		case KINSPECT_RSP_EVENT_BAD_PACKET:
-			/* A '-' would make the stub send its latest answer
-			 * again, not this one: the stream is out of step. */
-			return gs_break(gs, gs_error(gs, KINSPECT_ERROR_PROTOCOL, "a broken answer to a batched read"));
-		case KINSPECT_RSP_EVENT_INTERRUPT:
-		case KINSPECT_RSP_EVENT_NONE:
-			break;
-		}
-	}
-	gs->stats.wait_ns += now_ns() - start;
 	for (size_t i = 0; i < n; i++) {
 		if (!rejected[i])
 			continue;
@@ -1141,6 +1236,100 @@ struct kinspect_error *kinspect_gdbstub_read_memory_batch(struct kinspect_gdbstu
 	for (size_t i = 0; !err && i < nr; i += BATCH_WINDOW)
 		err = batch_window(gs, reads + i, nr - i < BATCH_WINDOW ? nr - i : BATCH_WINDOW);
 	return restore_phymem(gs, mode_before, err);
+}
+
+/* ---- pipelined commands --------------------------------------------------- */
+
+static void follow_relayed(struct kinspect_gdbstub *gs, const char *payload, size_t len, const char *reply,
+			   size_t reply_len);
+
+/* Where each command's answer starts in gs->replies, as it comes (the
+ * buffer may move until the last one is in). */
+struct kept_answers {
+	size_t off[BATCH_WINDOW], len[BATCH_WINDOW];
+};
+
+static struct kinspect_error *keep_answer(struct kinspect_gdbstub *gs, size_t k, const char *reply, size_t len,
+					  void *arg)
+{
+	struct kept_answers *kept = arg;
+	if (len + 1 > gs->replies_cap - gs->replies_len) {
+		size_t cap = gs->replies_cap ? gs->replies_cap : 256;
+		while (len + 1 > cap - gs->replies_len)
+			cap *= 2;
+		char *r = realloc(gs->replies, cap);
+		if (!r)
+			return &kinspect_error_nomem;
+		gs->replies = r;
+		gs->replies_cap = cap;
+	}
+	kept->off[k] = gs->replies_len;
+	kept->len[k] = len;
+	memcpy(gs->replies + gs->replies_len, reply, len);
+	gs->replies[gs->replies_len + len] = '\0';
+	gs->replies_len += len + 1;
+	return NULL;
+}
+
+/* Whether PAYLOAD (LEN bytes) resumes, detaches or kills: no command of a
+ * batch (the client would lose track of the VM). */
+static bool ends_stop(const char *payload, size_t len)
+{
+	return (len >= 1 && strchr("cCsSkD", payload[0])) || (len >= 6 && memcmp(payload, "vCont;", 6) == 0) ||
+	       (len >= 5 && memcmp(payload, "vKill", 5) == 0);
+}
+
+struct kinspect_error *kinspect_gdbstub_command_batch(struct kinspect_gdbstub *gs,
+						      struct kinspect_gdbstub_command *cmds, size_t nr,
+						      const char *resume, size_t resume_len)
+{
+	struct kinspect_error *err = check_stopped(gs);
+	if (err)
+		return err;
+	if (nr > BATCH_WINDOW)
+		return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT, "a batch of %zu commands: at most %d", nr,
+				BATCH_WINDOW);
+	const char *payloads[BATCH_WINDOW];
+	size_t lens[BATCH_WINDOW];
+	for (size_t i = 0; i < nr; i++) {
+		cmds[i].reply = NULL;
+		cmds[i].reply_len = 0;
+		if (!cmds[i].payload || ends_stop(cmds[i].payload, cmds[i].len))
+			return gs_error(gs, KINSPECT_ERROR_INVALID_ARGUMENT,
+					"command %zu of a batch resumes, detaches or is missing: '%.*s'", i,
+					cmds[i].payload ? (int)(cmds[i].len < 40 ? cmds[i].len : 40) : 0,
+					cmds[i].payload ? cmds[i].payload : "");
+		payloads[i] = cmds[i].payload;
+		lens[i] = cmds[i].len;
+	}
+	if (nr == 0 && !resume)
+		return NULL;
+	struct kept_answers kept;
+	bool rejected[BATCH_WINDOW];
+	gs->replies_len = 0;
+	struct pipeline pl = {
+		.cmd = payloads, .len = lens, .n = nr, .resume = resume, .resume_len = resume_len,
+		.answer = keep_answer, .arg = &kept, .rejected = rejected,
+	};
+	if ((err = pipeline(gs, &pl)))
+		return err;
+	for (size_t i = 0; i < nr; i++) {
+		if (rejected[i])
+			continue;
+		cmds[i].reply = gs->replies + kept.off[i];
+		cmds[i].reply_len = kept.len[i];
+		follow_relayed(gs, cmds[i].payload, cmds[i].len, cmds[i].reply, cmds[i].reply_len);
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_gdbstub_command_ok(struct kinspect_gdbstub *gs,
+						   const struct kinspect_gdbstub_command *cmd)
+{
+	if (!cmd->reply)
+		return gs_error(gs, KINSPECT_ERROR_PROTOCOL, "the stub rejected '%.*s' (a transmission error)",
+				(int)(cmd->len < 60 ? cmd->len : 60), cmd->payload);
+	return judge_ok(gs, cmd->payload, cmd->len, cmd->reply, cmd->reply_len);
 }
 
 /* ---- registers ------------------------------------------------------------ */
@@ -1850,6 +2039,7 @@ void kinspect_gdbstub_destroy(struct kinspect_gdbstub *gs)
 		free(gs->threads[i]);
 	free(gs->threads);
 	free(gs->chunk);
+	free(gs->replies);
 	free(gs->out);
 	free(gs->broken);
 	free(gs->spec);
@@ -1863,9 +2053,16 @@ struct kinspect_error *kinspect_gdbstub_breakpoint(struct kinspect_gdbstub *gs, 
 	/* The kind: the length of the architecture's breakpoint
 	 * instruction; QEMU keeps its own list and writes nothing into guest
 	 * memory. */
-	char cmd[48];
-	snprintf(cmd, sizeof(cmd), "%c0,%" PRIx64 ",%u", insert ? 'Z' : 'z', addr, kinspect_arch()->breakpoint_kind);
+	char cmd[KINSPECT_GDBSTUB_BREAKPOINT_PACKET];
+	kinspect_gdbstub_breakpoint_packet(addr, insert, cmd);
 	return command_ok(gs, cmd);
+}
+
+size_t kinspect_gdbstub_breakpoint_packet(uint64_t addr, bool insert, char buf[KINSPECT_GDBSTUB_BREAKPOINT_PACKET])
+{
+	int n = snprintf(buf, KINSPECT_GDBSTUB_BREAKPOINT_PACKET, "%c0,%" PRIx64 ",%u", insert ? 'Z' : 'z', addr,
+			 kinspect_arch()->breakpoint_kind);
+	return n > 0 ? (size_t)n : 0;
 }
 
 /* The thread a "T05thread:ID;..." stop reply names, or SIZE_MAX. */

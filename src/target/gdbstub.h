@@ -28,7 +28,11 @@
  * - Commands sent back to back are answered one by one, in order: QEMU
  *   acknowledges each, answers at once without waiting for the client's
  *   '+' (system mode), and takes a new '$' as that '+' (gdb_read_byte()).
- *   kinspect_gdbstub_read_memory_batch() pipelines reads on that.
+ *   kinspect_gdbstub_read_memory_batch() pipelines reads on that, and
+ *   kinspect_gdbstub_command_batch() other commands and a resume.  Once
+ *   the VM runs, any byte it receives stops it, a '+' too: nothing may
+ *   follow a resume in the same write, and no acknowledgement of the
+ *   answers before it is owed (their following '$' was one).
  * - "p" answers empty until the target XML was read (connect reads it);
  *   then with the XML's widths (64-bit registers even in real mode). */
 #ifndef KINSPECT_GDBSTUB_H
@@ -46,8 +50,9 @@ struct kinspect_gdbstub;
 /* Counters of the traffic so far, for tests and benchmarks. */
 struct kinspect_gdbstub_stats {
 	/* Waits for the stub: one per command (retransmissions included in
-	 * the same round trip), one per batch of pipelined reads (see
-	 * kinspect_gdbstub_read_memory_batch()). */
+	 * the same round trip), one per batch of pipelined reads or commands
+	 * (see kinspect_gdbstub_read_memory_batch() and
+	 * kinspect_gdbstub_command_batch()). */
 	uint64_t round_trips;
 	/* Packets, including retransmissions and stop notifications. */
 	uint64_t packets_sent;
@@ -275,6 +280,49 @@ struct kinspect_gdbstub_batch_read {
 struct kinspect_error *kinspect_gdbstub_read_memory_batch(struct kinspect_gdbstub *gs,
 							  struct kinspect_gdbstub_batch_read *reads, size_t nr);
 
+/* ---- pipelined commands ------------------------------------------------ */
+
+/* The most commands of one kinspect_gdbstub_command_batch(). */
+#define KINSPECT_GDBSTUB_MAX_BATCH 32
+
+/* One command of a pipelined batch. */
+struct kinspect_gdbstub_command {
+	const char *payload; /* the packet as it is, LEN bytes */
+	size_t len;
+	/* Set by the call: the stub's answer (REPLY_LEN bytes, NUL-terminated),
+	 * owned by GS and valid until the next call on GS; NULL when the stub
+	 * rejected the packet ('-': it did not run it). */
+	const char *reply;
+	size_t reply_len;
+};
+
+/* Send the NR (at most KINSPECT_GDBSTUB_MAX_BATCH) commands of CMDS back to
+ * back, then RESUME (RESUME_LEN bytes: "c", "vCont;...", a packet that
+ * sets the VM running, as kinspect_gdbstub_send_resume() takes; NULL:
+ * none), and collect the answers in order: one round trip for all.  QEMU
+ * runs them one after the other, so RESUME runs after every command (a
+ * breakpoint planted in the same write is in before the VM runs).  With
+ * RESUME the call returns once the stub acknowledged it: the VM runs, and
+ * its stop reply (kinspect_gdbstub_wait_packet()) is never taken for an
+ * answer.  The commands must not need each other's answers (none is sent
+ * again: a rejected one gets a NULL reply, RESUME alone is re-sent); nor
+ * resume, detach or kill (those are refused); nor send console output
+ * (qRcmd: an "O" packet would be the answer).  Keep them and their answers
+ * short: everything goes out before any answer is read.  Whether an
+ * answer says yes is the caller's to judge (see
+ * kinspect_gdbstub_command_ok()).  Errors: link and protocol failures
+ * (the connection is unusable then) and bad arguments; the VM must be
+ * stopped. */
+struct kinspect_error *kinspect_gdbstub_command_batch(struct kinspect_gdbstub *gs,
+						      struct kinspect_gdbstub_command *cmds, size_t nr,
+						      const char *resume, size_t resume_len);
+
+/* CMD of a batch judged as a command whose only good answer is "OK": NULL
+ * then, else the error a single exchange of it gives (not supported for
+ * an empty answer, the answer itself otherwise, or rejected by the stub). */
+struct kinspect_error *kinspect_gdbstub_command_ok(struct kinspect_gdbstub *gs,
+						   const struct kinspect_gdbstub_command *cmd);
+
 /* ---- execution --------------------------------------------------------- */
 
 /* Whether the VM runs (as far as this client knows: it was resumed and no
@@ -334,6 +382,11 @@ void kinspect_gdbstub_stats(const struct kinspect_gdbstub *gs, struct kinspect_g
 /* Insert (or remove) a breakpoint at virtual address ADDR.  QEMU keeps
  * breakpoints itself; connecting a new client ("?") drops them all. */
 struct kinspect_error *kinspect_gdbstub_breakpoint(struct kinspect_gdbstub *gs, uint64_t addr, bool insert);
+
+/* The packet kinspect_gdbstub_breakpoint() sends ("Z0,ADDR,KIND" or
+ * "z0,..."), NUL-terminated in BUF, for a batch: returns its length. */
+#define KINSPECT_GDBSTUB_BREAKPOINT_PACKET 48
+size_t kinspect_gdbstub_breakpoint_packet(uint64_t addr, bool insert, char buf[KINSPECT_GDBSTUB_BREAKPOINT_PACKET]);
 
 /* Wait until the running VM stops (a breakpoint hit, usually): at most
  * TIMEOUT_MS (0: no limit), returning early with an error when *CANCEL

@@ -8,6 +8,10 @@
  *                   unmapped memory) instead of QEMU's answer, others pass;
  *                   every command still goes to QEMU and answers keep their
  *                   order, also for commands sent back to back (pipelined)
+ *   unplant LO HI   breakpoint insertions ("Z0,ADDR,...") at ADDR in
+ *                   [LO, HI) reach QEMU as removals ("z0"), which it
+ *                   refuses with E22 (no such breakpoint): a Z0 that fails
+ *                   with nothing planted, in its place in any pipeline
  * usage: fault-relay PORT_FILE HOST:PORT MODE ARGS...
  * It listens on 127.0.0.1, writes its port to PORT_FILE, serves one client
  * and exits when either side closes.
@@ -26,7 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
-enum mode { DROP, STALL, ERROR, DELAY };
+enum mode { DROP, STALL, ERROR, DELAY, UNPLANT };
 
 static int send_all(int fd, const char *p, size_t n)
 {
@@ -60,6 +64,7 @@ struct filter {
 	size_t up_len;
 	bool up_in_packet;
 	uint64_t lo, hi;
+	bool unplant; /* rewrite Z0 in [LO, HI) instead of failing reads */
 };
 
 /* Add C to the packet in PKT; true when "$...#xx" is complete. */
@@ -90,8 +95,17 @@ static int filter_client(struct filter *f, const char *buf, size_t n, int upstre
 		if (!collect(f->pkt, sizeof(f->pkt), &f->len, &f->in_packet, c))
 			continue;
 		unsigned long long addr, len;
-		bool faulty = f->pkt[1] == 'm' && sscanf(f->pkt + 2, "%llx,%llx", &addr, &len) == 2 && addr < f->hi &&
-			      addr + len > f->lo;
+		bool faulty = !f->unplant && f->pkt[1] == 'm' && sscanf(f->pkt + 2, "%llx,%llx", &addr, &len) == 2 &&
+			      addr < f->hi && addr + len > f->lo;
+		if (f->unplant && f->len > 7 && memcmp(f->pkt + 1, "Z0,", 3) == 0 &&
+		    sscanf(f->pkt + 4, "%llx", &addr) == 1 && addr >= f->lo && addr < f->hi) {
+			/* The same packet as a removal: its checksum grows by
+			 * 'z' - 'Z'. */
+			unsigned int sum;
+			f->pkt[1] = 'z';
+			if (sscanf(f->pkt + f->len - 2, "%2x", &sum) == 1)
+				snprintf(f->pkt + f->len - 2, 3, "%02x", (sum + 'z' - 'Z') & 0xff);
+		}
 		if (f->count == MAX_PENDING)
 			return -1;
 		f->faulty[(f->head + f->count++) % MAX_PENDING] = faulty;
@@ -137,15 +151,20 @@ static int filter_qemu(struct filter *f, const char *buf, size_t n, int client)
 int main(int argc, char **argv)
 {
 	if (argc < 5) {
-		fprintf(stderr, "usage: fault-relay PORT_FILE HOST:PORT drop N|stall N|error LO HI|delay MS\n");
+		fprintf(stderr, "usage: fault-relay PORT_FILE HOST:PORT drop N|stall N|error LO HI|unplant LO HI|delay MS\n");
 		return 2;
 	}
 	enum mode mode = strcmp(argv[3], "drop") == 0    ? DROP
 			 : strcmp(argv[3], "stall") == 0 ? STALL
 			 : strcmp(argv[3], "delay") == 0 ? DELAY
+			 : strcmp(argv[3], "unplant") == 0 ? UNPLANT
 							   : ERROR;
 	unsigned long long limit = strtoull(argv[4], NULL, 0);
 	struct filter f = { 0 };
+	if (mode == UNPLANT) {
+		mode = ERROR; /* the same bookkeeping, no read fails */
+		f.unplant = true;
+	}
 	if (mode == ERROR) {
 		if (argc < 6)
 			return 2;

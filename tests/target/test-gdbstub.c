@@ -30,6 +30,8 @@
 #define MAX_M 0x80u /* what PacketSize=100 allows per "m" */
 #define CLOSE_ADDR 0xdead000u
 #define HANG_ADDR 0xbeef000u
+/* A breakpoint the stub refuses (E22). */
+#define BAD_BP_ADDR 0xbad000u
 
 struct fake {
 	char path[108];
@@ -40,6 +42,10 @@ struct fake {
 	bool silent, unsolicited_stop, nack_first, corrupt_first, rle;
 	/* qSupported answered with a packet past any PacketSize. */
 	bool huge_supported;
+	/* Nack the first packet that starts with this, once. */
+	const char *nack_prefix;
+	/* A resume stops again at once (a stop reply right after the '+'). */
+	bool stop_at_once;
 	/* The monitor's output for qRcmd "info status" / "info version"
 	 * (NULL: no qRcmd at all / an error answer), sent in two O packets. */
 	const char *monitor_status, *monitor_version;
@@ -52,6 +58,12 @@ struct fake {
 	int m_tid; /* the "Hg" thread of the last "m" */
 	int phymem_switches;
 	int rcmds;
+	/* Breakpoints in, and the order of commands (their first letter). */
+	int breakpoints;
+	char trail[64];
+	/* Acknowledgements the client sent while the VM ran (each one stops
+	 * QEMU's VM; the client must never send one then). */
+	int acks_while_running;
 };
 
 /* Runs of zeros in every other 256 bytes, for run-length answers. */
@@ -294,8 +306,20 @@ static bool handle(struct conn *c, const char *p, size_t len, int *tid, bool *ru
 			}
 			reply_str(c, "OK");
 		}
-	} else if (strcmp(p, "c") == 0) {
+	} else if ((p[0] == 'Z' || p[0] == 'z') && p[1] == '0' && p[2] == ',') {
+		uint64_t addr = strtoull(p + 3, NULL, 16);
+		if (addr == BAD_BP_ADDR) {
+			reply_str(c, "E22");
+		} else {
+			f->breakpoints += p[0] == 'Z' ? 1 : -1;
+			reply_str(c, "OK");
+		}
+	} else if (strcmp(p, "c") == 0 || strncmp(p, "vCont;c", 7) == 0) {
 		*running = true; /* acknowledged, answered when stopped */
+		if (f->stop_at_once) {
+			*running = false;
+			reply_str(c, "T05thread:p01.02;");
+		}
 	} else if (p[0] == 'D') {
 		snprintf(f->detach, sizeof(f->detach), "%.*s", (int)len, p);
 		reply_str(c, strcmp(p, "D") == 0 ? "E22" : "OK");
@@ -332,6 +356,8 @@ static void *fake_main(void *arg)
 			pos += kinspect_rsp_decoder_feed(&dec, in + pos, (size_t)n - pos, &ev);
 			if (running && ev.type != KINSPECT_RSP_EVENT_NONE) {
 				/* QEMU: any byte stops a running VM. */
+				if (ev.type == KINSPECT_RSP_EVENT_ACK)
+					f->acks_while_running++;
 				running = false;
 				reply_str(&c, "T02thread:p01.01;");
 				continue;
@@ -344,6 +370,14 @@ static void *fake_main(void *arg)
 					send_all(c.fd, "-", 1);
 					continue;
 				}
+				if (f->nack_prefix && strncmp(ev.data, f->nack_prefix, strlen(f->nack_prefix)) == 0) {
+					f->nack_prefix = NULL;
+					send_all(c.fd, "-", 1);
+					continue;
+				}
+				size_t t = strlen(f->trail);
+				if (t + 1 < sizeof(f->trail))
+					f->trail[t] = ev.data[0], f->trail[t + 1] = '\0';
 				send_all(c.fd, "+", 1);
 				if (!handle(&c, ev.data, ev.len, &tid, &running, &hang))
 					goto out;
@@ -572,6 +606,107 @@ static void test_basic(void)
 	err = kinspect_gdbstub_read_memory(gs, VBASE, buf, 1, false);
 	ok(!err, "reads work again after stop");
 
+	kinspect_gdbstub_destroy(gs);
+	fake_stop(f);
+}
+
+/* Pipelined commands, alone and in front of a resume. */
+static void test_command_batch(void)
+{
+	struct fake *f = fake_start((struct fake){ 0 });
+	struct kinspect_gdbstub *gs = NULL;
+	struct kinspect_error *err = kinspect_gdbstub_connect(spec_of(f), 2000, &gs);
+	if (!ok(!err, "connect")) {
+		printf("# %s\n", message_of(err));
+		fake_stop(f);
+		return;
+	}
+	char z[3][KINSPECT_GDBSTUB_BREAKPOINT_PACKET];
+	kinspect_gdbstub_breakpoint_packet(VBASE, true, z[0]);
+	kinspect_gdbstub_breakpoint_packet(BAD_BP_ADDR, true, z[1]);
+	kinspect_gdbstub_breakpoint_packet(VBASE, false, z[2]);
+	ok(strncmp(z[0], "Z0,10000,", 9) == 0 && strncmp(z[2], "z0,10000,", 9) == 0, "breakpoint packets: %s, %s",
+	   z[0], z[2]);
+
+	/* Without a resume: answers in order, one round trip. */
+	struct kinspect_gdbstub_command cmds[3] = {
+		{ .payload = z[0], .len = strlen(z[0]) },
+		{ .payload = "qqemu.PhyMemMode", .len = 16 },
+		{ .payload = z[2], .len = strlen(z[2]) },
+	};
+	struct kinspect_gdbstub_stats s0, s1;
+	kinspect_gdbstub_stats(gs, &s0);
+	err = kinspect_gdbstub_command_batch(gs, cmds, 3, NULL, 0);
+	kinspect_gdbstub_stats(gs, &s1);
+	ok(!err && cmds[0].reply && strcmp(cmds[0].reply, "OK") == 0 && cmds[1].reply_len == 1 &&
+		   strcmp(cmds[1].reply, "0") == 0 && strcmp(cmds[2].reply, "OK") == 0,
+	   "three commands, their answers in order %s", err ? message_of(err) : "");
+	is_int((long long)(s1.round_trips - s0.round_trips), 1, "in one round trip");
+	ok(!kinspect_gdbstub_command_ok(gs, &cmds[0]) && f->breakpoints == 0, "breakpoint in and out again");
+	uint8_t b[4];
+	ok(!kinspect_gdbstub_read_memory(gs, VBASE, b, 4, false) && b[3] == vbyte(VBASE + 3),
+	   "plain exchanges go on after a batch");
+
+	/* In front of a resume: two Z0s, one refused, then vCont. */
+	f->trail[0] = '\0';
+	cmds[1] = (struct kinspect_gdbstub_command){ .payload = z[1], .len = strlen(z[1]) };
+	kinspect_gdbstub_stats(gs, &s0);
+	err = kinspect_gdbstub_command_batch(gs, cmds, 2, "vCont;c:p01.-1", 14);
+	kinspect_gdbstub_stats(gs, &s1);
+	ok(!err && kinspect_gdbstub_is_running(gs), "Z0, Z0 and vCont pipelined: the VM runs %s",
+	   err ? message_of(err) : "");
+	is_int((long long)(s1.round_trips - s0.round_trips), 1, "one round trip for the breakpoints and the resume");
+	is_str(f->trail, "ZZv", "QEMU saw the Z0s before the resume");
+	ok(!kinspect_gdbstub_command_ok(gs, &cmds[0]) && f->breakpoints == 1, "the first breakpoint went in");
+	const char *msg = message_of(kinspect_gdbstub_command_ok(gs, &cmds[1]));
+	ok(strstr(msg, "'Z0,bad000,") && strstr(msg, "answered 'E22'"), "the refused one says why: %s", msg);
+	const char *packet;
+	size_t len;
+	err = kinspect_gdbstub_wait_packet(gs, 300, &packet, &len);
+	ok(!err && !packet && kinspect_gdbstub_is_running(gs), "no stop: nothing sent after the resume");
+	err = kinspect_gdbstub_stop(gs);
+	ok(!err && !kinspect_gdbstub_is_running(gs), "stop");
+	is_int(f->acks_while_running, 0, "no acknowledgement was owed while the VM ran");
+
+	/* A stop right after the resume is no answer to a command. */
+	f->stop_at_once = true;
+	cmds[0] = (struct kinspect_gdbstub_command){ .payload = z[2], .len = strlen(z[2]) };
+	err = kinspect_gdbstub_command_batch(gs, cmds, 1, "vCont;c:p01.-1", 14);
+	ok(!err && cmds[0].reply && strcmp(cmds[0].reply, "OK") == 0, "z0 answered OK before the resume");
+	err = kinspect_gdbstub_wait_packet(gs, 2000, &packet, &len);
+	ok(!err && packet && strncmp(packet, "T05thread:p01.02;", len) == 0 && !kinspect_gdbstub_is_running(gs),
+	   "the stop reply after it comes as a stop");
+	f->stop_at_once = false;
+
+	/* Rejected packets: a command is not sent again, the resume is. */
+	f->nack_prefix = "Z0,10000,";
+	cmds[0] = (struct kinspect_gdbstub_command){ .payload = z[0], .len = strlen(z[0]) };
+	err = kinspect_gdbstub_command_batch(gs, cmds, 1, NULL, 0);
+	msg = message_of(kinspect_gdbstub_command_ok(gs, &cmds[0]));
+	ok(!err && !cmds[0].reply && strstr(msg, "rejected 'Z0,10000,"), "a rejected command has no answer: %s", msg);
+	f->nack_prefix = "vCont";
+	kinspect_gdbstub_stats(gs, &s0);
+	err = kinspect_gdbstub_command_batch(gs, cmds, 1, "vCont;c:p01.-1", 14);
+	kinspect_gdbstub_stats(gs, &s1);
+	ok(!err && kinspect_gdbstub_is_running(gs) && s1.retransmissions - s0.retransmissions == 1,
+	   "a rejected resume is sent again");
+	ok(!kinspect_gdbstub_stop(gs), "stop");
+
+	/* What a batch refuses. */
+	struct kinspect_gdbstub_command bad = { .payload = "vCont;c", .len = 7 };
+	err = kinspect_gdbstub_command_batch(gs, &bad, 1, NULL, 0);
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_INVALID_ARGUMENT, "a resume among the commands is refused");
+	kinspect_error_destroy(err);
+	struct kinspect_gdbstub_command many[KINSPECT_GDBSTUB_MAX_BATCH + 1];
+	for (size_t i = 0; i <= KINSPECT_GDBSTUB_MAX_BATCH; i++)
+		many[i] = cmds[0];
+	err = kinspect_gdbstub_command_batch(gs, many, KINSPECT_GDBSTUB_MAX_BATCH + 1, NULL, 0);
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_INVALID_ARGUMENT, "more than 32 commands are refused");
+	kinspect_error_destroy(err);
+	ok(!kinspect_gdbstub_resume(gs), "resume");
+	err = kinspect_gdbstub_command_batch(gs, cmds, 1, NULL, 0);
+	is_int(kinspect_error_code(err), KINSPECT_ERROR_INVALID_ARGUMENT, "no batch while the VM runs");
+	kinspect_error_destroy(err);
 	kinspect_gdbstub_destroy(gs);
 	fake_stop(f);
 }
@@ -1035,6 +1170,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		return 99;
 	test_basic();
+	test_command_batch();
 	test_detach();
 	test_unreliable();
 	test_run_state();

@@ -4,7 +4,8 @@
 # the exchange, QEMU's answers stalled, and reads of chosen addresses
 # failing.  Every command must end, within its --timeout, with success or
 # one clear error line.  After a stall the guest runs on by itself (kinspect
-# detaches blind); after a drop it is resumed through QMP.
+# detaches blind); after a drop it is resumed through QMP.  And gdb through
+# the proxy with one of its module breakpoints refused by QEMU.
 #
 # Usage: fault-inject.sh SUITE   (run by make check)
 set -euo pipefail
@@ -113,4 +114,43 @@ awk -v v="$victim" 'NR > 1 && !/^ / { m = $1 } { print (m == v && /^  build-id /
 	diff -u - "$work/out" || die "lsmod with $victim's build-id unreadable: other lines changed"
 say "ok: lsmod, $victim's build-id note at $note unreadable: listed without it, the others unchanged: $(cat "$work/err")"
 alive "the error relay on a build-id"
+# gdb through the proxy, QEMU refusing the proxy's free_module breakpoint
+# (the relay makes that Z0 a z0, which QEMU answers E22 with nothing
+# planted) while taking do_init_module's: both went out with gdb's first
+# continue, in one write.  The proxy says why once and goes on without
+# following modules; the breakpoint that did go in is the proxy's own
+# still: an insmod stops there, and the proxy takes it out and lets the
+# guest run without gdb seeing that stop (a SIGTRAP at do_init_module).
+# gdb's own breakpoint after it is the first stop gdb sees.
+GDB=${GDB:-gdb}
+free_module=$(kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" sym free_module | awk '{ print $1 }')
+[ -n "$free_module" ] || die "no address of free_module"
+rm -f "$work/port"
+"$relay_bin" "$work/port" "$GUEST_GDB" unplant "0x$free_module" "$(printf '0x%x' $((0x$free_module + 1)))" &
+relay_pid=$!
+for _ in $(seq 100); do [ -s "$work/port" ] && break; sleep 0.05; done
+port=$(cat "$work/port")
+proxy_cmd="${KINSPECT_WRAPPER:-} $KINSPECT -v gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR 127.0.0.1:$port"
+XDG_CACHE_HOME=$work/cache timeout 600 "$GDB" -nx -batch -iex 'set pagination off' -iex 'set confirm off' \
+	-iex 'set remotetimeout 60' -ex "target remote | $proxy_cmd 2>$work/proxy.err" -ex 'tbreak ksys_sync' \
+	-ex 'echo WAITING-FOR-SYNC\n' -ex continue -ex 'bt 1' -ex detach "$GUEST_VMLINUX" >"$work/gdb.out" 2>&1 &
+gdb_pid=$!
+for _ in $(seq 600); do grep -q WAITING-FOR-SYNC "$work/gdb.out" && break; sleep 0.1; done
+sleep 1
+[ "$(guest_run 'rmmod dummy && insmod /lib/modules/dummy.ko && echo reloaded')" = reloaded ] ||
+	{ cat "$work/gdb.out" "$work/proxy.err"; die "proxy, refused breakpoint: rmmod + insmod did not finish"; }
+guest_run sync >/dev/null || { cat "$work/gdb.out"; die "proxy, refused breakpoint: sync in the guest failed"; }
+wait "$gdb_pid" || { cat "$work/gdb.out" "$work/proxy.err"; die "proxy, refused breakpoint: gdb failed"; }
+for _ in $(seq 100); do kill -0 "$relay_pid" 2>/dev/null || break; sleep 0.05; done
+kill "$relay_pid" 2>/dev/null || true
+wait "$relay_pid" 2>/dev/null || true
+[ "$(grep -c "planting the module breakpoints: .*'Z0,$free_module,[0-9]*' answered 'E22'" "$work/proxy.err")" = 1 ] ||
+	{ cat "$work/proxy.err"; die "proxy, refused breakpoint: the refusal is not said once"; }
+! grep -q SIGTRAP "$work/gdb.out" && grep -Eq '^#0 +ksys_sync \(' "$work/gdb.out" ||
+	{ cat "$work/gdb.out"; die "proxy, refused breakpoint: gdb's first stop is not its own at ksys_sync"; }
+[ "$(guest_run 'rmmod dummy && insmod /lib/modules/dummy.ko && echo reloaded')" = reloaded ] ||
+	die "proxy, refused breakpoint: insmod after gdb left did not finish"
+say "ok: gdb-proxy with QEMU refusing its free_module breakpoint: said once ($(grep -m1 -o "planting.*" \
+	"$work/proxy.err")), the do_init_module one taken out at the insmod that hit it, unseen by gdb"
+alive "the proxy through the unplant relay"
 say "ok: fault injection on $suite"
