@@ -220,7 +220,9 @@ EOF
 	guest_run 'cat /sys/class/net/dummy0/statistics/rx_bytes' >/dev/null || { cat "$out"; die "$label: guest command failed"; }
 	wait_for "$out" WAITING-FOR-INSMOD 60 || { cat "$out"; die "$label: no stop in dummy_get_stats64"; }
 	sleep 1
-	guest_run 'rmmod dummy && insmod /lib/modules/dummy.ko && grep -w numdummies /proc/kallsyms' >"$w/new-numdummies" ||
+	# insmod ends only once gdb, stopped in dummy_init_module, has run
+	# bt, lx-lsmod and lx-kaslr and detached: minutes on a loaded machine.
+	GUEST_RUN_TIMEOUT=300 guest_run 'rmmod dummy && insmod /lib/modules/dummy.ko && grep -w numdummies /proc/kallsyms' >"$w/new-numdummies" ||
 		{ cat "$out"; die "$label: rmmod/insmod in the guest failed"; }
 	wait "$gpid" || { cat "$out"; die "$label: gdb failed"; }
 	# gdb (13.1 and 18.1 alike) asks the remote for the .ko files first
