@@ -1,0 +1,108 @@
+/* One renderer for text and --json: a command writes each record with one
+ * function, and each field of it with one call here, which puts the value
+ * in the JSON document (under its key) or in the text (through a printf
+ * format), so that the two outputs cannot disagree.
+ *
+ * A field's FMT has exactly one conversion, for the value as the macro
+ * passes it (uint64_t for addresses and unsigned numbers: PRIx64, PRIu64;
+ * int64_t for signed ones; const char * for strings), and the compiler
+ * checks it against that type.  FMT NULL (chosen at run time, e.g.
+ * "tail ? NULL : ...") writes the field to JSON only; the record_json_*()
+ * calls are for fields the text never shows.  KEY NULL: an element of the
+ * array being written.  Objects and arrays are JSON structure only; text
+ * around values (labels, table headings) goes through record_text().
+ * SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef KINSPECT_CLI_RECORD_WRITER_H
+#define KINSPECT_CLI_RECORD_WRITER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cli/cli.h"
+#include "core/json-writer.h"
+
+struct record_writer {
+	struct kinspect_json *j; /* NULL: text, on stdout */
+};
+
+/* The writer of CLI's current command: its JSON writer with --json. */
+struct record_writer record_writer_cli(struct cli *cli);
+
+static inline bool record_is_json(const struct record_writer *w)
+{
+	return w->j != NULL;
+}
+
+/* Text only: words around the values. */
+void record_text(const struct record_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void record_begin_object(const struct record_writer *w, const char *key);
+void record_end_object(const struct record_writer *w);
+void record_begin_array(const struct record_writer *w, const char *key);
+void record_end_array(const struct record_writer *w);
+
+/* An address: a "0x..." string in JSON. */
+#define record_address(w, key, fmt, value) record_address_((w), (key), (fmt), (uint64_t)(value))
+/* A number in JSON. */
+#define record_uint(w, key, fmt, value) record_uint_((w), (key), (fmt), (uint64_t)(value))
+#define record_int(w, key, fmt, value) record_int_((w), (key), (fmt), (int64_t)(value))
+/* HAS false: JSON null, and no text. */
+#define record_int_opt(w, key, fmt, has, value) \
+	((has) ? record_int_((w), (key), (fmt), (int64_t)(value)) : record_null((w), (key)))
+/* A string; VALUE NULL: JSON null, and no text. */
+#define record_string(w, key, fmt, value) record_string_((w), (key), (fmt), (const char *)(value))
+/* A string the text shows as PLACEHOLDER when it is NULL or empty ("-",
+ * "(none)"); JSON has VALUE as it is (null or ""). */
+#define record_string_or(w, key, fmt, value, placeholder) \
+	__extension__({ \
+		const char *record_v_ = (value); \
+		record_string_shown_((w), (key), record_v_, (fmt), \
+				     record_v_ && *record_v_ ? record_v_ : (placeholder)); \
+	})
+/* A size in bytes: a number in JSON, mebibytes in the text (FMT takes a
+ * double: "%.1f MiB"). */
+#define record_mib(w, key, fmt, bytes) \
+	__extension__({ \
+		uint64_t record_b_ = (bytes); \
+		record_uint_shown_((w), (key), record_b_, (fmt), (double)record_b_ / (1024 * 1024)); \
+	})
+/* A JSON value already rendered as JSON text (with --json) or as text. */
+#define record_raw(w, key, fmt, value) record_raw_((w), (key), (fmt), (const char *)(value))
+
+/* A boolean; the text says IF_TRUE or IF_FALSE (NULL: nothing). */
+void record_bool(const struct record_writer *w, const char *key, bool value, const char *if_true,
+		 const char *if_false);
+/* Bits as letters: a number in JSON; in the text LETTERS[i] when bit i
+ * of VALUE is set, '-' when not ("12-"). */
+void record_bit_letters(const struct record_writer *w, const char *key, uint64_t value, const char *letters);
+/* JSON null: a field the record does not have this time. */
+void record_null(const struct record_writer *w, const char *key);
+
+/* Fields the text does not show. */
+void record_json_address(const struct record_writer *w, const char *key, uint64_t value);
+void record_json_uint(const struct record_writer *w, const char *key, uint64_t value);
+void record_json_int(const struct record_writer *w, const char *key, int64_t value);
+void record_json_string(const struct record_writer *w, const char *key, const char *value);
+
+/* LEN bytes of BUF, read at ADDR: a string of hex digits in JSON, a
+ * hexdump (cli_hexdump()) in the text. */
+void record_hexdump(const struct record_writer *w, const char *key, uint64_t addr, const uint8_t *buf, size_t len);
+
+/* What the macros above call. */
+void record_address_(const struct record_writer *w, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void record_uint_(const struct record_writer *w, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void record_int_(const struct record_writer *w, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void record_string_(const struct record_writer *w, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void record_string_shown_(const struct record_writer *w, const char *key, const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void record_uint_shown_(const struct record_writer *w, const char *key, uint64_t value, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+void record_raw_(const struct record_writer *w, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* KINSPECT_CLI_RECORD_WRITER_H */
