@@ -76,7 +76,8 @@ static struct kinspect_error *switched_out_heading(const struct kinspect_task *t
  * that entered it, before the user-mode registers it returns to. */
 static void render_frame(struct bt *bt, const struct kinspect_stack_trace *t, size_t i)
 {
-	const struct record_writer *w = &bt->w;
+	enum { PT_REGS = 1, FRAME, SYMBOL, LINE, KIND, USER }; /* the text's order */
+	struct record_writer *w = &bt->w;
 	uint64_t ip = kinspect_stack_frame_ip(t, i);
 	const char *kind = kinspect_stack_frame_kind(t, i);
 	bool regs = !strcmp(kind, "pt_regs") || !strcmp(kind, "iret"), user = kinspect_stack_frame_user_mode(t, i);
@@ -84,41 +85,46 @@ static void render_frame(struct bt *bt, const struct kinspect_stack_trace *t, si
 	if (!user)
 		source_line(bt, kinspect_stack_frame_lookup_address(t, i), line, sizeof(line));
 	record_begin_object(w, NULL);
+	record_slot(w, FRAME);
+	record_uint(w, "index", "#%-2" PRIu64, i);
+	record_address(w, "ip", " 0x%016" PRIx64, ip);
+	record_slot(w, USER);
+	if (user)
+		record_text(w, "    user rip 0x%016" PRIx64, ip);
+	record_address(w, "sp", user ? " rsp 0x%016" PRIx64 "\n" : NULL, kinspect_stack_frame_sp(t, i));
+	record_slot(w, SYMBOL);
+	record_string(w, "symbol", " %s", kinspect_stack_frame_symbol(t, i));
+	record_json_string(w, "module", kinspect_stack_frame_module(t, i));
+	record_slot(w, KIND);
+	record_string_as(w, "kind", kind, "%s\n", !strcmp(kind, "frame_pointer") ? " (frame pointer guess)" : "");
+	record_slot(w, LINE);
+	if (line[0])
+		record_string(w, "line", " %s", line + 1);
 	if (regs) {
+		record_slot(w, PT_REGS);
 		record_address(w, "pt_regs",
 			       !strcmp(kind, "pt_regs") ? "    --- pt_regs 0x%016" PRIx64 ": "
 							: "    --- iret frame 0x%016" PRIx64 ": ",
 			       kinspect_stack_frame_pt_regs(t, i));
 		record_bool(w, "user_mode", user, "entered from user mode ---\n", "interrupted kernel code ---\n");
 	}
-	record_uint(w, "index", "#%-2" PRIu64, i);
-	record_address(w, "ip", " 0x%016" PRIx64, ip);
-	record_string(w, "symbol", " %s", kinspect_stack_frame_symbol(t, i));
-	if (line[0])
-		record_string(w, "line", " %s", line + 1);
-	record_json_string(w, "module", kinspect_stack_frame_module(t, i));
-	record_json_string(w, "kind", kind);
-	record_text(w, "%s\n", !strcmp(kind, "frame_pointer") ? " (frame pointer guess)" : "");
-	if (user)
-		record_text(w, "    user rip 0x%016" PRIx64, ip);
-	record_address(w, "sp", user ? " rsp 0x%016" PRIx64 "\n" : NULL, kinspect_stack_frame_sp(t, i));
 	record_end_object(w);
+	record_flush(w);
 }
 
-/* One trace: its heading ("CPU N: pid P "comm" task ADDR", "CPU N", or
- * for a task switched out "pid P "comm" task ADDR state S (name)"), then
- * its frames, or where a CPU in user mode runs. */
-static void render_trace(struct bt *bt, const struct kinspect_stack_trace *t, const struct heading *h)
+/* Whose trace it is: "CPU N: pid P "comm" task ADDR", "CPU N", or for a
+ * task switched out "pid P "comm" task ADDR state S (name)". */
+enum { HEAD_CPU = 1, HEAD_PID, HEAD_TASK, HEAD_STATE, USER_LINE }; /* the text's order */
+
+static void render_heading(struct record_writer *w, const struct heading *h, int cpu, uint64_t task)
 {
-	const struct record_writer *w = &bt->w;
-	int cpu = kinspect_stack_trace_cpu(t);
-	uint64_t task = kinspect_stack_trace_task(t);
-	record_begin_object(w, NULL);
-	record_int_opt(w, "cpu", h->have_task ? "CPU %" PRId64 ": " : "CPU %" PRId64 "\n", cpu >= 0, cpu);
 	if (h->have_task) {
+		record_slot(w, HEAD_TASK);
+		record_address(w, "task", " task 0x%016" PRIx64, task);
+		record_slot(w, HEAD_PID);
 		record_int(w, "pid", "pid %" PRId64, h->pid);
 		record_string(w, "comm", " \"%s\"", h->comm);
-		record_address(w, "task", " task 0x%016" PRIx64, task);
+		record_slot(w, HEAD_STATE);
 		if (h->switched_out) {
 			record_string(w, "state", " state %s", h->state);
 			record_string(w, "state_name", " (%s)", h->state_name);
@@ -133,16 +139,33 @@ static void render_trace(struct bt *bt, const struct kinspect_stack_trace *t, co
 		record_null(w, "pid");
 		record_null(w, "comm");
 	}
+}
+
+/* One trace: its heading, then its frames, or where a CPU in user mode
+ * runs. */
+static void render_trace(struct bt *bt, const struct kinspect_stack_trace *t, const struct heading *h)
+{
+	struct record_writer *w = &bt->w;
+	int cpu = kinspect_stack_trace_cpu(t);
+	uint64_t task = kinspect_stack_trace_task(t);
+	record_begin_object(w, NULL);
+	record_slot(w, HEAD_CPU);
+	record_int_opt(w, "cpu", h->have_task ? "CPU %" PRId64 ": " : "CPU %" PRId64 "\n", cpu >= 0, cpu);
 	if (kinspect_stack_trace_user_mode(t)) {
 		/* In user mode: the kernel stack holds nothing of interest. */
 		record_bool(w, "user_mode", true, NULL, NULL);
+		record_slot(w, USER_LINE);
 		record_text(w, "    CPU %d runs in user mode at ", cpu);
 		record_address(w, "ip", "0x%016" PRIx64 "\n", kinspect_stack_trace_user_ip(t));
 		record_begin_array(w, "frames");
 		record_end_array(w);
+		render_heading(w, h, cpu, task);
 		record_end_object(w);
+		record_flush(w);
 		return;
 	}
+	render_heading(w, h, cpu, task);
+	record_flush(w);
 	record_begin_array(w, "frames");
 	for (size_t i = 0; i < kinspect_stack_trace_nr_frames(t); i++)
 		render_frame(bt, t, i);

@@ -85,22 +85,45 @@ static int gather_live(struct cli *cli, struct live_info *live)
 	return CLI_EXIT_OK;
 }
 
+/* Where info's text puts each part: target, kernel, then vmlinux lines. */
+enum {
+	TARGET = 1,
+	TARGET_FORMAT,
+	TARGET_CPUS,
+	TARGET_DUMP,
+	RUN_STATE,
+	RUN_STATE_HOW,
+	KERNEL,
+	SLIDE,
+	SLIDE_TEXT,
+	SLIDE_METHOD,
+	PAGING,
+	ROUND_TRIPS,
+	VMLINUX,
+	RELEASE,
+	BANNER,
+	BUILD_ID,
+	DEBUG_INFO,
+};
+
 /* The run state record: one line in the text. */
-static void render_run_state(const struct record_writer *w, const struct live_info *live)
+static void render_run_state(struct record_writer *w, const struct live_info *live)
 {
 	record_begin_object(w, "run_state");
 	record_json_string(w, "was_running", live->was_running);
 	record_json_string(w, "status", live->status);
 	record_json_string(w, "source", live->source);
-	record_json_string(w, "when_done", live->resume ? "resume" : "leave-stopped");
-	record_string(w, "decision", "run state:   %s", live->decision);
+	record_slot(w, RUN_STATE_HOW);
 	record_string_or(w, "how", " (%s)\n", live->how, "not learned");
+	record_json_string(w, "when_done", live->resume ? "resume" : "leave-stopped");
+	record_slot(w, RUN_STATE);
+	record_string(w, "decision", "run state:   %s", live->decision);
 	record_end_object(w);
 }
 
 /* A CPU's pc and stack pointer, keyed by the architecture's names of the
  * two registers (kinspect(1)). */
-static void json_pc_sp(struct kinspect_kernel *k, const struct record_writer *w, uint64_t pc, uint64_t sp)
+static void json_pc_sp(struct kinspect_kernel *k, struct record_writer *w, uint64_t pc, uint64_t sp)
 {
 	unsigned int pc_reg = 0, sp_reg = 0;
 	kinspect_error_destroy(kinspect_kernel_register_number(k, "pc", &pc_reg));
@@ -111,7 +134,7 @@ static void json_pc_sp(struct kinspect_kernel *k, const struct record_writer *w,
 
 /* A dump's CPU notes and NT_PRSTATUS notes, each CPU as both say (JSON
  * only). */
-static void render_dump_notes(struct kinspect_kernel *k, const struct record_writer *w, const struct live_info *live)
+static void render_dump_notes(struct kinspect_kernel *k, struct record_writer *w, const struct live_info *live)
 {
 	uint64_t pc, sp;
 	if (!record_is_json(w))
@@ -147,60 +170,71 @@ static void render_dump_notes(struct kinspect_kernel *k, const struct record_wri
 }
 
 /* What -t adds: the target, then the kernel found in it. */
-static void render_target(struct cli *cli, const struct record_writer *w, const char *release,
-			  const struct live_info *live)
+static void render_target(struct cli *cli, struct record_writer *w, const struct live_info *live)
 {
 	record_begin_object(w, "target");
-	record_json_string(w, "kind", live->kind);
-	record_text(w, "target:      %s ", live->dump ? "dump" : "gdbstub");
+	record_slot(w, TARGET);
+	record_string_as(w, "kind", live->kind, "target:      %s ", live->dump ? "dump" : "gdbstub");
 	record_string(w, "address", "%s", cli->target);
+	record_slot(w, TARGET_CPUS);
+	record_uint(w, "vcpus", live->dump ? ", %" PRIu64 " CPU" : ", %" PRIu64 " vCPU", live->nr_vcpus);
+	record_text(w, "%s", live->nr_vcpus == 1 ? "" : "s");
 	if (live->dump) {
+		record_slot(w, TARGET_FORMAT);
 		record_string(w, "format", " (%s)", live->format);
-		record_uint(w, "vcpus", ", %" PRIu64 " CPU", live->nr_vcpus);
-		record_text(w, "%s", live->nr_vcpus == 1 ? "" : "s");
 		render_dump_notes(cli->kernel, w, live);
+		record_slot(w, TARGET_DUMP);
 		record_bool(w, "paging", live->paging, ", paging", ", physical memory");
 		record_bool(w, "vmcoreinfo", live->vmcoreinfo, ", VMCOREINFO\n", ", no VMCOREINFO\n");
 	} else {
-		record_uint(w, "vcpus", ", %" PRIu64 " vCPU", live->nr_vcpus);
-		record_text(w, "%s\n", live->nr_vcpus == 1 ? "" : "s");
+		record_text(w, "\n");
 		/* Kept from before run_state: true when kinspect takes the
 		 * guest as running (known or assumed). */
 		record_bool(w, "was_running", live->was_running && strcmp(live->was_running, "no") != 0, NULL, NULL);
 		render_run_state(w, live);
+		record_slot(w, ROUND_TRIPS);
 		record_uint(w, "round_trips", "round trips: %" PRIu64, live->round_trips);
 		record_uint(w, "connect_round_trips", " (%" PRIu64 " to connect)\n", live->connect_round_trips);
 	}
 	record_end_object(w);
-	record_string_or(w, "release", "kernel:      %s (linux_banner in guest memory matches the vmlinux)\n", release,
-			 "?");
+	record_slot(w, SLIDE);
 	record_address(w, "kaslr_slide", "KASLR slide: 0x%" PRIx64, live->slide);
-	record_address(w, "text", " (_text at 0x%" PRIx64, live->text);
+	record_slot(w, SLIDE_METHOD);
 	record_string(w, "kaslr_method", "; found by %s", live->method);
 	record_uint(w, "kaslr_probes", ", %" PRIu64 " banner read", live->probes);
 	record_text(w, "%s)\n", live->probes == 1 ? "" : "s");
+	record_slot(w, SLIDE_TEXT);
+	record_address(w, "text", " (_text at 0x%" PRIx64, live->text);
+	record_slot(w, PAGING);
 	record_uint(w, "page_table_levels", "paging:      %" PRIu64 "-level", (uint64_t)live->page_table_levels);
 	record_address(w, "cr3", ", cr3 0x%" PRIx64 "\n", live->page_table_root);
 }
 
-/* The info record: the target and the kernel in it (LIVE, with -t), then
- * the vmlinux. */
+/* The info record: the vmlinux and, with -t (LIVE), the target and the
+ * kernel in it, which the text shows first. */
 static void render_info(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *build_id,
 			const struct live_info *live)
 {
 	struct record_writer w = record_writer_cli(cli);
-	const char *release = kinspect_vmlinux_release(vmlinux);
 	record_begin_object(&w, NULL);
-	if (live)
-		render_target(cli, &w, release, live);
+	record_slot(&w, VMLINUX);
 	record_string(&w, "vmlinux", "vmlinux:     %s\n", kinspect_vmlinux_path(vmlinux));
-	if (!live)
-		record_string_or(&w, "release", "release:     %s\n", release, "(unknown: no linux_banner in the file)");
+	/* With -t, the release is the one the guest's banner matched. */
+	record_slot(&w, live ? KERNEL : RELEASE);
+	record_string_or(&w, "release",
+			 live ? "kernel:      %s (linux_banner in guest memory matches the vmlinux)\n" : "release:     %s\n",
+			 kinspect_vmlinux_release(vmlinux), live ? "?" : "(unknown: no linux_banner in the file)");
+	record_slot(&w, BANNER);
 	record_string(&w, "banner", "banner:      %s\n", kinspect_vmlinux_banner(vmlinux));
+	record_slot(&w, BUILD_ID);
 	record_string_or(&w, "build_id", "build-id:    %s\n", build_id[0] ? build_id : NULL, "(none)");
+	record_slot(&w, DEBUG_INFO);
 	record_mib(&w, "debug_info_bytes", "debug info:  %.1f MiB of DWARF (.debug_info)\n",
 		   kinspect_vmlinux_debug_info_size(vmlinux));
+	if (live)
+		render_target(cli, &w, live);
 	record_end_object(&w);
+	record_flush(&w);
 }
 
 static int run_info(struct cli *cli, int argc, char **argv)

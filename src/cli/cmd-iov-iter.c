@@ -32,7 +32,7 @@ static void keep_warning(enum kinspect_iov_finding finding, const char *msg, voi
 }
 
 /* The folio or page under a segment: one line in text, "folio_info" in JSON. */
-static void render_folio(const struct record_writer *w, const struct kinspect_iov_folio *f)
+static void render_folio(struct record_writer *w, const struct kinspect_iov_folio *f)
 {
 	bool file = strcmp(f->mapping_kind, "file") == 0;
 	record_begin_object(w, "folio_info");
@@ -65,7 +65,7 @@ static const char *base_name(enum kinspect_iov_kind kind)
 }
 
 /* The table heading of the segments (text only). */
-static void render_segment_heading(const struct record_writer *w, enum kinspect_iov_kind kind)
+static void render_segment_heading(struct record_writer *w, enum kinspect_iov_kind kind)
 {
 	bool folioq = kind == KINSPECT_IOV_FOLIOQ, xarray = kind == KINSPECT_IOV_XARRAY;
 	bool pages = kind == KINSPECT_IOV_BVEC || kind == KINSPECT_IOV_PIPE;
@@ -74,38 +74,48 @@ static void render_segment_heading(const struct record_writer *w, enum kinspect_
 }
 
 /* One segment, with its folio when decoded. */
-static void render_segment(const struct record_writer *w, enum kinspect_iov_kind kind,
+static void render_segment(struct record_writer *w, enum kinspect_iov_kind kind,
 			   const struct kinspect_iov_segment_data *s, const struct kinspect_iov_folio *folio)
 {
+	enum { SEGMENT = 1, LEFT, WHERE, NR_SLOTS, ORDER, FOLIO }; /* the text's order */
 	record_begin_object(w, NULL);
+	record_slot(w, SEGMENT);
 	record_text(w, "%c", s->position == KINSPECT_IOV_CURRENT ? '>' : ' ');
 	record_uint(w, "index", " %3" PRIu64, s->index);
 	record_string(w, "state", "  %-7s", kinspect_iov_position_name(s->position));
 	record_address(w, base_name(kind), "  0x%016" PRIx64, s->base);
 	record_uint(w, "size", "  %8" PRIx64, s->len);
 	record_uint(w, "done", "  %8" PRIx64, s->done);
-	record_uint(w, "left", "  %8" PRIx64, s->left);
+	record_slot(w, WHERE);
+	if (kind == KINSPECT_IOV_BVEC || kind == KINSPECT_IOV_PIPE)
+		record_uint(w, "offset", "  0x%" PRIx64, s->offset);
 	if (kind == KINSPECT_IOV_FOLIOQ) {
 		record_address(w, "folio_queue", "  0x%" PRIx64, s->folio_queue);
 		record_uint(w, "slot", "[%" PRIu64, s->slot);
-		record_uint(w, "nr_slots", "/%" PRIu64 "]", s->nr_slots);
+		record_slot(w, ORDER);
 		record_uint(w, "order", "  %" PRIu64 "  ", s->order);
 		record_bit_letters(w, "marks", s->marks, "123");
-	} else if (kind == KINSPECT_IOV_XARRAY) {
+	}
+	if (kind == KINSPECT_IOV_XARRAY) {
 		record_uint(w, "index", "  0x%" PRIx64, s->xa_index);
 		record_uint(w, "order", "  %" PRIu64, s->order);
-	} else if (kind == KINSPECT_IOV_BVEC || kind == KINSPECT_IOV_PIPE) {
-		record_uint(w, "offset", "  0x%" PRIx64, s->offset);
 	}
 	record_text(w, "\n");
+	record_slot(w, LEFT);
+	record_uint(w, "left", "  %8" PRIx64, s->left);
+	record_slot(w, NR_SLOTS);
+	if (kind == KINSPECT_IOV_FOLIOQ)
+		record_uint(w, "nr_slots", "/%" PRIu64 "]", s->nr_slots);
+	record_slot(w, FOLIO);
 	if (folio)
 		render_folio(w, folio);
 	record_end_object(w);
+	record_flush(w);
 }
 
 /* The iter's own fields: its kind's pointer and counters named as the
  * kernel names them. */
-static void render_iter_head(const struct record_writer *w, const struct kinspect_iov_iter *it, const char *note)
+static void render_iter_head(struct record_writer *w, const struct kinspect_iov_iter *it, const char *note)
 {
 	enum kinspect_iov_kind kind = kinspect_iov_iter_kind(it);
 	uint64_t pointer = kinspect_iov_iter_pointer(it), count = kinspect_iov_iter_count(it);
@@ -147,7 +157,7 @@ static void render_iter_head(const struct record_writer *w, const struct kinspec
 }
 
 /* After the segments: whether more were left, the cursor, the findings. */
-static void render_iter_tail(const struct record_writer *w, const struct kinspect_iov_iter *it,
+static void render_iter_tail(struct record_writer *w, const struct kinspect_iov_iter *it,
 			     const struct kinspect_iov_segments *segs, const struct warnings *warnings)
 {
 	size_t cursor;
@@ -172,7 +182,7 @@ static void render_iter_tail(const struct record_writer *w, const struct kinspec
 }
 
 /* The iov_iter record: its fields, its segments, the findings. */
-static struct kinspect_error *render_iter(const struct record_writer *w, const struct kinspect_iov_iter *it,
+static struct kinspect_error *render_iter(struct record_writer *w, const struct kinspect_iov_iter *it,
 					  const struct kinspect_iov_segments *segs, const struct warnings *warnings,
 					  const char *note)
 {

@@ -82,7 +82,7 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 
 /* The users of a module, "a,b,c" (or "-") in the text, an array of names in
  * JSON; "[permanent]" (a module that cannot be unloaded) is "permanent". */
-static void render_users(const struct record_writer *w, const struct details *d)
+static void render_users(struct record_writer *w, const struct details *d)
 {
 	record_begin_array(w, "used_by");
 	for (const char *p = d->used_by; *p;) {
@@ -99,7 +99,7 @@ static void render_users(const struct record_writer *w, const struct details *d)
 
 static struct kinspect_error *render_section(const char *name, uint64_t address, void *arg)
 {
-	const struct record_writer *w = arg;
+	struct record_writer *w = arg;
 	record_begin_object(w, NULL);
 	record_string(w, "name", "    %-24s", name);
 	record_address(w, "address", " 0x%016" PRIx64 "\n", address);
@@ -109,7 +109,7 @@ static struct kinspect_error *render_section(const char *name, uint64_t address,
 
 /* A memory region: with --regions (REGIONS) a line in the text if it is
  * not empty. */
-static void render_region(const struct record_writer *w, const struct kinspect_module *m, unsigned int i,
+static void render_region(struct record_writer *w, const struct kinspect_module *m, unsigned int i,
 			  bool regions)
 {
 	const char *region;
@@ -128,7 +128,8 @@ static void render_region(const struct record_writer *w, const struct kinspect_m
 static struct kinspect_error *render_module(struct lsmod *ls, const struct kinspect_module *m,
 					    const struct details *d)
 {
-	const struct record_writer *w = &ls->w;
+	enum { LINE, BUILD_ID_LINE, REGIONS }; /* the text's order; LINE (0) goes straight out */
+	struct record_writer *w = &ls->w;
 	char build_id[2 * BUILD_ID_MAX + 1] = "";
 	for (size_t i = 0; i < d->build_id_len; i++)
 		snprintf(build_id + 2 * i, 3, "%02x", d->build_id[i]);
@@ -139,10 +140,18 @@ static struct kinspect_error *render_module(struct lsmod *ls, const struct kinsp
 	record_address(w, "base", " 0x%016" PRIx64, kinspect_module_base(m));
 	record_int(w, "refcount", " %4" PRId64, kinspect_module_refcount(m));
 	record_address(w, "module", "  0x%016" PRIx64, kinspect_module_address(m));
+	record_slot(w, REGIONS);
+	record_begin_array(w, "regions");
+	for (unsigned int i = 0; i < kinspect_module_nr_regions(m); i++)
+		render_region(w, m, i, ls->regions);
+	record_end_array(w);
+	record_slot(w, LINE);
 	record_string_or(w, "taints", " %-6s", d->taints, "-");
 	record_text(w, " ");
 	render_users(w, d);
-	record_string_or(w, "build_id", "\n  build-id %s", build_id[0] ? build_id : NULL, "-");
+	record_text(w, "\n");
+	record_slot(w, BUILD_ID_LINE);
+	record_string_or(w, "build_id", "  build-id %s", build_id[0] ? build_id : NULL, "-");
 	if (ls->nr_dirs) {
 		record_string_or(w, "file", "  %s", d->file, "(no matching .ko)");
 		record_bool(w, "file_verified", d->file && d->file_verified, NULL, d->file ? " (unverified)" : NULL);
@@ -150,14 +159,11 @@ static struct kinspect_error *render_module(struct lsmod *ls, const struct kinsp
 			record_json_string(w, "file_error", d->file_error);
 	}
 	record_text(w, "\n");
-	record_begin_array(w, "regions");
-	for (unsigned int i = 0; i < kinspect_module_nr_regions(m); i++)
-		render_region(w, m, i, ls->regions);
-	record_end_array(w);
+	record_flush(w);
 	struct kinspect_error *err = NULL;
 	if (ls->sections) {
 		record_begin_array(w, "sections");
-		err = kinspect_kernel_module_sections(ls->cli->kernel, m, render_section, (void *)w);
+		err = kinspect_kernel_module_sections(ls->cli->kernel, m, render_section, w);
 		record_end_array(w);
 	}
 	record_end_object(w);

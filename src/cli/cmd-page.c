@@ -28,7 +28,7 @@ struct page_cmd {
 /* The flags word WORD of a page under the keys PREFIX + "flags",
  * "flag_names", "flags_order_bits" and "flags_unnamed": in the text (SHOW)
  * the word, its flags "a|b|c" and the bits that are no flags there. */
-static void render_flags(const struct record_writer *w, const struct kinspect_page_info *info,
+static void render_flags(struct record_writer *w, const struct kinspect_page_info *info,
 			 enum kinspect_page_word word, bool show, const char *prefix)
 {
 	char key[64];
@@ -56,13 +56,37 @@ static void render_flags(const struct record_writer *w, const struct kinspect_pa
 }
 
 /* The record of one page or folio (the folio: its head page described). */
-static void render_page(const struct record_writer *w, const struct kinspect_page_info *info)
+static void render_page(struct record_writer *w, const struct kinspect_page_info *info)
 {
+	enum { /* the text's lines, in order */
+	       PAGE_LINE = 1,
+	       ADDRESS_LINE,
+	       FLAGS_LINE,
+	       TYPE_LINE,
+	       FOLIO_LINE, /* a tail page's folio: its size in the parts below */
+	       TAIL_PAGES,
+	       TAIL_ORDER,
+	       TAIL_SIZE,
+	       FROM_LINE,
+	       FOLIO_FLAGS_LINE,
+	       ORDER_LINE,
+	       SECOND_PAGE_LINE,
+	       MAPPING_LINE,
+	       INDEX_LINE,
+	       REFCOUNT_LINE,
+	       MAPCOUNT_LINE,
+	       PAGE_TYPE, /* in the mapcount line when there is no mapcount */
+	       ENTIRE_LINE,
+	       LARGE_LINE,
+	};
 	bool f = kinspect_page_info_is_folio(info), tail = kinspect_page_info_tail(info);
 	bool large = kinspect_page_info_large(info), from_tail = kinspect_page_info_from_tail(info);
 	uint64_t nr_pages = kinspect_page_info_nr_pages(info), size = kinspect_page_info_size(info);
 	unsigned int order = kinspect_page_info_order(info);
+	int64_t mapcount = 0, entire = 0, large_map = 0;
+	bool has_mapcount = kinspect_page_info_mapcount(info, &mapcount);
 
+	record_slot(w, PAGE_LINE);
 	record_text(w, "%-12s", f ? "folio" : "page");
 	record_address(w, "page", "0x%016" PRIx64, kinspect_page_info_address(info));
 	record_uint(w, "pfn", "  pfn 0x%" PRIx64, kinspect_page_info_pfn(info));
@@ -71,29 +95,34 @@ static void render_page(const struct record_writer *w, const struct kinspect_pag
 	uint64_t virt, phys;
 	const char *how = kinspect_page_info_translation(info, &virt, &phys);
 	if (how) {
+		record_slot(w, ADDRESS_LINE);
 		record_text(w, "%-12s", "address");
 		record_address(w, "address", "0x%016" PRIx64, virt);
 		record_address(w, "address_phys", " -> phys 0x%" PRIx64, phys);
 		record_string(w, "translation", " by %s\n", how);
 	}
 
+	record_slot(w, FLAGS_LINE);
 	record_text(w, "%-12s", "flags");
 	render_flags(w, info, KINSPECT_PAGE_WORD_PAGE, true, "");
 	record_uint(w, "nr_pageflags", "  (fields above bit %" PRIu64, kinspect_page_info_nr_pageflags(info));
 	record_address(w, "flags_high", ": 0x%" PRIx64 ")\n", kinspect_page_info_flags_high(info, KINSPECT_PAGE_WORD_PAGE));
+	record_slot(w, TYPE_LINE);
 	record_string(w, "type", "type        %s\n", kinspect_page_info_type(info));
+	/* No mapcount: the word holds a page type. */
+	record_slot(w, PAGE_TYPE);
+	record_address(w, "page_type", has_mapcount ? NULL : "- (page_type 0x%08" PRIx64 ")\n",
+		       kinspect_page_info_page_type(info));
 
 	/* A tail page: its folio, where it lies in it, the folio's size. */
+	record_slot(w, FOLIO_LINE);
 	record_address(w, "folio", tail ? "folio       0x%016" PRIx64 : NULL, kinspect_page_info_folio(info));
-	if (tail) {
+	if (tail)
 		record_uint(w, "from_index", "  tail page %" PRIu64, kinspect_page_info_from_index(info));
-		record_uint(w, "nr_pages", " of %" PRIu64, nr_pages);
-		record_uint(w, "order", ", order %" PRIu64, order);
-		record_uint(w, "size", ", %" PRIu64 " bytes\n", size);
-	}
 	record_json_uint(w, "folio_pfn", kinspect_page_info_folio_pfn(info));
 	record_bool(w, "tail", tail, NULL, NULL);
 	/* A folio found from a tail page: that page. */
+	record_slot(w, FROM_LINE);
 	record_address(w, "from_page", f && from_tail ? "from page   0x%016" PRIx64 : NULL, kinspect_page_info_from(info));
 	if (!tail)
 		record_uint(w, "from_index", f && from_tail ? " (tail page %" PRIu64 ")\n" : NULL,
@@ -101,25 +130,32 @@ static void render_page(const struct record_writer *w, const struct kinspect_pag
 	record_bool(w, "from_tail", from_tail, NULL, NULL);
 	record_bool(w, "large", large, NULL, NULL);
 	if (!f) {
+		record_slot(w, FOLIO_FLAGS_LINE);
 		record_text(w, "%s", tail ? "folio flags " : "");
 		render_flags(w, info, KINSPECT_PAGE_WORD_FOLIO, tail, "folio_");
 		record_text(w, "%s", tail ? "\n" : "");
 	}
-	/* The order line of a head or single page (a tail's is above). */
-	if (!tail) {
-		record_uint(w, "order", "order       %" PRIu64, order);
-		record_uint(w, "nr_pages", nr_pages == 1 ? " (%" PRIu64 " page" : " (%" PRIu64 " pages", nr_pages);
-		record_uint(w, "size", ", %" PRIu64 " bytes)", size);
+	/* The order line of a head or single page, the folio line's end of a
+	 * tail. */
+	record_slot(w, tail ? TAIL_ORDER : ORDER_LINE);
+	record_uint(w, "order", tail ? ", order %" PRIu64 : "order       %" PRIu64, order);
+	record_slot(w, tail ? TAIL_PAGES : ORDER_LINE);
+	record_uint(w, "nr_pages", tail ? " of %" PRIu64 : nr_pages == 1 ? " (%" PRIu64 " page" : " (%" PRIu64 " pages",
+		    nr_pages);
+	record_slot(w, tail ? TAIL_SIZE : ORDER_LINE);
+	record_uint(w, "size", tail ? ", %" PRIu64 " bytes\n" : ", %" PRIu64 " bytes)", size);
+	if (!tail)
 		record_text(w, "%s\n", large ? ", head page" : "");
-	}
 	if (large) {
 		/* The folio's second page: in the text of the folio only. */
+		record_slot(w, SECOND_PAGE_LINE);
 		record_text(w, "%s", f ? "2nd page    " : "");
 		render_flags(w, info, KINSPECT_PAGE_WORD_SECOND, f, "second_page_");
 		record_text(w, "%s", f ? "\n" : "");
 	}
 
 	enum kinspect_mapping_kind kind = kinspect_page_info_mapping_kind(info);
+	record_slot(w, MAPPING_LINE);
 	record_address(w, "mapping", "mapping     0x%016" PRIx64, kinspect_page_info_mapping(info));
 	record_string(w, "mapping_kind", " %s", kinspect_page_info_mapping_name(info));
 	if (kind == KINSPECT_MAPPING_FILE) {
@@ -137,28 +173,29 @@ static void render_page(const struct record_writer *w, const struct kinspect_pag
 	}
 	record_text(w, "\n");
 	/* A slab page's index word belongs to struct slab. */
+	record_slot(w, INDEX_LINE);
 	record_uint(w, "index", kind != KINSPECT_MAPPING_SLAB ? "index       0x%" PRIx64 "\n" : NULL,
 		    kinspect_page_info_index(info));
+	record_slot(w, REFCOUNT_LINE);
 	record_int(w, "refcount", "refcount    %" PRId64 "\n", kinspect_page_info_refcount(info));
-	int64_t mapcount = 0, entire = 0, large_map = 0;
-	bool has_mapcount = kinspect_page_info_mapcount(info, &mapcount);
+	record_slot(w, MAPCOUNT_LINE);
 	record_text(w, "%-12s", "mapcount");
 	record_int_opt(w, "mapcount",
 		       !large ? "%" PRId64 "\n"
 		       : f    ? "%" PRId64 " (head page)\n"
 			      : "%" PRId64 " (this page)\n",
 		       has_mapcount, mapcount);
-	/* No mapcount: the word holds a page type. */
-	record_address(w, "page_type", has_mapcount ? NULL : "- (page_type 0x%08" PRIx64 ")\n",
-		       kinspect_page_info_page_type(info));
 	bool has_entire = kinspect_page_info_entire_mapcount(info, &entire);
 	bool has_large = kinspect_page_info_large_mapcount(info, &large_map);
+	record_slot(w, ENTIRE_LINE);
 	record_int_opt(w, "entire_mapcount", "entire map  %" PRId64 "\n", has_entire, entire);
+	record_slot(w, LARGE_LINE);
 	record_int_opt(w, "large_mapcount", "large map   %" PRId64 "\n", has_large, large_map);
+	record_flush(w);
 }
 
 /* The contents record: LEN bytes of BUF at physical PHYS. */
-static void render_contents(const struct record_writer *w, uint64_t phys, const uint8_t *buf, uint64_t len)
+static void render_contents(struct record_writer *w, uint64_t phys, const uint8_t *buf, uint64_t len)
 {
 	record_begin_object(w, "hexdump");
 	record_text(w, "contents (physical addresses):\n");
@@ -200,7 +237,7 @@ static struct kinspect_error *parse_addr(struct cli *cli, const char *text, enum
 	return NULL;
 }
 
-static int dump_contents(struct page_cmd *pc, const struct record_writer *w, const struct kinspect_page_info *info)
+static int dump_contents(struct page_cmd *pc, struct record_writer *w, const struct kinspect_page_info *info)
 {
 	uint64_t phys = kinspect_page_info_phys(info);
 	/* By default one page: the folio's size over its pages. */

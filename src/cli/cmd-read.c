@@ -17,7 +17,7 @@
 #define READ_MAX (16u << 20)
 
 /* The record: LEN bytes of BUF at ADDR, a hexdump in the text. */
-static void render_read(const struct record_writer *w, uint64_t addr, const uint8_t *buf, size_t len, bool physical)
+static void render_read(struct record_writer *w, uint64_t addr, const uint8_t *buf, size_t len, bool physical)
 {
 	record_begin_object(w, NULL);
 	record_json_address(w, "address", addr);

@@ -11,7 +11,7 @@
 #include "cli/record-writer.h"
 
 /* "sym ADDR": ADDRESS NAME+0xOFFSET [MODULE]. */
-static void render_symbolized(const struct record_writer *w, uint64_t addr, const struct kinspect_symbol *sym)
+static void render_symbolized(struct record_writer *w, uint64_t addr, const struct kinspect_symbol *sym)
 {
 	record_begin_object(w, NULL);
 	record_address(w, "address", "%016" PRIx64, addr);
@@ -24,19 +24,25 @@ static void render_symbolized(const struct record_writer *w, uint64_t addr, cons
 }
 
 /* "sym NAME": ADDRESS SIZE NAME [MODULE]. */
-static void render_found(const struct record_writer *w, const struct kinspect_symbol *sym)
+static void render_found(struct record_writer *w, const struct kinspect_symbol *sym)
 {
+	enum { ADDRESS = 1, SIZE, NAME }; /* the text's order */
 	record_begin_object(w, NULL);
-	record_address(w, "address", "%016" PRIx64, sym->address);
-	record_uint(w, "size", " %-8" PRIu64, sym->size);
+	record_slot(w, NAME);
 	record_string(w, "name", " %s", sym->name);
+	record_slot(w, ADDRESS);
+	record_address(w, "address", "%016" PRIx64, sym->address);
+	record_slot(w, SIZE);
+	record_uint(w, "size", " %-8" PRIu64, sym->size);
+	record_slot(w, NAME);
 	if (sym->module)
 		record_string(w, "module", " [%s]", sym->module);
 	record_end_object(w);
 	record_text(w, "\n");
+	record_flush(w);
 }
 
-static struct kinspect_error *print_one(struct cli *cli, const struct record_writer *w, struct kinspect_kernel *k,
+static struct kinspect_error *print_one(struct cli *cli, struct record_writer *w, struct kinspect_kernel *k,
 					const char *arg)
 {
 	struct kinspect_symbol sym;

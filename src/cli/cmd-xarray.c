@@ -18,7 +18,7 @@
 /* One entry: a line of the table, or an object of "entries". */
 static struct kinspect_error *render_entry(const struct kinspect_xarray_entry *e, void *arg)
 {
-	const struct record_writer *w = arg;
+	struct record_writer *w = arg;
 	bool is_value = kinspect_xarray_entry_is_value(e);
 	record_begin_object(w, NULL);
 	record_uint(w, "index", "%10" PRIu64, kinspect_xarray_entry_index(e));

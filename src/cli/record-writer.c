@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "cli/record-writer.h"
 
@@ -13,24 +14,54 @@ struct record_writer record_writer_cli(struct cli *cli)
 	return (struct record_writer){ .j = cli->json ? &cli->json_writer : NULL };
 }
 
-void record_text(const struct record_writer *w, const char *fmt, ...)
+/* Where text goes now: stdout, or the buffer of the current slot (stdout
+ * if there is no memory for one: the text then comes out of its order). */
+static FILE *text_file(struct record_writer *w)
+{
+	if (!w->slot)
+		return stdout;
+	if (!w->slots[w->slot].file)
+		w->slots[w->slot].file = open_memstream(&w->slots[w->slot].text, &w->slots[w->slot].len);
+	return w->slots[w->slot].file ? w->slots[w->slot].file : stdout;
+}
+
+void record_slot(struct record_writer *w, unsigned int slot)
+{
+	w->slot = slot < RECORD_SLOTS ? slot : RECORD_SLOTS - 1;
+}
+
+void record_flush(struct record_writer *w)
+{
+	for (unsigned int i = 1; i < RECORD_SLOTS; i++) {
+		if (!w->slots[i].file)
+			continue;
+		fclose(w->slots[i].file);
+		fwrite(w->slots[i].text, 1, w->slots[i].len, stdout);
+		free(w->slots[i].text);
+		w->slots[i].file = NULL;
+		w->slots[i].text = NULL;
+	}
+	w->slot = 0;
+}
+
+void record_text(struct record_writer *w, const char *fmt, ...)
 {
 	if (w->j)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	vfprintf(text_file(w), fmt, ap);
 	va_end(ap);
 }
 
 /* KEY before the next JSON value, unless it is an array element. */
-static void json_key(const struct record_writer *w, const char *key)
+static void json_key(struct record_writer *w, const char *key)
 {
 	if (key)
 		kinspect_json_key(w->j, key);
 }
 
-void record_begin_object(const struct record_writer *w, const char *key)
+void record_begin_object(struct record_writer *w, const char *key)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -38,13 +69,13 @@ void record_begin_object(const struct record_writer *w, const char *key)
 	}
 }
 
-void record_end_object(const struct record_writer *w)
+void record_end_object(struct record_writer *w)
 {
 	if (w->j)
 		kinspect_json_end_object(w->j);
 }
 
-void record_begin_array(const struct record_writer *w, const char *key)
+void record_begin_array(struct record_writer *w, const char *key)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -52,13 +83,13 @@ void record_begin_array(const struct record_writer *w, const char *key)
 	}
 }
 
-void record_end_array(const struct record_writer *w)
+void record_end_array(struct record_writer *w)
 {
 	if (w->j)
 		kinspect_json_end_array(w->j);
 }
 
-void record_json_address(const struct record_writer *w, const char *key, uint64_t value)
+void record_json_address(struct record_writer *w, const char *key, uint64_t value)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -66,7 +97,7 @@ void record_json_address(const struct record_writer *w, const char *key, uint64_
 	}
 }
 
-void record_json_uint(const struct record_writer *w, const char *key, uint64_t value)
+void record_json_uint(struct record_writer *w, const char *key, uint64_t value)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -74,7 +105,7 @@ void record_json_uint(const struct record_writer *w, const char *key, uint64_t v
 	}
 }
 
-void record_json_int(const struct record_writer *w, const char *key, int64_t value)
+void record_json_int(struct record_writer *w, const char *key, int64_t value)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -82,7 +113,7 @@ void record_json_int(const struct record_writer *w, const char *key, int64_t val
 	}
 }
 
-void record_json_string(const struct record_writer *w, const char *key, const char *value)
+void record_json_string(struct record_writer *w, const char *key, const char *value)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -90,7 +121,7 @@ void record_json_string(const struct record_writer *w, const char *key, const ch
 	}
 }
 
-void record_null(const struct record_writer *w, const char *key)
+void record_null(struct record_writer *w, const char *key)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -98,7 +129,7 @@ void record_null(const struct record_writer *w, const char *key)
 	}
 }
 
-void record_bool(const struct record_writer *w, const char *key, bool value, const char *if_true,
+void record_bool(struct record_writer *w, const char *key, bool value, const char *if_true,
 		 const char *if_false)
 {
 	const char *text = value ? if_true : if_false;
@@ -106,18 +137,18 @@ void record_bool(const struct record_writer *w, const char *key, bool value, con
 		json_key(w, key);
 		kinspect_json_bool(w->j, value);
 	} else if (text) {
-		fputs(text, stdout);
+		fputs(text, text_file(w));
 	}
 }
 
 /* The text of a field: FMT with the value the caller's AP holds. */
-static void text_field(const struct record_writer *w, const char *fmt, va_list ap)
+static void text_field(struct record_writer *w, const char *fmt, va_list ap)
 {
 	if (!w->j && fmt)
-		vprintf(fmt, ap);
+		vfprintf(text_file(w), fmt, ap);
 }
 
-void record_address_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_address_(struct record_writer *w, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -129,7 +160,7 @@ void record_address_(const struct record_writer *w, const char *key, const char 
 	va_end(ap);
 }
 
-void record_uint_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_uint_(struct record_writer *w, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -141,7 +172,7 @@ void record_uint_(const struct record_writer *w, const char *key, const char *fm
 	va_end(ap);
 }
 
-void record_int_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_int_(struct record_writer *w, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -153,7 +184,7 @@ void record_int_(const struct record_writer *w, const char *key, const char *fmt
 	va_end(ap);
 }
 
-void record_string_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_string_(struct record_writer *w, const char *key, const char *fmt, ...)
 {
 	va_list ap, peek;
 	va_start(ap, fmt);
@@ -169,7 +200,7 @@ void record_string_(const struct record_writer *w, const char *key, const char *
 	va_end(ap);
 }
 
-void record_string_shown_(const struct record_writer *w, const char *key, const char *value, const char *fmt, ...)
+void record_string_shown_(struct record_writer *w, const char *key, const char *value, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -181,7 +212,7 @@ void record_string_shown_(const struct record_writer *w, const char *key, const 
 	va_end(ap);
 }
 
-void record_uint_shown_(const struct record_writer *w, const char *key, uint64_t value, const char *fmt, ...)
+void record_uint_shown_(struct record_writer *w, const char *key, uint64_t value, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -193,7 +224,7 @@ void record_uint_shown_(const struct record_writer *w, const char *key, uint64_t
 	va_end(ap);
 }
 
-void record_raw_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_raw_(struct record_writer *w, const char *key, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -205,17 +236,18 @@ void record_raw_(const struct record_writer *w, const char *key, const char *fmt
 	va_end(ap);
 }
 
-void record_hexdump(const struct record_writer *w, const char *key, uint64_t addr, const uint8_t *buf, size_t len)
+void record_hexdump(struct record_writer *w, const char *key, uint64_t addr, const uint8_t *buf, size_t len)
 {
 	if (w->j) {
 		json_key(w, key);
 		cli_json_hex(w->j, buf, len);
 	} else {
+		record_flush(w);
 		cli_hexdump(addr, buf, len);
 	}
 }
 
-void record_bit_letters(const struct record_writer *w, const char *key, uint64_t value, const char *letters)
+void record_bit_letters(struct record_writer *w, const char *key, uint64_t value, const char *letters)
 {
 	if (w->j) {
 		json_key(w, key);
@@ -223,5 +255,5 @@ void record_bit_letters(const struct record_writer *w, const char *key, uint64_t
 		return;
 	}
 	for (size_t i = 0; letters[i] && i < 64; i++)
-		putchar(value & (UINT64_C(1) << i) ? letters[i] : '-');
+		fputc(value & (UINT64_C(1) << i) ? letters[i] : '-', text_file(w));
 }

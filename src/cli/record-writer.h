@@ -11,6 +11,10 @@
  * calls are for fields the text never shows.  KEY NULL: an element of the
  * array being written.  Objects and arrays are JSON structure only; text
  * around values (labels, table headings) goes through record_text().
+ *
+ * Fields are written in the order of the JSON document.  Where the text
+ * shows them in another order, record_slot() sends the text to numbered
+ * slots, which record_flush() prints in the order of their numbers.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #ifndef KINSPECT_CLI_RECORD_WRITER_H
 #define KINSPECT_CLI_RECORD_WRITER_H
@@ -18,12 +22,24 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cli/cli.h"
 #include "core/json-writer.h"
 
+/* Slots of text a record may lay out: 1 to RECORD_SLOTS - 1. */
+#define RECORD_SLOTS 24
+
 struct record_writer {
 	struct kinspect_json *j; /* NULL: text, on stdout */
+	/* The slot text goes to now (0: straight to stdout), and what each
+	 * slot holds until record_flush(). */
+	unsigned int slot;
+	struct {
+		FILE *file;
+		char *text;
+		size_t len;
+	} slots[RECORD_SLOTS];
 };
 
 /* The writer of CLI's current command: its JSON writer with --json. */
@@ -34,13 +50,19 @@ static inline bool record_is_json(const struct record_writer *w)
 	return w->j != NULL;
 }
 
-/* Text only: words around the values. */
-void record_text(const struct record_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The text that follows goes to slot SLOT (0: straight out). */
+void record_slot(struct record_writer *w, unsigned int slot);
+/* Print the slots, the lowest number first, empty them, and go back to
+ * slot 0.  Call it where the record's text ends. */
+void record_flush(struct record_writer *w);
 
-void record_begin_object(const struct record_writer *w, const char *key);
-void record_end_object(const struct record_writer *w);
-void record_begin_array(const struct record_writer *w, const char *key);
-void record_end_array(const struct record_writer *w);
+/* Text only: words around the values. */
+void record_text(struct record_writer *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+void record_begin_object(struct record_writer *w, const char *key);
+void record_end_object(struct record_writer *w);
+void record_begin_array(struct record_writer *w, const char *key);
+void record_end_array(struct record_writer *w);
 
 /* An address: a "0x..." string in JSON. */
 #define record_address(w, key, fmt, value) record_address_((w), (key), (fmt), (uint64_t)(value))
@@ -60,6 +82,9 @@ void record_end_array(const struct record_writer *w);
 		record_string_shown_((w), (key), record_v_, (fmt), \
 				     record_v_ && *record_v_ ? record_v_ : (placeholder)); \
 	})
+/* A string (a kind, a state) the text says in words of its own, SHOWN. */
+#define record_string_as(w, key, value, fmt, shown) \
+	record_string_shown_((w), (key), (const char *)(value), (fmt), (const char *)(shown))
 /* A size in bytes: a number in JSON, mebibytes in the text (FMT takes a
  * double: "%.1f MiB"). */
 #define record_mib(w, key, fmt, bytes) \
@@ -71,38 +96,37 @@ void record_end_array(const struct record_writer *w);
 #define record_raw(w, key, fmt, value) record_raw_((w), (key), (fmt), (const char *)(value))
 
 /* A boolean; the text says IF_TRUE or IF_FALSE (NULL: nothing). */
-void record_bool(const struct record_writer *w, const char *key, bool value, const char *if_true,
-		 const char *if_false);
+void record_bool(struct record_writer *w, const char *key, bool value, const char *if_true, const char *if_false);
 /* Bits as letters: a number in JSON; in the text LETTERS[i] when bit i
  * of VALUE is set, '-' when not ("12-"). */
-void record_bit_letters(const struct record_writer *w, const char *key, uint64_t value, const char *letters);
+void record_bit_letters(struct record_writer *w, const char *key, uint64_t value, const char *letters);
 /* JSON null: a field the record does not have this time. */
-void record_null(const struct record_writer *w, const char *key);
+void record_null(struct record_writer *w, const char *key);
 
 /* Fields the text does not show. */
-void record_json_address(const struct record_writer *w, const char *key, uint64_t value);
-void record_json_uint(const struct record_writer *w, const char *key, uint64_t value);
-void record_json_int(const struct record_writer *w, const char *key, int64_t value);
-void record_json_string(const struct record_writer *w, const char *key, const char *value);
+void record_json_address(struct record_writer *w, const char *key, uint64_t value);
+void record_json_uint(struct record_writer *w, const char *key, uint64_t value);
+void record_json_int(struct record_writer *w, const char *key, int64_t value);
+void record_json_string(struct record_writer *w, const char *key, const char *value);
 
 /* LEN bytes of BUF, read at ADDR: a string of hex digits in JSON, a
- * hexdump (cli_hexdump()) in the text. */
-void record_hexdump(const struct record_writer *w, const char *key, uint64_t addr, const uint8_t *buf, size_t len);
+ * hexdump (cli_hexdump()) in the text, after the slots held so far. */
+void record_hexdump(struct record_writer *w, const char *key, uint64_t addr, const uint8_t *buf, size_t len);
 
 /* What the macros above call. */
-void record_address_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_address_(struct record_writer *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void record_uint_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_uint_(struct record_writer *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void record_int_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_int_(struct record_writer *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void record_string_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_string_(struct record_writer *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void record_string_shown_(const struct record_writer *w, const char *key, const char *value, const char *fmt, ...)
+void record_string_shown_(struct record_writer *w, const char *key, const char *value, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void record_uint_shown_(const struct record_writer *w, const char *key, uint64_t value, const char *fmt, ...)
+void record_uint_shown_(struct record_writer *w, const char *key, uint64_t value, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
-void record_raw_(const struct record_writer *w, const char *key, const char *fmt, ...)
+void record_raw_(struct record_writer *w, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 #endif /* KINSPECT_CLI_RECORD_WRITER_H */
