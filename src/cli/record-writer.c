@@ -46,7 +46,7 @@ void record_flush(struct record_writer *w)
 
 void record_text(struct record_writer *w, const char *fmt, ...)
 {
-	if (w->j)
+	if (w->j || !fmt)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
@@ -61,76 +61,72 @@ static void json_key(struct record_writer *w, const char *key)
 		kinspect_json_key(w->j, key);
 }
 
-void record_begin_object(struct record_writer *w, const char *key)
+/* Objects and arrays: JSON structure, OP (begin or end) after KEY. */
+static void structure(struct record_writer *w, const char *key, void (*op)(struct kinspect_json *))
 {
 	if (w->j) {
 		json_key(w, key);
-		kinspect_json_begin_object(w->j);
+		op(w->j);
 	}
+}
+
+void record_begin_object(struct record_writer *w, const char *key)
+{
+	structure(w, key, kinspect_json_begin_object);
 }
 
 void record_end_object(struct record_writer *w)
 {
-	if (w->j)
-		kinspect_json_end_object(w->j);
+	structure(w, NULL, kinspect_json_end_object);
 }
 
 void record_begin_array(struct record_writer *w, const char *key)
 {
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_begin_array(w->j);
-	}
+	structure(w, key, kinspect_json_begin_array);
 }
 
 void record_end_array(struct record_writer *w)
 {
-	if (w->j)
-		kinspect_json_end_array(w->j);
+	structure(w, NULL, kinspect_json_end_array);
 }
 
-void record_json_address(struct record_writer *w, const char *key, uint64_t value)
+void record_json_(struct record_writer *w, const char *key, enum record_type type, union record_value value)
 {
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_address(w->j, value);
+	if (!w->j)
+		return;
+	json_key(w, key);
+	switch (type) {
+	case RECORD_ADDRESS: kinspect_json_address(w->j, value.u); break;
+	case RECORD_UINT: kinspect_json_uint(w->j, value.u); break;
+	case RECORD_INT: kinspect_json_int(w->j, value.i); break;
+	case RECORD_STRING: kinspect_json_string(w->j, value.s); break;
+	case RECORD_RAW: kinspect_json_raw(w->j, value.s); break;
+	case RECORD_NULL: kinspect_json_null(w->j); break;
 	}
 }
 
-void record_json_uint(struct record_writer *w, const char *key, uint64_t value)
+void record_field_(struct record_writer *w, const char *key, enum record_type type, const char *fmt, ...)
 {
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_uint(w->j, value);
-	}
+	va_list ap, value_ap;
+	va_start(ap, fmt);
+	/* The value, read from a copy: the text's vfprintf() reads it again. */
+	va_copy(value_ap, ap);
+	union record_value value = { 0 };
+	if (type == RECORD_ADDRESS || type == RECORD_UINT)
+		value.u = va_arg(value_ap, uint64_t);
+	else if (type == RECORD_INT)
+		value.i = va_arg(value_ap, int64_t);
+	else if (type == RECORD_STRING || type == RECORD_RAW)
+		value.s = va_arg(value_ap, const char *);
+	va_end(value_ap);
+	record_json_(w, key, type, value);
+	/* A NULL string has no text. */
+	if (!w->j && fmt && (type != RECORD_STRING || value.s))
+		vfprintf(text_file(w), fmt, ap);
+	va_end(ap);
 }
 
-void record_json_int(struct record_writer *w, const char *key, int64_t value)
-{
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_int(w->j, value);
-	}
-}
-
-void record_json_string(struct record_writer *w, const char *key, const char *value)
-{
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_string(w->j, value);
-	}
-}
-
-void record_null(struct record_writer *w, const char *key)
-{
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_null(w->j);
-	}
-}
-
-void record_bool(struct record_writer *w, const char *key, bool value, const char *if_true,
-		 const char *if_false)
+void record_bool(struct record_writer *w, const char *key, bool value, const char *if_true, const char *if_false)
 {
 	const char *text = value ? if_true : if_false;
 	if (w->j) {
@@ -141,99 +137,11 @@ void record_bool(struct record_writer *w, const char *key, bool value, const cha
 	}
 }
 
-/* The text of a field: FMT with the value the caller's AP holds. */
-static void text_field(struct record_writer *w, const char *fmt, va_list ap)
+void record_bit_letters(struct record_writer *w, const char *key, uint64_t value, const char *letters)
 {
-	if (!w->j && fmt)
-		vfprintf(text_file(w), fmt, ap);
-}
-
-void record_address_(struct record_writer *w, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_address(w->j, va_arg(ap, uint64_t));
-	}
-	text_field(w, fmt, ap);
-	va_end(ap);
-}
-
-void record_uint_(struct record_writer *w, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_uint(w->j, va_arg(ap, uint64_t));
-	}
-	text_field(w, fmt, ap);
-	va_end(ap);
-}
-
-void record_int_(struct record_writer *w, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_int(w->j, va_arg(ap, int64_t));
-	}
-	text_field(w, fmt, ap);
-	va_end(ap);
-}
-
-void record_string_(struct record_writer *w, const char *key, const char *fmt, ...)
-{
-	va_list ap, peek;
-	va_start(ap, fmt);
-	va_copy(peek, ap);
-	const char *value = va_arg(peek, const char *);
-	va_end(peek);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_string(w->j, value);
-	}
-	if (value)
-		text_field(w, fmt, ap);
-	va_end(ap);
-}
-
-void record_string_shown_(struct record_writer *w, const char *key, const char *value, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_string(w->j, value);
-	}
-	text_field(w, fmt, ap);
-	va_end(ap);
-}
-
-void record_uint_shown_(struct record_writer *w, const char *key, uint64_t value, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_uint(w->j, value);
-	}
-	text_field(w, fmt, ap);
-	va_end(ap);
-}
-
-void record_raw_(struct record_writer *w, const char *key, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_raw(w->j, va_arg(ap, const char *));
-	}
-	text_field(w, fmt, ap);
-	va_end(ap);
+	record_json_uint(w, key, value);
+	for (size_t i = 0; !w->j && letters[i] && i < 64; i++)
+		fputc(value & (UINT64_C(1) << i) ? letters[i] : '-', text_file(w));
 }
 
 void record_hexdump(struct record_writer *w, const char *key, uint64_t addr, const uint8_t *buf, size_t len)
@@ -245,15 +153,4 @@ void record_hexdump(struct record_writer *w, const char *key, uint64_t addr, con
 		record_flush(w);
 		cli_hexdump(addr, buf, len);
 	}
-}
-
-void record_bit_letters(struct record_writer *w, const char *key, uint64_t value, const char *letters)
-{
-	if (w->j) {
-		json_key(w, key);
-		kinspect_json_uint(w->j, value);
-		return;
-	}
-	for (size_t i = 0; letters[i] && i < 64; i++)
-		fputc(value & (UINT64_C(1) << i) ? letters[i] : '-', text_file(w));
 }
