@@ -12,11 +12,13 @@
 #include <kinspect/task.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 struct bt {
 	struct cli *cli;
 	bool lines; /* --lines, until the line tables cannot be read */
+	struct record_writer w;
 };
 
 /* " file:line" of a vmlinux code address into BUF, or "". */
@@ -35,12 +37,13 @@ static void source_line(struct bt *bt, uint64_t lookup, char *buf, size_t size)
 	kinspect_error_destroy(err);
 }
 
-/* "pid N "comm" task ADDR state S (name)" or the CPU line of a trace. */
+/* Whose trace it is: the task, when it is found, and the state of a task
+ * switched out. */
 struct heading {
-	char text[256];
-	bool have_task;
+	bool have_task, switched_out;
 	int32_t pid;
 	char comm[17];
+	char state[8], state_name[32];
 };
 
 static struct kinspect_error *task_heading(const struct kinspect_task *task, void *arg)
@@ -54,139 +57,121 @@ static struct kinspect_error *task_heading(const struct kinspect_task *task, voi
 
 static void heading(struct cli *cli, const struct kinspect_stack_trace *t, struct heading *h)
 {
-	int cpu = kinspect_stack_trace_cpu(t);
 	uint64_t task = kinspect_stack_trace_task(t);
 	struct kinspect_error *err = task ? kinspect_kernel_find_task(cli->kernel, -1, task, task_heading, h) : NULL;
 	kinspect_error_destroy(err);
-	if (cpu >= 0 && h->have_task) {
-		snprintf(h->text, sizeof(h->text), "CPU %d: pid %d \"%s\" task 0x%016" PRIx64 "\n", cpu, h->pid, h->comm,
-			 task);
-	} else if (cpu >= 0) {
-		snprintf(h->text, sizeof(h->text), "CPU %d\n", cpu);
-	} else {
-		h->text[0] = '\0';
-	}
 }
 
 static struct kinspect_error *switched_out_heading(const struct kinspect_task *task, void *arg)
 {
 	struct heading *h = arg;
 	task_heading(task, h);
-	snprintf(h->text, sizeof(h->text), "pid %d \"%s\" task 0x%016" PRIx64 " state %s (%s)\n",
-		 kinspect_task_pid(task), kinspect_task_comm(task), kinspect_task_address(task), kinspect_task_state(task),
-		 kinspect_task_state_name(task));
+	h->switched_out = true;
+	snprintf(h->state, sizeof(h->state), "%s", kinspect_task_state(task));
+	snprintf(h->state_name, sizeof(h->state_name), "%s", kinspect_task_state_name(task));
 	return NULL;
 }
 
-static void print_frame(struct bt *bt, const struct kinspect_stack_trace *t, size_t i)
+/* One frame: "#N ADDRESS function+offset", after the line of the pt_regs
+ * that entered it, before the user-mode registers it returns to. */
+static void render_frame(struct bt *bt, const struct kinspect_stack_trace *t, size_t i)
 {
-	uint64_t ip = kinspect_stack_frame_ip(t, i), sp = kinspect_stack_frame_sp(t, i);
-	uint64_t pt_regs = kinspect_stack_frame_pt_regs(t, i);
-	const char *kind = kinspect_stack_frame_kind(t, i), *where = kinspect_stack_frame_symbol(t, i);
-	const char *module = kinspect_stack_frame_module(t, i);
+	enum { PT_REGS = 1, FRAME, SYMBOL, LINE, KIND, USER }; /* the text's order */
+	struct record_writer *w = &bt->w;
+	uint64_t ip = kinspect_stack_frame_ip(t, i);
+	const char *kind = kinspect_stack_frame_kind(t, i);
 	bool regs = !strcmp(kind, "pt_regs") || !strcmp(kind, "iret"), user = kinspect_stack_frame_user_mode(t, i);
 	char line[512] = "";
 	if (!user)
 		source_line(bt, kinspect_stack_frame_lookup_address(t, i), line, sizeof(line));
-	if (bt->cli->json) {
-		struct kinspect_json *j = &bt->cli->json_writer;
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "index");
-		kinspect_json_uint(j, i);
-		kinspect_json_key(j, "ip");
-		kinspect_json_address(j, ip);
-		kinspect_json_key(j, "sp");
-		kinspect_json_address(j, sp);
-		kinspect_json_key(j, "symbol");
-		kinspect_json_string(j, where);
-		kinspect_json_key(j, "module");
-		kinspect_json_string(j, module);
-		kinspect_json_key(j, "kind");
-		kinspect_json_string(j, kind);
-		if (line[0]) {
-			kinspect_json_key(j, "line");
-			kinspect_json_string(j, line + 1);
-		}
-		if (regs) {
-			kinspect_json_key(j, "pt_regs");
-			kinspect_json_address(j, pt_regs);
-			kinspect_json_key(j, "user_mode");
-			kinspect_json_bool(j, user);
-		}
-		kinspect_json_end_object(j);
-		return;
-	}
-	if (regs)
-		printf("    --- %s 0x%016" PRIx64 ": %s ---\n", !strcmp(kind, "pt_regs") ? "pt_regs" : "iret frame", pt_regs,
-		       user ? "entered from user mode" : "interrupted kernel code");
-	printf("#%-2zu 0x%016" PRIx64 " %s%s%s\n", i, ip, where, line,
-	       !strcmp(kind, "frame_pointer") ? " (frame pointer guess)" : "");
+	record_begin_object(w, NULL);
+	record_slot(w, FRAME);
+	record_uint(w, "index", "#%-2" PRIu64, i);
+	record_address(w, "ip", " 0x%016" PRIx64, ip);
+	record_slot(w, USER);
 	if (user)
-		printf("    user rip 0x%016" PRIx64 " rsp 0x%016" PRIx64 "\n", ip, sp);
+		record_text(w, "    user rip 0x%016" PRIx64, ip);
+	record_address(w, "sp", user ? " rsp 0x%016" PRIx64 "\n" : NULL, kinspect_stack_frame_sp(t, i));
+	record_slot(w, SYMBOL);
+	record_string(w, "symbol", " %s", kinspect_stack_frame_symbol(t, i));
+	record_json_string(w, "module", kinspect_stack_frame_module(t, i));
+	record_slot(w, KIND);
+	record_string_as(w, "kind", kind, "%s\n", !strcmp(kind, "frame_pointer") ? " (frame pointer guess)" : "");
+	record_slot(w, LINE);
+	if (line[0])
+		record_string(w, "line", " %s", line + 1);
+	if (regs) {
+		record_slot(w, PT_REGS);
+		record_address(w, "pt_regs",
+			       !strcmp(kind, "pt_regs") ? "    --- pt_regs 0x%016" PRIx64 ": "
+							: "    --- iret frame 0x%016" PRIx64 ": ",
+			       kinspect_stack_frame_pt_regs(t, i));
+		record_bool(w, "user_mode", user, "entered from user mode ---\n", "interrupted kernel code ---\n");
+	}
+	record_end_object(w);
+	record_flush(w);
 }
 
-/* One trace with its heading, in text or JSON. */
-static void print_trace(struct bt *bt, const struct kinspect_stack_trace *t, const struct heading *h)
+/* Whose trace it is: "CPU N: pid P "comm" task ADDR", "CPU N", or for a
+ * task switched out "pid P "comm" task ADDR state S (name)". */
+enum { HEAD_CPU = 1, HEAD_PID, HEAD_TASK, HEAD_STATE, USER_LINE }; /* the text's order */
+
+static void render_heading(struct record_writer *w, const struct heading *h, int cpu, uint64_t task)
 {
-	struct cli *cli = bt->cli;
-	struct kinspect_json *j = &cli->json_writer;
+	if (h->have_task) {
+		record_slot(w, HEAD_TASK);
+		record_address(w, "task", " task 0x%016" PRIx64, task);
+		record_slot(w, HEAD_PID);
+		record_int(w, "pid", "pid %" PRId64, h->pid);
+		record_string(w, "comm", " \"%s\"", h->comm);
+		record_slot(w, HEAD_STATE);
+		if (h->switched_out) {
+			record_string(w, "state", " state %s", h->state);
+			record_string(w, "state_name", " (%s)", h->state_name);
+		}
+		record_text(w, "\n");
+	} else {
+		/* A CPU whose task is not found has none; a task has itself. */
+		if (cpu >= 0)
+			record_null(w, "task");
+		else
+			record_json_address(w, "task", task);
+		record_null(w, "pid");
+		record_null(w, "comm");
+	}
+}
+
+/* One trace: its heading, then its frames, or where a CPU in user mode
+ * runs. */
+static void render_trace(struct bt *bt, const struct kinspect_stack_trace *t, const struct heading *h)
+{
+	struct record_writer *w = &bt->w;
 	int cpu = kinspect_stack_trace_cpu(t);
 	uint64_t task = kinspect_stack_trace_task(t);
+	record_begin_object(w, NULL);
+	record_slot(w, HEAD_CPU);
+	record_int_opt(w, "cpu", h->have_task ? "CPU %" PRId64 ": " : "CPU %" PRId64 "\n", cpu >= 0, cpu);
 	if (kinspect_stack_trace_user_mode(t)) {
 		/* In user mode: the kernel stack holds nothing of interest. */
-		uint64_t rip = kinspect_stack_trace_user_ip(t);
-		if (cli->json) {
-			kinspect_json_begin_object(j);
-			kinspect_json_key(j, "cpu");
-			kinspect_json_int(j, cpu);
-			kinspect_json_key(j, "user_mode");
-			kinspect_json_bool(j, true);
-			kinspect_json_key(j, "ip");
-			kinspect_json_address(j, rip);
-			kinspect_json_key(j, "frames");
-			kinspect_json_begin_array(j);
-			kinspect_json_end_array(j);
-			kinspect_json_end_object(j);
-		} else {
-			printf("%s    CPU %d runs in user mode at 0x%016" PRIx64 "\n", h->text, cpu, rip);
-		}
+		record_bool(w, "user_mode", true, NULL, NULL);
+		record_slot(w, USER_LINE);
+		record_text(w, "    CPU %d runs in user mode at ", cpu);
+		record_address(w, "ip", "0x%016" PRIx64 "\n", kinspect_stack_trace_user_ip(t));
+		record_begin_array(w, "frames");
+		record_end_array(w);
+		render_heading(w, h, cpu, task);
+		record_end_object(w);
+		record_flush(w);
 		return;
 	}
-	if (cli->json) {
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "cpu");
-		if (cpu >= 0)
-			kinspect_json_int(j, cpu);
-		else
-			kinspect_json_null(j);
-		kinspect_json_key(j, "task");
-		if (h->have_task || cpu < 0)
-			kinspect_json_address(j, task);
-		else
-			kinspect_json_null(j);
-		kinspect_json_key(j, "pid");
-		if (h->have_task)
-			kinspect_json_int(j, h->pid);
-		else
-			kinspect_json_null(j);
-		kinspect_json_key(j, "comm");
-		kinspect_json_string(j, h->have_task ? h->comm : NULL);
-		kinspect_json_key(j, "frames");
-		kinspect_json_begin_array(j);
-	} else {
-		printf("%s", h->text);
-	}
+	render_heading(w, h, cpu, task);
+	record_flush(w);
+	record_begin_array(w, "frames");
 	for (size_t i = 0; i < kinspect_stack_trace_nr_frames(t); i++)
-		print_frame(bt, t, i);
-	const char *stopped = kinspect_stack_trace_stopped(t);
-	if (cli->json) {
-		kinspect_json_end_array(j);
-		kinspect_json_key(j, "stopped");
-		kinspect_json_string(j, stopped);
-		kinspect_json_end_object(j);
-	} else if (stopped) {
-		printf("unwinding stopped: %s\n", stopped);
-	}
+		render_frame(bt, t, i);
+	record_end_array(w);
+	record_string(w, "stopped", "unwinding stopped: %s\n", kinspect_stack_trace_stopped(t));
+	record_end_object(w);
 }
 
 static struct kinspect_error *bt_cpu(struct bt *bt, unsigned int cpu)
@@ -197,7 +182,7 @@ static struct kinspect_error *bt_cpu(struct bt *bt, unsigned int cpu)
 		return err;
 	struct heading h = { 0 };
 	heading(bt->cli, t, &h);
-	print_trace(bt, t, &h);
+	render_trace(bt, t, &h);
 	kinspect_stack_trace_destroy(t);
 	return NULL;
 }
@@ -231,7 +216,7 @@ static struct kinspect_error *bt_task(struct bt *bt, const char *which)
 		heading(bt->cli, t, &h);
 	else
 		kinspect_error_destroy(kinspect_kernel_find_task(k, -1, address, switched_out_heading, &h));
-	print_trace(bt, t, &h);
+	render_trace(bt, t, &h);
 	kinspect_stack_trace_destroy(t);
 	return NULL;
 }
@@ -257,25 +242,23 @@ static int run_bt(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(&cli_command_bt, "--cpu %s: not a CPU number", cpu_arg);
 	if (!cli_target_session(cli))
 		return CLI_EXIT_FAILURE;
-	struct bt bt = { .cli = cli, .lines = lines };
+	struct bt bt = { .cli = cli, .lines = lines, .w = record_writer_cli(cli) };
 	unsigned int nr_cpus = 0;
 	struct kinspect_error *err = all ? kinspect_kernel_nr_cpus(cli->kernel, &nr_cpus) : NULL;
 	if (!err) {
-		if (cli->json)
-			kinspect_json_begin_array(&cli->json_writer);
+		record_begin_array(&bt.w, NULL);
 		if (task_arg) {
 			err = bt_task(&bt, task_arg);
 		} else if (cpu_arg) {
 			err = bt_cpu(&bt, (unsigned int)cpu);
 		} else {
 			for (unsigned int c = 0; c < nr_cpus && !err; c++) {
-				if (c && !cli->json)
-					putchar('\n');
+				if (c)
+					record_text(&bt.w, "\n");
 				err = bt_cpu(&bt, c);
 			}
 		}
-		if (cli->json)
-			kinspect_json_end_array(&cli->json_writer);
+		record_end_array(&bt.w);
 	}
 	if (err)
 		return cli_fail(err);
@@ -302,7 +285,8 @@ const struct cli_command cli_command_bt = {
 		"a \"--- pt_regs ADDR ---\" line marks an interrupt or entry frame.  A trace\n"
 		"that cannot go on ends with \"unwinding stopped: REASON\" (no ORC data, a\n"
 		"stack going the wrong way, a loop, an unreadable stack).\n"
-		"With --json: [{\"cpu\", \"task\", \"pid\", \"comm\", \"frames\": [{\"index\", \"ip\",\n"
+		"With --json: [{\"cpu\", \"task\", \"pid\", \"comm\", (a task switched out) \"state\",\n"
+		"\"state_name\", \"frames\": [{\"index\", \"ip\",\n"
 		"\"sp\", \"symbol\", \"module\", \"kind\", \"line\", \"pt_regs\", \"user_mode\"}],\n\"stopped\"}].\n",
 	.run = run_bt,
 };

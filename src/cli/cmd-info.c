@@ -12,6 +12,7 @@
 #include <kinspect/target.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 
 /* What -t adds, gathered through the library before anything is printed. */
 struct live_info {
@@ -84,69 +85,75 @@ static int gather_live(struct cli *cli, struct live_info *live)
 	return CLI_EXIT_OK;
 }
 
-/* The run state record, in text or JSON from the same fields. */
-static void render_run_state(struct cli *cli, const struct live_info *live)
+/* Where info's text puts each part: target, kernel, then vmlinux lines. */
+enum {
+	TARGET = 1,
+	TARGET_FORMAT,
+	TARGET_CPUS,
+	TARGET_DUMP,
+	RUN_STATE,
+	RUN_STATE_HOW,
+	KERNEL,
+	SLIDE,
+	SLIDE_TEXT,
+	SLIDE_METHOD,
+	PAGING,
+	ROUND_TRIPS,
+	VMLINUX,
+	RELEASE,
+	BANNER,
+	BUILD_ID,
+	DEBUG_INFO,
+};
+
+/* The run state record: one line in the text. */
+static void render_run_state(struct record_writer *w, const struct live_info *live)
 {
-	const struct {
-		const char *key, *value;
-	} fields[] = {
-		{ "was_running", live->was_running },
-		{ "status", live->status },
-		{ "source", live->source },
-		{ "how", live->how },
-		{ "when_done", live->resume ? "resume" : "leave-stopped" },
-		{ "decision", live->decision },
-	};
-	if (!cli->json) {
-		printf("run state:   %s (%s)\n", live->decision, live->how ? live->how : "not learned");
-		return;
-	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_key(j, "run_state");
-	kinspect_json_begin_object(j);
-	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-		kinspect_json_key(j, fields[i].key);
-		kinspect_json_string(j, fields[i].value);
-	}
-	kinspect_json_end_object(j);
+	record_begin_object(w, "run_state");
+	record_json_string(w, "was_running", live->was_running);
+	record_json_string(w, "status", live->status);
+	record_json_string(w, "source", live->source);
+	record_slot(w, RUN_STATE_HOW);
+	record_string_or(w, "how", " (%s)\n", live->how, "not learned");
+	record_json_string(w, "when_done", live->resume ? "resume" : "leave-stopped");
+	record_slot(w, RUN_STATE);
+	record_string(w, "decision", "run state:   %s", live->decision);
+	record_end_object(w);
 }
 
 /* A CPU's pc and stack pointer, keyed by the architecture's names of the
  * two registers (kinspect(1)). */
-static void json_pc_sp(struct kinspect_kernel *k, struct kinspect_json *j, uint64_t pc, uint64_t sp)
+static void json_pc_sp(struct kinspect_kernel *k, struct record_writer *w, uint64_t pc, uint64_t sp)
 {
 	unsigned int pc_reg = 0, sp_reg = 0;
 	kinspect_error_destroy(kinspect_kernel_register_number(k, "pc", &pc_reg));
 	kinspect_error_destroy(kinspect_kernel_register_number(k, "sp", &sp_reg));
-	kinspect_json_key(j, kinspect_kernel_register_name(k, pc_reg));
-	kinspect_json_address(j, pc);
-	kinspect_json_key(j, kinspect_kernel_register_name(k, sp_reg));
-	kinspect_json_address(j, sp);
+	record_json_address(w, kinspect_kernel_register_name(k, pc_reg), pc);
+	record_json_address(w, kinspect_kernel_register_name(k, sp_reg), sp);
 }
 
-/* A dump's CPU notes and NT_PRSTATUS notes, each CPU as both say. */
-static void render_dump_notes(struct cli *cli, const struct live_info *live)
+/* A dump's CPU notes and NT_PRSTATUS notes, each CPU as both say (JSON
+ * only). */
+static void render_dump_notes(struct kinspect_kernel *k, struct record_writer *w, const struct live_info *live)
 {
-	struct kinspect_json *j = &cli->json_writer;
-	struct kinspect_kernel *k = cli->kernel;
 	uint64_t pc, sp;
-	kinspect_json_key(j, "cpu_notes");
-	kinspect_json_begin_array(j);
+	if (!record_is_json(w))
+		return; /* nothing of them in the text */
+	record_begin_array(w, "cpu_notes");
 	for (unsigned int i = 0; i < live->nr_vcpus; i++) {
 		struct kinspect_error *err = kinspect_kernel_dump_cpu_note(k, i, &pc, &sp);
 		if (err) {
 			kinspect_error_destroy(err);
 			break;
 		}
-		kinspect_json_begin_object(j);
-		json_pc_sp(k, j, pc, sp);
-		kinspect_json_end_object(j);
+		record_begin_object(w, NULL);
+		json_pc_sp(k, w, pc, sp);
+		record_end_object(w);
 	}
-	kinspect_json_end_array(j);
+	record_end_array(w);
 	size_t nr = 0;
 	kinspect_error_destroy(kinspect_kernel_dump_nr_prstatus(k, &nr));
-	kinspect_json_key(j, "prstatus");
-	kinspect_json_begin_array(j);
+	record_begin_array(w, "prstatus");
 	for (size_t i = 0; i < nr; i++) {
 		uint32_t pid;
 		struct kinspect_error *err = kinspect_kernel_dump_prstatus(k, i, &pid, &pc, &sp);
@@ -154,108 +161,80 @@ static void render_dump_notes(struct cli *cli, const struct live_info *live)
 			kinspect_error_destroy(err);
 			break;
 		}
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "pid");
-		kinspect_json_uint(j, pid);
-		json_pc_sp(k, j, pc, sp);
-		kinspect_json_end_object(j);
+		record_begin_object(w, NULL);
+		record_json_uint(w, "pid", pid);
+		json_pc_sp(k, w, pc, sp);
+		record_end_object(w);
 	}
-	kinspect_json_end_array(j);
+	record_end_array(w);
 }
 
-static void print_json(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *build_id,
-		       const struct live_info *live)
+/* What -t adds: the target, then the kernel found in it. */
+static void render_target(struct cli *cli, struct record_writer *w, const struct live_info *live)
 {
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "vmlinux");
-	kinspect_json_string(j, kinspect_vmlinux_path(vmlinux));
-	kinspect_json_key(j, "release");
-	kinspect_json_string(j, kinspect_vmlinux_release(vmlinux));
-	kinspect_json_key(j, "banner");
-	kinspect_json_string(j, kinspect_vmlinux_banner(vmlinux));
-	kinspect_json_key(j, "build_id");
-	kinspect_json_string(j, build_id[0] ? build_id : NULL);
-	kinspect_json_key(j, "debug_info_bytes");
-	kinspect_json_uint(j, kinspect_vmlinux_debug_info_size(vmlinux));
-	if (live) {
-		kinspect_json_key(j, "target");
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "kind");
-		kinspect_json_string(j, live->kind);
-		kinspect_json_key(j, "address");
-		kinspect_json_string(j, cli->target);
-		kinspect_json_key(j, "vcpus");
-		kinspect_json_uint(j, live->nr_vcpus);
-		if (live->dump) {
-			kinspect_json_key(j, "format");
-			kinspect_json_string(j, live->format);
-			render_dump_notes(cli, live);
-			kinspect_json_key(j, "paging");
-			kinspect_json_bool(j, live->paging);
-			kinspect_json_key(j, "vmcoreinfo");
-			kinspect_json_bool(j, live->vmcoreinfo);
-		} else {
-			/* Kept from before run_state: true when kinspect takes the
-			 * guest as running (known or assumed). */
-			kinspect_json_key(j, "was_running");
-			kinspect_json_bool(j, live->was_running && strcmp(live->was_running, "no") != 0);
-			render_run_state(cli, live);
-			kinspect_json_key(j, "round_trips");
-			kinspect_json_uint(j, live->round_trips);
-			kinspect_json_key(j, "connect_round_trips");
-			kinspect_json_uint(j, live->connect_round_trips);
-		}
-		kinspect_json_end_object(j);
-		kinspect_json_key(j, "kaslr_slide");
-		kinspect_json_address(j, live->slide);
-		kinspect_json_key(j, "kaslr_method");
-		kinspect_json_string(j, live->method);
-		kinspect_json_key(j, "kaslr_probes");
-		kinspect_json_uint(j, live->probes);
-		kinspect_json_key(j, "text");
-		kinspect_json_address(j, live->text);
-		kinspect_json_key(j, "page_table_levels");
-		kinspect_json_uint(j, (uint64_t)live->page_table_levels);
-		kinspect_json_key(j, "cr3");
-		kinspect_json_address(j, live->page_table_root);
+	record_begin_object(w, "target");
+	record_slot(w, TARGET);
+	record_string_as(w, "kind", live->kind, "target:      %s ", live->dump ? "dump" : "gdbstub");
+	record_string(w, "address", "%s", cli->target);
+	record_slot(w, TARGET_CPUS);
+	record_uint(w, "vcpus", live->dump ? ", %" PRIu64 " CPU" : ", %" PRIu64 " vCPU", live->nr_vcpus);
+	record_text(w, "%s", live->nr_vcpus == 1 ? "" : "s");
+	if (live->dump) {
+		record_slot(w, TARGET_FORMAT);
+		record_string(w, "format", " (%s)", live->format);
+		render_dump_notes(cli->kernel, w, live);
+		record_slot(w, TARGET_DUMP);
+		record_bool(w, "paging", live->paging, ", paging", ", physical memory");
+		record_bool(w, "vmcoreinfo", live->vmcoreinfo, ", VMCOREINFO\n", ", no VMCOREINFO\n");
+	} else {
+		record_text(w, "\n");
+		/* Kept from before run_state: true when kinspect takes the
+		 * guest as running (known or assumed). */
+		record_bool(w, "was_running", live->was_running && strcmp(live->was_running, "no") != 0, NULL, NULL);
+		render_run_state(w, live);
+		record_slot(w, ROUND_TRIPS);
+		record_uint(w, "round_trips", "round trips: %" PRIu64, live->round_trips);
+		record_uint(w, "connect_round_trips", " (%" PRIu64 " to connect)\n", live->connect_round_trips);
 	}
-	kinspect_json_end_object(j);
+	record_end_object(w);
+	record_slot(w, SLIDE);
+	record_address(w, "kaslr_slide", "KASLR slide: 0x%" PRIx64, live->slide);
+	record_slot(w, SLIDE_METHOD);
+	record_string(w, "kaslr_method", "; found by %s", live->method);
+	record_uint(w, "kaslr_probes", ", %" PRIu64 " banner read", live->probes);
+	record_text(w, "%s)\n", live->probes == 1 ? "" : "s");
+	record_slot(w, SLIDE_TEXT);
+	record_address(w, "text", " (_text at 0x%" PRIx64, live->text);
+	record_slot(w, PAGING);
+	record_uint(w, "page_table_levels", "paging:      %" PRIu64 "-level", (uint64_t)live->page_table_levels);
+	record_address(w, "cr3", ", cr3 0x%" PRIx64 "\n", live->page_table_root);
 }
 
-static void print_text(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *build_id,
-		       const struct live_info *live)
+/* The info record: the vmlinux and, with -t (LIVE), the target and the
+ * kernel in it, which the text shows first. */
+static void render_info(struct cli *cli, struct kinspect_vmlinux *vmlinux, const char *build_id,
+			const struct live_info *live)
 {
-	const char *release = kinspect_vmlinux_release(vmlinux);
-	const char *banner = kinspect_vmlinux_banner(vmlinux);
-	if (live) {
-		if (live->dump)
-			printf("target:      dump %s (%s), %u CPU%s, %s, %s\n", cli->target, live->format,
-			       live->nr_vcpus, live->nr_vcpus == 1 ? "" : "s",
-			       live->paging ? "paging" : "physical memory",
-			       live->vmcoreinfo ? "VMCOREINFO" : "no VMCOREINFO");
-		else
-			printf("target:      gdbstub %s, %u vCPU%s\n", cli->target, live->nr_vcpus,
-			       live->nr_vcpus == 1 ? "" : "s");
-		if (!live->dump)
-			render_run_state(cli, live);
-		printf("kernel:      %s (linux_banner in guest memory matches the vmlinux)\n",
-		       release ? release : "?");
-		printf("KASLR slide: 0x%" PRIx64 " (_text at 0x%" PRIx64 "; found by %s, %u banner read%s)\n",
-		       live->slide, live->text, live->method, live->probes, live->probes == 1 ? "" : "s");
-		printf("paging:      %d-level, cr3 0x%" PRIx64 "\n", live->page_table_levels, live->page_table_root);
-		if (!live->dump)
-			printf("round trips: %" PRIu64 " (%" PRIu64 " to connect)\n", live->round_trips,
-			       live->connect_round_trips);
-	}
-	printf("vmlinux:     %s\n", kinspect_vmlinux_path(vmlinux));
-	if (!live)
-		printf("release:     %s\n", release ? release : "(unknown: no linux_banner in the file)");
-	if (banner)
-		printf("banner:      %s\n", banner);
-	printf("build-id:    %s\n", build_id[0] ? build_id : "(none)");
-	printf("debug info:  %.1f MiB of DWARF (.debug_info)\n",
-	       (double)kinspect_vmlinux_debug_info_size(vmlinux) / (1024 * 1024));
+	struct record_writer w = record_writer_cli(cli);
+	record_begin_object(&w, NULL);
+	record_slot(&w, VMLINUX);
+	record_string(&w, "vmlinux", "vmlinux:     %s\n", kinspect_vmlinux_path(vmlinux));
+	/* With -t, the release is the one the guest's banner matched. */
+	record_slot(&w, live ? KERNEL : RELEASE);
+	record_string_or(&w, "release",
+			 live ? "kernel:      %s (linux_banner in guest memory matches the vmlinux)\n" : "release:     %s\n",
+			 kinspect_vmlinux_release(vmlinux), live ? "?" : "(unknown: no linux_banner in the file)");
+	record_slot(&w, BANNER);
+	record_string(&w, "banner", "banner:      %s\n", kinspect_vmlinux_banner(vmlinux));
+	record_slot(&w, BUILD_ID);
+	record_string_or(&w, "build_id", "build-id:    %s\n", build_id[0] ? build_id : NULL, "(none)");
+	record_slot(&w, DEBUG_INFO);
+	record_mib(&w, "debug_info_bytes", "debug info:  %.1f MiB of DWARF (.debug_info)\n",
+		   kinspect_vmlinux_debug_info_size(vmlinux));
+	if (live)
+		render_target(cli, &w, live);
+	record_end_object(&w);
+	record_flush(&w);
 }
 
 static int run_info(struct cli *cli, int argc, char **argv)
@@ -274,10 +253,7 @@ static int run_info(struct cli *cli, int argc, char **argv)
 
 	char build_id[2 * 64 + 1];
 	format_build_id(vmlinux, build_id, sizeof(build_id));
-	if (cli->json)
-		print_json(cli, vmlinux, build_id, cli->target ? &live : NULL);
-	else
-		print_text(cli, vmlinux, build_id, cli->target ? &live : NULL);
+	render_info(cli, vmlinux, build_id, cli->target ? &live : NULL);
 	return CLI_EXIT_OK;
 }
 

@@ -12,6 +12,7 @@
 #include <kinspect/iov-iter.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 /* Findings shown at most: the rest of a long broken walk says no more. */
@@ -31,49 +32,28 @@ static void keep_warning(enum kinspect_iov_finding finding, const char *msg, voi
 }
 
 /* The folio or page under a segment: one line in text, "folio_info" in JSON. */
-static void render_folio(struct cli *cli, const struct kinspect_iov_folio *f)
+static void render_folio(struct record_writer *w, const struct kinspect_iov_folio *f)
 {
 	bool file = strcmp(f->mapping_kind, "file") == 0;
-	if (!cli->json) {
-		printf("          folio pfn 0x%" PRIx64 ", order %u, refcount %" PRId64 ", %s", f->pfn, f->order,
-		       f->refcount, f->mapping_kind);
-		if (file)
-			printf(" ino %" PRIu64 "%s%s index 0x%" PRIx64, f->ino, f->path[0] ? " " : "", f->path, f->index);
-		fputs(", flags ", stdout);
-		for (size_t k = 0; k < f->nr_flags; k++)
-			printf("%s%s", k ? "|" : "", f->flags[k]);
-		putchar('\n');
-		return;
-	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_key(j, "folio_info");
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "folio");
-	kinspect_json_address(j, f->folio);
-	kinspect_json_key(j, "pfn");
-	kinspect_json_uint(j, f->pfn);
-	kinspect_json_key(j, "order");
-	kinspect_json_uint(j, f->order);
-	kinspect_json_key(j, "refcount");
-	kinspect_json_int(j, f->refcount);
-	kinspect_json_key(j, "mapping_kind");
-	kinspect_json_string(j, f->mapping_kind);
-	kinspect_json_key(j, "mapping");
-	kinspect_json_address(j, f->mapping);
+	record_begin_object(w, "folio_info");
+	record_json_address(w, "folio", f->folio);
+	record_uint(w, "pfn", "          folio pfn 0x%" PRIx64, f->pfn);
+	record_uint(w, "order", ", order %" PRIu64, f->order);
+	record_int(w, "refcount", ", refcount %" PRId64, f->refcount);
+	record_string(w, "mapping_kind", ", %s", f->mapping_kind);
+	record_json_address(w, "mapping", f->mapping);
 	if (file) {
-		kinspect_json_key(j, "ino");
-		kinspect_json_uint(j, f->ino);
-		kinspect_json_key(j, "path");
-		kinspect_json_string(j, f->path);
-		kinspect_json_key(j, "index");
-		kinspect_json_uint(j, f->index);
+		record_uint(w, "ino", " ino %" PRIu64, f->ino);
+		record_string(w, "path", f->path[0] ? " %s" : "%s", f->path);
+		record_uint(w, "index", " index 0x%" PRIx64, f->index);
 	}
-	kinspect_json_key(j, "flags");
-	kinspect_json_begin_array(j);
+	record_text(w, ", flags ");
+	record_begin_array(w, "flags");
 	for (size_t k = 0; k < f->nr_flags; k++)
-		kinspect_json_string(j, f->flags[k]);
-	kinspect_json_end_array(j);
-	kinspect_json_end_object(j);
+		record_string(w, NULL, k ? "|%s" : "%s", f->flags[k]);
+	record_end_array(w);
+	record_text(w, "\n");
+	record_end_object(w);
 }
 
 /* What the segments of an iter of KIND hold. */
@@ -85,217 +65,144 @@ static const char *base_name(enum kinspect_iov_kind kind)
 }
 
 /* The table heading of the segments (text only). */
-static void render_segment_heading(struct cli *cli, enum kinspect_iov_kind kind)
+static void render_segment_heading(struct record_writer *w, enum kinspect_iov_kind kind)
 {
-	if (cli->json)
-		return;
 	bool folioq = kind == KINSPECT_IOV_FOLIOQ, xarray = kind == KINSPECT_IOV_XARRAY;
 	bool pages = kind == KINSPECT_IOV_BVEC || kind == KINSPECT_IOV_PIPE;
-	printf("  %3s  %-7s  %-18s  %8s  %8s  %8s  %s\n", "seg", "state", base_name(kind), "size", "done", "left",
-	       folioq ? "folio_queue[slot]  order  marks" : xarray ? "index  order" : pages ? "offset" : "");
+	record_text(w, "  %3s  %-7s  %-18s  %8s  %8s  %8s  %s\n", "seg", "state", base_name(kind), "size", "done", "left",
+		    folioq ? "folio_queue[slot]  order  marks" : xarray ? "index  order" : pages ? "offset" : "");
 }
 
 /* One segment, with its folio when decoded. */
-static void render_segment(struct cli *cli, enum kinspect_iov_kind kind, const struct kinspect_iov_segment_data *s,
-			   const struct kinspect_iov_folio *folio)
+static void render_segment(struct record_writer *w, enum kinspect_iov_kind kind,
+			   const struct kinspect_iov_segment_data *s, const struct kinspect_iov_folio *folio)
 {
-	bool folioq = kind == KINSPECT_IOV_FOLIOQ, xarray = kind == KINSPECT_IOV_XARRAY;
-	bool pages = kind == KINSPECT_IOV_BVEC || kind == KINSPECT_IOV_PIPE;
-	if (!cli->json) {
-		printf("%c %3zu  %-7s  0x%016" PRIx64 "  %8" PRIx64 "  %8" PRIx64 "  %8" PRIx64,
-		       s->position == KINSPECT_IOV_CURRENT ? '>' : ' ', s->index, kinspect_iov_position_name(s->position),
-		       s->base, s->len, s->done, s->left);
-		if (folioq)
-			printf("  0x%" PRIx64 "[%u/%u]  %u  %c%c%c", s->folio_queue, s->slot, s->nr_slots, s->order,
-			       s->marks & 1 ? '1' : '-', s->marks & 2 ? '2' : '-', s->marks & 4 ? '3' : '-');
-		else if (xarray)
-			printf("  0x%" PRIx64 "  %u", s->xa_index, s->order);
-		else if (pages)
-			printf("  0x%" PRIx64, s->offset);
-		putchar('\n');
-		if (folio)
-			render_folio(cli, folio);
-		return;
+	enum { SEGMENT = 1, LEFT, WHERE, NR_SLOTS, ORDER, FOLIO }; /* the text's order */
+	record_begin_object(w, NULL);
+	record_slot(w, SEGMENT);
+	record_text(w, "%c", s->position == KINSPECT_IOV_CURRENT ? '>' : ' ');
+	record_uint(w, "index", " %3" PRIu64, s->index);
+	record_string(w, "state", "  %-7s", kinspect_iov_position_name(s->position));
+	record_address(w, base_name(kind), "  0x%016" PRIx64, s->base);
+	record_uint(w, "size", "  %8" PRIx64, s->len);
+	record_uint(w, "done", "  %8" PRIx64, s->done);
+	record_slot(w, WHERE);
+	if (kind == KINSPECT_IOV_BVEC || kind == KINSPECT_IOV_PIPE)
+		record_uint(w, "offset", "  0x%" PRIx64, s->offset);
+	if (kind == KINSPECT_IOV_FOLIOQ) {
+		record_address(w, "folio_queue", "  0x%" PRIx64, s->folio_queue);
+		record_uint(w, "slot", "[%" PRIu64, s->slot);
+		record_slot(w, ORDER);
+		record_uint(w, "order", "  %" PRIu64 "  ", s->order);
+		record_bit_letters(w, "marks", s->marks, "123");
 	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "index");
-	kinspect_json_uint(j, s->index);
-	kinspect_json_key(j, "state");
-	kinspect_json_string(j, kinspect_iov_position_name(s->position));
-	kinspect_json_key(j, base_name(kind));
-	kinspect_json_address(j, s->base);
-	kinspect_json_key(j, "size");
-	kinspect_json_uint(j, s->len);
-	kinspect_json_key(j, "done");
-	kinspect_json_uint(j, s->done);
-	if (pages) {
-		kinspect_json_key(j, "offset");
-		kinspect_json_uint(j, s->offset);
+	if (kind == KINSPECT_IOV_XARRAY) {
+		record_uint(w, "index", "  0x%" PRIx64, s->xa_index);
+		record_uint(w, "order", "  %" PRIu64, s->order);
 	}
-	if (folioq) {
-		kinspect_json_key(j, "folio_queue");
-		kinspect_json_address(j, s->folio_queue);
-		kinspect_json_key(j, "slot");
-		kinspect_json_uint(j, s->slot);
-		kinspect_json_key(j, "order");
-		kinspect_json_uint(j, s->order);
-		kinspect_json_key(j, "marks");
-		kinspect_json_uint(j, s->marks);
-	}
-	if (xarray) {
-		kinspect_json_key(j, "index");
-		kinspect_json_uint(j, s->xa_index);
-		kinspect_json_key(j, "order");
-		kinspect_json_uint(j, s->order);
-	}
+	record_text(w, "\n");
+	record_slot(w, LEFT);
+	record_uint(w, "left", "  %8" PRIx64, s->left);
+	record_slot(w, NR_SLOTS);
+	if (kind == KINSPECT_IOV_FOLIOQ)
+		record_uint(w, "nr_slots", "/%" PRIu64 "]", s->nr_slots);
+	record_slot(w, FOLIO);
 	if (folio)
-		render_folio(cli, folio);
-	kinspect_json_end_object(j);
+		render_folio(w, folio);
+	record_end_object(w);
+	record_flush(w);
 }
 
-/* The iter's own fields. */
-static void render_iter_head(struct cli *cli, const struct kinspect_iov_iter *it, const char *note)
+/* The iter's own fields: its kind's pointer and counters named as the
+ * kernel names them. */
+static void render_iter_head(struct record_writer *w, const struct kinspect_iov_iter *it, const char *note)
 {
 	enum kinspect_iov_kind kind = kinspect_iov_iter_kind(it);
 	uint64_t pointer = kinspect_iov_iter_pointer(it), count = kinspect_iov_iter_count(it);
-	if (!cli->json) {
-		bool source = kinspect_iov_iter_data_source(it);
-		printf("iov_iter 0x%" PRIx64 ": %s, %s (%s)%s\n", kinspect_iov_iter_address(it),
-		       kinspect_iov_iter_type_name(it), kinspect_iov_iter_direction(it),
-		       source ? "data copied out of the segments" : "data copied into the segments",
-		       kinspect_iov_iter_nofault(it) ? ", nofault" : "");
-		printf("  count 0x%" PRIx64 " (%" PRIu64 ")  iov_offset 0x%" PRIx64, count, count, kinspect_iov_iter_offset(it));
-		switch (kind) {
-		case KINSPECT_IOV_IOVEC:
-		case KINSPECT_IOV_KVEC:
-		case KINSPECT_IOV_BVEC:
-			printf("  nr_segs %" PRIu64 "  array 0x%" PRIx64 "\n", kinspect_iov_iter_nr_segs(it), pointer);
-			break;
-		case KINSPECT_IOV_FOLIOQ:
-			printf("  folioq 0x%" PRIx64 "  folioq_slot %" PRIu64 "\n", pointer, kinspect_iov_iter_folioq_slot(it));
-			break;
-		case KINSPECT_IOV_XARRAY:
-			printf("  xarray 0x%" PRIx64 "  xarray_start 0x%" PRIx64 "\n", pointer,
-			       (uint64_t)kinspect_iov_iter_xarray_start(it));
-			break;
-		case KINSPECT_IOV_UBUF: printf("  ubuf 0x%" PRIx64 "\n", pointer); break;
-		case KINSPECT_IOV_PIPE:
-			printf("  pipe 0x%" PRIx64 "  start_head %" PRIu64 "  head %" PRIu64 "\n", pointer,
-			       kinspect_iov_iter_pipe_start_head(it), kinspect_iov_iter_pipe_head(it));
-			break;
-		default: putchar('\n'); break;
-		}
-		if (note)
-			printf("  (%s)\n", note);
-		return;
+	bool array = kind == KINSPECT_IOV_IOVEC || kind == KINSPECT_IOV_KVEC || kind == KINSPECT_IOV_BVEC;
+	record_address(w, "address", "iov_iter 0x%" PRIx64 ": ", kinspect_iov_iter_address(it));
+	record_string(w, "type", "%s", kinspect_iov_iter_type_name(it));
+	record_json_int(w, "type_value", kinspect_iov_iter_type_value(it));
+	record_string(w, "direction", ", %s", kinspect_iov_iter_direction(it));
+	record_text(w, " (%s)", kinspect_iov_iter_data_source(it) ? "data copied out of the segments"
+								  : "data copied into the segments");
+	record_bool(w, "nofault", kinspect_iov_iter_nofault(it), ", nofault\n", "\n");
+	record_uint(w, "count", "  count 0x%" PRIx64, count);
+	record_text(w, " (%" PRIu64 ")", count);
+	record_uint(w, "iov_offset", "  iov_offset 0x%" PRIx64, kinspect_iov_iter_offset(it));
+	record_uint(w, "nr_segs", array ? "  nr_segs %" PRIu64 : NULL, kinspect_iov_iter_nr_segs(it));
+	switch (kind) {
+	case KINSPECT_IOV_IOVEC:
+	case KINSPECT_IOV_KVEC:
+	case KINSPECT_IOV_BVEC: record_address(w, "pointer", "  array 0x%" PRIx64, pointer); break;
+	case KINSPECT_IOV_FOLIOQ:
+		record_address(w, "pointer", "  folioq 0x%" PRIx64, pointer);
+		record_uint(w, "folioq_slot", "  folioq_slot %" PRIu64, kinspect_iov_iter_folioq_slot(it));
+		break;
+	case KINSPECT_IOV_XARRAY:
+		record_address(w, "pointer", "  xarray 0x%" PRIx64, pointer);
+		record_int(w, "xarray_start", "  xarray_start 0x%" PRIx64, kinspect_iov_iter_xarray_start(it));
+		break;
+	case KINSPECT_IOV_UBUF: record_address(w, "pointer", "  ubuf 0x%" PRIx64, pointer); break;
+	case KINSPECT_IOV_PIPE:
+		record_address(w, "pointer", "  pipe 0x%" PRIx64, pointer);
+		record_uint(w, "pipe_start_head", "  start_head %" PRIu64, kinspect_iov_iter_pipe_start_head(it));
+		record_uint(w, "pipe_head", "  head %" PRIu64, kinspect_iov_iter_pipe_head(it));
+		break;
+	default: record_json_address(w, "pointer", pointer); break;
 	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_key(j, "address");
-	kinspect_json_address(j, kinspect_iov_iter_address(it));
-	kinspect_json_key(j, "type");
-	kinspect_json_string(j, kinspect_iov_iter_type_name(it));
-	kinspect_json_key(j, "type_value");
-	kinspect_json_int(j, kinspect_iov_iter_type_value(it));
-	kinspect_json_key(j, "direction");
-	kinspect_json_string(j, kinspect_iov_iter_direction(it));
-	kinspect_json_key(j, "nofault");
-	kinspect_json_bool(j, kinspect_iov_iter_nofault(it));
-	kinspect_json_key(j, "count");
-	kinspect_json_uint(j, count);
-	kinspect_json_key(j, "iov_offset");
-	kinspect_json_uint(j, kinspect_iov_iter_offset(it));
-	kinspect_json_key(j, "nr_segs");
-	kinspect_json_uint(j, kinspect_iov_iter_nr_segs(it));
-	kinspect_json_key(j, "pointer");
-	kinspect_json_address(j, pointer);
-	if (kind == KINSPECT_IOV_FOLIOQ) {
-		kinspect_json_key(j, "folioq_slot");
-		kinspect_json_uint(j, kinspect_iov_iter_folioq_slot(it));
-	}
-	if (kind == KINSPECT_IOV_XARRAY) {
-		kinspect_json_key(j, "xarray_start");
-		kinspect_json_int(j, kinspect_iov_iter_xarray_start(it));
-	}
-	if (kind == KINSPECT_IOV_PIPE) {
-		kinspect_json_key(j, "pipe_start_head");
-		kinspect_json_uint(j, kinspect_iov_iter_pipe_start_head(it));
-		kinspect_json_key(j, "pipe_head");
-		kinspect_json_uint(j, kinspect_iov_iter_pipe_head(it));
-	}
-	if (note) {
-		kinspect_json_key(j, "note");
-		kinspect_json_string(j, note);
-	}
+	record_text(w, "\n");
+	if (note)
+		record_string(w, "note", "  (%s)\n", note);
 }
 
 /* After the segments: whether more were left, the cursor, the findings. */
-static void render_iter_tail(struct cli *cli, const struct kinspect_iov_iter *it,
-			     const struct kinspect_iov_segments *segs, const struct warnings *w)
+static void render_iter_tail(struct record_writer *w, const struct kinspect_iov_iter *it,
+			     const struct kinspect_iov_segments *segs, const struct warnings *warnings)
 {
 	size_t cursor;
 	uint64_t left_in_segment, left_total = kinspect_iov_segments_left(segs);
 	bool have_cursor = kinspect_iov_segments_cursor(segs, &cursor, &left_in_segment);
-	bool truncated = kinspect_iov_segments_truncated(segs);
-	if (!cli->json) {
-		if (kinspect_iov_segments_nr(segs)) {
-			if (truncated)
-				printf("  ... more segments not shown\n");
-			if (have_cursor)
-				printf("  cursor in segment %zu: 0x%" PRIx64 " bytes left in it, 0x%" PRIx64
-				       " from the cursor to the last segment (count 0x%" PRIx64 ")\n",
-				       cursor, left_in_segment, left_total, kinspect_iov_iter_count(it));
-		}
-		for (size_t i = 0; i < w->nr; i++)
-			printf("  warning: %s\n", w->text[i]);
-		return;
-	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_key(j, "truncated");
-	kinspect_json_bool(j, truncated);
+	/* The text says no more of an iter without segments. */
+	bool shown = kinspect_iov_segments_nr(segs) != 0;
+	record_bool(w, "truncated", kinspect_iov_segments_truncated(segs), shown ? "  ... more segments not shown\n" : NULL,
+		    NULL);
 	if (have_cursor) {
-		kinspect_json_key(j, "cursor_segment");
-		kinspect_json_uint(j, cursor);
-		kinspect_json_key(j, "left_in_segment");
-		kinspect_json_uint(j, left_in_segment);
+		record_uint(w, "cursor_segment", shown ? "  cursor in segment %" PRIu64 ": " : NULL, cursor);
+		record_uint(w, "left_in_segment", shown ? "0x%" PRIx64 " bytes left in it, " : NULL, left_in_segment);
 	}
-	kinspect_json_key(j, "left_total");
-	kinspect_json_uint(j, left_total);
-	kinspect_json_key(j, "warnings");
-	kinspect_json_begin_array(j);
-	for (size_t i = 0; i < w->nr; i++)
-		kinspect_json_string(j, w->text[i]);
-	kinspect_json_end_array(j);
+	record_uint(w, "left_total", have_cursor && shown ? "0x%" PRIx64 " from the cursor to the last segment" : NULL,
+		    left_total);
+	if (have_cursor && shown)
+		record_text(w, " (count 0x%" PRIx64 ")\n", kinspect_iov_iter_count(it));
+	record_begin_array(w, "warnings");
+	for (size_t i = 0; i < warnings->nr; i++)
+		record_string(w, NULL, "  warning: %s\n", warnings->text[i]);
+	record_end_array(w);
 }
 
 /* The iov_iter record: its fields, its segments, the findings. */
-static struct kinspect_error *render_iter(struct cli *cli, const struct kinspect_iov_iter *it,
-					  const struct kinspect_iov_segments *segs, const struct warnings *w,
+static struct kinspect_error *render_iter(struct record_writer *w, const struct kinspect_iov_iter *it,
+					  const struct kinspect_iov_segments *segs, const struct warnings *warnings,
 					  const char *note)
 {
 	enum kinspect_iov_kind kind = kinspect_iov_iter_kind(it);
 	size_t nr = kinspect_iov_segments_nr(segs);
-	if (cli->json)
-		kinspect_json_begin_object(&cli->json_writer);
-	render_iter_head(cli, it, note);
-	if (cli->json) {
-		kinspect_json_key(&cli->json_writer, "segments");
-		kinspect_json_begin_array(&cli->json_writer);
-	} else if (nr) {
-		render_segment_heading(cli, kind);
-	}
+	record_begin_object(w, NULL);
+	render_iter_head(w, it, note);
+	record_begin_array(w, "segments");
+	if (nr)
+		render_segment_heading(w, kind);
 	struct kinspect_error *err = NULL;
 	for (size_t i = 0; i < nr && !err; i++) {
 		struct kinspect_iov_segment_data s = { .size = sizeof(s) };
 		struct kinspect_iov_folio f = { .size = sizeof(f) };
 		if (!(err = kinspect_iov_segments_get(segs, i, &s)))
-			render_segment(cli, kind, &s, kinspect_iov_segments_folio(segs, i, &f) ? &f : NULL);
+			render_segment(w, kind, &s, kinspect_iov_segments_folio(segs, i, &f) ? &f : NULL);
 	}
-	if (cli->json)
-		kinspect_json_end_array(&cli->json_writer);
-	render_iter_tail(cli, it, segs, w);
-	if (cli->json)
-		kinspect_json_end_object(&cli->json_writer);
+	record_end_array(w);
+	render_iter_tail(w, it, segs, warnings);
+	record_end_object(w);
 	return err;
 }
 
@@ -365,7 +272,8 @@ static int run_iov_iter(struct cli *cli, int argc, char **argv)
 	bool unsupported = walk_err && kinspect_error_code(walk_err) == KINSPECT_ERROR_UNSUPPORTED;
 	struct warnings w = { 0 };
 	kinspect_iov_segments_check(segs, keep_warning, &w);
-	err = render_iter(cli, it, segs, &w, unsupported ? walk_text : NULL);
+	struct record_writer rw = record_writer_cli(cli);
+	err = render_iter(&rw, it, segs, &w, unsupported ? walk_text : NULL);
 	int worst = CLI_EXIT_OK;
 	if (!err && full_folios)
 		worst = run_folios(cli, segs);

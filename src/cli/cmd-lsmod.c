@@ -11,6 +11,7 @@
 
 #include "cli/cli-log.h"
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 /* Room for "a,b,c" of the modules using one module; longer lists end in "...". */
@@ -22,7 +23,7 @@ struct lsmod {
 	struct cli *cli;
 	size_t nr_dirs;
 	bool regions, sections;
-	unsigned int count;
+	struct record_writer w;
 };
 
 /* What lsmod adds to the list walk for one module. */
@@ -61,8 +62,6 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 	if (err || (err = kinspect_kernel_module_users(k, m, add_user, d, &d->permanent)))
 		return err;
 	snprintf(d->taints, sizeof(d->taints), "%s", taints);
-	if (d->permanent)
-		add_user("[permanent]", d);
 	if ((err = kinspect_kernel_module_build_id(k, m, d->build_id, sizeof(d->build_id), &d->build_id_len))) {
 		/* With module directories the library says so as it looks. */
 		_cleanup_free_ char *why = kinspect_error_string(err);
@@ -81,135 +80,94 @@ static struct kinspect_error *get_details(struct lsmod *ls, const struct kinspec
 	return NULL;
 }
 
-static void print_details_json(struct lsmod *ls, const struct details *d)
+/* The users of a module, "a,b,c" (or "-") in the text, an array of names in
+ * JSON; "[permanent]" (a module that cannot be unloaded) is "permanent". */
+static void render_users(struct record_writer *w, const struct details *d)
 {
-	struct kinspect_json *j = &ls->cli->json_writer;
-	kinspect_json_key(j, "taints");
-	kinspect_json_string(j, d->taints);
-	kinspect_json_key(j, "used_by");
-	kinspect_json_begin_array(j);
+	record_begin_array(w, "used_by");
 	for (const char *p = d->used_by; *p;) {
 		size_t n = strcspn(p, ",");
-		if (strncmp(p, "[permanent]", n) != 0)
-			kinspect_json_string_len(j, p, n);
+		char name[USED_BY_MAX];
+		snprintf(name, sizeof(name), "%.*s", (int)n, p);
+		record_string(w, NULL, p == d->used_by ? "%s" : ",%s", name);
 		p += n + (p[n] == ',');
 	}
-	kinspect_json_end_array(j);
-	kinspect_json_key(j, "permanent");
-	kinspect_json_bool(j, d->permanent);
-	kinspect_json_key(j, "build_id");
-	if (d->build_id_len)
-		cli_json_hex(j, d->build_id, d->build_id_len);
-	else
-		kinspect_json_null(j);
-	if (ls->nr_dirs) {
-		kinspect_json_key(j, "file");
-		kinspect_json_string(j, d->file);
-		kinspect_json_key(j, "file_verified");
-		kinspect_json_bool(j, d->file && d->file_verified);
-		if (d->file_error) {
-			kinspect_json_key(j, "file_error");
-			kinspect_json_string(j, d->file_error);
-		}
-	}
+	record_end_array(w);
+	record_bool(w, "permanent", d->permanent, d->used_by[0] ? ",[permanent]" : "[permanent]",
+		    d->used_by[0] ? NULL : "-");
 }
 
-static void print_details_text(struct lsmod *ls, const struct details *d)
+static struct kinspect_error *render_section(const char *name, uint64_t address, void *arg)
 {
-	printf("  build-id ");
-	for (size_t i = 0; i < d->build_id_len; i++)
-		printf("%02x", d->build_id[i]);
-	if (!d->build_id_len)
-		putchar('-');
-	if (ls->nr_dirs)
-		printf("  %s%s", d->file ? d->file : "(no matching .ko)", d->file && !d->file_verified ? " (unverified)" : "");
-	putchar('\n');
-}
-
-static struct kinspect_error *print_section(const char *name, uint64_t address, void *arg)
-{
-	struct lsmod *ls = arg;
-	if (ls->cli->json) {
-		struct kinspect_json *j = &ls->cli->json_writer;
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "name");
-		kinspect_json_string(j, name);
-		kinspect_json_key(j, "address");
-		kinspect_json_address(j, address);
-		kinspect_json_end_object(j);
-	} else {
-		printf("    %-24s 0x%016" PRIx64 "\n", name, address);
-	}
+	struct record_writer *w = arg;
+	record_begin_object(w, NULL);
+	record_string(w, "name", "    %-24s", name);
+	record_address(w, "address", " 0x%016" PRIx64 "\n", address);
+	record_end_object(w);
 	return NULL;
 }
 
-static struct kinspect_error *print_sections(struct lsmod *ls, const struct kinspect_module *m)
+/* A memory region: with --regions (REGIONS) a line in the text if it is
+ * not empty. */
+static void render_region(struct record_writer *w, const struct kinspect_module *m, unsigned int i,
+			  bool regions)
 {
-	if (ls->cli->json) {
-		kinspect_json_key(&ls->cli->json_writer, "sections");
-		kinspect_json_begin_array(&ls->cli->json_writer);
-	}
-	struct kinspect_error *err = kinspect_kernel_module_sections(ls->cli->kernel, m, print_section, ls);
-	if (ls->cli->json)
-		kinspect_json_end_array(&ls->cli->json_writer);
-	return err;
+	const char *region;
+	uint64_t base, size;
+	kinspect_module_region(m, i, &region, &base, &size);
+	bool show = regions && size;
+	record_begin_object(w, NULL);
+	record_string(w, "name", show ? "    %-16s" : NULL, region);
+	record_address(w, "base", show ? " 0x%016" PRIx64 : NULL, base);
+	record_uint(w, "size", show ? " %8" PRIu64 "\n" : NULL, size);
+	record_end_object(w);
 }
 
-static struct kinspect_error *print_module_details(const struct kinspect_module *m, struct lsmod *ls,
-						   struct details *d)
+/* The record of one module: a line of the table and the line of its
+ * build-id and file below, then its regions and sections when asked. */
+static struct kinspect_error *render_module(struct lsmod *ls, const struct kinspect_module *m,
+					    const struct details *d)
 {
-	const char *name = kinspect_module_name(m), *state = kinspect_module_state(m);
-	uint64_t size = kinspect_module_size(m), base = kinspect_module_base(m), address = kinspect_module_address(m);
-	int64_t refcount = kinspect_module_refcount(m);
-	unsigned int nr_regions = kinspect_module_nr_regions(m);
-	ls->count++;
-	if (ls->cli->json) {
-		struct kinspect_json *j = &ls->cli->json_writer;
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "name");
-		kinspect_json_string(j, name);
-		kinspect_json_key(j, "state");
-		kinspect_json_string(j, state);
-		kinspect_json_key(j, "size");
-		kinspect_json_uint(j, size);
-		kinspect_json_key(j, "base");
-		kinspect_json_address(j, base);
-		kinspect_json_key(j, "refcount");
-		kinspect_json_int(j, refcount);
-		kinspect_json_key(j, "module");
-		kinspect_json_address(j, address);
-		kinspect_json_key(j, "regions");
-		kinspect_json_begin_array(j);
-		for (unsigned int i = 0; i < nr_regions; i++) {
-			const char *region;
-			uint64_t rbase, rsize;
-			kinspect_module_region(m, i, &region, &rbase, &rsize);
-			kinspect_json_begin_object(j);
-			kinspect_json_key(j, "name");
-			kinspect_json_string(j, region);
-			kinspect_json_key(j, "base");
-			kinspect_json_address(j, rbase);
-			kinspect_json_key(j, "size");
-			kinspect_json_uint(j, rsize);
-			kinspect_json_end_object(j);
-		}
-		kinspect_json_end_array(j);
-		print_details_json(ls, d);
-		struct kinspect_error *err = ls->sections ? print_sections(ls, m) : NULL;
-		kinspect_json_end_object(j);
-		return err;
+	enum { LINE, BUILD_ID_LINE, REGIONS }; /* the text's order; LINE (0) goes straight out */
+	struct record_writer *w = &ls->w;
+	char build_id[2 * BUILD_ID_MAX + 1] = "";
+	for (size_t i = 0; i < d->build_id_len; i++)
+		snprintf(build_id + 2 * i, 3, "%02x", d->build_id[i]);
+	record_begin_object(w, NULL);
+	record_string(w, "name", "%-20s", kinspect_module_name(m));
+	record_string(w, "state", " %-8s", kinspect_module_state(m));
+	record_uint(w, "size", " %8" PRIu64, kinspect_module_size(m));
+	record_address(w, "base", " 0x%016" PRIx64, kinspect_module_base(m));
+	record_int(w, "refcount", " %4" PRId64, kinspect_module_refcount(m));
+	record_address(w, "module", "  0x%016" PRIx64, kinspect_module_address(m));
+	record_slot(w, REGIONS);
+	record_begin_array(w, "regions");
+	for (unsigned int i = 0; i < kinspect_module_nr_regions(m); i++)
+		render_region(w, m, i, ls->regions);
+	record_end_array(w);
+	record_slot(w, LINE);
+	record_string_or(w, "taints", " %-6s", d->taints, "-");
+	record_text(w, " ");
+	render_users(w, d);
+	record_text(w, "\n");
+	record_slot(w, BUILD_ID_LINE);
+	record_string_or(w, "build_id", "  build-id %s", build_id[0] ? build_id : NULL, "-");
+	if (ls->nr_dirs) {
+		record_string_or(w, "file", "  %s", d->file, "(no matching .ko)");
+		record_bool(w, "file_verified", d->file && d->file_verified, NULL, d->file ? " (unverified)" : NULL);
+		if (d->file_error)
+			record_json_string(w, "file_error", d->file_error);
 	}
-	printf("%-20s %-8s %8" PRIu64 " 0x%016" PRIx64 " %4" PRId64 "  0x%016" PRIx64 " %-6s %s\n", name, state, size,
-	       base, refcount, address, d->taints[0] ? d->taints : "-", d->used_by[0] ? d->used_by : "-");
-	print_details_text(ls, d);
-	for (unsigned int i = 0; ls->regions && i < nr_regions; i++) {
-		const char *region;
-		uint64_t rbase, rsize;
-		kinspect_module_region(m, i, &region, &rbase, &rsize);
-		if (rsize)
-			printf("    %-16s 0x%016" PRIx64 " %8" PRIu64 "\n", region, rbase, rsize);
+	record_text(w, "\n");
+	record_flush(w);
+	struct kinspect_error *err = NULL;
+	if (ls->sections) {
+		record_begin_array(w, "sections");
+		err = kinspect_kernel_module_sections(ls->cli->kernel, m, render_section, w);
+		record_end_array(w);
 	}
-	return ls->sections ? print_sections(ls, m) : NULL;
+	record_end_object(w);
+	return err;
 }
 
 static struct kinspect_error *print_module(const struct kinspect_module *m, void *arg)
@@ -218,7 +176,7 @@ static struct kinspect_error *print_module(const struct kinspect_module *m, void
 	struct details d = { 0 };
 	struct kinspect_error *err = get_details(ls, m, &d);
 	if (!err)
-		err = print_module_details(m, ls, &d);
+		err = render_module(ls, m, &d);
 	free(d.file_error);
 	return err;
 }
@@ -237,14 +195,12 @@ static int run_lsmod(struct cli *cli, int argc, char **argv)
 	if (!cli_target_session(cli))
 		return CLI_EXIT_FAILURE;
 	cli_module_dirs(cli, &ls.nr_dirs);
-	if (cli->json)
-		kinspect_json_begin_array(&cli->json_writer);
-	else
-		printf("%-20s %-8s %8s %-18s %4s  %-18s %-6s %s\n", "MODULE", "STATE", "SIZE", "BASE", "REFS",
+	ls.w = record_writer_cli(cli);
+	record_begin_array(&ls.w, NULL);
+	record_text(&ls.w, "%-20s %-8s %8s %-18s %4s  %-18s %-6s %s\n", "MODULE", "STATE", "SIZE", "BASE", "REFS",
 		       "STRUCT MODULE", "TAINTS", "USED BY");
 	struct kinspect_error *err = kinspect_kernel_for_each_module(cli->kernel, print_module, &ls);
-	if (cli->json)
-		kinspect_json_end_array(&cli->json_writer);
+	record_end_array(&ls.w);
 	if (err)
 		return cli_fail(err);
 	return CLI_EXIT_OK;

@@ -6,7 +6,6 @@
 
 #include <ctype.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +13,7 @@
 #include <kinspect/page.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 struct page_cmd {
@@ -25,242 +25,184 @@ struct page_cmd {
 	uint64_t hexdump_len;
 };
 
-/* One renderer for text and --json: a record is written by one function,
- * each value once, with its JSON key and, where the text shows it, the
- * words BEFORE and AFTER it there (BEFORE NULL: JSON only); text() adds
- * what only the text has.  J is NULL for text. */
-struct out {
-	struct kinspect_json *j;
-};
-
-/* How a number reads in the text. */
-enum style {
-	HEX,  /* 0x1f */
-	WORD, /* 0x000000000000001f: addresses and flags words */
-	DEC,
-};
-
-__attribute__((format(printf, 2, 3))) static void text(const struct out *o, const char *fmt, ...)
+/* The flags word WORD of a page under the keys PREFIX + "flags",
+ * "flag_names", "flags_order_bits" and "flags_unnamed": in the text (SHOW)
+ * the word, its flags "a|b|c" and the bits that are no flags there. */
+static void render_flags(struct record_writer *w, const struct kinspect_page_info *info,
+			 enum kinspect_page_word word, bool show, const char *prefix)
 {
-	if (o->j)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-}
-
-static void text_number(const char *before, enum style style, uint64_t value, const char *after)
-{
-	if (style == DEC)
-		printf("%s%" PRIu64 "%s", before, value, after);
-	else
-		printf("%s0x%0*" PRIx64 "%s", before, style == WORD ? 16 : 0, value, after);
-}
-
-/* VALUE as a JSON address string ("0x1f"). */
-static void out_address(const struct out *o, const char *key, const char *before, enum style style,
-			uint64_t value, const char *after)
-{
-	if (o->j) {
-		kinspect_json_key(o->j, key);
-		kinspect_json_address(o->j, value);
-	} else if (before) {
-		text_number(before, style, value, after);
-	}
-}
-
-/* VALUE as a JSON number. */
-static void out_uint(const struct out *o, const char *key, const char *before, enum style style, uint64_t value,
-		     const char *after)
-{
-	if (o->j) {
-		kinspect_json_key(o->j, key);
-		kinspect_json_uint(o->j, value);
-	} else if (before) {
-		text_number(before, style, value, after);
-	}
-}
-
-/* HAS false: JSON null, and no text. */
-static void out_int(const struct out *o, const char *key, const char *before, bool has, int64_t value,
-		    const char *after)
-{
-	if (o->j) {
-		kinspect_json_key(o->j, key);
-		if (has)
-			kinspect_json_int(o->j, value);
-		else
-			kinspect_json_null(o->j);
-	} else if (before && has) {
-		printf("%s%" PRId64 "%s", before, value, after);
-	}
-}
-
-/* VALUE NULL: JSON null, and no text. */
-static void out_string(const struct out *o, const char *key, const char *before, const char *value,
-		       const char *after)
-{
-	if (o->j) {
-		kinspect_json_key(o->j, key);
-		kinspect_json_string(o->j, value);
-	} else if (before && value) {
-		printf("%s%s%s", before, value, after);
-	}
-}
-
-static void out_bool(const struct out *o, const char *key, bool value)
-{
-	if (o->j) {
-		kinspect_json_key(o->j, key);
-		kinspect_json_bool(o->j, value);
-	}
-}
-
-/* The flags of WORD: "a|b|c" and the bits that are no flags there in the
- * text (SHOW), an array NAMES_KEY and a number UNNAMED_KEY in JSON. */
-static void out_flag_names(const struct out *o, const struct kinspect_page_info *info, enum kinspect_page_word word,
-			   bool show, const char *names_key, const char *unnamed_key)
-{
+	char key[64];
+#define KEY(name) (snprintf(key, sizeof(key), "%s%s", prefix, name), key)
 	size_t n = kinspect_page_info_nr_flag_names(info, word);
 	uint64_t unnamed = kinspect_page_info_flags_unnamed(info, word);
 	uint64_t order_bits = kinspect_page_info_flags_order_bits(info, word);
 	/* Bits a tail page's word has no name for belong to the head page. */
 	bool tail_word = word == KINSPECT_PAGE_WORD_SECOND || (word == KINSPECT_PAGE_WORD_PAGE && kinspect_page_info_tail(info));
-	if (o->j) {
-		kinspect_json_key(o->j, names_key);
-		kinspect_json_begin_array(o->j);
-		for (size_t i = 0; i < n; i++)
-			kinspect_json_string(o->j, kinspect_page_info_flag_name(info, word, i));
-		kinspect_json_end_array(o->j);
-		out_address(o, unnamed_key, NULL, HEX, unnamed, NULL);
-		return;
-	}
-	if (!show)
-		return;
+	record_address(w, KEY("flags"), show ? "0x%016" PRIx64 " " : NULL, kinspect_page_info_flags(info, word));
+	record_begin_array(w, KEY("flag_names"));
 	for (size_t i = 0; i < n; i++)
-		printf("%s%s", i ? "|" : "", kinspect_page_info_flag_name(info, word, i));
-	if (!n)
-		fputs("-", stdout);
-	if (order_bits)
-		printf("  (order byte 0x%" PRIx64 ")", order_bits);
-	if (unnamed)
-		printf("  (%s bits 0x%" PRIx64 ")", tail_word ? "head-page" : "unnamed", unnamed);
+		record_string(w, NULL, !show ? NULL : i ? "|%s" : "%s", kinspect_page_info_flag_name(info, word, i));
+	record_end_array(w);
+	if (show && !n)
+		record_text(w, "-");
+	record_address(w, KEY("flags_order_bits"), show && order_bits ? "  (order byte 0x%" PRIx64 ")" : NULL,
+		       order_bits);
+	record_address(w, KEY("flags_unnamed"),
+		       !show || !unnamed ? NULL
+		       : tail_word	 ? "  (head-page bits 0x%" PRIx64 ")"
+					 : "  (unnamed bits 0x%" PRIx64 ")",
+		       unnamed);
+#undef KEY
 }
 
 /* The record of one page or folio (the folio: its head page described). */
-static void render_page(const struct out *o, const struct kinspect_page_info *info)
+static void render_page(struct record_writer *w, const struct kinspect_page_info *info)
 {
+	enum { /* the text's lines, in order */
+	       PAGE_LINE = 1,
+	       ADDRESS_LINE,
+	       FLAGS_LINE,
+	       TYPE_LINE,
+	       FOLIO_LINE, /* a tail page's folio: its size in the parts below */
+	       TAIL_PAGES,
+	       TAIL_ORDER,
+	       TAIL_SIZE,
+	       FROM_LINE,
+	       FOLIO_FLAGS_LINE,
+	       ORDER_LINE,
+	       SECOND_PAGE_LINE,
+	       MAPPING_LINE,
+	       INDEX_LINE,
+	       REFCOUNT_LINE,
+	       MAPCOUNT_LINE,
+	       PAGE_TYPE, /* in the mapcount line when there is no mapcount */
+	       ENTIRE_LINE,
+	       LARGE_LINE,
+	};
 	bool f = kinspect_page_info_is_folio(info), tail = kinspect_page_info_tail(info);
 	bool large = kinspect_page_info_large(info), from_tail = kinspect_page_info_from_tail(info);
 	uint64_t nr_pages = kinspect_page_info_nr_pages(info), size = kinspect_page_info_size(info);
 	unsigned int order = kinspect_page_info_order(info);
+	int64_t mapcount = 0, entire = 0, large_map = 0;
+	bool has_mapcount = kinspect_page_info_mapcount(info, &mapcount);
 
-	text(o, "%-12s", f ? "folio" : "page");
-	out_address(o, "page", "", WORD, kinspect_page_info_address(info), "");
-	out_uint(o, "pfn", "  pfn ", HEX, kinspect_page_info_pfn(info), "");
-	out_address(o, "phys", "  phys ", HEX, kinspect_page_info_phys(info), "");
-	out_address(o, "virt", "  virt ", WORD, kinspect_page_info_virt(info), "\n");
+	record_slot(w, PAGE_LINE);
+	record_text(w, "%-12s", f ? "folio" : "page");
+	record_address(w, "page", "0x%016" PRIx64, kinspect_page_info_address(info));
+	record_uint(w, "pfn", "  pfn 0x%" PRIx64, kinspect_page_info_pfn(info));
+	record_address(w, "phys", "  phys 0x%" PRIx64, kinspect_page_info_phys(info));
+	record_address(w, "virt", "  virt 0x%016" PRIx64 "\n", kinspect_page_info_virt(info));
 	uint64_t virt, phys;
 	const char *how = kinspect_page_info_translation(info, &virt, &phys);
 	if (how) {
-		text(o, "%-12s", "address");
-		out_address(o, "address", "", WORD, virt, "");
-		out_address(o, "address_phys", " -> phys ", HEX, phys, "");
-		out_string(o, "translation", " by ", how, "\n");
+		record_slot(w, ADDRESS_LINE);
+		record_text(w, "%-12s", "address");
+		record_address(w, "address", "0x%016" PRIx64, virt);
+		record_address(w, "address_phys", " -> phys 0x%" PRIx64, phys);
+		record_string(w, "translation", " by %s\n", how);
 	}
 
-	text(o, "%-12s", "flags");
-	out_address(o, "flags", "", WORD, kinspect_page_info_flags(info, KINSPECT_PAGE_WORD_PAGE), " ");
-	out_flag_names(o, info, KINSPECT_PAGE_WORD_PAGE, true, "flag_names", "flags_unnamed");
-	out_uint(o, "nr_pageflags", "  (fields above bit ", DEC, kinspect_page_info_nr_pageflags(info), "");
-	out_address(o, "flags_high", ": ", HEX, kinspect_page_info_flags_high(info, KINSPECT_PAGE_WORD_PAGE), ")\n");
-	out_string(o, "type", "type        ", kinspect_page_info_type(info), "\n");
-	out_address(o, "page_type", NULL, HEX, kinspect_page_info_page_type(info), NULL);
+	record_slot(w, FLAGS_LINE);
+	record_text(w, "%-12s", "flags");
+	render_flags(w, info, KINSPECT_PAGE_WORD_PAGE, true, "");
+	record_uint(w, "nr_pageflags", "  (fields above bit %" PRIu64, kinspect_page_info_nr_pageflags(info));
+	record_address(w, "flags_high", ": 0x%" PRIx64 ")\n", kinspect_page_info_flags_high(info, KINSPECT_PAGE_WORD_PAGE));
+	record_slot(w, TYPE_LINE);
+	record_string(w, "type", "type        %s\n", kinspect_page_info_type(info));
+	/* No mapcount: the word holds a page type. */
+	record_slot(w, PAGE_TYPE);
+	record_address(w, "page_type", has_mapcount ? NULL : "- (page_type 0x%08" PRIx64 ")\n",
+		       kinspect_page_info_page_type(info));
 
-	/* A tail page: its folio, where it lies in it, the folio's flags. */
-	out_address(o, "folio", tail ? "folio       " : NULL, WORD, kinspect_page_info_folio(info), "");
+	/* A tail page: its folio, where it lies in it, the folio's size. */
+	record_slot(w, FOLIO_LINE);
+	record_address(w, "folio", tail ? "folio       0x%016" PRIx64 : NULL, kinspect_page_info_folio(info));
 	if (tail)
-		text(o, "  tail page %" PRIu64 " of %" PRIu64 ", order %u, %" PRIu64 " bytes\n",
-		     kinspect_page_info_from_index(info), nr_pages, order, size);
-	out_uint(o, "folio_pfn", NULL, HEX, kinspect_page_info_folio_pfn(info), NULL);
-	out_bool(o, "tail", tail);
+		record_uint(w, "from_index", "  tail page %" PRIu64, kinspect_page_info_from_index(info));
+	record_json_uint(w, "folio_pfn", kinspect_page_info_folio_pfn(info));
+	record_bool(w, "tail", tail, NULL, NULL);
 	/* A folio found from a tail page: that page. */
-	out_address(o, "from_page", f && from_tail ? "from page   " : NULL, WORD, kinspect_page_info_from(info), "");
-	if (f && from_tail)
-		text(o, " (tail page %" PRIu64 ")\n", kinspect_page_info_from_index(info));
-	out_bool(o, "from_tail", from_tail);
-	out_bool(o, "large", large);
-	if (!f) {
-		out_address(o, "folio_flags", tail ? "folio flags " : NULL, WORD,
-			    kinspect_page_info_flags(info, KINSPECT_PAGE_WORD_FOLIO), " ");
-		out_flag_names(o, info, KINSPECT_PAGE_WORD_FOLIO, tail, "folio_flag_names", "folio_flags_unnamed");
-		if (tail)
-			text(o, "\n");
-	}
-	/* The order line of a head or single page (a tail's is above). */
-	out_uint(o, "order", tail ? NULL : "order       ", DEC, order, "");
-	out_uint(o, "nr_pages", tail ? NULL : " (", DEC, nr_pages, nr_pages == 1 ? " page" : " pages");
-	out_uint(o, "size", tail ? NULL : ", ", DEC, size, " bytes)");
+	record_slot(w, FROM_LINE);
+	record_address(w, "from_page", f && from_tail ? "from page   0x%016" PRIx64 : NULL, kinspect_page_info_from(info));
 	if (!tail)
-		text(o, "%s\n", large ? ", head page" : "");
+		record_uint(w, "from_index", f && from_tail ? " (tail page %" PRIu64 ")\n" : NULL,
+			    kinspect_page_info_from_index(info));
+	record_bool(w, "from_tail", from_tail, NULL, NULL);
+	record_bool(w, "large", large, NULL, NULL);
+	if (!f) {
+		record_slot(w, FOLIO_FLAGS_LINE);
+		record_text(w, "%s", tail ? "folio flags " : "");
+		render_flags(w, info, KINSPECT_PAGE_WORD_FOLIO, tail, "folio_");
+		record_text(w, "%s", tail ? "\n" : "");
+	}
+	/* The order line of a head or single page, the folio line's end of a
+	 * tail. */
+	record_slot(w, tail ? TAIL_ORDER : ORDER_LINE);
+	record_uint(w, "order", tail ? ", order %" PRIu64 : "order       %" PRIu64, order);
+	record_slot(w, tail ? TAIL_PAGES : ORDER_LINE);
+	record_uint(w, "nr_pages", tail ? " of %" PRIu64 : nr_pages == 1 ? " (%" PRIu64 " page" : " (%" PRIu64 " pages",
+		    nr_pages);
+	record_slot(w, tail ? TAIL_SIZE : ORDER_LINE);
+	record_uint(w, "size", tail ? ", %" PRIu64 " bytes\n" : ", %" PRIu64 " bytes)", size);
+	if (!tail)
+		record_text(w, "%s\n", large ? ", head page" : "");
 	if (large) {
 		/* The folio's second page: in the text of the folio only. */
-		out_address(o, "second_page_flags", f ? "2nd page    " : NULL, WORD,
-			    kinspect_page_info_flags(info, KINSPECT_PAGE_WORD_SECOND), " ");
-		out_flag_names(o, info, KINSPECT_PAGE_WORD_SECOND, f, "second_page_flag_names", "second_page_flags_unnamed");
-		if (f)
-			text(o, "\n");
+		record_slot(w, SECOND_PAGE_LINE);
+		record_text(w, "%s", f ? "2nd page    " : "");
+		render_flags(w, info, KINSPECT_PAGE_WORD_SECOND, f, "second_page_");
+		record_text(w, "%s", f ? "\n" : "");
 	}
 
 	enum kinspect_mapping_kind kind = kinspect_page_info_mapping_kind(info);
-	out_address(o, "mapping", "mapping     ", WORD, kinspect_page_info_mapping(info), "");
-	out_string(o, "mapping_kind", " ", kinspect_page_info_mapping_name(info), "");
+	record_slot(w, MAPPING_LINE);
+	record_address(w, "mapping", "mapping     0x%016" PRIx64, kinspect_page_info_mapping(info));
+	record_string(w, "mapping_kind", " %s", kinspect_page_info_mapping_name(info));
 	if (kind == KINSPECT_MAPPING_FILE) {
 		const char *fs_type = kinspect_page_info_fs_type(info), *path = kinspect_page_info_path(info);
-		out_address(o, "inode", ", inode ", HEX, kinspect_page_info_inode(info), "");
-		out_uint(o, "ino", " ino ", DEC, kinspect_page_info_ino(info), "");
-		out_string(o, "fs_type", fs_type[0] ? " on " : NULL, fs_type, "");
-		out_string(o, "path", path[0] ? ", " : NULL, path, "");
+		record_address(w, "inode", ", inode 0x%" PRIx64, kinspect_page_info_inode(info));
+		record_uint(w, "ino", " ino %" PRIu64, kinspect_page_info_ino(info));
+		record_string(w, "fs_type", fs_type[0] ? " on %s" : NULL, fs_type);
+		record_string(w, "path", path[0] ? ", %s" : NULL, path);
 	} else if (kind == KINSPECT_MAPPING_SLAB) {
 		uint64_t cache = kinspect_page_info_slab_cache(info);
-		out_address(o, "slab_cache", cache ? ", cache " : NULL, HEX, cache, "");
-		out_string(o, "slab_cache_name", cache ? " " : NULL, kinspect_page_info_slab_cache_name(info), "");
+		record_address(w, "slab_cache", cache ? ", cache 0x%" PRIx64 : NULL, cache);
+		record_string(w, "slab_cache_name", cache ? " %s" : NULL, kinspect_page_info_slab_cache_name(info));
 	} else if (kind == KINSPECT_MAPPING_ANON || kind == KINSPECT_MAPPING_KSM) {
-		out_address(o, "anon_vma", ", anon_vma ", HEX, kinspect_page_info_anon_vma(info), "");
+		record_address(w, "anon_vma", ", anon_vma 0x%" PRIx64, kinspect_page_info_anon_vma(info));
 	}
-	text(o, "\n");
+	record_text(w, "\n");
 	/* A slab page's index word belongs to struct slab. */
-	out_uint(o, "index", kind != KINSPECT_MAPPING_SLAB ? "index       " : NULL, HEX, kinspect_page_info_index(info),
-		 "\n");
-	out_int(o, "refcount", "refcount    ", true, kinspect_page_info_refcount(info), "\n");
-	int64_t mapcount = 0, entire = 0, large_map = 0;
-	bool has_mapcount = kinspect_page_info_mapcount(info, &mapcount);
-	text(o, "%-12s", "mapcount");
-	out_int(o, "mapcount", "", has_mapcount, mapcount, !large ? "\n" : f ? " (head page)\n" : " (this page)\n");
-	if (!has_mapcount)
-		text(o, "- (page_type 0x%08" PRIx32 ")\n", kinspect_page_info_page_type(info));
+	record_slot(w, INDEX_LINE);
+	record_uint(w, "index", kind != KINSPECT_MAPPING_SLAB ? "index       0x%" PRIx64 "\n" : NULL,
+		    kinspect_page_info_index(info));
+	record_slot(w, REFCOUNT_LINE);
+	record_int(w, "refcount", "refcount    %" PRId64 "\n", kinspect_page_info_refcount(info));
+	record_slot(w, MAPCOUNT_LINE);
+	record_text(w, "%-12s", "mapcount");
+	record_int_opt(w, "mapcount",
+		       !large ? "%" PRId64 "\n"
+		       : f    ? "%" PRId64 " (head page)\n"
+			      : "%" PRId64 " (this page)\n",
+		       has_mapcount, mapcount);
 	bool has_entire = kinspect_page_info_entire_mapcount(info, &entire);
 	bool has_large = kinspect_page_info_large_mapcount(info, &large_map);
-	out_int(o, "entire_mapcount", "entire map  ", has_entire, entire, "\n");
-	out_int(o, "large_mapcount", "large map   ", has_large, large_map, "\n");
+	record_slot(w, ENTIRE_LINE);
+	record_int_opt(w, "entire_mapcount", "entire map  %" PRId64 "\n", has_entire, entire);
+	record_slot(w, LARGE_LINE);
+	record_int_opt(w, "large_mapcount", "large map   %" PRId64 "\n", has_large, large_map);
+	record_flush(w);
 }
 
 /* The contents record: LEN bytes of BUF at physical PHYS. */
-static void render_contents(const struct out *o, uint64_t phys, const uint8_t *buf, uint64_t len)
+static void render_contents(struct record_writer *w, uint64_t phys, const uint8_t *buf, uint64_t len)
 {
-	if (o->j) {
-		kinspect_json_key(o->j, "hexdump");
-		kinspect_json_begin_object(o->j);
-		out_address(o, "phys", NULL, HEX, phys, NULL);
-		out_uint(o, "length", NULL, DEC, len, NULL);
-		kinspect_json_key(o->j, "hex");
-		cli_json_hex(o->j, buf, len);
-		kinspect_json_end_object(o->j);
-	} else {
-		printf("contents (physical addresses):\n");
-		cli_hexdump(phys, buf, len);
-	}
+	record_begin_object(w, "hexdump");
+	record_text(w, "contents (physical addresses):\n");
+	record_json_address(w, "phys", phys);
+	record_json_uint(w, "length", len);
+	record_hexdump(w, "hex", phys, buf, len);
+	record_end_object(w);
 }
 
 /* What ADDR names: "pfn:N", "phys:ADDR", "virt:ADDR" or the address of a
@@ -295,7 +237,7 @@ static struct kinspect_error *parse_addr(struct cli *cli, const char *text, enum
 	return NULL;
 }
 
-static int dump_contents(struct page_cmd *pc, const struct out *o, const struct kinspect_page_info *info)
+static int dump_contents(struct page_cmd *pc, struct record_writer *w, const struct kinspect_page_info *info)
 {
 	uint64_t phys = kinspect_page_info_phys(info);
 	/* By default one page: the folio's size over its pages. */
@@ -307,7 +249,7 @@ static int dump_contents(struct page_cmd *pc, const struct out *o, const struct 
 	struct kinspect_error *err = kinspect_kernel_read_phys(pc->cli->kernel, phys, buf, len);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "read %" PRIu64 " bytes at physical 0x%" PRIx64, len, phys));
-	render_contents(o, phys, buf, len);
+	render_contents(w, phys, buf, len);
 	return CLI_EXIT_OK;
 }
 
@@ -376,14 +318,12 @@ static int run_page_cmd(const struct cli_command *cmd, struct cli *cli, int argc
 		status = cli_usage_error(cmd, "--hexdump %" PRIu64 ": the %s has %" PRIu64 " bytes from its start",
 					 pc.hexdump_len, pc.is_folio ? "folio" : "page's folio", extent);
 	} else {
-		struct out o = { .j = cli->json ? &cli->json_writer : NULL };
-		if (o.j)
-			kinspect_json_begin_object(o.j);
-		render_page(&o, info);
+		struct record_writer w = record_writer_cli(cli);
+		record_begin_object(&w, NULL);
+		render_page(&w, info);
 		if (pc.hexdump)
-			status = dump_contents(&pc, &o, info);
-		if (o.j)
-			kinspect_json_end_object(o.j);
+			status = dump_contents(&pc, &w, info);
+		record_end_object(&w);
 	}
 	kinspect_page_info_destroy(info);
 	return status;

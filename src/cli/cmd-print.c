@@ -13,6 +13,7 @@
 #include <kinspect/type.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 static void object_destroyp(struct kinspect_object **p)
@@ -55,32 +56,22 @@ static struct kinspect_error *find_type(struct kinspect_kernel *k, const char *n
 /* The record: {expression, address, size, [cpu,] value}, or EXPRESSION = VALUE. */
 static int print_object(struct print *pr, const char *expression, const struct kinspect_object *obj)
 {
-	struct cli *cli = pr->cli;
-	unsigned int flags = cli->json ? KINSPECT_FORMAT_JSON | (cli->json_writer.pretty ? KINSPECT_FORMAT_PRETTY : 0)
-				       : 0;
+	struct record_writer w = record_writer_cli(pr->cli);
+	/* The library renders the value in the form the writer wants. */
+	unsigned int flags = !record_is_json(&w) ? 0
+			     : KINSPECT_FORMAT_JSON | (w.j->pretty ? KINSPECT_FORMAT_PRETTY : 0);
 	_cleanup_free_ char *value = NULL;
 	struct kinspect_error *err = kinspect_object_format(obj, flags, &value);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "%s", expression));
-	if (!cli->json) {
-		printf("%s = %s\n", expression, value);
-		return CLI_EXIT_OK;
-	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "expression");
-	kinspect_json_string(j, expression);
-	kinspect_json_key(j, "address");
-	kinspect_json_address(j, kinspect_object_address(obj));
-	kinspect_json_key(j, "size");
-	kinspect_json_uint(j, kinspect_object_size(obj));
-	if (pr->cpu >= 0) {
-		kinspect_json_key(j, "cpu");
-		kinspect_json_uint(j, (uint64_t)pr->cpu);
-	}
-	kinspect_json_key(j, "value");
-	kinspect_json_raw(j, value);
-	kinspect_json_end_object(j);
+	record_begin_object(&w, NULL);
+	record_string(&w, "expression", "%s = ", expression);
+	record_json_address(&w, "address", kinspect_object_address(obj));
+	record_json_uint(&w, "size", kinspect_object_size(obj));
+	if (pr->cpu >= 0)
+		record_json_uint(&w, "cpu", (uint64_t)pr->cpu);
+	record_raw(&w, "value", "%s\n", value);
+	record_end_object(&w);
 	return CLI_EXIT_OK;
 }
 

@@ -9,25 +9,22 @@
 #include <kinspect/kernel.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 /* Large enough for a folio's worth of pages, small enough to stay a
  * terminal command; more is a mistake in LEN more often than not. */
 #define READ_MAX (16u << 20)
 
-static void print_json(struct cli *cli, uint64_t addr, const uint8_t *buf, size_t len, bool physical)
+/* The record: LEN bytes of BUF at ADDR, a hexdump in the text. */
+static void render_read(struct record_writer *w, uint64_t addr, const uint8_t *buf, size_t len, bool physical)
 {
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "address");
-	kinspect_json_address(j, addr);
-	kinspect_json_key(j, "length");
-	kinspect_json_uint(j, len);
-	kinspect_json_key(j, "physical");
-	kinspect_json_bool(j, physical);
-	kinspect_json_key(j, "hex");
-	cli_json_hex(j, buf, len);
-	kinspect_json_end_object(j);
+	record_begin_object(w, NULL);
+	record_json_address(w, "address", addr);
+	record_json_uint(w, "length", len);
+	record_bool(w, "physical", physical, NULL, NULL);
+	record_hexdump(w, "hex", addr, buf, len);
+	record_end_object(w);
 }
 
 static int run_read(struct cli *cli, int argc, char **argv)
@@ -56,10 +53,8 @@ static int run_read(struct cli *cli, int argc, char **argv)
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "read %llu bytes at %s 0x%" PRIx64, len,
 						    physical ? "physical" : "virtual", addr));
-	if (cli->json)
-		print_json(cli, addr, buf, len, physical);
-	else
-		cli_hexdump(addr, buf, len);
+	struct record_writer w = record_writer_cli(cli);
+	render_read(&w, addr, buf, len, physical);
 	return CLI_EXIT_OK;
 }
 

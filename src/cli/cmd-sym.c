@@ -8,70 +8,56 @@
 #include <kinspect/symbol.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 
 /* "sym ADDR": ADDRESS NAME+0xOFFSET [MODULE]. */
-static void print_symbolized(struct cli *cli, uint64_t addr, const struct kinspect_symbol *sym)
+static void render_symbolized(struct record_writer *w, uint64_t addr, const struct kinspect_symbol *sym)
 {
-	if (cli->json) {
-		struct kinspect_json *j = &cli->json_writer;
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "address");
-		kinspect_json_address(j, addr);
-		kinspect_json_key(j, "name");
-		kinspect_json_string(j, sym->name);
-		kinspect_json_key(j, "offset");
-		kinspect_json_uint(j, sym->offset);
-		if (sym->module) {
-			kinspect_json_key(j, "module");
-			kinspect_json_string(j, sym->module);
-		}
-		kinspect_json_end_object(j);
-	} else if (sym->module) {
-		printf("%016" PRIx64 " %s+0x%" PRIx64 " [%s]\n", addr, sym->name, sym->offset, sym->module);
-	} else {
-		printf("%016" PRIx64 " %s+0x%" PRIx64 "\n", addr, sym->name, sym->offset);
-	}
+	record_begin_object(w, NULL);
+	record_address(w, "address", "%016" PRIx64, addr);
+	record_string(w, "name", " %s", sym->name);
+	record_uint(w, "offset", "+0x%" PRIx64, sym->offset);
+	if (sym->module)
+		record_string(w, "module", " [%s]", sym->module);
+	record_end_object(w);
+	record_text(w, "\n");
 }
 
 /* "sym NAME": ADDRESS SIZE NAME [MODULE]. */
-static void print_found(struct cli *cli, const struct kinspect_symbol *sym)
+static void render_found(struct record_writer *w, const struct kinspect_symbol *sym)
 {
-	if (cli->json) {
-		struct kinspect_json *j = &cli->json_writer;
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "name");
-		kinspect_json_string(j, sym->name);
-		kinspect_json_key(j, "address");
-		kinspect_json_address(j, sym->address);
-		kinspect_json_key(j, "size");
-		kinspect_json_uint(j, sym->size);
-		if (sym->module) {
-			kinspect_json_key(j, "module");
-			kinspect_json_string(j, sym->module);
-		}
-		kinspect_json_end_object(j);
-	} else if (sym->module) {
-		printf("%016" PRIx64 " %-8" PRIu64 " %s [%s]\n", sym->address, sym->size, sym->name, sym->module);
-	} else {
-		printf("%016" PRIx64 " %-8" PRIu64 " %s\n", sym->address, sym->size, sym->name);
-	}
+	enum { ADDRESS = 1, SIZE, NAME }; /* the text's order */
+	record_begin_object(w, NULL);
+	record_slot(w, NAME);
+	record_string(w, "name", " %s", sym->name);
+	record_slot(w, ADDRESS);
+	record_address(w, "address", "%016" PRIx64, sym->address);
+	record_slot(w, SIZE);
+	record_uint(w, "size", " %-8" PRIu64, sym->size);
+	record_slot(w, NAME);
+	if (sym->module)
+		record_string(w, "module", " [%s]", sym->module);
+	record_end_object(w);
+	record_text(w, "\n");
+	record_flush(w);
 }
 
-static struct kinspect_error *print_one(struct cli *cli, struct kinspect_kernel *k, const char *arg)
+static struct kinspect_error *print_one(struct cli *cli, struct record_writer *w, struct kinspect_kernel *k,
+					const char *arg)
 {
 	struct kinspect_symbol sym;
 	uint64_t addr;
 	struct kinspect_error *err;
 	if (cli_parse_number(arg, &addr)) {
 		if (!(err = kinspect_kernel_symbolize(k, addr, &sym)))
-			print_symbolized(cli, addr, &sym);
+			render_symbolized(w, addr, &sym);
 		else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND)
 			err = kinspect_error_wrap(err, "no symbol of the vmlinux%s holds 0x%" PRIx64,
 						  cli->target ? " or a loaded module" : "", addr);
 		return err;
 	}
 	if (!(err = kinspect_kernel_symbol_lookup(k, arg, &sym)))
-		print_found(cli, &sym);
+		render_found(w, &sym);
 	else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND && cli->target)
 		err = kinspect_error_wrap(err, "no symbol %s in the vmlinux", arg);
 	else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND)
@@ -91,17 +77,15 @@ static int run_sym(struct cli *cli, int argc, char **argv)
 	if (!k)
 		return CLI_EXIT_FAILURE;
 	status = CLI_EXIT_OK;
-	struct kinspect_json *j = &cli->json_writer;
-	if (cli->json)
-		kinspect_json_begin_array(j);
+	struct record_writer w = record_writer_cli(cli);
+	record_begin_array(&w, NULL);
 	for (int i = argind; i < argc; i++) {
-		struct kinspect_error *err = print_one(cli, k, argv[i]);
+		struct kinspect_error *err = print_one(cli, &w, k, argv[i]);
 		/* Keep going: one missing name should not hide the others. */
 		if (err)
 			status = cli_fail(err);
 	}
-	if (cli->json)
-		kinspect_json_end_array(j);
+	record_end_array(&w);
 	return status;
 }
 

@@ -10,6 +10,7 @@
 #include <kinspect/xarray.h>
 
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 
 /* Entries printed at most. */
 #define DEFAULT_MAX 4096
@@ -17,53 +18,38 @@
 /* One entry: a line of the table, or an object of "entries". */
 static struct kinspect_error *render_entry(const struct kinspect_xarray_entry *e, void *arg)
 {
-	struct cli *cli = arg;
-	uint64_t index = kinspect_xarray_entry_index(e), raw = kinspect_xarray_entry_raw(e);
-	unsigned int order = kinspect_xarray_entry_order(e);
+	struct record_writer *w = arg;
 	bool is_value = kinspect_xarray_entry_is_value(e);
-	if (!cli->json) {
-		if (is_value)
-			printf("%10" PRIu64 "  %5u  value 0x%" PRIx64 "\n", index, order, kinspect_xarray_entry_value(e));
-		else
-			printf("%10" PRIu64 "  %5u  0x%016" PRIx64 "\n", index, order, raw);
-		return NULL;
-	}
-	struct kinspect_json *j = &cli->json_writer;
-	kinspect_json_begin_object(j);
-	kinspect_json_key(j, "index");
-	kinspect_json_uint(j, index);
-	kinspect_json_key(j, "order");
-	kinspect_json_uint(j, order);
-	kinspect_json_key(j, "entry");
-	kinspect_json_address(j, raw);
-	if (is_value) {
-		kinspect_json_key(j, "value");
-		kinspect_json_uint(j, kinspect_xarray_entry_value(e));
-	}
-	kinspect_json_end_object(j);
+	record_begin_object(w, NULL);
+	record_uint(w, "index", "%10" PRIu64, kinspect_xarray_entry_index(e));
+	record_uint(w, "order", "  %5" PRIu64, kinspect_xarray_entry_order(e));
+	/* A value entry shows its value, the others the entry. */
+	record_address(w, "entry", is_value ? NULL : "  0x%016" PRIx64, kinspect_xarray_entry_raw(e));
+	if (is_value)
+		record_uint(w, "value", "  value 0x%" PRIx64, kinspect_xarray_entry_value(e));
+	record_end_object(w);
+	record_text(w, "\n");
 	return NULL;
 }
 
-/* The xarray record around its entries: before them (BEFORE) or after. */
-static void render_xarray(struct cli *cli, uint64_t xa, bool before, bool truncated)
+/* The xarray record: its address, its entries from FIRST to LAST, whether
+ * more were left out. */
+static struct kinspect_error *render_xarray(struct cli *cli, uint64_t xa, uint64_t first, uint64_t last)
 {
-	struct kinspect_json *j = &cli->json_writer;
-	if (before && cli->json) {
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "xarray");
-		kinspect_json_address(j, xa);
-		kinspect_json_key(j, "entries");
-		kinspect_json_begin_array(j);
-	} else if (before) {
-		printf("xarray 0x%" PRIx64 ":\n%10s  %5s  %s\n", xa, "index", "order", "entry");
-	} else if (cli->json) {
-		kinspect_json_end_array(j);
-		kinspect_json_key(j, "truncated");
-		kinspect_json_bool(j, truncated);
-		kinspect_json_end_object(j);
-	} else if (truncated) {
-		printf("... more than %u entries: give FIRST and LAST\n", DEFAULT_MAX);
-	}
+	struct record_writer w = record_writer_cli(cli);
+	bool truncated = false;
+	record_begin_object(&w, NULL);
+	record_address(&w, "xarray", "xarray 0x%" PRIx64 ":\n", xa);
+	record_text(&w, "%10s  %5s  %s\n", "index", "order", "entry");
+	record_begin_array(&w, "entries");
+	struct kinspect_error *err =
+		kinspect_kernel_xarray_for_each(cli->kernel, xa, first, last, DEFAULT_MAX, render_entry, &w, &truncated);
+	record_end_array(&w);
+	record_bool(&w, "truncated", truncated, NULL, NULL);
+	if (truncated)
+		record_text(&w, "... more than %u entries: give FIRST and LAST\n", DEFAULT_MAX);
+	record_end_object(&w);
+	return err;
 }
 
 static int run_xarray(struct cli *cli, int argc, char **argv)
@@ -81,11 +67,7 @@ static int run_xarray(struct cli *cli, int argc, char **argv)
 	uint64_t xa;
 	if (!cli_vmlinux(cli) || !cli_open_target(cli) || !cli_parse_address(cli, argv[argind], &xa))
 		return CLI_EXIT_FAILURE;
-	bool truncated = false;
-	render_xarray(cli, xa, true, false);
-	struct kinspect_error *err =
-		kinspect_kernel_xarray_for_each(cli->kernel, xa, first, last, DEFAULT_MAX, render_entry, cli, &truncated);
-	render_xarray(cli, xa, false, truncated);
+	struct kinspect_error *err = render_xarray(cli, xa, first, last);
 	if (err)
 		return cli_fail(kinspect_error_wrap(err, "xarray at 0x%" PRIx64, xa));
 	return CLI_EXIT_OK;
