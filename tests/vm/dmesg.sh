@@ -160,6 +160,14 @@ guest_dump "$w/dump1.elf"
 check_target "$w/dump1.elf" dump "$tag: end-1" "$w/kmsg1" "$w/dmesg1"
 check_written "$w/dump.json" dump
 
+# Where prb points: the static ring in the kernel image, or with
+# log_buf_len= the one setup_log_buf() filled with memory allocated at boot.
+ring=printk_rb_static
+[[ " $GUEST_APPEND " == *" log_buf_len="* ]] && ring=printk_rb_dynamic
+kinspect -k "$GUEST_VMLINUX" -t "$w/dump1.elf" print prb >"$w/prb" 2>&1 || { cat "$w/prb"; die "print prb failed"; }
+grep -q "<$ring>" "$w/prb" || die "prb should point to $ring: $(cat "$w/prb")"
+say "ok: prb points to $ring"
+
 # --level and --since on the dump, against its own records.
 kinspect_dmesg "$w/dump1.elf" "$w/err.json" --json --level err,4
 want=$(jq '[.[] | select(.level == 3 or .level == 4)] | length' "$w/dump.json")
@@ -205,6 +213,14 @@ first=$(awk -F'[,;]' '/^[0-9]/ { print $2; exit }' "$w/kmsg2")
 [ "$first" -gt "$since" ] || die "the ring did not wrap: /dev/kmsg still starts at $first"
 ! grep -q ";$tag: hello\$" "$w/kmsg2" || die "'$tag: hello' is still in /dev/kmsg"
 check_target "$GUEST_GDB" wrapped-live "$tag: end-2" "$w/kmsg2" "$w/dmesg2"
+# Live, the ring's arrays come in large batched reads: a few dozen round
+# trips for all of it (one a record would be thousands).
+kinspect -vv -k "$GUEST_VMLINUX" -t "$GUEST_GDB" dmesg 2>"$w/rt.err" >/dev/null || { cat "$w/rt.err"; die "kinspect -vv dmesg failed"; }
+read -r rt rt_connect < <(sed -n 's/.* \([0-9]*\) round trips (\([0-9]*\) to connect).*/\1 \2/p' "$w/rt.err" | tail -n1)
+[ -n "${rt:-}" ] || { cat "$w/rt.err"; die "kinspect -vv did not count round trips"; }
+[ $((rt - rt_connect)) -le 64 ] ||
+	die "live dmesg of the wrapped ring took $((rt - rt_connect)) round trips after connecting, more than 64"
+say "ok: live, the wrapped ring in $((rt - rt_connect)) round trips after connecting ($rt_connect to connect)"
 guest_dump "$w/dump2.elf" paging=true
 check_target "$w/dump2.elf" wrapped-dump "$tag: end-2" "$w/kmsg2" "$w/dmesg2"
 for label in wrapped-live wrapped-dump; do
