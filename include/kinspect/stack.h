@@ -31,8 +31,8 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct ki
 								       unsigned int cpu,
 								       struct kinspect_stack_trace **ret);
 
-/* The trace of the task_struct at TASK: from its saved
- * inactive_task_frame when it is switched out, from its CPU's registers
+/* The trace of the task_struct at TASK: from the frame its context switch
+ * saved when it is switched out, from its CPU's registers
  * when a CPU runs it (callbacks that give no CPUs: always the saved
  * frame). */
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_stack_trace_task(struct kinspect_kernel *kernel,

@@ -8,13 +8,12 @@
 #include <string.h>
 
 #include "arch/x86_64-dump-notes.h"
+#include "arch/x86_64.h"
 #include "core/error-priv.h"
 
 /* Offsets in QEMUCPUState version 1: version, size (u32 each), 16 general
  * registers, rip, rflags, 10 segments of 24 bytes, cr[5]. */
 #define QEMU_CPU_GPR 8
-#define QEMU_CPU_RSP 56
-#define QEMU_CPU_RFLAGS 144
 #define QEMU_CPU_CS 152 /* the first segment's selector */
 #define QEMU_CPU_RIP 136
 #define QEMU_CPU_CR 392
@@ -31,14 +30,25 @@ struct kinspect_error *kinspect_x86_64_parse_cpu_note(const char *path, const ui
 	if (version != 1 || size < QEMU_CPU_MIN_SIZE || size > len)
 		return kinspect_error_file(path, "QEMU CPU note version %u size %u is not supported", version, size);
 	memset(ret, 0, sizeof(*ret));
-	memcpy(&ret->rsp, desc + QEMU_CPU_RSP, 8);
-	memcpy(ret->gpr, desc + QEMU_CPU_GPR, sizeof(ret->gpr));
-	memcpy(&ret->rflags, desc + QEMU_CPU_RFLAGS, 8);
-	memcpy(&ret->cs, desc + QEMU_CPU_CS, 4);
-	memcpy(&ret->rip, desc + QEMU_CPU_RIP, 8);
-	memcpy(&ret->cr0, desc + QEMU_CPU_CR, 8);
-	memcpy(&ret->cr3, desc + QEMU_CPU_CR + 3 * 8, 8);
-	memcpy(&ret->cr4, desc + QEMU_CPU_CR + 4 * 8, 8);
+	/* QEMU's order of the 16 general registers, by DWARF number. */
+	static const unsigned int dwarf[16] = {
+		KINSPECT_X86_64_RAX, KINSPECT_X86_64_RBX, KINSPECT_X86_64_RCX, KINSPECT_X86_64_RDX,
+		KINSPECT_X86_64_RSI, KINSPECT_X86_64_RDI, KINSPECT_X86_64_RSP, KINSPECT_X86_64_RBP,
+		8, 9, 10, 11, 12, 13, 14, 15,
+	};
+	for (unsigned int i = 0; i < 16; i++) {
+		memcpy(&ret->regs.value[dwarf[i]], desc + QEMU_CPU_GPR + 8 * i, 8);
+		ret->regs.valid |= UINT64_C(1) << dwarf[i];
+	}
+	memcpy(&ret->regs.value[KINSPECT_X86_64_RIP], desc + QEMU_CPU_RIP, 8);
+	ret->regs.valid |= UINT64_C(1) << KINSPECT_X86_64_RIP;
+	ret->pc = ret->regs.value[KINSPECT_X86_64_RIP];
+	ret->sp = ret->regs.value[KINSPECT_X86_64_RSP];
+	uint32_t cs;
+	memcpy(&cs, desc + QEMU_CPU_CS, 4);
+	ret->user_mode = kinspect_x86_64_user_mode(cs);
+	memcpy(&ret->page_table_root, desc + QEMU_CPU_CR + 3 * 8, 8); /* cr3 */
+	memcpy(&ret->paging_control, desc + QEMU_CPU_CR + 4 * 8, 8);  /* cr4 */
 	return NULL;
 }
 
@@ -47,7 +57,7 @@ struct kinspect_error *kinspect_x86_64_parse_cpu_note(const char *path, const ui
 #define PRSTATUS_PID 32
 #define PRSTATUS_REGS 112
 #define PRSTATUS_NR_REGS 27
-enum { REG_RIP = 16, REG_CS = 17, REG_RFLAGS = 18, REG_RSP = 19 };
+enum { PRSTATUS_RIP = 16, PRSTATUS_RSP = 19 };
 
 struct kinspect_error *kinspect_x86_64_parse_prstatus(const char *path, const uint8_t *desc, size_t len,
 						      struct kinspect_elf_dump_prstatus *ret)
@@ -56,9 +66,7 @@ struct kinspect_error *kinspect_x86_64_parse_prstatus(const char *path, const ui
 		return kinspect_error_file(path, "NT_PRSTATUS note of %zu bytes", len);
 	memset(ret, 0, sizeof(*ret));
 	memcpy(&ret->pid, desc + PRSTATUS_PID, 4);
-	memcpy(&ret->rip, desc + PRSTATUS_REGS + 8 * REG_RIP, 8);
-	memcpy(&ret->cs, desc + PRSTATUS_REGS + 8 * REG_CS, 8);
-	memcpy(&ret->rflags, desc + PRSTATUS_REGS + 8 * REG_RFLAGS, 8);
-	memcpy(&ret->rsp, desc + PRSTATUS_REGS + 8 * REG_RSP, 8);
+	memcpy(&ret->pc, desc + PRSTATUS_REGS + 8 * PRSTATUS_RIP, 8);
+	memcpy(&ret->sp, desc + PRSTATUS_REGS + 8 * PRSTATUS_RSP, 8);
 	return NULL;
 }

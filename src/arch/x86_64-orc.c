@@ -258,16 +258,16 @@ static struct kinspect_error *read_u64(const struct kinspect_orc_unwinder *u, ui
 }
 
 /* A register saved in the last pt_regs (the kernel's get_reg()). */
-static bool saved_reg(const struct kinspect_orc_unwinder *u, const struct kinspect_orc_state *state,
+static bool saved_reg(const struct kinspect_orc_unwinder *u, const struct kinspect_unwind_state *state,
 		      unsigned int reg, uint64_t *ret)
 {
-	uint64_t base;
-	if (state->have_pt_regs && state->full_pt_regs)
-		base = state->pt_regs;
-	else if (state->have_prev_pt_regs)
-		base = state->prev_pt_regs;
+	uint64_t base, flags = state->arch[KINSPECT_ORC_WORD_FLAGS];
+	if ((flags & KINSPECT_ORC_HAVE_PT_REGS) && (flags & KINSPECT_ORC_FULL_PT_REGS))
+		base = state->arch[KINSPECT_ORC_WORD_PT_REGS];
+	else if (flags & KINSPECT_ORC_HAVE_PREV_PT_REGS)
+		base = state->arch[KINSPECT_ORC_WORD_PREV_PT_REGS];
 	else
-		return kinspect_x86_64_regs_get(&state->regs, reg, ret);
+		return kinspect_unwind_state_get(state, reg, ret);
 	struct kinspect_error *err = read_u64(u, base + u->pt_regs->offset[reg], ret);
 	kinspect_error_destroy(err);
 	return !err;
@@ -298,23 +298,23 @@ static const char *reg_name(unsigned int reg)
 }
 
 struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwinder *u,
-						struct kinspect_orc_state *state, struct kinspect_orc_step *ret,
+						struct kinspect_unwind_state *state, struct kinspect_orc_step *ret,
 						enum kinspect_orc_step_result *ret_result)
 {
 	struct kinspect_error *err;
 	uint64_t ip, cur_sp, cur_bp = 0;
-	if (!kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RIP, &ip) ||
-	    !kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RSP, &cur_sp))
+	if (!kinspect_unwind_state_get(state, KINSPECT_X86_64_RIP, &ip) ||
+	    !kinspect_unwind_state_get(state, KINSPECT_X86_64_RSP, &cur_sp))
 		return kinspect_error_create(KINSPECT_ERROR_OTHER, "no instruction or stack pointer");
-	bool have_bp = kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RBP, &cur_bp);
+	bool have_bp = kinspect_unwind_state_get(state, KINSPECT_X86_64_RBP, &cur_bp);
 
 	/* A call frame's IP is the instruction after the call, whose ORC
 	 * data may already be the next function's (a noreturn call): look
 	 * up the call itself. */
 	struct kinspect_orc_entry orc;
 	const char *table = NULL;
-	enum kinspect_orc_frame_kind kind = KINSPECT_ORC_FRAME_CALL;
-	uint64_t lookup = state->signal ? ip : ip - 1;
+	enum kinspect_unwind_kind kind = KINSPECT_UNWIND_CALL;
+	uint64_t lookup = state->exact ? ip : ip - 1;
 	if (u->find(u->find_arg, lookup, &orc, &table) != KINSPECT_ORC_FOUND) {
 		/* Kernel addresses no table covers may be generated code
 		 * (BPF, ftrace trampolines) in the module area: the kernel
@@ -322,7 +322,7 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 		if (ip < 0xffffffffa0000000ULL || ip >= 0xffffffffff000000ULL)
 			return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "0x%016" PRIx64 " is not kernel code", ip);
 		orc = fp_entry;
-		kind = KINSPECT_ORC_FRAME_FRAME_POINTER;
+		kind = KINSPECT_UNWIND_FRAME_POINTER;
 	} else if (orc.type == KINSPECT_ORC_TYPE_UNDEFINED) {
 		return kinspect_error_create(KINSPECT_ERROR_NOT_FOUND, "no ORC data for 0x%016" PRIx64 " (%s)", ip,
 					     table ? table : "?");
@@ -378,14 +378,14 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 			sp += (uint64_t)(int64_t)orc.sp_offset;
 	}
 
-	struct kinspect_orc_state next = { .signal = orc.signal };
+	struct kinspect_unwind_state next = { .exact = orc.signal };
 	struct kinspect_orc_step step = { .entry = orc, .kind = kind };
 	switch (orc.type) {
 	case KINSPECT_ORC_TYPE_CALL:
 		if ((err = read_u64(u, sp - 8, &value)))
 			return err;
-		kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RIP, value);
-		kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RSP, sp);
+		kinspect_unwind_state_set(&next, KINSPECT_X86_64_RIP, value);
+		kinspect_unwind_state_set(&next, KINSPECT_X86_64_RSP, sp);
 		/* ORC tracks only SP and BP: other registers the callee
 		 * saved are unknown here, not guessed. */
 		break;
@@ -398,10 +398,10 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 		if ((err = kinspect_memory_read(u->mem, sp, regs, u->pt_regs->size)))
 			return kinspect_error_wrap(err, "pt_regs at 0x%016" PRIx64, sp);
 		for (unsigned int reg = 0; reg < KINSPECT_X86_64_NR_REGS; reg++)
-			kinspect_x86_64_regs_set(&next.regs, reg, kinspect_load_le(regs + u->pt_regs->offset[reg], 8));
-		next.pt_regs = sp;
-		next.have_pt_regs = next.full_pt_regs = true;
-		step.kind = KINSPECT_ORC_FRAME_PT_REGS;
+			kinspect_unwind_state_set(&next, reg, kinspect_load_le(regs + u->pt_regs->offset[reg], 8));
+		next.arch[KINSPECT_ORC_WORD_PT_REGS] = sp;
+		next.arch[KINSPECT_ORC_WORD_FLAGS] = KINSPECT_ORC_HAVE_PT_REGS | KINSPECT_ORC_FULL_PT_REGS;
+		step.kind = KINSPECT_UNWIND_PT_REGS;
 		step.pt_regs = sp;
 		break;
 	}
@@ -411,17 +411,18 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 		uint64_t regs = sp - u->pt_regs->offset[KINSPECT_X86_64_RIP];
 		if ((err = read_u64(u, regs + u->pt_regs->offset[KINSPECT_X86_64_RIP], &value)))
 			return kinspect_error_wrap(err, "IRET frame at 0x%016" PRIx64, sp);
-		kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RIP, value);
+		kinspect_unwind_state_set(&next, KINSPECT_X86_64_RIP, value);
 		if ((err = read_u64(u, regs + u->pt_regs->offset[KINSPECT_X86_64_RSP], &value)))
 			return kinspect_error_wrap(err, "IRET frame at 0x%016" PRIx64, sp);
-		kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RSP, value);
-		if (state->have_pt_regs && state->full_pt_regs) {
-			next.prev_pt_regs = state->pt_regs;
-			next.have_prev_pt_regs = true;
+		kinspect_unwind_state_set(&next, KINSPECT_X86_64_RSP, value);
+		uint64_t flags = state->arch[KINSPECT_ORC_WORD_FLAGS];
+		next.arch[KINSPECT_ORC_WORD_FLAGS] = KINSPECT_ORC_HAVE_PT_REGS;
+		if ((flags & KINSPECT_ORC_HAVE_PT_REGS) && (flags & KINSPECT_ORC_FULL_PT_REGS)) {
+			next.arch[KINSPECT_ORC_WORD_PREV_PT_REGS] = state->arch[KINSPECT_ORC_WORD_PT_REGS];
+			next.arch[KINSPECT_ORC_WORD_FLAGS] |= KINSPECT_ORC_HAVE_PREV_PT_REGS;
 		}
-		next.pt_regs = regs;
-		next.have_pt_regs = true;
-		step.kind = KINSPECT_ORC_FRAME_IRET;
+		next.arch[KINSPECT_ORC_WORD_PT_REGS] = regs;
+		step.kind = KINSPECT_UNWIND_IRET;
 		step.pt_regs = regs;
 		break;
 	}
@@ -436,28 +437,28 @@ struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwind
 		if (orc.type == KINSPECT_ORC_TYPE_REGS) {
 			/* Already read with the rest of pt_regs. */
 		} else if (saved_reg(u, &next, KINSPECT_X86_64_RBP, &value) ||
-			   kinspect_x86_64_regs_get(&state->regs, KINSPECT_X86_64_RBP, &value)) {
-			kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RBP, value);
+			   kinspect_unwind_state_get(state, KINSPECT_X86_64_RBP, &value)) {
+			kinspect_unwind_state_set(&next, KINSPECT_X86_64_RBP, value);
 		}
 		break;
 	case KINSPECT_ORC_REG_PREV_SP:
 		if ((err = read_u64(u, sp + (uint64_t)(int64_t)orc.bp_offset, &value)))
 			return err;
-		kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RBP, value);
+		kinspect_unwind_state_set(&next, KINSPECT_X86_64_RBP, value);
 		break;
 	case KINSPECT_ORC_REG_BP:
 		if (!have_bp)
 			return kinspect_error_create(KINSPECT_ERROR_OTHER, "rbp unknown at 0x%016" PRIx64, ip);
 		if ((err = read_u64(u, cur_bp + (uint64_t)(int64_t)orc.bp_offset, &value)))
 			return err;
-		kinspect_x86_64_regs_set(&next.regs, KINSPECT_X86_64_RBP, value);
+		kinspect_unwind_state_set(&next, KINSPECT_X86_64_RBP, value);
 		break;
 	default:
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "ORC data for 0x%016" PRIx64 " has BP base %s", ip,
 					     reg_name(orc.bp_reg));
 	}
 
-	if (step.kind == KINSPECT_ORC_FRAME_PT_REGS || step.kind == KINSPECT_ORC_FRAME_IRET) {
+	if (step.kind == KINSPECT_UNWIND_PT_REGS || step.kind == KINSPECT_UNWIND_IRET) {
 		uint64_t cs;
 		if ((err = read_u64(u, step.pt_regs + u->pt_regs->cs, &cs)))
 			return kinspect_error_wrap(err, "pt_regs at 0x%016" PRIx64, step.pt_regs);

@@ -12,48 +12,10 @@
 
 #include <kinspect/error.h>
 
+#include "arch/arch.h"
+#include "arch/x86_64.h"
 #include "debuginfo/dwarf-types.h"
 #include "linux/memory.h"
-
-/* Registers by DWARF number (the x86-64 psABI): what gdb's JIT reader API
- * speaks too. */
-enum {
-	KINSPECT_X86_64_RAX = 0,
-	KINSPECT_X86_64_RDX = 1,
-	KINSPECT_X86_64_RCX = 2,
-	KINSPECT_X86_64_RBX = 3,
-	KINSPECT_X86_64_RSI = 4,
-	KINSPECT_X86_64_RDI = 5,
-	KINSPECT_X86_64_RBP = 6,
-	KINSPECT_X86_64_RSP = 7,
-	KINSPECT_X86_64_R8 = 8,
-	KINSPECT_X86_64_R10 = 10,
-	KINSPECT_X86_64_R13 = 13,
-	KINSPECT_X86_64_R15 = 15,
-	KINSPECT_X86_64_RIP = 16,
-	KINSPECT_X86_64_NR_REGS = 17,
-};
-
-/* A register set with a bit per register saying whether its value is known. */
-struct kinspect_x86_64_regs {
-	uint64_t value[KINSPECT_X86_64_NR_REGS];
-	uint32_t known;
-};
-
-static inline void kinspect_x86_64_regs_set(struct kinspect_x86_64_regs *regs, unsigned int reg, uint64_t value)
-{
-	regs->value[reg] = value;
-	regs->known |= 1u << reg;
-}
-
-static inline bool kinspect_x86_64_regs_get(const struct kinspect_x86_64_regs *regs, unsigned int reg,
-					    uint64_t *ret)
-{
-	if (!(regs->known & (1u << reg)))
-		return false;
-	*ret = regs->value[reg];
-	return true;
-}
 
 /* ORC base registers, kinspect's own numbering (that of v4.14-v7.0's
  * arch/x86/include/asm/orc_types.h, plus AX); a kernel's raw numbers are
@@ -165,24 +127,20 @@ enum kinspect_orc_lookup {
 typedef enum kinspect_orc_lookup (*kinspect_orc_find_fn)(void *arg, uint64_t addr, struct kinspect_orc_entry *ret,
 							 const char **ret_table);
 
-/* The state between two unwind steps. */
-struct kinspect_orc_state {
-	struct kinspect_x86_64_regs regs;
-	/* The IP is where the code was interrupted, not a return address
-	 * (the ORC "signal" rule: look it up as it is, not minus one). */
-	bool signal;
-	/* The pt_regs the last REGS/REGS_PARTIAL frame found, and the full
-	 * one before a partial one (the kernel's state->regs/prev_regs). */
-	uint64_t pt_regs, prev_pt_regs;
-	bool have_pt_regs, full_pt_regs, have_prev_pt_regs;
+/* The state between two steps is a struct kinspect_unwind_state: its
+ * EXACT is ORC's "signal" (the IP is where the code was interrupted, looked
+ * up as it is, not minus one), and its architecture's words are these: the
+ * pt_regs the last REGS/REGS_PARTIAL frame found, the full one before a
+ * partial one, and flags about them (the kernel's state->regs/prev_regs). */
+enum {
+	KINSPECT_ORC_WORD_PT_REGS = 0,
+	KINSPECT_ORC_WORD_PREV_PT_REGS = 1,
+	KINSPECT_ORC_WORD_FLAGS = 2,
 };
-
-/* What one step found. */
-enum kinspect_orc_frame_kind {
-	KINSPECT_ORC_FRAME_CALL,         /* a return address on the stack */
-	KINSPECT_ORC_FRAME_PT_REGS,      /* a full struct pt_regs (interrupt, exception, syscall) */
-	KINSPECT_ORC_FRAME_IRET,         /* only the hardware IRET frame of a pt_regs */
-	KINSPECT_ORC_FRAME_FRAME_POINTER /* no ORC data: a guess from RBP */
+enum {
+	KINSPECT_ORC_HAVE_PT_REGS = 1,
+	KINSPECT_ORC_FULL_PT_REGS = 2,
+	KINSPECT_ORC_HAVE_PREV_PT_REGS = 4,
 };
 
 enum kinspect_orc_step_result {
@@ -190,11 +148,15 @@ enum kinspect_orc_step_result {
 	KINSPECT_ORC_STEP_END, /* end of the kernel stack (ORC end hint or user mode) */
 };
 
+/* What one step found. */
 struct kinspect_orc_step {
 	/* The ORC data of the unwound frame (the frame-pointer rule's for
 	 * FRAME_POINTER), also set for END. */
 	struct kinspect_orc_entry entry;
-	enum kinspect_orc_frame_kind kind;
+	/* CALL, PT_REGS (a full struct pt_regs: interrupt, exception,
+	 * syscall), IRET (only the hardware IRET frame of a pt_regs) or
+	 * FRAME_POINTER (no ORC data: a guess from RBP). */
+	enum kinspect_unwind_kind kind;
 	uint64_t pt_regs;  /* for PT_REGS/IRET: the struct's address */
 	bool user_mode;    /* for PT_REGS/IRET: it holds a user-mode context */
 };
@@ -212,7 +174,7 @@ struct kinspect_orc_unwinder {
  * for ...", "stack going in the wrong direction", a fault reading the
  * stack); STATE is then unchanged. */
 struct kinspect_error *kinspect_orc_unwind_step(const struct kinspect_orc_unwinder *unwinder,
-						struct kinspect_orc_state *state, struct kinspect_orc_step *ret,
+						struct kinspect_unwind_state *state, struct kinspect_orc_step *ret,
 						enum kinspect_orc_step_result *ret_result);
 
 #endif /* KINSPECT_X86_64_ORC_H */

@@ -64,13 +64,13 @@ struct kinspect_error *kinspect_x86_64_translate_cpu(kinspect_read_phys_u64_fn *
 						     const struct kinspect_elf_dump_cpu *cpu, uint64_t vaddr,
 						     uint64_t *ret, uint64_t *ret_page_size)
 {
-	struct kinspect_error *err = kinspect_x86_64_translate(read, ctx, cpu->cr3, cpu->cr4 & KINSPECT_X86_64_CR4_LA57,
-							       vaddr, ret, ret_page_size);
-	if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && (cpu->cr3 & PTI_USER_PGD_BIT) &&
+	uint64_t cr3 = cpu->page_table_root;
+	bool la57 = cpu->paging_control & KINSPECT_X86_64_CR4_LA57;
+	struct kinspect_error *err = kinspect_x86_64_translate(read, ctx, cr3, la57, vaddr, ret, ret_page_size);
+	if (err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && (cr3 & PTI_USER_PGD_BIT) &&
 	    vaddr >= KINSPECT_X86_64_KERNEL_SPACE_START) {
 		kinspect_error_destroy(err);
-		err = kinspect_x86_64_translate(read, ctx, cpu->cr3 & ~PTI_USER_PGD_BIT,
-						cpu->cr4 & KINSPECT_X86_64_CR4_LA57, vaddr, ret, ret_page_size);
+		err = kinspect_x86_64_translate(read, ctx, cr3 & ~PTI_USER_PGD_BIT, la57, vaddr, ret, ret_page_size);
 	}
 	return err;
 }

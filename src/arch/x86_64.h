@@ -1,10 +1,35 @@
-/* The x86-64 kernel address layout (Documentation/arch/x86/x86_64/mm.rst)
- * and control-register bits kinspect relies on, in one place.
+/* The x86-64 kernel address layout (Documentation/arch/x86/x86_64/mm.rst),
+ * the registers by DWARF number and the control-register and segment bits
+ * kinspect relies on, in one place.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_X86_64_H
 #define KINSPECT_X86_64_H
 
+#include <stdbool.h>
 #include <stdint.h>
+
+/* Registers by DWARF number (the x86-64 psABI): what gdb's JIT reader API
+ * speaks too.  The unwinder's are 0 to 16. */
+enum {
+	KINSPECT_X86_64_RAX = 0,
+	KINSPECT_X86_64_RDX = 1,
+	KINSPECT_X86_64_RCX = 2,
+	KINSPECT_X86_64_RBX = 3,
+	KINSPECT_X86_64_RSI = 4,
+	KINSPECT_X86_64_RDI = 5,
+	KINSPECT_X86_64_RBP = 6,
+	KINSPECT_X86_64_RSP = 7,
+	KINSPECT_X86_64_R8 = 8,
+	KINSPECT_X86_64_R10 = 10,
+	KINSPECT_X86_64_R13 = 13,
+	KINSPECT_X86_64_R15 = 15,
+	KINSPECT_X86_64_RIP = 16,
+	KINSPECT_X86_64_NR_REGS = 17,
+};
+
+/* Their names, as gdb and QEMU's target description give them
+ * (x86_64-arch.c). */
+extern const char *const kinspect_x86_64_reg_names[KINSPECT_X86_64_NR_REGS];
 
 /* __START_KERNEL_map: the kernel image is linked here and moved by KASLR
  * within KERNEL_IMAGE_SIZE; module space begins right after. */
@@ -39,6 +64,12 @@
 static inline int kinspect_x86_64_paging_levels(uint64_t cr4)
 {
 	return cr4 & KINSPECT_X86_64_CR4_LA57 ? 5 : 4;
+}
+
+/* Whether CS is a user-mode code segment (RPL 3). */
+static inline bool kinspect_x86_64_user_mode(uint64_t cs)
+{
+	return (cs & 3) == 3;
 }
 
 #endif /* KINSPECT_X86_64_H */

@@ -88,27 +88,27 @@ struct kinspect_error *kinspect_kernel_ops_nr_cpus(const struct kinspect_target_
 }
 
 struct kinspect_error *kinspect_kernel_ops_cpu_state(struct kinspect_kernel *k, unsigned int cpu,
-						     struct kinspect_orc_state *ret, bool *ret_user_mode,
-						     uint64_t *ret_ip)
+						     struct kinspect_unwind_state *ret, bool *ret_user_mode)
 {
 	void *arg;
 	const struct kinspect_target_ops *ops = kinspect_kernel_ops(k, &arg);
 	const struct kinspect_arch *arch = kinspect_arch();
 	if (!ops || !ops->read_register)
 		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "the target's callbacks give no registers");
-	uint64_t values[64] = { 0 }, valid = 0;
+	struct kinspect_unwind_state state;
+	memset(&state, 0, sizeof(state));
 	for (unsigned int reg = 0; reg < arch->nr_regs; reg++) {
-		if (ops->read_register(arg, cpu, reg, &values[reg]) == 0)
-			valid |= 1ull << reg;
+		uint64_t value;
+		if (ops->read_register(arg, cpu, reg, &value) == 0)
+			kinspect_unwind_state_set(&state, reg, value);
 	}
 	uint64_t need = (1ull << arch->pc_regnum) | (1ull << arch->sp_regnum);
-	if ((valid & need) != need)
+	if ((state.regs.valid & need) != need)
 		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "CPU %u: the callbacks give no pc or sp", cpu);
-	const uint64_t context[4] = { 0 };
-	arch->unwind_state_import(ret, values, valid, true, context);
-	/* Without the mode bits of a segment register: user code is code
-	 * below kernel space. */
-	*ret_ip = values[arch->pc_regnum];
-	*ret_user_mode = !kinspect_arch_kernel_address(*ret_ip);
+	state.exact = true;
+	*ret = state;
+	/* Without the mode bits of the architecture's registers: user code
+	 * is code below kernel space. */
+	*ret_user_mode = !kinspect_arch_kernel_address(state.regs.value[arch->pc_regnum]);
 	return NULL;
 }

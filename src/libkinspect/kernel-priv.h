@@ -149,12 +149,11 @@ struct kinspect_error *kinspect_kernel_ops_nr_cpus(const struct kinspect_target_
 /* Where CPU's unwind starts, from their registers (see the
  * architecture's cpu_state_live). */
 struct kinspect_error *kinspect_kernel_ops_cpu_state(struct kinspect_kernel *kernel, unsigned int cpu,
-						     struct kinspect_orc_state *ret, bool *ret_user_mode,
-						     uint64_t *ret_ip);
+						     struct kinspect_unwind_state *ret, bool *ret_user_mode);
 
 /* Where CPU's unwind starts, whatever the target (stack.c). */
 struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *kernel, unsigned int cpu,
-						 struct kinspect_orc_state *ret, bool *ret_user_mode, uint64_t *ret_ip);
+						 struct kinspect_unwind_state *ret, bool *ret_user_mode);
 
 /* The vmlinux's DWARF CFI (.debug_frame), opened on first use once the
  * vmlinux is; NULL when it has none. */

@@ -257,7 +257,7 @@ void kinspect_kernel_forget_modules(struct kinspect_kernel *k)
 	k->module_symbols = NULL;
 	kinspect_module_info_destroy(k->module_info);
 	k->module_info = NULL;
-	/* The unwinder caches module ORC tables, the task walker nothing
+	/* The unwinder caches module unwind tables, the task walker nothing
 	 * that changes, but both read through the target's memory. */
 	kinspect_kernel_unwinder_destroy(k->unwinder);
 	k->unwinder = NULL;

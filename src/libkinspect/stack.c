@@ -51,7 +51,7 @@ void kinspect_stack_trace_destroy(struct kinspect_stack_trace *t)
  * than a return address. */
 static bool exact_ip(const struct kinspect_stack_frame *f)
 {
-	return f->index == 0 || f->kind == KINSPECT_ORC_FRAME_PT_REGS || f->kind == KINSPECT_ORC_FRAME_IRET;
+	return f->index == 0 || f->kind == KINSPECT_UNWIND_PT_REGS || f->kind == KINSPECT_UNWIND_IRET;
 }
 
 /* "function+0xoff", "function+0xoff [module]", "[module]+0xoff" or "?". */
@@ -121,7 +121,7 @@ static struct kinspect_error *add_frame(const struct kinspect_stack_frame *f, vo
 	return NULL;
 }
 
-static struct kinspect_error *walk(struct kinspect_kernel_unwinder *unwinder, const struct kinspect_orc_state *state,
+static struct kinspect_error *walk(struct kinspect_kernel_unwinder *unwinder, const struct kinspect_unwind_state *state,
 				   struct kinspect_stack_trace *t)
 {
 	struct collect c = { t, unwinder };
@@ -140,16 +140,16 @@ static struct kinspect_error *new_trace(struct kinspect_kernel *k, int cpu, stru
 }
 
 struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *k, unsigned int cpu,
-						 struct kinspect_orc_state *ret, bool *ret_user_mode, uint64_t *ret_ip)
+						 struct kinspect_unwind_state *ret, bool *ret_user_mode)
 {
 	struct kinspect_error *err = kinspect_kernel_open_target(k);
 	if (err)
 		return err;
 	struct kinspect_gdbstub *gs = kinspect_kernel_gdbstub(k);
 	struct kinspect_elf_dump *dump = kinspect_kernel_dump(k);
-	return gs     ? kinspect_arch()->cpu_state_live(gs, cpu, ret, ret_user_mode, ret_ip)
-	       : dump ? kinspect_arch()->cpu_state_dump(dump, cpu, ret, ret_user_mode, ret_ip)
-		      : kinspect_kernel_ops_cpu_state(k, cpu, ret, ret_user_mode, ret_ip);
+	return gs     ? kinspect_arch()->cpu_state_live(gs, cpu, ret, ret_user_mode)
+	       : dump ? kinspect_arch()->cpu_state_dump(dump, cpu, ret, ret_user_mode)
+		      : kinspect_kernel_ops_cpu_state(k, cpu, ret, ret_user_mode);
 }
 
 struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k, unsigned int cpu,
@@ -162,10 +162,9 @@ struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k
 		err = kinspect_kernel_tasks(k, &tasks);
 	if (err)
 		return err;
-	struct kinspect_orc_state state;
+	struct kinspect_unwind_state state;
 	bool user_mode;
-	uint64_t ip;
-	err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode, &ip);
+	err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode);
 	if (err)
 		return err;
 	struct kinspect_stack_trace *t;
@@ -179,7 +178,7 @@ struct kinspect_error *kinspect_kernel_stack_trace_cpu(struct kinspect_kernel *k
 	if (user_mode) {
 		/* In user mode: the kernel stack holds nothing of interest. */
 		t->user_mode = true;
-		t->user_ip = ip;
+		t->user_ip = state.regs.value[kinspect_arch()->pc_regnum];
 	} else if ((err = walk(unwinder, &state, t))) {
 		kinspect_stack_trace_destroy(t);
 		return err;
@@ -216,8 +215,8 @@ struct kinspect_error *kinspect_kernel_stack_trace_task(struct kinspect_kernel *
 		if (!err && current == task.address)
 			return kinspect_kernel_stack_trace_cpu(k, cpu, ret);
 	}
-	struct kinspect_orc_state state;
-	if ((err = kinspect_kernel_unwinder_task_state(unwinder, task.thread_sp, &state)))
+	struct kinspect_unwind_state state;
+	if ((err = kinspect_kernel_unwinder_task_state(unwinder, task.address, task.thread_sp, &state)))
 		return kinspect_error_wrap(err, "pid %d", task.pid);
 	struct kinspect_stack_trace *t;
 	if ((err = new_trace(k, -1, &t)))
@@ -243,8 +242,8 @@ struct kinspect_error *kinspect_kernel_stack_trace_regs(struct kinspect_kernel *
 	struct kinspect_error *err = kinspect_kernel_unwinder(k, &unwinder);
 	if (err)
 		return err;
-	struct kinspect_orc_state state;
-	arch->unwind_state_import(&state, frame->regs.value, frame->regs.valid, frame->exact_pc, frame->context);
+	struct kinspect_unwind_state state;
+	kinspect_unwind_state_from_frame(&state, frame);
 	struct kinspect_stack_trace *t;
 	if ((err = new_trace(k, -1, &t)))
 		return err;
@@ -318,11 +317,11 @@ uint64_t kinspect_stack_frame_lookup_address(const struct kinspect_stack_trace *
 const char *kinspect_stack_frame_kind(const struct kinspect_stack_trace *t, size_t i)
 {
 	switch (t->frames[i].f.kind) {
-	case KINSPECT_ORC_FRAME_PT_REGS:
+	case KINSPECT_UNWIND_PT_REGS:
 		return "pt_regs";
-	case KINSPECT_ORC_FRAME_IRET:
+	case KINSPECT_UNWIND_IRET:
 		return "iret";
-	case KINSPECT_ORC_FRAME_FRAME_POINTER:
+	case KINSPECT_UNWIND_FRAME_POINTER:
 		return "frame_pointer";
 	default:
 		return "call";
@@ -332,7 +331,7 @@ const char *kinspect_stack_frame_kind(const struct kinspect_stack_trace *t, size
 uint64_t kinspect_stack_frame_pt_regs(const struct kinspect_stack_trace *t, size_t i)
 {
 	const struct kinspect_stack_frame *f = &t->frames[i].f;
-	return f->kind == KINSPECT_ORC_FRAME_PT_REGS || f->kind == KINSPECT_ORC_FRAME_IRET ? f->pt_regs : 0;
+	return f->kind == KINSPECT_UNWIND_PT_REGS || f->kind == KINSPECT_UNWIND_IRET ? f->pt_regs : 0;
 }
 
 bool kinspect_stack_frame_user_mode(const struct kinspect_stack_trace *t, size_t i)

@@ -54,8 +54,8 @@ struct kinspect_error *kinspect_kernel_paging(struct kinspect_kernel *k, unsigne
 	if (dump) {
 		const struct kinspect_elf_dump_cpu *c = kinspect_elf_dump_cpu(dump, cpu);
 		if (c) {
-			root = c->cr3;
-			control = c->cr4;
+			root = c->page_table_root;
+			control = c->paging_control;
 		}
 	} else if (!kinspect_kernel_gdbstub(k)) {
 		return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "the target's callbacks give no page tables");
@@ -120,8 +120,8 @@ struct kinspect_error *kinspect_kernel_dump_cpu_note(struct kinspect_kernel *k, 
 	if (!c)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "dump %s has no CPU %u (%zu CPUs)",
 					     kinspect_kernel_target(k), index, kinspect_elf_dump_nr_cpus(dump));
-	*ret_pc = c->rip;
-	*ret_sp = c->rsp;
+	*ret_pc = c->pc;
+	*ret_sp = c->sp;
 	return NULL;
 }
 
@@ -147,7 +147,7 @@ struct kinspect_error *kinspect_kernel_dump_prstatus(struct kinspect_kernel *k, 
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "dump %s has no NT_PRSTATUS note %zu",
 					     kinspect_kernel_target(k), index);
 	*ret_pid = p->pid;
-	*ret_pc = p->rip;
-	*ret_sp = p->rsp;
+	*ret_pc = p->pc;
+	*ret_sp = p->sp;
 	return NULL;
 }

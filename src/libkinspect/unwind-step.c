@@ -1,5 +1,5 @@
 /* Single unwind steps from registers (see kinspect/stack.h): the
- * architecture's registers by DWARF number, one ORC step of the session's
+ * architecture's registers by DWARF number, one step of the session's
  * unwinder, and what a debugger combining unwinders needs to know of it
  * (the frame's CFA, the entry frames crossed, whether DWARF CFI covers it).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
@@ -57,33 +57,17 @@ unsigned int kinspect_kernel_nr_registers(const struct kinspect_kernel *k)
 struct kinspect_error *kinspect_kernel_cpu_unwind_frame(struct kinspect_kernel *k, unsigned int cpu,
 							struct kinspect_unwind_frame *ret, bool *ret_user_mode)
 {
-	struct kinspect_orc_state state;
+	struct kinspect_unwind_state state;
 	bool user_mode;
-	uint64_t ip;
-	struct kinspect_error *err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode, &ip);
+	struct kinspect_error *err = kinspect_kernel_cpu_state(k, cpu, &state, &user_mode);
 	if (err)
 		return err;
 	struct kinspect_unwind_frame frame;
 	memset(&frame, 0, sizeof(frame));
-	kinspect_arch()->unwind_state_export(&state, frame.regs.value, &frame.regs.valid, &frame.exact_pc,
-					     frame.context);
+	kinspect_unwind_state_to_frame(&state, &frame);
 	*ret = frame;
 	*ret_user_mode = user_mode;
 	return NULL;
-}
-
-static enum kinspect_unwind_kind public_kind(enum kinspect_orc_frame_kind kind)
-{
-	switch (kind) {
-	case KINSPECT_ORC_FRAME_PT_REGS:
-		return KINSPECT_UNWIND_PT_REGS;
-	case KINSPECT_ORC_FRAME_IRET:
-		return KINSPECT_UNWIND_IRET;
-	case KINSPECT_ORC_FRAME_FRAME_POINTER:
-		return KINSPECT_UNWIND_FRAME_POINTER;
-	default:
-		return KINSPECT_UNWIND_CALL;
-	}
 }
 
 /* Whether the vmlinux's DWARF CFI describes code address IP of a frame
@@ -120,30 +104,28 @@ struct kinspect_error *kinspect_kernel_unwind_step(struct kinspect_kernel *k, co
 	struct kinspect_error *err = kinspect_kernel_unwinder(k, &unwinder);
 	if (err)
 		return err;
-	const struct kinspect_orc_unwinder *orc = kinspect_kernel_unwinder_orc(unwinder);
-	struct kinspect_orc_state state;
-	arch->unwind_state_import(&state, in->regs.value, in->regs.valid, in->exact_pc, in->context);
-	uint64_t ip = in->regs.value[arch->pc_regnum];
-	bool exact = in->exact_pc;
-	struct kinspect_orc_step step;
-	enum kinspect_orc_step_result result;
-	if ((err = arch->unwind_step(orc, &state, &step, &result)))
+	struct kinspect_unwind_state state;
+	kinspect_unwind_state_from_frame(&state, in);
+	uint64_t ip = state.regs.value[arch->pc_regnum];
+	bool exact = state.exact;
+	struct kinspect_arch_step step;
+	if ((err = kinspect_kernel_unwinder_step(unwinder, &state, &step)))
 		return err;
 	struct kinspect_unwind_info info;
 	memset(&info, 0, sizeof(info));
-	if (result == KINSPECT_ORC_STEP_END) {
+	if (step.end) {
 		info.end = true;
 		*ret_info = info;
 		return NULL;
 	}
 	struct kinspect_unwind_frame caller;
 	memset(&caller, 0, sizeof(caller));
-	arch->unwind_state_export(&state, caller.regs.value, &caller.regs.valid, &caller.exact_pc, caller.context);
-	info.kind = public_kind(step.kind);
-	info.pt_regs = step.kind == KINSPECT_ORC_FRAME_PT_REGS || step.kind == KINSPECT_ORC_FRAME_IRET ? step.pt_regs : 0;
+	kinspect_unwind_state_to_frame(&state, &caller);
+	info.kind = step.kind;
+	info.pt_regs = step.pt_regs;
 	info.user_mode = step.user_mode;
-	info.cfa = info.pt_regs ? step.pt_regs + arch->pt_regs_size(orc) : caller.regs.value[arch->sp_regnum];
-	info.dwarf_cfi = arch->plain_call_frame(&step) && cfi_covers(k, ip, exact);
+	info.cfa = step.cfa;
+	info.dwarf_cfi = step.plain_call && cfi_covers(k, ip, exact);
 	*out = caller;
 	*ret_info = info;
 	return NULL;

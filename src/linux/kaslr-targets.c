@@ -15,11 +15,11 @@ struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, con
 						struct kinspect_kaslr *ret)
 {
 	struct kinspect_memory mem = { .read = read_gdbstub, .ctx = gs };
-	uint64_t rip = 0;
-	struct kinspect_error *err = kinspect_gdbstub_read_register(gs, 0, "rip", &rip);
-	bool have_rip = !err;
+	uint64_t pc = 0;
+	struct kinspect_error *err = kinspect_arch()->read_pc(gs, 0, &pc);
+	bool have_pc = !err;
 	kinspect_error_destroy(err);
-	return kinspect_kaslr_find_memory(&mem, have_rip, rip, NULL, vmlinux, ret);
+	return kinspect_kaslr_find_memory(&mem, have_pc, pc, NULL, vmlinux, ret);
 }
 
 static struct kinspect_error *read_dump(void *ctx, uint64_t vaddr, void *buf, size_t len)
@@ -32,6 +32,6 @@ struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, 
 {
 	struct kinspect_memory mem = { .read = read_dump, .ctx = dump };
 	const struct kinspect_elf_dump_cpu *cpu = kinspect_elf_dump_cpu(dump, 0);
-	return kinspect_kaslr_find_memory(&mem, cpu != NULL, cpu ? cpu->rip : 0, kinspect_elf_dump_vmcoreinfo(dump),
+	return kinspect_kaslr_find_memory(&mem, cpu != NULL, cpu ? cpu->pc : 0, kinspect_elf_dump_vmcoreinfo(dump),
 					  vmlinux, ret);
 }

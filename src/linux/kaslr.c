@@ -1,10 +1,10 @@
 /* KASLR slide of a live kernel through the gdbstub.
  *
  * VMCOREINFO's KERNELOFFSET when the target has it.  Then, cheap: a vCPU stopped in kernel text (the idle loop, usually) has a
- * RIP that lies in [_stext, _etext] + slide, which leaves only the 2 MiB
- * steps of one text-size window; comparing a few bytes at RIP with the
+ * pc that lies in [_stext, _etext] + slide, which leaves only the KASLR
+ * steps of one text-size window; comparing a few bytes at the pc with the
  * vmlinux's bytes orders those candidates, and linux_banner confirms one.
- * Only if that fails is every slide below 1 GiB tried.
+ * Only if that fails is every slide of the image area tried.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
@@ -16,15 +16,15 @@
 #include "core/log.h"
 #include "linux/kaslr.h"
 
-#define RIP_BYTES 16
+#define PC_BYTES 16
 #define MAX_CANDIDATES (KINSPECT_KASLR_MAX / KINSPECT_KASLR_ALIGN)
 
 /* Where guest memory comes from: a live gdbstub or a dump. */
 struct memory {
 	struct kinspect_error *(*read)(void *ctx, uint64_t vaddr, void *buf, size_t len);
 	void *ctx;
-	bool have_rip;
-	uint64_t rip;
+	bool have_pc;
+	uint64_t pc;
 	const char *vmcoreinfo;
 };
 
@@ -98,44 +98,44 @@ static int by_score(const void *a, const void *b)
 	return x->slide < y->slide ? -1 : x->slide > y->slide;
 }
 
-/* Slides that put the CPU's RIP inside the vmlinux's text, best first.
- * Returns the number stored in CANDIDATES (0 if RIP is not in kernel text). */
-static size_t rip_candidates(const struct memory *mem, const struct kinspect_vmlinux *vmlinux,
+/* Slides that put the CPU's pc inside the vmlinux's text, best first.
+ * Returns the number stored in CANDIDATES (0 if the pc is not in kernel text). */
+static size_t pc_candidates(const struct memory *mem, const struct kinspect_vmlinux *vmlinux,
 			     struct candidate *candidates)
 {
-	uint64_t rip = mem->rip, stext, etext;
-	if (!mem->have_rip)
+	uint64_t pc = mem->pc, stext, etext;
+	if (!mem->have_pc)
 		return 0;
 	struct kinspect_error *err = kinspect_vmlinux_symbol(vmlinux, "_stext", &stext, NULL);
 	if (!err)
 		err = kinspect_vmlinux_symbol(vmlinux, "_etext", &etext, NULL);
 	if (err) {
 		char *msg = kinspect_error_string(err);
-		kinspect_debug("KASLR: no RIP hint: %s", msg ? msg : "out of memory");
+		kinspect_debug("KASLR: no pc hint: %s", msg ? msg : "out of memory");
 		free(msg);
 		kinspect_error_destroy(err);
 		return 0;
 	}
-	if (rip < kinspect_arch()->kernel_map_start || rip < stext || etext <= stext)
+	if (pc < kinspect_arch()->kernel_map_start || pc < stext || etext <= stext)
 		return 0;
-	uint8_t live[RIP_BYTES];
-	struct kinspect_error *read_err = mem->read(mem->ctx, rip, live, sizeof(live));
+	uint8_t live[PC_BYTES];
+	struct kinspect_error *read_err = mem->read(mem->ctx, pc, live, sizeof(live));
 	bool have_live = !read_err;
 	kinspect_error_destroy(read_err);
 
-	/* slide in [rip - etext, rip - stext], 2 MiB aligned, below 1 GiB */
-	uint64_t lo = rip > etext ? rip - etext : 0;
-	uint64_t hi = rip - stext;
+	/* slide in [pc - etext, pc - stext], KASLR-aligned, inside the image area */
+	uint64_t lo = pc > etext ? pc - etext : 0;
+	uint64_t hi = pc - stext;
 	lo = (lo + KINSPECT_KASLR_ALIGN - 1) & ~(KINSPECT_KASLR_ALIGN - 1);
 	size_t n = 0;
 	for (uint64_t slide = lo; slide <= hi && slide < KINSPECT_KASLR_MAX && n < MAX_CANDIDATES;
 	     slide += KINSPECT_KASLR_ALIGN) {
-		uint8_t file[RIP_BYTES];
+		uint8_t file[PC_BYTES];
 		int score = 0;
 		/* Live text differs from the file where the kernel patched
 		 * itself (alternatives, static calls), so a partial match
 		 * still ranks a candidate; the banner decides. */
-		if (have_live && !kinspect_vmlinux_read(vmlinux, rip - slide, file, sizeof(file))) {
+		if (have_live && !kinspect_vmlinux_read(vmlinux, pc - slide, file, sizeof(file))) {
 			for (size_t i = 0; i < sizeof(file); i++)
 				score += file[i] == live[i];
 		}
@@ -187,12 +187,14 @@ static struct kinspect_error *find_slide(const struct memory *mem, const struct 
 			return NULL;
 		}
 	}
-	size_t n = rip_candidates(mem, vmlinux, candidates);
+	size_t n = pc_candidates(mem, vmlinux, candidates);
 	for (size_t i = 0; i < n; i++) {
 		if ((err = banner_matches(mem, &banner, candidates[i].slide, &probes, &match)))
 			return kinspect_error_wrap(err, "finding the KASLR slide");
 		if (match) {
-			*ret = (struct kinspect_kaslr){ candidates[i].slide, "rip", probes };
+			/* Named after the architecture's pc register. */
+			const struct kinspect_arch *arch = kinspect_arch();
+			*ret = (struct kinspect_kaslr){ candidates[i].slide, arch->reg_names[arch->pc_regnum], probes };
 			return NULL;
 		}
 	}
@@ -206,7 +208,7 @@ static struct kinspect_error *find_slide(const struct memory *mem, const struct 
 	}
 	if (banner.faults == probes)
 		/* Not one address could be read: the translation of virtual
-		 * addresses failed (page tables from a damaged CR3, broken CPU
+		 * addresses failed (damaged page tables or page-table root, broken CPU
 		 * notes, a memory map that does not cover the kernel), which
 		 * says nothing yet about the vmlinux. */
 		return kinspect_error_create(KINSPECT_ERROR_FAULT,
@@ -220,10 +222,10 @@ static struct kinspect_error *find_slide(const struct memory *mem, const struct 
 				     probes, probes - banner.faults, kinspect_vmlinux_path(vmlinux));
 }
 
-struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_rip, uint64_t rip,
+struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_pc, uint64_t pc,
 						  const char *vmcoreinfo, const struct kinspect_vmlinux *vmlinux,
 						  struct kinspect_kaslr *ret)
 {
-	struct memory m = { .read = mem->read, .ctx = mem->ctx, .have_rip = have_rip, .rip = rip, .vmcoreinfo = vmcoreinfo };
+	struct memory m = { .read = mem->read, .ctx = mem->ctx, .have_pc = have_pc, .pc = pc, .vmcoreinfo = vmcoreinfo };
 	return find_slide(&m, vmlinux, ret);
 }

@@ -15,15 +15,15 @@
 #include "target/gdbstub.h"
 
 /* KASLR moves the kernel in steps of this within the image area (the
- * architecture's; x86-64: 2 MiB within 1 GiB). */
+ * architecture's kaslr_align and kernel_image_size). */
 #define KINSPECT_KASLR_ALIGN (kinspect_arch()->kaslr_align)
 #define KINSPECT_KASLR_MAX (kinspect_arch()->kernel_image_size)
 
 struct kinspect_kaslr {
 	uint64_t slide;
-	/* How it was found: "vmcoreinfo" (KERNELOFFSET), "rip" (a CPU's
-	 * instruction pointer narrowed it down) or "probe" (every possible
-	 * slide tried). */
+	/* How it was found: "vmcoreinfo" (KERNELOFFSET), the name of the
+	 * architecture's pc register (a CPU's instruction pointer narrowed it
+	 * down) or "probe" (every possible slide tried). */
 	const char *method;
 	/* linux_banner reads made to find and verify it. */
 	unsigned int probes;
@@ -60,15 +60,15 @@ struct kinspect_error *kinspect_kaslr_find_live(struct kinspect_gdbstub *gs, con
 						struct kinspect_kaslr *ret);
 
 /* The same for a QEMU ELF dump: VMCOREINFO's KERNELOFFSET if present, then
- * the CPU notes' RIP, then probing; always verified with linux_banner. */
+ * the CPU notes' pc, then probing; always verified with linux_banner. */
 struct kinspect_error *kinspect_kaslr_find_dump(struct kinspect_elf_dump *dump, const struct kinspect_vmlinux *vmlinux,
 						struct kinspect_kaslr *ret);
 
 /* The search itself, through any reader of virtual memory (the gdb plugin
- * reads through gdb): RIP, when HAVE_RIP, is a CPU's instruction pointer
+ * reads through gdb): PC, when HAVE_PC, is a CPU's instruction pointer
  * that narrows it; VMCOREINFO (or NULL) may hold KERNELOFFSET.  The two
  * above are in kaslr-targets.c. */
-struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_rip, uint64_t rip,
+struct kinspect_error *kinspect_kaslr_find_memory(const struct kinspect_memory *mem, bool have_pc, uint64_t pc,
 						  const char *vmcoreinfo, const struct kinspect_vmlinux *vmlinux,
 						  struct kinspect_kaslr *ret);
 

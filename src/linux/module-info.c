@@ -19,6 +19,7 @@
 #include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
+#include "linux/ahead.h"
 #include "linux/kaslr.h"
 #include "linux/module-info.h"
 #include "linux/module-sections.h"
@@ -118,15 +119,6 @@ static struct kinspect_error *read_u64(const struct kinspect_memory *mem, uint64
 	if (!err)
 		*ret = kinspect_load_le(word, 8);
 	return err;
-}
-
-/* The same for prefetch planning, where a failed read only means less is
- * fetched ahead. */
-static bool peek_u64(const struct kinspect_memory *mem, uint64_t addr, uint64_t *ret)
-{
-	struct kinspect_error *err = read_u64(mem, addr, ret);
-	kinspect_error_destroy(err);
-	return !err;
 }
 
 static struct kinspect_error *load_letters(struct kinspect_module_info *info)
@@ -380,53 +372,36 @@ struct ahead {
 	uint64_t use;         /* the module_use fetched last round, 0 when the list is done */
 };
 
-struct range_list {
-	struct kinspect_memory_range *ranges;
-	size_t nr, capacity;
-};
-
-static void add_range(struct range_list *l, uint64_t addr, size_t len)
-{
-	if (l->nr == l->capacity) {
-		size_t n = l->capacity ? 2 * l->capacity : 64;
-		struct kinspect_memory_range *p = realloc(l->ranges, n * sizeof(*p));
-		if (!p)
-			return; /* prefetching is only a speed-up */
-		l->ranges = p;
-		l->capacity = n;
-	}
-	l->ranges[l->nr++] = (struct kinspect_memory_range){ addr, len };
-}
-
 /* Step A's users list on by one module_use (fetched the round before):
  * ask for the user's name and the next entry. */
-static void prefetch_next_user(struct kinspect_module_info *info, struct ahead *a, struct range_list *l)
+static void prefetch_next_user(struct kinspect_module_info *info, struct ahead *a, struct kinspect_ahead *l)
 {
 	uint64_t source, next;
-	if (!peek_u64(info->mem, a->use + info->use_source, &source) ||
-	    !peek_u64(info->mem, a->use + info->use_source_list, &next)) {
+	if (!kinspect_ahead_peek_u64(info->mem, a->use + info->use_source, &source) ||
+	    !kinspect_ahead_peek_u64(info->mem, a->use + info->use_source_list, &next)) {
 		a->use = 0;
 		return;
 	}
-	add_range(l, source + info->name, info->name_size);
+	kinspect_ahead_add(l, source + info->name, info->name_size);
 	bool last = next == a->module + info->source_list || !kinspect_arch_kernel_address(next) ||
 		    next < info->use_source_list;
 	a->use = last ? 0 : next - info->use_source_list;
 	if (a->use)
-		add_range(l, a->use, info->use_size);
+		kinspect_ahead_add(l, a->use, info->use_size);
 }
 
 /* Ask for the notes that notes_attrs (fetched the round before) points
  * to; since v6.14 first for its grp.bin_attrs list (a round of its own). */
-static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, struct range_list *l)
+static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, struct kinspect_ahead *l)
 {
 	if (info->notes_list && !a->notes_list) {
 		/* What kinspect_read_pointer_list() will read: to the page end,
 		 * MODULE_NOTES_MAX pointers at most. */
-		if (peek_u64(info->mem, a->notes_attrs + info->notes_bin_attrs, &a->notes_list) && a->notes_list) {
+		if (kinspect_ahead_peek_u64(info->mem, a->notes_attrs + info->notes_bin_attrs, &a->notes_list) &&
+		    a->notes_list) {
 			uint64_t page = kinspect_arch()->page_size;
 			uint64_t room = page - a->notes_list % page;
-			add_range(l, a->notes_list, room < MODULE_NOTES_MAX * 8 ? room : MODULE_NOTES_MAX * 8);
+			kinspect_ahead_add(l, a->notes_list, room < MODULE_NOTES_MAX * 8 ? room : MODULE_NOTES_MAX * 8);
 		} else {
 			a->notes_attrs = 0; /* unreadable or empty: not asked again next round */
 		}
@@ -437,7 +412,7 @@ static void prefetch_notes(struct kinspect_module_info *info, struct ahead *a, s
 	struct kinspect_error *err = note_addresses(info, a->notes_attrs, notes, &count);
 	kinspect_error_destroy(err);
 	for (uint32_t i = 0; !err && i < count; i++)
-		add_range(l, notes[i], NOTE_HEADER + 4 + KINSPECT_BUILD_ID_MAX);
+		kinspect_ahead_add(l, notes[i], NOTE_HEADER + 4 + KINSPECT_BUILD_ID_MAX);
 	a->notes_attrs = 0; /* done */
 }
 
@@ -446,31 +421,30 @@ void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint
 	if (!info->mem->prefetch || nr == 0)
 		return;
 	_cleanup_free_ struct ahead *ahead = calloc(nr, sizeof(*ahead));
-	struct range_list l = { 0 };
+	struct kinspect_ahead l = { .mem = info->mem };
 	if (!ahead)
 		return;
 	/* Round 0: what the struct modules (read by the list walk) point to. */
 	/* load_letters() reads at most 64 entries of at most 256 bytes. */
 	uint64_t addr, size;
 	if (!info->have_letters && !kinspect_vmlinux_symbol(info->vmlinux, "taint_flags", &addr, &size) && size)
-		add_range(&l, kinspect_kaslr_runtime(info->slide, addr), size < 16384 ? size : 16384);
+		kinspect_ahead_add(&l, kinspect_kaslr_runtime(info->slide, addr), size < 16384 ? size : 16384);
 	for (size_t i = 0; i < nr; i++) {
 		struct ahead *a = &ahead[i];
 		a->module = modules[i];
-		if (info->has_notes && peek_u64(info->mem, a->module + info->notes_attrs, &a->notes_attrs) &&
+		if (info->has_notes &&
+		    kinspect_ahead_peek_u64(info->mem, a->module + info->notes_attrs, &a->notes_attrs) &&
 		    a->notes_attrs)
-			add_range(&l, a->notes_attrs, info->notes_attrs_array + NOTES_AHEAD * info->bin_attr_size);
+			kinspect_ahead_add(&l, a->notes_attrs, info->notes_attrs_array + NOTES_AHEAD * info->bin_attr_size);
 		uint64_t next;
-		if (peek_u64(info->mem, a->module + info->source_list, &next) &&
+		if (kinspect_ahead_peek_u64(info->mem, a->module + info->source_list, &next) &&
 		    next != a->module + info->source_list && kinspect_arch_kernel_address(next) &&
 		    next >= info->use_source_list) {
 			a->use = next - info->use_source_list;
-			add_range(&l, a->use, info->use_size);
+			kinspect_ahead_add(&l, a->use, info->use_size);
 		}
 	}
-	for (unsigned int round = 1; l.nr && round <= PREFETCH_ROUNDS; round++) {
-		kinspect_memory_prefetch(info->mem, l.ranges, l.nr);
-		l.nr = 0;
+	for (unsigned int round = 1; round <= PREFETCH_ROUNDS && kinspect_ahead_round(&l); round++) {
 		for (size_t i = 0; i < nr; i++) {
 			struct ahead *a = &ahead[i];
 			if (a->notes_attrs)
@@ -479,5 +453,5 @@ void kinspect_module_info_prefetch(struct kinspect_module_info *info, const uint
 				prefetch_next_user(info, a, &l);
 		}
 	}
-	free(l.ranges);
+	kinspect_ahead_release(&l);
 }

@@ -6,7 +6,9 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 
+#include "core/array.h"
 #include "core/error-priv.h"
 #include "linux/kstruct.h"
 #include "linux/xarray.h"
@@ -41,29 +43,45 @@ static struct kinspect_error *report(struct walk *w, uint64_t index, unsigned in
 	return w->fn(&e, w->arg, &w->stop);
 }
 
-/* The node at NODE (a struct xa_node) covering indexes from BASE, found
- * in PARENT's slots with the shift EXPECTED_SHIFT. */
-static struct kinspect_error *walk_node(struct walk *w, uint64_t node, uint64_t parent, uint64_t base,
-					int expected_shift)
+/* Read the node at NODE (a struct xa_node), found in PARENT's slots where
+ * the shift EXPECTED_SHIFT (-1: any, for the root) belongs, into *RET
+ * (released by the caller, also on error) and its shift into *RET_SHIFT;
+ * one more node counted in *NODES. */
+static struct kinspect_error *read_node(struct kinspect_dwarf_types *types, const struct kinspect_memory *mem,
+					unsigned int chunk_shift, unsigned long *nodes, uint64_t node, uint64_t parent,
+					int expected_shift, struct kinspect_kstruct *ret, uint64_t *ret_shift)
 {
-	if (++w->nodes > KINSPECT_XARRAY_NODES_MAX)
+	*ret = (struct kinspect_kstruct){ 0 };
+	if (++*nodes > KINSPECT_XARRAY_NODES_MAX)
 		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray: more than %u nodes", KINSPECT_XARRAY_NODES_MAX);
-	struct kinspect_kstruct n;
-	struct kinspect_error *err = kinspect_kstruct_read(w->types, w->mem, "struct xa_node", node, &n);
+	struct kinspect_error *err = kinspect_kstruct_read(types, mem, "struct xa_node", node, ret);
 	if (err)
 		return err;
 	uint64_t shift, node_parent;
-	err = kinspect_kstruct_uint(&n, "shift", &shift);
+	err = kinspect_kstruct_uint(ret, "shift", &shift);
 	if (!err)
-		err = kinspect_kstruct_uint(&n, "parent", &node_parent);
+		err = kinspect_kstruct_uint(ret, "parent", &node_parent);
 	/* A node must sit below its parent with a shift one chunk smaller:
 	 * that also rules out cycles. */
-	if (!err && (shift % w->chunk_shift || shift >= 64 || (expected_shift >= 0 && shift != (uint64_t)expected_shift) ||
+	if (!err && (shift % chunk_shift || shift >= 64 || (expected_shift >= 0 && shift != (uint64_t)expected_shift) ||
 		     node_parent != parent))
 		err = kinspect_error_create(KINSPECT_ERROR_FORMAT,
 					    "xarray node 0x%llx: shift %llu, parent 0x%llx (expected shift %d, parent 0x%llx)",
 					    (unsigned long long)node, (unsigned long long)shift,
 					    (unsigned long long)node_parent, expected_shift, (unsigned long long)parent);
+	*ret_shift = shift;
+	return err;
+}
+
+/* The node at NODE (a struct xa_node) covering indexes from BASE, found
+ * in PARENT's slots with the shift EXPECTED_SHIFT. */
+static struct kinspect_error *walk_node(struct walk *w, uint64_t node, uint64_t parent, uint64_t base,
+					int expected_shift)
+{
+	struct kinspect_kstruct n;
+	uint64_t shift = 0;
+	struct kinspect_error *err = read_node(w->types, w->mem, w->chunk_shift, &w->nodes, node, parent,
+					       expected_shift, &n, &shift);
 	for (uint64_t slot = 0; !err && !w->stop && slot < w->chunk_size; slot++) {
 		uint64_t span = UINT64_C(1) << shift;
 		uint64_t index = base + slot * span;
@@ -109,6 +127,34 @@ static struct kinspect_error *walk_node(struct walk *w, uint64_t node, uint64_t 
 	return err;
 }
 
+/* XA_CHUNK_SIZE (the length of xa_node.slots) and its log2. */
+static struct kinspect_error *chunk_geometry(struct kinspect_dwarf_types *types, uint64_t *ret_size,
+					     unsigned int *ret_shift)
+{
+	struct kinspect_error *err = kinspect_dwarf_types_array_length(types, "struct xa_node", "slots", ret_size);
+	if (err)
+		return err;
+	if (*ret_size < 2 || (*ret_size & (*ret_size - 1)) || *ret_size > 4096)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct xa_node has %llu slots",
+					     (unsigned long long)*ret_size);
+	*ret_shift = 0;
+	while ((UINT64_C(1) << *ret_shift) < *ret_size)
+		++*ret_shift;
+	return NULL;
+}
+
+static struct kinspect_error *read_head(struct kinspect_dwarf_types *types, const struct kinspect_memory *mem,
+					uint64_t xa, uint64_t *ret)
+{
+	struct kinspect_kstruct x;
+	struct kinspect_error *err = kinspect_kstruct_read(types, mem, "struct xarray", xa, &x);
+	if (err)
+		return err;
+	err = kinspect_kstruct_uint(&x, "xa_head", ret);
+	kinspect_kstruct_release(&x);
+	return err;
+}
+
 struct kinspect_error *kinspect_xarray_for_each(struct kinspect_dwarf_types *types, const struct kinspect_memory *mem,
 						uint64_t xa, uint64_t first, uint64_t last,
 						struct kinspect_error *(*fn)(const struct kinspect_xarray_entry *e,
@@ -116,20 +162,10 @@ struct kinspect_error *kinspect_xarray_for_each(struct kinspect_dwarf_types *typ
 						void *arg)
 {
 	struct walk w = { .types = types, .mem = mem, .first = first, .last = last, .fn = fn, .arg = arg };
-	struct kinspect_error *err = kinspect_dwarf_types_array_length(types, "struct xa_node", "slots", &w.chunk_size);
-	if (err)
-		return err;
-	if (w.chunk_size < 2 || (w.chunk_size & (w.chunk_size - 1)) || w.chunk_size > 4096)
-		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "struct xa_node has %llu slots",
-					     (unsigned long long)w.chunk_size);
-	while ((UINT64_C(1) << w.chunk_shift) < w.chunk_size)
-		w.chunk_shift++;
-	struct kinspect_kstruct x;
-	if ((err = kinspect_kstruct_read(types, mem, "struct xarray", xa, &x)))
-		return err;
 	uint64_t head;
-	err = kinspect_kstruct_uint(&x, "xa_head", &head);
-	kinspect_kstruct_release(&x);
+	struct kinspect_error *err = chunk_geometry(types, &w.chunk_size, &w.chunk_shift);
+	if (!err)
+		err = read_head(types, mem, xa, &head);
 	if (err || !head)
 		return err;
 	if (is_internal(head) && head > XA_NODE_MIN)
@@ -138,4 +174,126 @@ struct kinspect_error *kinspect_xarray_for_each(struct kinspect_dwarf_types *typ
 	if (!is_internal(head) && first == 0)
 		return report(&w, 0, 0, head);
 	return NULL;
+}
+
+/* ---- level by level ---------------------------------------------------- */
+
+struct level_node {
+	uint64_t node, parent, base;
+	int shift; /* expected; -1 for the root */
+};
+
+/* Queue a node for the next level: nodes read plus queued stay within
+ * the bound of a walk. */
+static struct kinspect_error *push_node(struct kinspect_xarray_levels *l, uint64_t node, uint64_t parent,
+					uint64_t base, int shift)
+{
+	if (l->nodes + l->nr_next >= l->max_nodes)
+		return kinspect_error_create(KINSPECT_ERROR_FORMAT, "xarray: more than %zu nodes", l->max_nodes);
+	if (!kinspect_array_reserve(l->next, l->next_capacity, l->nr_next, 16))
+		return &kinspect_error_nomem;
+	l->next[l->nr_next++] = (struct level_node){ node, parent, base, shift };
+	return NULL;
+}
+
+static bool push_entry(struct kinspect_xarray_levels *l, uint64_t index, uint64_t entry)
+{
+	if (l->nr_entries == l->max_entries ||
+	    !kinspect_array_reserve(l->entries, l->entries_capacity, l->nr_entries, 64))
+		return false;
+	l->entries[l->nr_entries++] = (struct kinspect_xarray_level_entry){ index, entry };
+	return true;
+}
+
+struct kinspect_error *kinspect_xarray_levels_init(struct kinspect_xarray_levels *l, struct kinspect_dwarf_types *types,
+						   const struct kinspect_memory *mem, uint64_t xa, size_t max_nodes,
+						   size_t max_entries, struct kinspect_ahead *next_round)
+{
+	if (max_nodes > KINSPECT_XARRAY_NODES_MAX)
+		max_nodes = KINSPECT_XARRAY_NODES_MAX;
+	*l = (struct kinspect_xarray_levels){ .types = types, .mem = mem, .max_nodes = max_nodes,
+					      .max_entries = max_entries };
+	uint64_t head;
+	struct kinspect_error *err = chunk_geometry(types, &l->chunk_size, &l->chunk_shift);
+	if (!err)
+		err = kinspect_dwarf_types_sizeof(types, "struct xa_node", &l->node_size);
+	if (!err)
+		err = read_head(types, mem, xa, &head);
+	if (err)
+		return err;
+	if (is_internal(head) && head > XA_NODE_MIN) {
+		if ((err = push_node(l, head - 2, 0, 0, -1)))
+			return err;
+		kinspect_ahead_add(next_round, head - 2, l->node_size);
+	} else if (head && !is_internal(head) && !push_entry(l, 0, head)) {
+		return &kinspect_error_nomem;
+	}
+	return NULL;
+}
+
+bool kinspect_xarray_levels_done(const struct kinspect_xarray_levels *l)
+{
+	return l->nr_next == 0;
+}
+
+static int by_index(const void *a, const void *b)
+{
+	const struct kinspect_xarray_level_entry *x = a, *y = b;
+	return x->index < y->index ? -1 : x->index > y->index;
+}
+
+/* Take NODE's present entries and child nodes (the children into L's next
+ * level, their ranges into NEXT_ROUND). */
+static struct kinspect_error *level_node(struct kinspect_xarray_levels *l, const struct level_node *ln,
+					 struct kinspect_ahead *next_round)
+{
+	struct kinspect_kstruct n;
+	uint64_t shift = 0;
+	struct kinspect_error *err = read_node(l->types, l->mem, l->chunk_shift, &l->nodes, ln->node, ln->parent,
+					       ln->shift, &n, &shift);
+	for (uint64_t slot = 0; !err && slot < l->chunk_size; slot++) {
+		char path[32];
+		uint64_t entry;
+		snprintf(path, sizeof(path), "slots[%llu]", (unsigned long long)slot);
+		if ((err = kinspect_kstruct_uint(&n, path, &entry)) || !entry)
+			continue;
+		uint64_t index = ln->base + (slot << shift);
+		if (is_internal(entry) && entry > XA_NODE_MIN) {
+			if (shift == 0)
+				err = kinspect_error_create(KINSPECT_ERROR_FORMAT,
+							    "xarray node 0x%llx: a node below shift 0",
+							    (unsigned long long)ln->node);
+			else if (!(err = push_node(l, entry - 2, ln->node, index, (int)(shift - l->chunk_shift))))
+				kinspect_ahead_add(next_round, entry - 2, l->node_size);
+		} else if (!is_internal(entry) && !push_entry(l, index, entry)) {
+			break; /* the caller's bound, or memory: what was found stands */
+		}
+	}
+	kinspect_kstruct_release(&n);
+	return err;
+}
+
+struct kinspect_error *kinspect_xarray_levels_step(struct kinspect_xarray_levels *l, struct kinspect_ahead *next_round)
+{
+	/* This level becomes the one being read; the next starts empty. */
+	struct level_node *level = l->next;
+	size_t nr = l->nr_next;
+	l->next = NULL;
+	l->nr_next = l->next_capacity = 0;
+	struct kinspect_error *err = NULL;
+	for (size_t i = 0; i < nr && !err; i++)
+		err = level_node(l, &level[i], next_round);
+	free(level);
+	if (!err && kinspect_xarray_levels_done(l) && l->nr_entries > 1)
+		qsort(l->entries, l->nr_entries, sizeof(*l->entries), by_index);
+	return err;
+}
+
+void kinspect_xarray_levels_release(struct kinspect_xarray_levels *l)
+{
+	free(l->next);
+	free(l->entries);
+	l->next = NULL;
+	l->entries = NULL;
+	l->nr_next = l->nr_entries = 0;
 }

@@ -436,7 +436,7 @@ struct kinspect_error *kinspect_elf_dump_read_virt(struct kinspect_elf_dump *d, 
 	if (d->paging)
 		return read_segments(d, vaddr, buf, len, true);
 	if (d->nr_cpus == 0)
-		return kinspect_error_fault(vaddr, "%s: no CPU note with cr3 to translate virtual addresses", d->path);
+		return kinspect_error_fault(vaddr, "%s: no CPU note with a page-table root to translate virtual addresses", d->path);
 	const struct kinspect_elf_dump_cpu *cpu = &d->cpus[0];
 	uint8_t *p = buf;
 	while (len > 0) {

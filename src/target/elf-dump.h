@@ -9,17 +9,22 @@
 #include <stdint.h>
 
 #include <kinspect/error.h>
+#include <kinspect/stack.h>
 
 struct kinspect_elf_dump;
 
-/* Registers of one CPU from QEMU's "QEMU" note (QEMUCPUState). */
+/* One CPU of QEMU's "QEMU" note (QEMUCPUState), as the architecture's
+ * parse_cpu_note reads it (see arch.h). */
 struct kinspect_elf_dump_cpu {
-	uint64_t rip, rsp, cr0, cr3, cr4;
-	/* rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp, r8..r15 (QEMU's order),
-	 * rflags, and the cs selector (its low bits: the privilege level). */
-	uint64_t gpr[16];
-	uint64_t rflags;
-	uint32_t cs;
+	/* Its registers by DWARF number (kinspect_kernel_register_name()),
+	 * bit n of regs.valid saying regs.value[n] is known. */
+	struct kinspect_regs regs;
+	uint64_t pc, sp;
+	/* The page-table root and the control bits that say the paging mode
+	 * (what the architecture's read_paging reads from a live vCPU). */
+	uint64_t page_table_root, paging_control;
+	/* Its mode bits say it runs user code. */
+	bool user_mode;
 };
 
 /* Open the dump at PATH (mmap()ed: a multi-GB dump opens at once).  A file
@@ -60,7 +65,7 @@ const char *kinspect_elf_dump_format(const struct kinspect_elf_dump *dump);
  * vCPU, in vCPU order, next to its own CPU-state note. */
 struct kinspect_elf_dump_prstatus {
 	uint32_t pid; /* QEMU: the vCPU index + 1 */
-	uint64_t rip, rsp, rflags, cs;
+	uint64_t pc, sp;
 };
 
 size_t kinspect_elf_dump_nr_prstatus(const struct kinspect_elf_dump *dump);

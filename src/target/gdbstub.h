@@ -30,7 +30,7 @@
  *   '+' (system mode), and takes a new '$' as that '+' (gdb_read_byte()).
  *   kinspect_gdbstub_read_memory_batch() pipelines reads on that.
  * - "p" answers empty until the target XML was read (connect reads it);
- *   then with the XML's widths: 64-bit cr3 and rip even in real mode. */
+ *   then with the XML's widths (64-bit registers even in real mode). */
 #ifndef KINSPECT_GDBSTUB_H
 #define KINSPECT_GDBSTUB_H
 
@@ -209,7 +209,7 @@ size_t kinspect_gdbstub_nr_registers(const struct kinspect_gdbstub *gs);
 const struct kinspect_gdbstub_register *kinspect_gdbstub_register_at(const struct kinspect_gdbstub *gs,
 								      size_t index);
 
-/* The register called NAME ("cr3", "rip", "gs_base"), or NULL. */
+/* The register called NAME in the target description, or NULL. */
 const struct kinspect_gdbstub_register *kinspect_gdbstub_find_register(const struct kinspect_gdbstub *gs,
 									const char *name);
 

@@ -9,8 +9,8 @@
 #include "core/error-priv.h"
 #include "target/memory-cache.h"
 
-/* Granules one prefetch asks for at most (a gdbstub batch takes 32 a
- * round trip). */
+/* Granules one batch of a prefetch asks for at most (a gdbstub batch
+ * takes 32 a round trip). */
 #define PREFETCH_MAX 256
 
 struct slot {
@@ -126,31 +126,11 @@ static bool listed(const struct kinspect_memory_batch *list, size_t n, uint64_t 
 	return false;
 }
 
-/* Fetch the granules of RANGES the cache lacks with one batch read of the
- * source (one round trip for up to 32 of them on a gdbstub).  Granules that
- * fault stay out: the read that wants them reports the fault. */
-static void prefetch(struct kinspect_memory_cache *c, const struct kinspect_memory_range *ranges, size_t nr)
+/* Fetch the N granules of WANT (their addresses set) with one batch read
+ * of the source (one round trip for up to 32 of them on a gdbstub).
+ * Granules that fault stay out: the read that wants them reports the fault. */
+static void fetch_batch(struct kinspect_memory_cache *c, struct kinspect_memory_batch *want, size_t n)
 {
-	if (!c->inner.read_batch)
-		return;
-	check_generation(c);
-	struct kinspect_memory_batch want[PREFETCH_MAX];
-	size_t n = 0;
-	for (size_t r = 0; r < nr && n < PREFETCH_MAX; r++) {
-		if (ranges[r].len == 0 || ranges[r].addr + (ranges[r].len - 1) < ranges[r].addr)
-			continue;
-		uint64_t first = ranges[r].addr & ~(uint64_t)(c->granule - 1);
-		uint64_t last = (ranges[r].addr + ranges[r].len - 1) & ~(uint64_t)(c->granule - 1);
-		for (uint64_t base = first; n < PREFETCH_MAX; base += c->granule) {
-			if (find(c, base)->addr != base && !listed(want, n, base))
-				want[n++] = (struct kinspect_memory_batch){ .addr = base, .len = c->granule };
-			if (base == last)
-				break;
-		}
-	}
-	/* One granule alone is no batch: the read fetches it the usual way. */
-	if (n < 2)
-		return;
 	if (n > c->max_granules)
 		n = c->max_granules;
 	if (c->used + n > c->max_granules)
@@ -176,6 +156,38 @@ static void prefetch(struct kinspect_memory_cache *c, const struct kinspect_memo
 		c->stats.misses++;
 		c->stats.batched++;
 	}
+}
+
+/* Fetch the granules of RANGES the cache lacks, in batches of up to
+ * PREFETCH_MAX, half the cache at most (so that one prefetch does not
+ * push out what it brought). */
+static void prefetch(struct kinspect_memory_cache *c, const struct kinspect_memory_range *ranges, size_t nr)
+{
+	if (!c->inner.read_batch)
+		return;
+	check_generation(c);
+	struct kinspect_memory_batch want[PREFETCH_MAX];
+	size_t n = 0, done = 0, limit = c->max_granules / 2 > 1 ? c->max_granules / 2 : 2;
+	for (size_t r = 0; r < nr && done + n < limit; r++) {
+		if (ranges[r].len == 0 || ranges[r].addr + (ranges[r].len - 1) < ranges[r].addr)
+			continue;
+		uint64_t first = ranges[r].addr & ~(uint64_t)(c->granule - 1);
+		uint64_t last = (ranges[r].addr + ranges[r].len - 1) & ~(uint64_t)(c->granule - 1);
+		for (uint64_t base = first; done + n < limit; base += c->granule) {
+			if (find(c, base)->addr != base && !listed(want, n, base))
+				want[n++] = (struct kinspect_memory_batch){ .addr = base, .len = c->granule };
+			if (n == PREFETCH_MAX) {
+				fetch_batch(c, want, n);
+				done += n;
+				n = 0;
+			}
+			if (base == last)
+				break;
+		}
+	}
+	/* One granule alone is no batch: the read fetches it the usual way. */
+	if (n >= 2)
+		fetch_batch(c, want, n);
 }
 
 static void cached_prefetch(void *ctx, const struct kinspect_memory_range *ranges, size_t nr)

@@ -27,6 +27,7 @@
 
 #include "core/error-priv.h"
 #include "core/log.h"
+#include "arch/x86_64-orc.h"
 #include "debuginfo/dwarf-types.h"
 #include "linux/stacktrace.h"
 #include "fuzz-kernel.h"
@@ -254,19 +255,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fuzz_die(err); /* vmlinux only: not the fuzzer's doing */
 
 	uint8_t flags = data[56];
-	struct kinspect_orc_state state = { .signal = flags & FLAG_SIGNAL };
+	struct kinspect_unwind_state state = { .exact = flags & FLAG_SIGNAL };
 	if (flags & FLAG_TASK) {
-		err = kinspect_kernel_unwinder_task_state(w.u, get64(data + 8), &state);
+		err = kinspect_kernel_unwinder_task_state(w.u, 0, get64(data + 8), &state);
 	} else {
-		kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RIP, get64(data));
-		kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RSP, get64(data + 8));
+		kinspect_unwind_state_set(&state, KINSPECT_X86_64_RIP, get64(data));
+		kinspect_unwind_state_set(&state, KINSPECT_X86_64_RSP, get64(data + 8));
 		if (!(flags & FLAG_NO_RBP))
-			kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RBP, get64(data + 16));
+			kinspect_unwind_state_set(&state, KINSPECT_X86_64_RBP, get64(data + 16));
 		if (!(flags & FLAG_NO_OTHERS)) {
-			kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RDI, get64(data + 24));
-			kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RDX, get64(data + 32));
-			kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_R10, get64(data + 40));
-			kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_R13, get64(data + 48));
+			kinspect_unwind_state_set(&state, KINSPECT_X86_64_RDI, get64(data + 24));
+			kinspect_unwind_state_set(&state, KINSPECT_X86_64_RDX, get64(data + 32));
+			kinspect_unwind_state_set(&state, KINSPECT_X86_64_R10, get64(data + 40));
+			kinspect_unwind_state_set(&state, KINSPECT_X86_64_R13, get64(data + 48));
 		}
 	}
 	if (!err) {

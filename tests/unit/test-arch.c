@@ -1,8 +1,8 @@
 /* Unit tests: x86-64's entry in the architecture table on hand-made input:
  * the dump's CPU notes, the kernel memory map from the kernel's variables
  * (or the defaults without them), the kernel's page tables, the walk with a
- * dumped CPU's registers (page-table isolation's user PGD), the unwinder's
- * state and the address-space constants.
+ * dumped CPU's registers (page-table isolation's user PGD), the unwind
+ * state's registers and the address-space constants.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "arch/arch.h"
+#include "arch/x86_64.h"
 #include "core/error-priv.h"
 #include "linux/page.h"
 #include "tap.h"
@@ -134,10 +135,18 @@ static void test_notes(void)
 	put64(note + 392 + 4 * 8, 1ULL << 12);   /* cr4: LA57 */
 	struct kinspect_elf_dump_cpu cpu;
 	struct kinspect_error *err = arch->parse_cpu_note("dump", note, sizeof(note), &cpu);
-	ok(!err && cpu.rip == 0xffffffff81000123ULL && cpu.gpr[0] == 0x1000 && cpu.gpr[15] == 0x100f &&
-		   cpu.rsp == 0x1006 && cpu.rflags == 0x246 && cpu.cs == 0x10 && cpu.cr3 == 0x5000 &&
-		   arch->paging_levels(cpu.cr4) == 5,
-	   "QEMU CPU note: registers at QEMUCPUState's offsets");
+	ok(!err && cpu.pc == 0xffffffff81000123ULL && cpu.regs.value[KINSPECT_X86_64_RIP] == cpu.pc &&
+		   cpu.regs.value[KINSPECT_X86_64_RAX] == 0x1000 && cpu.regs.value[KINSPECT_X86_64_RBX] == 0x1001 &&
+		   cpu.regs.value[KINSPECT_X86_64_RBP] == 0x1007 && cpu.regs.value[KINSPECT_X86_64_R15] == 0x100f &&
+		   cpu.sp == 0x1006 && cpu.regs.value[KINSPECT_X86_64_RSP] == cpu.sp &&
+		   cpu.regs.valid == (UINT64_C(1) << KINSPECT_X86_64_NR_REGS) - 1 && !cpu.user_mode &&
+		   cpu.page_table_root == 0x5000 && arch->paging_levels(cpu.paging_control) == 5,
+	   "QEMU CPU note: registers at QEMUCPUState's offsets, by DWARF number");
+	kinspect_error_destroy(err);
+	cs = 0x33;
+	memcpy(note + 152, &cs, 4);
+	err = arch->parse_cpu_note("dump", note, sizeof(note), &cpu);
+	ok(!err && cpu.user_mode, "a CS of RPL 3: user mode");
 	kinspect_error_destroy(err);
 	version = 2;
 	memcpy(note, &version, 4);
@@ -156,7 +165,7 @@ static void test_notes(void)
 	put64(pr + 112 + 8 * 19, 0x7ffc0000);
 	struct kinspect_elf_dump_prstatus p;
 	err = arch->parse_prstatus("dump", pr, sizeof(pr), &p);
-	ok(!err && p.pid == 3 && p.rip == 0xffffffff81000456ULL && p.cs == 0x33 && p.rsp == 0x7ffc0000,
+	ok(!err && p.pid == 3 && p.pc == 0xffffffff81000456ULL && p.sp == 0x7ffc0000,
 	   "NT_PRSTATUS: pid and user_regs_struct");
 	kinspect_error_destroy(err);
 	err = arch->parse_prstatus("dump", pr, 200, &p);
@@ -187,7 +196,7 @@ static void test_translate(void)
 	phys[4][(va >> 30) & 0x1ff] = 5 * 4096 | 1;
 	phys[5][(va >> 21) & 0x1ff] = 0x40000000ULL | 1 | (1 << 7); /* 2 MiB page */
 	uint64_t pa = 0, size = 0;
-	struct kinspect_elf_dump_cpu cpu = { .cr3 = 3 * 4096, .cr4 = 0 };
+	struct kinspect_elf_dump_cpu cpu = { .page_table_root = 3 * 4096, .paging_control = 0 };
 	struct kinspect_error *err = arch->translate_cpu(read_phys, NULL, &cpu, va + 0x1234, &pa, &size);
 	ok(!err && pa == 0x40001234ULL && size == 2ULL << 20,
 	   "a CPU on the user PGD still translates kernel addresses (PTI)");
@@ -219,17 +228,17 @@ static void test_constants(void)
 	   "kernel image area and KASLR steps");
 	is_int(arch->breakpoint_kind, 1, "breakpoint kind: int3");
 
-	struct kinspect_orc_state state;
-	arch->unwind_state_init(&state, 0xffffffff81000010ULL, 0xffffc90000003f00ULL, 0xffffc90000003f40ULL, true);
-	uint64_t ip = 0, sp = 0, bp = 0;
-	arch->unwind_state_frame(&state, &ip, &sp);
-	ok(ip == 0xffffffff81000010ULL && sp == 0xffffc90000003f00ULL && state.signal &&
-		   kinspect_x86_64_regs_get(&state.regs, KINSPECT_X86_64_RBP, &bp) && bp == 0xffffc90000003f40ULL,
-	   "unwind state: ip, sp, frame pointer and signal");
+	uint64_t pc = 0, sp = 0;
+	struct kinspect_unwind_state state;
 	memset(&state, 0, sizeof(state));
-	ip = sp = 7;
-	arch->unwind_state_frame(&state, &ip, &sp);
-	ok(ip == 7 && sp == 7, "an unknown ip and sp are left alone");
+	ok(!kinspect_unwind_state_get(&state, arch->pc_regnum, &pc) && pc == 0, "an unknown register is left alone");
+	kinspect_unwind_state_set(&state, arch->sp_regnum, 0xffffc90000003f00ULL);
+	ok(kinspect_unwind_state_get(&state, arch->sp_regnum, &sp) && sp == 0xffffc90000003f00ULL &&
+		   state.regs.valid == UINT64_C(1) << arch->sp_regnum,
+	   "unwind state: a register set is known, no other");
+	ok(arch->nr_regs == 17 && arch->pc_regnum == 16 && arch->sp_regnum == 7 && arch->fp_regnum == 6 &&
+		   strcmp(arch->reg_names[arch->pc_regnum], "rip") == 0,
+	   "registers by DWARF number: the psABI's 0-16");
 }
 
 int main(void)

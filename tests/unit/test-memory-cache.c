@@ -123,5 +123,18 @@ int main(void)
 	kinspect_memory_cache_stats(cache, &st);
 	ok(st.batches == 2 && st.batched == 6, "statistics count batches and their granules");
 	kinspect_memory_cache_destroy(cache);
+
+	/* More granules than one batch takes (a walk's round of read-ahead):
+	 * all of them come, in several batches. */
+	ok(kinspect_memory_cache_create(inner, 8, 2048, NULL, NULL, &cache) == NULL, "create with 8-byte granules");
+	mem = kinspect_memory_cache_memory(cache);
+	struct kinspect_memory_range wide = { BASE, 0x1000 };
+	reads = batches = batched = 0;
+	kinspect_memory_prefetch(&mem, &wide, 1);
+	ok(batches == 2 && batched == 512, "a prefetch of 512 granules: two batches of 256");
+	ok(kinspect_memory_read(&mem, BASE, buf, 1100) == NULL && memcmp(buf, backing, 1100) == 0 && reads == 0 &&
+		   kinspect_memory_read(&mem, BASE + 0xff8, buf, 8) == NULL && reads == 0,
+	   "... read from the cache, the last granule too");
+	kinspect_memory_cache_destroy(cache);
 	return tap_done();
 }

@@ -179,46 +179,50 @@ static void test_unwind(void)
 	regs[19] = 0x7ffffff0; /* sp */
 	regs[4] = 0x1234;    /* bp */
 
-	struct kinspect_orc_state state;
+	struct kinspect_unwind_state state;
 	memset(&state, 0, sizeof(state));
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RIP, TEXT + 0x10);
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RSP, STACK);
-	state.signal = true;
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RIP, TEXT + 0x10);
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RSP, STACK);
+	state.exact = true;
 	struct kinspect_orc_step step;
 	enum kinspect_orc_step_result result;
 	struct kinspect_error *err = kinspect_orc_unwind_step(&u, &state, &step, &result);
-	ok(!err && result == KINSPECT_ORC_STEP_OK && step.kind == KINSPECT_ORC_FRAME_CALL &&
+	ok(!err && result == KINSPECT_ORC_STEP_OK && step.kind == KINSPECT_UNWIND_CALL &&
 		   state.regs.value[KINSPECT_X86_64_RIP] == TEXT + 0x110 && state.regs.value[KINSPECT_X86_64_RSP] == STACK + 16,
 	   "call frame: return address and stack pointer");
 	err = kinspect_orc_unwind_step(&u, &state, &step, &result);
 	ok(!err && state.regs.value[KINSPECT_X86_64_RIP] == TEXT + 0x210 && state.regs.value[KINSPECT_X86_64_RSP] == STACK + 24,
 	   "second call frame");
 	err = kinspect_orc_unwind_step(&u, &state, &step, &result);
-	ok(!err && step.kind == KINSPECT_ORC_FRAME_PT_REGS && step.user_mode && step.pt_regs == STACK + 24 &&
+	ok(!err && step.kind == KINSPECT_UNWIND_PT_REGS && step.user_mode && step.pt_regs == STACK + 24 &&
 		   state.regs.value[KINSPECT_X86_64_RIP] == 0x401000 && state.regs.value[KINSPECT_X86_64_RBP] == 0x1234 &&
-		   state.signal == false,
+		   state.exact == false,
 	   "pt_regs frame: user-mode registers");
+	ok(state.arch[KINSPECT_ORC_WORD_PT_REGS] == STACK + 24 &&
+		   state.arch[KINSPECT_ORC_WORD_FLAGS] == (KINSPECT_ORC_HAVE_PT_REGS | KINSPECT_ORC_FULL_PT_REGS) &&
+		   state.regs.valid == (UINT64_C(1) << KINSPECT_X86_64_NR_REGS) - 1,
+	   "pt_regs frame: the state's ORC words say a full pt_regs, every register known");
 	kinspect_error_destroy(err);
 
 	/* The end hint. */
 	memset(&state, 0, sizeof(state));
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RIP, TEXT + 0x310);
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RSP, STACK);
-	state.signal = true;
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RIP, TEXT + 0x310);
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RSP, STACK);
+	state.exact = true;
 	err = kinspect_orc_unwind_step(&u, &state, &step, &result);
 	ok(!err && result == KINSPECT_ORC_STEP_END, "end of stack hint");
 	/* Undefined ORC data and code outside every table. */
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RIP, TEXT + 0x410);
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RIP, TEXT + 0x410);
 	err = kinspect_orc_unwind_step(&u, &state, &step, &result);
 	ok(err && strstr(kinspect_error_message(err), "no ORC data"), "undefined ORC data is an error");
 	kinspect_error_destroy(err);
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RIP, 0x4141414141414141ULL);
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RIP, 0x4141414141414141ULL);
 	err = kinspect_orc_unwind_step(&u, &state, &step, &result);
 	ok(err && strstr(kinspect_error_message(err), "not kernel code"), "a wild address is an error");
 	kinspect_error_destroy(err);
 	/* A stack pointer off the stack: the read fault names the address. */
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RIP, TEXT + 0x10);
-	kinspect_x86_64_regs_set(&state.regs, KINSPECT_X86_64_RSP, STACK + 0x100000);
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RIP, TEXT + 0x10);
+	kinspect_unwind_state_set(&state, KINSPECT_X86_64_RSP, STACK + 0x100000);
 	err = kinspect_orc_unwind_step(&u, &state, &step, &result);
 	uint64_t addr = 0;
 	ok(err && kinspect_error_code(err) == KINSPECT_ERROR_FAULT && kinspect_error_address(err, &addr) &&

@@ -12,6 +12,7 @@
 #include <kinspect/stack.h>
 
 #include "arch/arch.h"
+#include "linux/stacktrace.h"
 #include "tap.h"
 
 static int read_nothing(void *arg, uint64_t addr, void *buf, size_t len)
@@ -57,20 +58,25 @@ static void test_state_round_trip(void)
 		valid |= 1ull << reg;
 	}
 	valid |= 1ull << 40; /* beyond the unwinder's registers: dropped */
-	const uint64_t context[4] = { 0xffffc90000003f58, 0xffffc90000001f58, 7, 0 };
-	struct kinspect_orc_state state;
-	arch->unwind_state_import(&state, values, valid, true, context);
-	uint64_t out[KINSPECT_REGS_MAX] = { 0 }, out_valid, out_context[4];
-	bool exact = false;
-	arch->unwind_state_export(&state, out, &out_valid, &exact, out_context);
-	ok(out_valid == (valid & ~(1ull << 40)), "the registers known come back, no others");
-	ok(memcmp(out, values, sizeof(uint64_t) * arch->nr_regs) == 0, "with their values");
-	ok(exact, "exact pc kept");
-	ok(memcmp(out_context, context, sizeof(context)) == 0, "context (pt_regs and their flags) kept");
-	const uint64_t none[4] = { 0 };
-	arch->unwind_state_import(&state, values, valid, false, none);
-	arch->unwind_state_export(&state, out, &out_valid, &exact, out_context);
-	ok(!exact && out_context[0] == 0 && out_context[2] == 0, "a first frame's empty context stays empty");
+	values[40] = 0x4040;
+	struct kinspect_unwind_frame in = { .regs = { .valid = valid }, .exact_pc = true,
+					    .context = { 0xffffc90000003f58, 0xffffc90000001f58, 7, 0 } };
+	memcpy(in.regs.value, values, sizeof(values));
+	struct kinspect_unwind_state state;
+	kinspect_unwind_state_from_frame(&state, &in);
+	struct kinspect_unwind_frame out;
+	memset(&out, 0, sizeof(out));
+	kinspect_unwind_state_to_frame(&state, &out);
+	ok(out.regs.valid == (valid & ~(1ull << 40)), "the registers known come back, no others");
+	ok(memcmp(out.regs.value, values, sizeof(uint64_t) * arch->nr_regs) == 0, "with their values");
+	ok(out.regs.value[40] == 0, "a register dropped reads 0");
+	ok(out.exact_pc, "exact pc kept");
+	ok(memcmp(out.context, in.context, sizeof(in.context)) == 0, "context (the unwinder's words) kept");
+	in.exact_pc = false;
+	memset(in.context, 0, sizeof(in.context));
+	kinspect_unwind_state_from_frame(&state, &in);
+	kinspect_unwind_state_to_frame(&state, &out);
+	ok(!out.exact_pc && out.context[0] == 0 && out.context[2] == 0, "a first frame's empty context stays empty");
 }
 
 static void test_open_ops_checks(void)

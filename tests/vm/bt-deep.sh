@@ -110,23 +110,27 @@ for ((cpu = 0; cpu < nr_cpus; cpu++)); do
 	# (it returned its stack before jumping) and the callee returns to its
 	# caller's caller: kinspect and crash, which read the stack, are right
 	# to show no frame.  Such a frame is dropped only when the instruction
-	# before its address is a jmp to the function of the frame above.
-	prev='' tail=0
+	# before its address is a jmp to the function of the frame above: the
+	# one holding its address (gdb names the frame by its innermost inlined
+	# call, e.g. ttwu_queue for an address in try_to_wake_up).
+	prev='' prev_ip='' tail=0
 	: >"$work/want"
 	while read -r ip fn; do
 		if [ -n "$prev" ] && ! grep -q "^$ip\$" "$work/got"; then
 			link=$(printf '0x%x' $((ip - 5 - slide)))
 			insn=$("$gdb" -nx -batch -ex "x/i $link" "$GUEST_VMLINUX" 2>/dev/null | tail -1) || true
-			if [[ $insn == *"jmp "*"<$prev>"* ]]; then
+			holder=$("$gdb" -nx -batch -ex "info symbol $(printf '0x%x' $((prev_ip - slide)))" "$GUEST_VMLINUX" 2>/dev/null |
+				awk '$2 == "+" || $2 == "in" { print $1; exit }') || true
+			if [[ $insn == *"jmp "*"<$prev>"* ]] || { [ -n "$holder" ] && [[ $insn == *"jmp "*"<$holder>"* ]]; }; then
 				say "gdb's tail-call frame $fn at $ip (after '${insn#*:	}') is no frame on the stack"
 				tail=$((tail + 1))
-				prev=$fn
+				prev=$fn prev_ip=$ip
 				continue
 			fi
 		fi
 		[ "$fn" = '??' ] && break
 		echo "$ip" >>"$work/want"
-		prev=$fn
+		prev=$fn prev_ip=$ip
 		# Entry code (asm_*, entry_*, ret_from_fork*) has ORC data but no
 		# DWARF CFI: gdb's frames past it are guesswork (it does not know
 		# the pt_regs there), and not compared.

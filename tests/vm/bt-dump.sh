@@ -75,20 +75,8 @@ while read -r pid st comm; do
 	got=$(awk -v p="$pid" '$1 == p { $1 = ""; sub(/^ /, ""); print; exit }' "$work/ps-kinspect")
 	[ -n "$got" ] || die "ps: pid $pid ($comm) is missing"
 	got_st=${got%% *} got_comm=${got#* }
-	# task->comm holds 15 characters; /proc/PID/comm shows a kernel
-	# thread's full name and a workqueue worker's "-queue"/"+work".
-	case $comm in
-	"$got_comm") ;;
-	"$got_comm"*) [ ${#got_comm} = 15 ] || [[ $comm == "$got_comm"[-+]* ]] ||
-		die "ps: pid $pid: comm '$got_comm', the guest says '$comm'" ;;
-	*) die "ps: pid $pid: comm '$got_comm', the guest says '$comm'" ;;
-	esac
-	# pid 1 waits for the command shell then, reads the console now; a
-	# task running (R) while the guest listed its tasks has gone back to
-	# sleep since, or the other way round.
-	if [ "$pid" != 1 ] && [ "$got_st" != "$st" ] && [ "$got_st" != R ] && [ "$st" != R ]; then
-		die "ps: pid $pid ($comm): state $got_st, the guest said $st"
-	fi
+	comm_matches "$got_comm" "$comm" || die "ps: pid $pid: comm '$got_comm', the guest says '$comm'"
+	state_agrees "$pid" "$got_st" "$st" || die "ps: pid $pid ($comm): state $got_st, the guest said $st"
 	checked=$((checked + 1))
 done <"$work/ps-guest"
 extra=$(awk -v s="$self" '$1 != 0 && $1 < s' "$work/ps-kinspect" | wc -l)

@@ -78,6 +78,18 @@ _guest_console_tail() {
 	fi
 }
 
+# _guest_stuck_report: after a console command timed out, what QEMU says of
+# the VM (paused, running, debug) and where each vCPU is, so that a guest
+# left stopped tells apart from one hung inside the kernel.  The stacks come
+# from kinspect ($KINSPECT, when the test has one) with --qmp, which leaves
+# the VM in the run state it found.
+_guest_stuck_report() {
+	_guest_log "run state: $(guest_qmp '{"execute":"query-status"}' 2>&1 | tr -d '\n')"
+	[ -x "${KINSPECT:-}" ] && [ -n "${GUEST_VMLINUX:-}" ] || return 0
+	_guest_log "---- kinspect bt --all ----"
+	timeout 60 "$KINSPECT" --qmp "$GUEST_QMP" -k "$GUEST_VMLINUX" -t "$GUEST_GDB" bt --all 2>&1 | sed 's/^/  | /' >&2
+}
+
 # Whether the QEMU this shell started still runs.
 _guest_alive() { [ -n "$_GUEST_PID" ] && kill -0 "$_GUEST_PID" 2>/dev/null; }
 
@@ -349,6 +361,7 @@ guest_run() {
 		if _guest_past "$deadline"; then
 			_guest_console_tail 20
 			_guest_log "guest_run: timeout after ${timeout} s (GUEST_RUN_TIMEOUT): $cmd"
+			_guest_stuck_report
 			return 124
 		fi
 		sleep "$pause"

@@ -31,17 +31,7 @@ nr=$(guest_run 'wc -l </proc/modules')
 module_truth "$w"
 module_details_truth "$w"
 
-# trips OUT ARGS...: the round trips of one kinspect -vv run (its output in OUT).
-trips() {
-	local out=$1 n
-	shift
-	kinspect -vv -k "$GUEST_VMLINUX" -t "$GUEST_GDB" "$@" >"$out" 2>"$out.err" ||
-		{ cat "$out.err"; die "kinspect $* failed"; }
-	n=$(sed -n 's/.*: \([0-9]*\) round trips (.*/\1/p' "$out.err" | tail -n1)
-	[ -n "$n" ] || die "kinspect $*: no round-trip count in: $(cat "$out.err")"
-	echo "$n"
-}
-
+# trips (target-checks.sh) counts the round trips of one run.
 base=$(trips "$w/sym.out" sym init_task)
 budget=$((PER_MODULE * nr + CONSTANT))
 for args in "lsmod" "--json lsmod" "-m $GUEST_MODDIR lsmod" "--json -m $GUEST_MODDIR lsmod"; do

@@ -157,3 +157,34 @@ check_module_details() {
 	say "ok: $label: lsmod -m ($moddir) equals /proc/modules users, /sys/module/*/taint and readelf build-ids;" \
 		"$(wc -l <"$dir/modsyms-want") module symbols equal /proc/kallsyms both ways"
 }
+
+# trips OUT ARGS...: the gdbstub round trips of one "kinspect -vv ARGS" run
+# against the guest (its output in OUT, its stderr in OUT.err).
+trips() {
+	local out=$1 n
+	shift
+	kinspect -vv -k "$GUEST_VMLINUX" -t "$GUEST_GDB" "$@" >"$out" 2>"$out.err" ||
+		{ cat "$out.err"; die "kinspect $* failed"; }
+	n=$(sed -n 's/.*: \([0-9]*\) round trips (.*/\1/p' "$out.err" | tail -n1)
+	[ -n "$n" ] || die "kinspect $*: no round-trip count in: $(cat "$out.err")"
+	echo "$n"
+}
+
+# comm_matches GOT WANT: whether task->comm GOT is what the guest's
+# /proc/PID/comm says, WANT: task->comm holds 15 characters, and /proc shows
+# a kernel thread's full name and a workqueue worker's "-queue"/"+work".
+comm_matches() {
+	case $2 in
+	"$1") return 0 ;;
+	"$1"*) [ ${#1} = 15 ] || [[ $2 == "$1"[-+]* ]] ;;
+	*) return 1 ;;
+	esac
+}
+
+# state_agrees PID GOT WANT: whether kinspect's state letter GOT for PID
+# agrees with the one the guest listed a moment before, WANT: pid 1 waits
+# for the command shell then, reads the console now; a task running (R)
+# then may sleep since, or the other way round.
+state_agrees() {
+	[ "$1" = 1 ] || [ "$2" = "$3" ] || [ "$2" = R ] || [ "$3" = R ]
+}
