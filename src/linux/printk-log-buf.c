@@ -94,7 +94,7 @@ struct kinspect_error *kinspect_printk_log_buf_for_each(struct kinspect_dwarf_ty
 	_cleanup_free_ char *text = malloc(UINT16_MAX + 1);
 	if (!log || !text)
 		return &kinspect_error_nomem;
-	if ((err = kinspect_printk_read(mem, buf, log, buf_len)))
+	if ((err = kinspect_memory_read(mem, buf, log, buf_len)))
 		return kinspect_error_wrap(err, "log_buf at 0x%" PRIx64, buf);
 	struct kinspect_printk_stats stats = { .layout = "log_buf" };
 	uint64_t newline = kinspect_printk_enum_or(types, "LOG_NEWLINE", 2);

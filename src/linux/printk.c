@@ -22,10 +22,6 @@
 #include "linux/kaslr.h"
 #include "linux/printk.h"
 
-/* One read of a walk: small enough that the memory cache fetches all its
- * granules in one batch (it takes up to 256 of at least 256 bytes). */
-#define READ_CHUNK (64u * 1024)
-
 /* The caller id's bit for "logged outside task context, by this CPU"
  * (printk_caller_id() in kernel/printk/printk.c). */
 #define CALLER_CPU 0x80000000u
@@ -69,18 +65,6 @@ uint64_t kinspect_printk_field_uint(const struct kinspect_printk_field *f, const
 		v = (v << 8) | bytes[i];
 	v >>= f->bit_offset % 8;
 	return (uint64_t)v & (f->bit_size == 64 ? UINT64_MAX : ((UINT64_C(1) << f->bit_size) - 1));
-}
-
-struct kinspect_error *kinspect_printk_read(const struct kinspect_memory *mem, uint64_t addr, void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		size_t n = len - done < READ_CHUNK ? len - done : READ_CHUNK;
-		struct kinspect_error *err = kinspect_memory_read(mem, addr + done, (uint8_t *)buf + done, n);
-		if (err)
-			return err;
-		done += n;
-	}
-	return NULL;
 }
 
 /* The layouts of one kernel's ring, from DWARF. */
@@ -174,15 +158,30 @@ struct ring {
 	char text[UINT16_MAX + 1];
 };
 
-/* Read NR elements of ELEM bytes from index FIRST of the array at ADDR
- * (COUNT elements, a ring: wrapping to index 0) into BUF. */
-static struct kinspect_error *read_ring_part(const struct kinspect_memory *mem, uint64_t addr, uint64_t elem,
-					     uint64_t count, uint64_t first, uint64_t nr, uint8_t *buf)
+/* One array of a walk: NR elements of ELEM bytes from index FIRST of the
+ * array at ADDR of COUNT elements, a ring (wrapping to index 0), read into
+ * BUF at the same place: one or two contiguous ranges. */
+struct part {
+	uint64_t addr, elem, count, first, nr;
+	uint8_t *buf;
+};
+
+static void part_ranges(const struct part *p, struct kinspect_memory_range *ret)
 {
-	uint64_t n1 = nr < count - first ? nr : count - first;
-	struct kinspect_error *err = kinspect_printk_read(mem, addr + first * elem, buf + first * elem, n1 * elem);
-	if (!err && nr > n1)
-		err = kinspect_printk_read(mem, addr, buf, (nr - n1) * elem);
+	uint64_t n1 = p->nr < p->count - p->first ? p->nr : p->count - p->first;
+	ret[0] = (struct kinspect_memory_range){ p->addr + p->first * p->elem, n1 * p->elem };
+	ret[1] = (struct kinspect_memory_range){ p->addr, (p->nr - n1) * p->elem };
+}
+
+static struct kinspect_error *read_part(const struct kinspect_memory *mem, const struct part *p)
+{
+	struct kinspect_memory_range r[2];
+	part_ranges(p, r);
+	struct kinspect_error *err = NULL;
+	if (r[0].len)
+		err = kinspect_memory_read(mem, r[0].addr, p->buf + p->first * p->elem, r[0].len);
+	if (!err && r[1].len)
+		err = kinspect_memory_read(mem, r[1].addr, p->buf, r[1].len);
 	return err;
 }
 
@@ -226,19 +225,28 @@ static struct kinspect_error *read_ring(struct ring *r, const struct kinspect_me
 	if (!(r->descs = calloc(r->count, l->desc_size)) || !(r->infos = calloc(r->count, l->info_size)) ||
 	    !(r->data = calloc(1, r->size)))
 		return &kinspect_error_nomem;
-	uint64_t first = r->tail_id & (r->count - 1);
-	if ((err = read_ring_part(mem, descs, l->desc_size, r->count, first, nr, r->descs)))
-		return kinspect_error_wrap(err, "printk ring at 0x%" PRIx64 ": descriptors at 0x%" PRIx64, r->address,
-					   descs);
-	if ((err = read_ring_part(mem, infos, l->info_size, r->count, first, nr, r->infos)))
-		return kinspect_error_wrap(err, "printk ring at 0x%" PRIx64 ": infos at 0x%" PRIx64, r->address, infos);
-	/* The text between the data ring's tail and head: all of it once
-	 * the ring is full. */
-	uint64_t used = r->head_lpos - r->tail_lpos;
+	/* The descriptors and infos from the tail to the head, and the text
+	 * between the data ring's tail and head (all of it once it is full),
+	 * asked for at once: live, the memory cache fetches them in batches
+	 * of pipelined reads, a few round trips for hundreds of KiB. */
+	uint64_t first = r->tail_id & (r->count - 1), used = r->head_lpos - r->tail_lpos;
 	if (used > r->size)
 		used = r->size;
-	if ((err = read_ring_part(mem, data, 1, r->size, r->tail_lpos & (r->size - 1), used, r->data)))
-		return kinspect_error_wrap(err, "printk ring at 0x%" PRIx64 ": text at 0x%" PRIx64, r->address, data);
+	const struct part parts[3] = {
+		{ descs, l->desc_size, r->count, first, nr, r->descs },
+		{ infos, l->info_size, r->count, first, nr, r->infos },
+		{ data, 1, r->size, r->tail_lpos & (r->size - 1), used, r->data },
+	};
+	static const char *const names[3] = { "descriptors", "infos", "text" };
+	struct kinspect_memory_range ranges[6];
+	for (int i = 0; i < 3; i++)
+		part_ranges(&parts[i], &ranges[2 * i]);
+	kinspect_memory_prefetch(mem, ranges, 6);
+	for (int i = 0; i < 3; i++) {
+		if ((err = read_part(mem, &parts[i])))
+			return kinspect_error_wrap(err, "printk ring at 0x%" PRIx64 ": %s at 0x%" PRIx64, r->address,
+						   names[i], parts[i].addr);
+	}
 	return NULL;
 }
 

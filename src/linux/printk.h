@@ -94,11 +94,4 @@ uint64_t kinspect_printk_field_uint(const struct kinspect_printk_field *f, const
 /* The enumeration constant NAME, or FALLBACK when the DWARF lacks it. */
 uint64_t kinspect_printk_enum_or(struct kinspect_dwarf_types *types, const char *name, uint64_t fallback);
 
-/* Read LEN bytes at ADDR in pieces the memory cache fetches in one batch
- * each (a live ring is hundreds of KiB: one read per record would be
- * thousands of round trips, one huge read would fetch past the cache's
- * batch granule by granule). */
-struct kinspect_error *kinspect_printk_read(const struct kinspect_memory *mem, uint64_t addr, void *buf,
-					    size_t len);
-
 #endif /* KINSPECT_LINUX_PRINTK_H */
