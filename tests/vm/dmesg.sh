@@ -17,6 +17,8 @@
 #   shows, not 0; the lines written first are no longer there), and all
 #   the rest agrees again, live and on a second dump;
 # - lx-dmesg of kinspect.gdb, in gdb through kinspect gdb-proxy, prints it;
+# - a dump taken after a panic (sysrq c) shows the panic lines the guest
+#   printed on its console last;
 # - crash's "log" on the same dump, when a crash 9 is in the test cache
 #   (tests/vm/fetch-crash.sh put it there), has the same lines.
 # With KERNEL-ARGS (log_buf_len=256k) the kernel moves its log to a ring
@@ -33,7 +35,8 @@ shift
 here=$(cd "$(dirname "$0")" && pwd)
 : "${KINSPECT:?run through make check}"
 export GUEST_LOG_TAG=dmesg-$suite
-export GUEST_APPEND="$*"
+# panic=0: a panicked guest waits (for its dump) instead of rebooting.
+export GUEST_APPEND="panic=0${*:+ $*}"
 # shellcheck source=guest.sh
 . "$here/guest.sh"
 # shellcheck source=target-checks.sh
@@ -49,8 +52,7 @@ crash_run=$(ls -d "${XDG_CACHE_HOME:-$HOME/.cache}"/kinspect-tests/crash-*/run-c
 guest_start "$suite" none
 w=$GUEST_WORKDIR
 export XDG_CACHE_HOME=$w/cache
-[ -z "$GUEST_APPEND" ] || guest_run 'cat /proc/cmdline' | grep -qw -- "$GUEST_APPEND" ||
-	die "the kernel command line lacks $GUEST_APPEND"
+guest_run 'cat /proc/cmdline' | grep -qw -- "$GUEST_APPEND" || die "the kernel command line lacks $GUEST_APPEND"
 # No console output while the test reads the guest's answers.
 guest_run 'dmesg -n 1'
 
@@ -245,3 +247,21 @@ timeout 600 "${GDB:-gdb}" -nx -batch -iex 'set pagination off' -iex 'set confirm
 grep -q "^\[ *[0-9.]*\] $tag: end-2\$" "$w/gdb.out" && grep -q "^\[ *[0-9.]*\] $tag: wrap 5999 " "$w/gdb.out" ||
 	{ tail -20 "$w/gdb.out"; die "lx-dmesg does not show the last lines written"; }
 say "ok: lx-dmesg through kinspect gdb-proxy: $(grep -c '^\[ *[0-9.]*\] ' "$w/gdb.out") lines, the last ones written among them"
+
+# ---- a panic -----------------------------------------------------------------
+# The last lines of a kernel that panicked, in a dump taken after: what its
+# console printed (its lines have the prefix kinspect gives them).
+GUEST_RUN_TIMEOUT=5 guest_run 'echo c >/proc/sysrq-trigger' >/dev/null 2>&1 || true
+for ((i = 0; i < 600; i++)); do
+	grep -aq 'end Kernel panic - not syncing' "$GUEST_CONSOLE_LOG" && break
+	sleep 0.1
+done
+panic=$(grep -a -m1 '\] Kernel panic - not syncing: ' "$GUEST_CONSOLE_LOG" | tr -d '\r') || true
+[ -n "$panic" ] || { _guest_console_tail 30; die "the guest did not panic"; }
+guest_dump "$w/panic.elf"
+kinspect_dmesg "$w/panic.elf" "$w/panic.txt"
+grep -qxF -- "$panic" "$w/panic.txt" || { tail -5 "$w/panic.txt"; die "the dump after the panic lacks '$panic'"; }
+sysrq=$(grep -a -m1 '\] sysrq: Trigger a crash' "$GUEST_CONSOLE_LOG" | tr -d '\r') || true
+[ -z "$sysrq" ] || grep -qxF -- "$sysrq" "$w/panic.txt" || die "the dump after the panic lacks '$sysrq'"
+say "ok: the dump after a panic shows '$panic'"
+
