@@ -23,6 +23,7 @@
 #include "fixture.h"
 #include "linux/printk.h"
 #include "tap.h"
+#include "error-is.h"
 #include "../fixtures-src/printk-like.h"
 
 static char tmpdir[] = "/tmp/kinspect-printk.XXXXXX";
@@ -218,16 +219,6 @@ static struct kinspect_error *walk_ring(struct ring_writer *w, uint64_t first_se
 {
 	memset(g, 0, sizeof(*g));
 	return kinspect_printk_ring_for_each(types, &mem, (uintptr_t)&w->rb, first_seq, collect, g, stats);
-}
-
-static void error_is(struct kinspect_error *err, enum kinspect_error_code code, const char *want, const char *what)
-{
-	char *s = err ? kinspect_error_string(err) : NULL;
-	if (!ok(err && kinspect_error_code(err) == code && (!want || (s && strstr(s, want))), "%s", what))
-		printf("#   got %s (code %d), want code %d with \"%s\"\n", s ? s : "success",
-		       err ? (int)kinspect_error_code(err) : -1, (int)code, want ? want : "");
-	free(s);
-	kinspect_error_destroy(err);
 }
 
 static bool no_error(struct kinspect_error *err, const char *what)

@@ -264,4 +264,3 @@ grep -qxF -- "$panic" "$w/panic.txt" || { tail -5 "$w/panic.txt"; die "the dump 
 sysrq=$(grep -a -m1 '\] sysrq: Trigger a crash' "$GUEST_CONSOLE_LOG" | tr -d '\r') || true
 [ -z "$sysrq" ] || grep -qxF -- "$sysrq" "$w/panic.txt" || die "the dump after the panic lacks '$sysrq'"
 say "ok: the dump after a panic shows '$panic'"
-
