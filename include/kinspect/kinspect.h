@@ -6,6 +6,7 @@
 
 #include <kinspect/breakpoint.h>
 #include <kinspect/common.h>
+#include <kinspect/dmesg.h>
 #include <kinspect/error.h>
 #include <kinspect/gdb-proxy.h>
 #include <kinspect/iov-iter.h>

@@ -65,3 +65,11 @@ document lx-iov-iter
 Decode the struct iov_iter at EXPRESSION (e.g. lx-iov-iter to): its type
 (ITER_FOLIOQ, ITER_BVEC, ...), count and the segments it covers.
 end
+
+define lx-dmesg
+  monitor kinspect dmesg
+end
+document lx-dmesg
+Print the kernel's log (the printk ring buffer) as dmesg shows it:
+"[seconds.microseconds] text", oldest record first.
+end

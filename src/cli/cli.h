@@ -73,6 +73,7 @@ extern const struct cli_command cli_command_page;
 extern const struct cli_command cli_command_folio;
 extern const struct cli_command cli_command_print;
 extern const struct cli_command cli_command_gdb_proxy;
+extern const struct cli_command cli_command_dmesg;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
 int cli_fail(struct kinspect_error *err);

@@ -28,6 +28,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_folio,
 	&cli_command_print,
 	&cli_command_gdb_proxy,
+	&cli_command_dmesg,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

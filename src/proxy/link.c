@@ -142,11 +142,38 @@ struct kinspect_error *proxy_link_send_str(struct proxy_link *link, const char *
 	return proxy_link_send(link, payload, strlen(payload));
 }
 
+/* Take the client's acknowledgements of the packets sent so far off its
+ * input, without waiting.  gdb acknowledges each "O" packet it reads and
+ * blocks when its side of the connection is full (on a socket each one-byte
+ * '+' takes a buffer of its own: about 200 fill it); a long run of console
+ * packets that nobody takes acknowledgements from in between (a monitor
+ * command's output of 100 KiB and more) ends with gdb blocked writing them
+ * and the proxy blocked writing to gdb.  Anything but '+' stays for
+ * proxy_link_next(); an end of input or an error is left for it too. */
+static void take_acks(struct proxy_link *link)
+{
+	for (;;) {
+		while (link->in_pos < link->in_len && link->in[link->in_pos] == '+')
+			link->in_pos++;
+		if (link->in_pos < link->in_len || link->eof)
+			return;
+		struct pollfd pfd = { .fd = link->in_fd, .events = POLLIN };
+		if (poll(&pfd, 1, 0) <= 0 || !(pfd.revents & POLLIN))
+			return;
+		ssize_t n = read(link->in_fd, link->in, sizeof(link->in));
+		if (n <= 0)
+			return;
+		link->in_pos = 0;
+		link->in_len = (size_t)n;
+	}
+}
+
 struct kinspect_error *proxy_link_console(struct proxy_link *link, const char *text, size_t len)
 {
 	char buf[1 + 2 * CONSOLE_CHUNK];
 	while (len > 0) {
 		size_t n = len < CONSOLE_CHUNK ? len : CONSOLE_CHUNK;
+		take_acks(link);
 		buf[0] = 'O';
 		kinspect_rsp_hex_encode(text, n, buf + 1);
 		struct kinspect_error *err = proxy_link_send(link, buf, 1 + 2 * n);

@@ -61,14 +61,19 @@ static const struct allowed_option page_options[] = {
 	{ "--walk", false }, { "--hexdump", false }, { "-x", false }, { "--hexdump=", false }, { NULL, false },
 };
 static const struct allowed_option print_options[] = { { "--cpu", true }, { "--cpu=", false }, { NULL, false } };
+static const struct allowed_option dmesg_options[] = {
+	{ "-l", true },	   { "--level", true },	 { "--level=", false }, { "--since", true },
+	{ "--since=", false }, { "-r", false },	 { "--raw", false },	  { NULL, false },
+};
 
 static const struct allowed_command allowed_commands[] = {
 	{ "info", no_options },	   { "sym", no_options },	  { "read", read_options },
 	{ "lsmod", lsmod_options }, { "bt", bt_options },	  { "ps", no_options },
 	{ "iov-iter", iov_iter_options }, { "xarray", no_options }, { "page", page_options },
 	{ "folio", page_options }, { "print", print_options },
+	{ "dmesg", dmesg_options },
 };
-#define ALLOWED_LIST "info, sym, read, lsmod, bt, ps, iov-iter, xarray, page, folio, print"
+#define ALLOWED_LIST "info, sym, read, lsmod, bt, ps, iov-iter, xarray, page, folio, print, dmesg"
 
 /* kinspect commands that "monitor" never runs, named so that the refusal
  * says why instead of QEMU's "unknown command". */

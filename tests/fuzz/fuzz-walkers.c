@@ -2,10 +2,11 @@
  * fuzzer's input, repeated over a 16 MiB window of kernel addresses, so that
  * every pointer into the window is valid and lands on hostile bytes (and
  * pointers alias one another: cycles everywhere).  The module list, module
- * sections, iov_iter segments and folio_queue chains, and the task walk (the
+ * sections, iov_iter segments and folio_queue chains, the task walk (the
  * idle tasks, init_task.tasks, thread lists, parents, and its reading ahead
- * through the pid idr) must end in a result or an error, never a crash, a
- * leak or a hang.  Layouts come from a real vmlinux: $FUZZ_VMLINUX.
+ * through the pid idr) and the printk ring must end in a result or an
+ * error, never a crash, a leak or a hang.  Layouts come from a real vmlinux:
+ * $FUZZ_VMLINUX.
  * SPDX-License-Identifier: GPL-2.0-or-later
  *
  * Built and run by tests/fuzz/fuzz-bounded.test (clang, linked with the
@@ -23,6 +24,7 @@
 #include "linux/iov-iter.h"
 #include "linux/module-sections.h"
 #include "linux/modules.h"
+#include "linux/printk.h"
 #include "linux/tasks.h"
 #include "fuzz-kernel.h"
 
@@ -139,6 +141,15 @@ static struct kinspect_error *count_section(const char *name, uint64_t address, 
 	return NULL;
 }
 
+/* A printk record as the walker hands it out: within its bounds. */
+static struct kinspect_error *check_record(const struct kinspect_dmesg_record *r, void *arg)
+{
+	if (r->level > 7 || r->text_len > UINT16_MAX || r->text[r->text_len] != '\0' || !r->subsystem || !r->device)
+		abort();
+	++*(size_t *)arg;
+	return NULL;
+}
+
 struct module_walk {
 	const struct kinspect_memory *mem;
 	size_t sections;
@@ -167,6 +178,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort(); /* the bound was not kept */
 	}
 	kinspect_error_destroy(err);
+
+	/* A printk ring at the window's start: geometry, ids, states and
+	 * data blocks all hostile. */
+	size_t records = 0;
+	kinspect_error_destroy(kinspect_printk_ring_for_each(types, &mem, WINDOW_BASE, 0, check_record, &records, NULL));
 
 	/* The module list, its head placed at the window's start (a "slide"
 	 * that moves the modules symbol there). */

@@ -18,6 +18,7 @@
 #include "debuginfo/dwarf-types.h"
 #include "fixture.h"
 #include "tap.h"
+#include "error-is.h"
 
 static char tmpdir[] = "/tmp/kinspect-dwarf-types.XXXXXX";
 static char object[4096], executable[4096], truth[4096];
@@ -39,16 +40,6 @@ static bool build_fixture(void)
 	return run("%s -std=gnu11 -g -O0 -c '%s/tests/fixtures-src/kernel-like.c' -o '%s'", cc, srcdir, object) == 0 &&
 	       run("%s -std=gnu11 -O0 '%s/tests/fixtures-src/kernel-like-truth.c' -o '%s/truth' && '%s/truth' >'%s'", cc,
 		   srcdir, tmpdir, tmpdir, truth) == 0;
-}
-
-static void error_is(struct kinspect_error *err, enum kinspect_error_code code, const char *want, const char *what)
-{
-	char *s = err ? kinspect_error_string(err) : NULL;
-	if (!ok(err && kinspect_error_code(err) == code && (!want || (s && strstr(s, want))), "%s", what))
-		printf("#   got %s (code %d), want code %d with \"%s\"\n", s ? s : "success",
-		       err ? (int)kinspect_error_code(err) : -1, (int)code, want ? want : "");
-	free(s);
-	kinspect_error_destroy(err);
 }
 
 /* Split LINE at '|' into at most MAX fields. */

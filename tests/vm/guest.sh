@@ -35,6 +35,7 @@
 # GUEST_SMP (2), GUEST_TCG_THREAD (single; multi = MTTCG, see _guest_launch), GUEST_READY_MARKER (tests of the timeout), GUEST_KEEP_WORKDIR,
 # GUEST_LOG_TAG (prefix of progress lines), GUEST_NO_TRAP (no traps set),
 # GUEST_GDB_PORT_PICK=random (skip port 0 + QMP query-chardev).
+# GUEST_APPEND (more words for the kernel command line, e.g. log_buf_len=256k).
 #
 # Host needs: bash, coreutils, awk, grep, sed, gzip, socat, busybox-static,
 # qemu-system-x86 (plus apt, dpkg, util-linux for fetch-kernel.sh).
@@ -155,7 +156,7 @@ _guest_launch() {
 	qemu-system-x86_64 -accel "tcg,thread=${GUEST_TCG_THREAD:-single}" -m "$GUEST_MEM_MB" -smp "${GUEST_SMP:-2}" \
 		-nographic -monitor none -nic none -no-reboot \
 		-kernel "$GUEST_DIR/vmlinuz" -initrd "$w/initrd.cpio.gz" \
-		-append "console=ttyS0 panic=-1 kinspect.modules=${GUEST_MODULES// /,}" \
+		-append "console=ttyS0 panic=-1 kinspect.modules=${GUEST_MODULES// /,}${GUEST_APPEND:+ $GUEST_APPEND}" \
 		-serial "pipe:$w/console" \
 		-gdb "tcp:127.0.0.1:$port" \
 		-qmp "unix:$GUEST_QMP,server=on,wait=off" \
