@@ -17,6 +17,7 @@
 
 #include "cli/cli-log.h"
 #include "cli/cli.h"
+#include "cli/record-writer.h"
 #include "core/cleanup.h"
 
 #define COUNT_MAX 1000000
@@ -103,72 +104,52 @@ static struct kinspect_error *expand_actions(const struct run *r, const struct k
 	return NULL;
 }
 
-/* The record of one hit: text, or one JSON line. */
+/* The record of one hit: text, or one JSON line, from the same fields. */
 static void print_hit(const struct run *r, const struct kinspect_breakpoint_hit *hit, const struct hit_task *t)
 {
 	struct cli *cli = r->cli;
-	struct kinspect_json *j = &cli->json_writer;
-	unsigned long number = kinspect_breakpoint_hit_number(hit);
-	unsigned int cpu = kinspect_breakpoint_hit_cpu(hit);
-	uint64_t pc = kinspect_breakpoint_hit_pc(hit), task = kinspect_breakpoint_hit_task(hit);
-	if (cli->json) {
-		kinspect_json_init(j, stdout, false);
-		kinspect_json_begin_object(j);
-		kinspect_json_key(j, "hit");
-		kinspect_json_uint(j, number);
-		kinspect_json_key(j, "function");
-		kinspect_json_string(j, r->function);
-		kinspect_json_key(j, "address");
-		kinspect_json_address(j, pc);
-		kinspect_json_key(j, "cpu");
-		kinspect_json_uint(j, cpu);
-		kinspect_json_key(j, "task");
-		if (task)
-			kinspect_json_address(j, task);
-		else
-			kinspect_json_null(j);
-		kinspect_json_key(j, "pid");
-		if (t->known)
-			kinspect_json_int(j, t->pid);
-		else
-			kinspect_json_null(j);
-		kinspect_json_key(j, "comm");
-		kinspect_json_string(j, t->known ? t->comm : NULL);
-		kinspect_json_key(j, "args");
-		kinspect_json_begin_array(j);
-	} else {
-		printf("hit %lu/%lu: %s at 0x%" PRIx64 " on cpu %u", number, r->count, r->function, pc, cpu);
-		if (t->known)
-			printf(", pid %d \"%s\"", t->pid, t->comm);
-		putchar('\n');
-	}
+	uint64_t task = kinspect_breakpoint_hit_task(hit);
+	if (cli->json)
+		kinspect_json_init(&cli->json_writer, stdout, false);
+	struct record_writer w = record_writer_cli(cli);
+	record_begin_object(&w, NULL);
+	record_uint(&w, "hit", "hit %" PRIu64, kinspect_breakpoint_hit_number(hit));
+	record_text(&w, "/%lu: ", r->count);
+	record_string(&w, "function", "%s", r->function);
+	record_address(&w, "address", " at 0x%" PRIx64, kinspect_breakpoint_hit_pc(hit));
+	record_uint(&w, "cpu", " on cpu %" PRIu64, kinspect_breakpoint_hit_cpu(hit));
+	if (task)
+		record_json_address(&w, "task", task);
+	else
+		record_null(&w, "task");
+	record_int_opt(&w, "pid", ", pid %" PRId64, t->known, t->pid);
+	record_string(&w, "comm", " \"%s\"", t->known ? t->comm : NULL);
+	record_text(&w, "\n");
+	record_begin_array(&w, "args");
 	for (size_t i = 0; i < kinspect_breakpoint_nr_args(r->bp); i++) {
-		const char *name = kinspect_breakpoint_arg_name(r->bp, i), *type = kinspect_breakpoint_arg_type(r->bp, i);
 		uint64_t value;
 		bool is_address = false, known = kinspect_breakpoint_hit_arg(hit, i, &value, &is_address);
-		if (cli->json) {
-			kinspect_json_begin_object(j);
-			kinspect_json_key(j, "name");
-			kinspect_json_string(j, name);
-			kinspect_json_key(j, "type");
-			kinspect_json_string(j, type);
-			kinspect_json_key(j, is_address ? "address" : "value");
-			if (known)
-				kinspect_json_address(j, value);
-			else
-				kinspect_json_null(j);
-			kinspect_json_end_object(j);
-		} else if (known) {
-			printf("  %s = %s0x%" PRIx64 " (%s)\n", name, is_address ? "&" : "", value, type);
+		const char *key = is_address ? "address" : "value";
+		/* JSON: name, type, value; the text: "  NAME = VALUE (TYPE)". */
+		record_begin_object(&w, NULL);
+		record_slot(&w, 1);
+		record_string(&w, "name", "  %s = ", kinspect_breakpoint_arg_name(r->bp, i));
+		record_slot(&w, 3);
+		record_string(&w, "type", " (%s)\n", kinspect_breakpoint_arg_type(r->bp, i));
+		record_slot(&w, 2);
+		if (known) {
+			record_address(&w, key, is_address ? "&0x%" PRIx64 : "0x%" PRIx64, value);
 		} else {
-			printf("  %s = <unknown> (%s)\n", name, type);
+			record_null(&w, key);
+			record_text(&w, "<unknown>");
 		}
+		record_flush(&w);
+		record_end_object(&w);
 	}
-	if (cli->json) {
-		kinspect_json_end_array(j);
-		kinspect_json_end_object(j);
-		kinspect_json_end(j);
-	}
+	record_end_array(&w);
+	record_end_object(&w);
+	if (cli->json)
+		kinspect_json_end(&cli->json_writer);
 	fflush(stdout);
 }
 
