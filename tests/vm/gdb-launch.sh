@@ -34,21 +34,12 @@ export GUEST_LOG_TAG=gdb-launch-$suite
 # shellcheck source=target-checks.sh
 . "$here/target-checks.sh"
 
-GDB_FULL=${GDB:-gdb}
-command -v "$GDB_FULL" >/dev/null || die "no gdb"
+# shellcheck source=gdb-helpers.sh
+. "$here/gdb-helpers.sh"
+gdb_pick
 [ -f "${KINSPECT_PLUGIN:-}" ] || die "the gdb plugin was not built ($KINSPECT_PLUGIN)"
 cfi=$top_builddir/plugins/gdb/kinspect-user-mode-cfi.o
 [ -f "$cfi" ] || die "no $cfi (built with the plugin)"
-status=0
-GDB_MINIMAL=$("$here/fetch-gdb-minimal.sh") || status=$?
-case $status in
-0) ;;
-3) GDB_MINIMAL= ;;
-*) die "cannot fetch gdb-minimal" ;;
-esac
-say "gdb: $("$GDB_FULL" --version | head -n1)"
-[ -n "$GDB_MINIMAL" ] && say "gdb-minimal: $("$GDB_MINIMAL" --version | head -n1)" ||
-	say "gdb-minimal: none in this distribution (no real gdb-minimal package): its leg is skipped"
 
 if [ "$suite" = trixie ]; then
 	guest_start "$suite"
@@ -73,16 +64,6 @@ kgdb() {
 	GDB=$gdb timeout 600 ${KINSPECT_WRAPPER:-} "$KINSPECT" gdb "$@" >"$out" 2>&1
 }
 
-# wait_for FILE TEXT SECONDS: until FILE holds TEXT.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
-
 guest_alive() {
 	guest_resume
 	[ "$(guest_run 'echo alive')" = alive ] || die "$1: the guest does not run after the session"
@@ -100,6 +81,11 @@ awk '{ n[$3]++ } $2 ~ /^[tT]$/ && $3 !~ /^_/ && $3 !~ /\./ { a[$3] = $1; m[$3] =
 	"$w/kallsyms-modules" | sort | awk '!seen[$1]++' >"$w/module-functions"
 [ "$(wc -l <"$w/module-functions")" = "$(wc -l <"$w/modules")" ] ||
 	die "not one function of its own in every module: $(cat "$w/module-functions")"
+# Each module's lowest loaded section (/sys/module/NAME/sections, the init
+# sections freed): where "info sharedlibrary" must say it starts.
+guest_run 'for m in $(cut -d" " -f1 /proc/modules); do for f in /sys/module/$m/sections/.* /sys/module/$m/sections/*; do [ -f "$f" ] && echo "$m ${f##*/} $(cat "$f")"; done; done' |
+	awk '$2 !~ /^\.init/' | sort -k1,1 -k3,3 | awk '!seen[$1]++ { print $1, $3 }' >"$w/module-from"
+[ "$(wc -l <"$w/module-from")" = "$(wc -l <"$w/modules")" ] || die "sysfs sections: $(cat "$w/module-from")"
 
 # ---- the README's lines --------------------------------------------------------
 # readme_lines: the README's "kinspect gdb" command lines, paths replaced.
@@ -158,9 +144,18 @@ check_symbols() {
 	took=$(_guest_since "$t0")
 	grep -q "Symbol \"linux_banner\" is static storage at address 0x0*$banner\." "$out" ||
 		{ cat "$out"; die "$label: linux_banner not at the guest's 0x$banner: the slide is not applied"; }
-	while read -r m _; do
+	local from to base
+	at_base=0
+	while read -r m base; do
 		grep -Eq "^0x[0-9a-f]+ +0x[0-9a-f]+ +Yes .*/${m//_/[-_]}(-[0-9a-f]+)?\.ko\$" "$out" ||
 			{ cat "$out"; die "$label: module $m is not a library with symbols"; }
+		# From and To: the module's loaded sections, not placeholders.
+		read -r from to < <(awk -v m="${m//_/[-_]}" '$3 == "Yes" && $4 ~ "/"m"(-[0-9a-f]+)?[.]ko$" { print $1, $2 }' "$out")
+		[ "$from" = "$(awk -v m="$m" '$1 == m { print $2 }' "$w/module-from")" ] && [[ $to == 0xffff* ]] &&
+			[[ ! $to < $from ]] ||
+			{ cat "$out"; die "$label: info sharedlibrary: $m from $from to $to, its lowest loaded section" \
+				"at $(awk -v m="$m" '$1 == m { print $2 }' "$w/module-from")"; }
+		[ "$from" != "$base" ] || at_base=$((at_base + 1))
 	done <"$w/modules"
 	while read -r m f addr; do
 		awk -v f="$f" '$1 == "SYMBOL" && $2 == f { getline; print; exit }' "$out" | grep -Eq "at (address )?0x0*$addr" ||
@@ -233,7 +228,8 @@ first=$took
 ls "$index_dir"/* >/dev/null 2>&1 || die "gdb wrote no index into $index_dir"
 check_symbols "$GDB_FULL" gdb
 later=$took
-say "ok: gdb: the slide applied, $(wc -l <"$w/modules") modules with symbols at the guest's addresses; index cache:" \
+say "ok: gdb: the slide applied, $(wc -l <"$w/modules") modules with symbols at the guest's addresses, each from its" \
+	"lowest loaded section in info sharedlibrary ($at_base at their /proc/modules base); index cache:" \
 	"$(find "$index_dir" -type f | wc -l) files"
 say "time: kinspect gdb to its first command with every module's symbols: ${first} s with an empty index cache," \
 	"${later} s later"
