@@ -163,9 +163,12 @@ struct kinspect_unwind_info {
 	 * kernel stack). */
 	uint64_t pt_regs;
 	bool user_mode;
-	/* A plain call frame of vmlinux code that the vmlinux's DWARF CFI
-	 * (.debug_frame) covers: a DWARF unwinder finds the same caller and
-	 * also recovers the callee-saved registers, which ORC does not. */
+	/* A plain call frame of code that DWARF CFI covers: the vmlinux's
+	 * (.debug_frame), or for module code that of the module's .ko found
+	 * under the session's module directories, build-id checked (the file
+	 * the gdb proxy gives gdb).  A DWARF unwinder with that file finds the
+	 * same caller and also recovers the callee-saved registers, which ORC
+	 * does not. */
 	bool dwarf_cfi;
 };
 

@@ -7,25 +7,33 @@
  * falls through to them.
  *
  * Settings: none when gdb talks to the guest through "target remote |
- * kinspect gdb-proxy -k VMLINUX ...": the plugin finds that proxy among
- * gdb's child processes and takes its vmlinux.  Otherwise (environment of
- * gdb):
+ * kinspect gdb-proxy -k VMLINUX -m MODDIR ..." ("kinspect gdb" does): the
+ * plugin finds that proxy among gdb's child processes and takes its
+ * vmlinux and module directories.  Otherwise (environment of gdb):
  *   KINSPECT_VMLINUX=PATH    the vmlinux with DWARF (without it, and
  *                            without a proxy, the plugin declines every
  *                            frame)
  *   KINSPECT_KASLR_SLIDE=HEX the KASLR slide; found from guest memory
  *                            (linux_banner, as "kinspect info") otherwise
+ *   KINSPECT_USER_MODE_CFI=1 gdb has kinspect-user-mode-cfi.o ("kinspect
+ *                            gdb" loads it): user-mode frames are left to
+ *                            gdb's DWARF unwinder, which ends the trace there
  * and the cache directory as kinspect's (XDG_CACHE_HOME, HOME,
  * KINSPECT_NO_CACHE).  The plugin is a front end of libkinspect's public
  * API only: a session whose target is gdb (guest memory through
  * target_read, the registers of the frame gdb asks about), and
  * kinspect_kernel_unwind_step(), the unwinder of "kinspect bt".
  *
- * Ordinary C frames of vmlinux that DWARF CFI describes are left to gdb:
- * its DWARF unwinder also recovers the callee-saved registers (arguments
+ * Ordinary C frames that DWARF CFI describes are left to gdb: those of
+ * vmlinux, and those of modules whose .ko gdb has (the proxy's libraries:
+ * the plugin's session finds the same files under the same directories).
+ * gdb's DWARF unwinder also recovers the callee-saved registers (arguments
  * stay visible), which ORC does not track.  The plugin takes the frames
  * only ORC gets right: entry code (pt_regs), IRQ-stack switches, code
- * without CFI, module code (gdb may lack the module's CFI), the end.
+ * without CFI, module code gdb has no .ko for, and the end of the stack.
+ * A JIT reader cannot mark a frame as gdb's outermost: the last frame's
+ * caller has pc 0 (gdb shows it, and goes no further), unless gdb has the
+ * user-mode CFI, which ends a trace at its user-mode frame.
  * SPDX-License-Identifier: GPL-2.0-or-later */
 #include "config.h"
 
@@ -62,6 +70,7 @@ struct cached_frame {
 	uint64_t ip, sp;
 	struct kinspect_unwind_frame frame; /* registers not used: gdb has them */
 	bool user_mode;                     /* a user-mode pt_regs frame: the end */
+	bool after_end; /* the pc 0 "caller" the plugin gave the last frame */
 	/* For gdb's frame id: the caller's stack pointer (the CFA). */
 	bool have_cfa;
 	uint64_t cfa;
@@ -73,6 +82,13 @@ static struct {
 	unsigned int pc, sp, nr_regs; /* DWARF numbers, as gdb's callbacks take them */
 	bool have_slide;
 	uint64_t slide; /* KINSPECT_KASLR_SLIDE */
+	/* gdb has the .ko files of the plugin's session as libraries (it
+	 * talks through kinspect gdb-proxy): their frames with CFI are gdb's. */
+	bool gdb_has_modules;
+	/* gdb has kinspect's user-mode CFI (KINSPECT_USER_MODE_CFI, set by
+	 * "kinspect gdb"): its DWARF unwinder ends the trace at a user-mode
+	 * frame. */
+	bool user_mode_cfi;
 	char *cache_dir;
 	struct gdb_unwind_callbacks *cb; /* valid during one callback */
 	struct cached_frame cache[CACHE_SIZE];
@@ -137,51 +153,97 @@ static long parent_of(long pid)
 	return p && sscanf(p + 1, " %*c %ld", &ppid) == 1 ? ppid : -1;
 }
 
-/* The -k/--vmlinux argument of a "kinspect gdb-proxy" command line
- * (NUL-separated in CMDLINE), made absolute against the process's working
- * directory; NULL if it is not one. */
-static char *proxy_vmlinux(long pid, const char *cmdline, size_t len)
+/* PATH made absolute against the working directory of process PID. */
+static char *absolute_in(long pid, const char *path)
 {
-	const char *arg = cmdline, *end = cmdline + len, *vmlinux = NULL;
-	bool is_kinspect = false, is_proxy = false;
-	for (bool first = true; arg < end; arg += strlen(arg) + 1, first = false) {
-		const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
-		if (first)
-			is_kinspect = strcmp(base, "kinspect") == 0 || strncmp(base, "lt-kinspect", 11) == 0;
-		else if (strcmp(arg, "gdb-proxy") == 0)
-			is_proxy = true;
-		else if ((strcmp(arg, "-k") == 0 || strcmp(arg, "--vmlinux") == 0) && arg + strlen(arg) + 1 < end)
-			vmlinux = arg + strlen(arg) + 1;
-		else if (strncmp(arg, "--vmlinux=", 10) == 0)
-			vmlinux = arg + 10;
-		else if (strncmp(arg, "-k", 2) == 0 && arg[2])
-			vmlinux = arg + 2;
-	}
-	if (!is_kinspect || !is_proxy || !vmlinux)
-		return NULL;
-	if (vmlinux[0] == '/')
-		return strdup(vmlinux);
+	if (path[0] == '/')
+		return strdup(path);
 	char link[64], cwd[PATH_MAX];
 	snprintf(link, sizeof(link), "/proc/%ld/cwd", pid);
 	ssize_t n = readlink(link, cwd, sizeof(cwd) - 1);
 	if (n <= 0)
 		return NULL;
 	cwd[n] = '\0';
-	char *path;
-	return asprintf(&path, "%s/%s", cwd, vmlinux) < 0 ? NULL : path;
+	char *abs;
+	return asprintf(&abs, "%s/%s", cwd, path) < 0 ? NULL : abs;
 }
 
-/* The vmlinux of a kinspect gdb-proxy that gdb runs: its child, or its
+/* What the plugin takes from a kinspect gdb-proxy that gdb runs: its
+ * vmlinux and its module directories (those whose .ko files gdb has as
+ * libraries), absolute. */
+#define PROXY_DIRS_MAX 32
+struct proxy_args {
+	char *vmlinux;
+	char *dirs[PROXY_DIRS_MAX];
+	size_t nr_dirs;
+};
+
+static void proxy_args_free(struct proxy_args *a)
+{
+	free(a->vmlinux);
+	for (size_t i = 0; i < a->nr_dirs; i++)
+		free(a->dirs[i]);
+	memset(a, 0, sizeof(*a));
+}
+
+/* The option value ARG names for -X/--LONG (its own "-XVALUE" or
+ * "--LONG=VALUE", or NEXT), or NULL when ARG is not that option. */
+static const char *option_value(const char *arg, const char *next, char x, const char *name)
+{
+	size_t len = strlen(name);
+	if (arg[0] == '-' && arg[1] == x)
+		return arg[2] ? arg + 2 : next;
+	if (strncmp(arg, "--", 2) == 0 && strncmp(arg + 2, name, len) == 0) {
+		if (arg[2 + len] == '=')
+			return arg + 3 + len;
+		if (!arg[2 + len])
+			return next;
+	}
+	return NULL;
+}
+
+/* The -k and -m arguments of a "kinspect gdb-proxy" command line of
+ * process PID (NUL-separated in CMDLINE) in *RET; false if it is not one. */
+static bool proxy_command_line(long pid, const char *cmdline, size_t len, struct proxy_args *ret)
+{
+	const char *arg = cmdline, *end = cmdline + len, *vmlinux = NULL, *dirs[PROXY_DIRS_MAX];
+	size_t nr_dirs = 0;
+	bool is_kinspect = false, is_proxy = false;
+	for (bool first = true; arg < end; arg += strlen(arg) + 1, first = false) {
+		const char *base = strrchr(arg, '/') ? strrchr(arg, '/') + 1 : arg;
+		const char *next = arg + strlen(arg) + 1 < end ? arg + strlen(arg) + 1 : NULL, *v;
+		if (first)
+			is_kinspect = strcmp(base, "kinspect") == 0 || strncmp(base, "lt-kinspect", 11) == 0;
+		else if (strcmp(arg, "gdb-proxy") == 0)
+			is_proxy = true;
+		else if ((v = option_value(arg, next, 'k', "vmlinux")))
+			vmlinux = v;
+		else if ((v = option_value(arg, next, 'm', "module-dir")) && nr_dirs < PROXY_DIRS_MAX)
+			dirs[nr_dirs++] = v;
+	}
+	if (!is_kinspect || !is_proxy || !vmlinux)
+		return false;
+	memset(ret, 0, sizeof(*ret));
+	if (!(ret->vmlinux = absolute_in(pid, vmlinux)))
+		return false;
+	for (size_t i = 0; i < nr_dirs; i++) {
+		if ((ret->dirs[ret->nr_dirs] = absolute_in(pid, dirs[i])))
+			ret->nr_dirs++;
+	}
+	return true;
+}
+
+/* The arguments of a kinspect gdb-proxy that gdb runs: its child, or its
  * grandchild when gdb started it through "sh -c". */
-static char *find_proxy_vmlinux(void)
+static bool find_proxy(struct proxy_args *ret)
 {
 	long self = (long)getpid(), shells[16];
 	size_t nr_shells = 0;
-	char *found = NULL;
+	bool found = false;
 	for (int round = 0; round < 2 && !found; round++) {
 		DIR *dir = opendir("/proc");
 		if (!dir)
-			return NULL;
+			return false;
 		struct dirent *e;
 		while (!found && (e = readdir(dir))) {
 			if (!isdigit((unsigned char)e->d_name[0]))
@@ -203,7 +265,7 @@ static char *find_proxy_vmlinux(void)
 			close(fd);
 			if (n > 0) {
 				cmdline[n] = '\0';
-				found = proxy_vmlinux(pid, cmdline, (size_t)n);
+				found = proxy_command_line(pid, cmdline, (size_t)n, ret);
 			}
 		}
 		closedir(dir);
@@ -243,7 +305,7 @@ static const struct kinspect_target_ops target_ops = {
 	.kaslr_slide = kaslr_slide,
 };
 
-static bool set_up_with(const char *path);
+static bool set_up_with(const char *path, const struct proxy_args *proxy);
 
 /* Lazy set-up on the first frame (within a callback: it reads the
  * guest): the session on the vmlinux, the slide and the ORC tables.
@@ -254,21 +316,23 @@ static bool set_up(void)
 		return !plugin.disabled;
 	plugin.initialized = true;
 	plugin.disabled = true;
+	struct proxy_args proxy;
+	bool have_proxy = find_proxy(&proxy);
 	const char *path = getenv("KINSPECT_VMLINUX");
-	char *from_proxy = NULL;
+	if ((!path || !*path) && have_proxy)
+		path = proxy.vmlinux;
+	bool ok = false;
 	if (!path || !*path)
-		path = from_proxy = find_proxy_vmlinux();
-	if (!path) {
 		fprintf(stderr, "kinspect-unwind: no kinspect gdb-proxy and no KINSPECT_VMLINUX (the vmlinux "
 				"with DWARF); kernel frames are left to gdb\n");
-		return false;
-	}
-	bool ok = set_up_with(path);
-	free(from_proxy);
+	else
+		ok = set_up_with(path, have_proxy ? &proxy : NULL);
+	if (have_proxy)
+		proxy_args_free(&proxy);
 	return ok;
 }
 
-static bool set_up_with(const char *path)
+static bool set_up_with(const char *path, const struct proxy_args *proxy)
 {
 	const char *slide = getenv("KINSPECT_KASLR_SLIDE");
 	if (slide && *slide) {
@@ -284,6 +348,14 @@ static bool set_up_with(const char *path)
 	struct kinspect_options options;
 	kinspect_options_init(&options);
 	options.vmlinux = path;
+	/* Through the proxy gdb has the .ko files it finds under these
+	 * directories (none given: the library's defaults, as the proxy's):
+	 * module frames whose CFI gdb has are gdb's. */
+	plugin.gdb_has_modules = proxy != NULL;
+	if (proxy) {
+		options.module_dirs = (const char *const *)proxy->dirs;
+		options.nr_module_dirs = proxy->nr_dirs;
+	}
 	/* The layouts and symbol indexes where kinspect keeps them (the
 	 * library reads no environment: the front end names the directory). */
 	options.cache_dir = plugin.cache_dir = cli_cache_dir_from_environment();
@@ -310,6 +382,8 @@ static bool set_up_with(const char *path)
 		return false;
 	}
 	plugin.nr_regs = kinspect_kernel_nr_registers(plugin.kernel);
+	const char *cfi = getenv("KINSPECT_USER_MODE_CFI");
+	plugin.user_mode_cfi = cfi && *cfi && strcmp(cfi, "0") != 0;
 	plugin.disabled = false;
 	return true;
 }
@@ -326,6 +400,41 @@ static struct cached_frame *cache_find(uint64_t ip, uint64_t sp)
 	return c->used && c->ip == ip && c->sp == sp ? c : NULL;
 }
 
+/* Whether gdb has the CFI the library found for the frame at IP (EXACT
+ * or a return address): the vmlinux's always, a module's only when gdb
+ * has the module's .ko (through the proxy). */
+static bool gdb_has_cfi(uint64_t ip, bool exact)
+{
+	if (plugin.gdb_has_modules)
+		return true;
+	struct kinspect_symbol sym;
+	struct kinspect_error *err = kinspect_kernel_symbolize(plugin.kernel, exact ? ip : ip - 1, &sym);
+	bool in_vmlinux = !err && !sym.module;
+	kinspect_error_destroy(err);
+	return in_vmlinux;
+}
+
+/* The stack address of the frame id of C, at SP. */
+static uint64_t id_stack(const struct cached_frame *c, uint64_t sp)
+{
+	return c && c->have_cfa ? c->cfa : sp;
+}
+
+/* The stack ends at frame C (at SP): its "caller" in *RET is a frame of pc
+ * 0, which gdb shows and never unwinds past.  gdb still checks that
+ * frame's own caller when it explains why the trace ended: that frame's
+ * id lies above C's and it unwinds to another such frame, so that gdb
+ * finds nothing wrong ("previous frame inner to this frame (corrupt
+ * stack?)" otherwise). */
+static void end_at(const struct cached_frame *c, uint64_t sp, struct kinspect_unwind_frame *ret)
+{
+	uint64_t above = id_stack(c, sp) + 16;
+	ret->regs.value[plugin.sp] = sp + 8;
+	struct cached_frame *next = cache_slot(0, sp + 8);
+	*next = (struct cached_frame){ .used = true, .ip = 0, .sp = sp + 8, .after_end = true,
+				       .have_cfa = true, .cfa = above };
+}
+
 /* Unwind the frame whose registers CB gives: the caller in *RET, or the
  * end of the kernel stack (*RET_END, with only RET's sp set).  False if
  * the plugin does not cover the frame. */
@@ -338,13 +447,14 @@ static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_unwind_frame
 	struct kinspect_unwind_frame in;
 	memset(&in, 0, sizeof(in));
 	struct cached_frame *known = cache_find(ip, sp);
+	if (known && known->user_mode && plugin.user_mode_cfi)
+		return false; /* the user-mode side of an entry: gdb's DWARF unwinder ends there */
+	if (known && (known->user_mode || known->after_end)) {
+		*ret_end = true;
+		end_at(known, sp, ret);
+		return true;
+	}
 	if (known) {
-		if (known->user_mode) {
-			/* The user-mode side of a syscall or interrupt entry. */
-			*ret_end = true;
-			ret->regs.value[plugin.sp] = sp + 8;
-			return true;
-		}
 		in = known->frame;
 	} else {
 		/* A frame the plugin did not produce: the innermost one, where
@@ -371,7 +481,7 @@ static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_unwind_frame
 		*self = (struct cached_frame){ .used = true, .ip = ip, .sp = sp, .frame = { .exact_pc = exact } };
 	if (info.end) {
 		*ret_end = true;
-		ret->regs.value[plugin.sp] = sp + 8;
+		end_at(self, sp, ret);
 		return true;
 	}
 	uint64_t new_ip = caller.regs.value[plugin.pc], new_sp = caller.regs.value[plugin.sp];
@@ -387,7 +497,7 @@ static bool unwind(struct gdb_unwind_callbacks *cb, struct kinspect_unwind_frame
 	struct cached_frame *next = cache_slot(new_ip, new_sp);
 	*next = (struct cached_frame){ .used = true, .ip = new_ip, .sp = new_sp, .frame = caller,
 				       .user_mode = info.user_mode, .have_cfa = info.user_mode, .cfa = self->cfa + 16 };
-	if (info.dwarf_cfi)
+	if (info.dwarf_cfi && gdb_has_cfi(ip, exact))
 		return false; /* gdb's DWARF unwinder does as well, and more */
 	*ret = caller;
 	return true;
@@ -405,9 +515,9 @@ static enum gdb_status unwind_frame(struct gdb_reader_funcs *self, struct gdb_un
 	if (!ok)
 		return GDB_FAIL;
 	if (end) {
-		/* The outermost kernel frame.  gdb ignores "defined" in
-		 * reg_set, but it never unwinds past a frame whose pc is 0
-		 * (one above this one, so it is not "inner"). */
+		/* The outermost kernel frame (see end_at()).  gdb ignores
+		 * "defined" in reg_set: a pc of 0 is how a JIT reader ends a
+		 * trace (it cannot give gdb's "outermost" frame id). */
 		set_reg(cb, (int)plugin.pc, 0);
 		set_reg(cb, (int)plugin.sp, caller.regs.value[plugin.sp]);
 		return GDB_SUCCESS;
@@ -428,7 +538,7 @@ static struct gdb_frame_id get_frame_id(struct gdb_reader_funcs *self, struct gd
 	plugin.cb = cb;
 	if (set_up() && get_reg(cb, (int)plugin.pc, &ip) && get_reg(cb, (int)plugin.sp, &sp)) {
 		struct cached_frame *c = cache_find(ip, sp);
-		id.stack_address = c && c->have_cfa ? c->cfa : sp;
+		id.stack_address = id_stack(c, sp);
 		/* The function's first instruction keeps the id stable while
 		 * the pc moves within the function. */
 		id.code_address = ip;

@@ -14,6 +14,9 @@
 #include "cli/cli.h"
 #include "core/cleanup.h"
 
+/* "kinspect gdb" (cmd-gdb.c). */
+extern const struct cli_command cli_command_gdb;
+
 static const struct cli_command *const commands[] = {
 	&cli_command_info,
 	&cli_command_sym,
@@ -29,6 +32,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_print,
 	&cli_command_gdb_proxy,
 	&cli_command_dmesg,
+	&cli_command_gdb,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

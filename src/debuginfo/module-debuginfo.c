@@ -190,6 +190,27 @@ Dwarf *kinspect_module_debuginfo_dwarf(const struct kinspect_module_debuginfo *m
 	return md->dwarf;
 }
 
+static bool covers(Dwarf_CFI *cfi, Dwarf_Addr bias, uint64_t addr)
+{
+	Dwarf_Frame *frame;
+	if (!cfi || dwarf_cfi_addrframe(cfi, addr - bias, &frame) != 0)
+		return false;
+	free(frame);
+	return true;
+}
+
+bool kinspect_module_debuginfo_cfi_covers(struct kinspect_module_debuginfo *md, uint64_t addr)
+{
+	/* libdwfl relocates .debug_frame with the other debug sections
+	 * (kernel modules have no .eh_frame: -fno-asynchronous-unwind-tables). */
+	Dwarf_Addr bias;
+	Dwarf_CFI *cfi = dwfl_module_dwarf_cfi(md->module, &bias);
+	if (covers(cfi, bias, addr))
+		return true;
+	cfi = dwfl_module_eh_cfi(md->module, &bias);
+	return covers(cfi, bias, addr);
+}
+
 /* The entry of a subprogram with code: DW_AT_entry_pc or DW_AT_low_pc, or
  * for a function split into hot and cold parts (DW_AT_ranges only) the
  * start of its first range. */

@@ -6,6 +6,7 @@
 #ifndef KINSPECT_MODULE_DEBUGINFO_H
 #define KINSPECT_MODULE_DEBUGINFO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,11 @@ Dwarf *kinspect_module_debuginfo_dwarf(const struct kinspect_module_debuginfo *m
  * children are the parameters; names and types may sit on the abstract
  * origin: read them with dwarf_attr_integrate()).  KINSPECT_ERROR_NOT_FOUND
  * if the module defines no such function out of line. */
+/* Whether the module's DWARF call frame information (its relocated
+ * .debug_frame, else .eh_frame) describes the frame at runtime code
+ * address ADDR: a DWARF unwinder given this .ko (gdb's) unwinds it. */
+bool kinspect_module_debuginfo_cfi_covers(struct kinspect_module_debuginfo *md, uint64_t addr);
+
 struct kinspect_error *kinspect_module_debuginfo_function(struct kinspect_module_debuginfo *md, const char *name,
 							  uint64_t *ret_address, Dwarf_Die *ret_die);
 

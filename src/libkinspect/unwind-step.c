@@ -70,8 +70,10 @@ struct kinspect_error *kinspect_kernel_cpu_unwind_frame(struct kinspect_kernel *
 	return NULL;
 }
 
-/* Whether the vmlinux's DWARF CFI describes code address IP of a frame
- * whose pc is EXACT or a return address. */
+/* Whether DWARF CFI describes code address IP of a frame whose pc is
+ * EXACT or a return address: the vmlinux's, or that of the module's .ko
+ * found under the session's module directories (build-id checked: the
+ * file the gdb proxy gives gdb). */
 static bool cfi_covers(struct kinspect_kernel *k, uint64_t ip, bool exact)
 {
 	const struct kinspect_kaslr *kaslr;
@@ -81,9 +83,15 @@ static bool cfi_covers(struct kinspect_kernel *k, uint64_t ip, bool exact)
 		return false;
 	}
 	uint64_t lookup = exact ? ip : ip - 1;
-	if (!kinspect_kaslr_in_image(lookup))
-		return false; /* a module's: the CFI gdb has may not be its */
-	return kinspect_vmlinux_cfi_covers(kinspect_kernel_vmlinux_cfi(k), kinspect_kaslr_link(kaslr->slide, lookup));
+	if (kinspect_kaslr_in_image(lookup))
+		return kinspect_vmlinux_cfi_covers(kinspect_kernel_vmlinux_cfi(k),
+						   kinspect_kaslr_link(kaslr->slide, lookup));
+	struct kinspect_module_symbols *ms;
+	if ((err = kinspect_kernel_module_symbols(k, &ms))) {
+		kinspect_error_destroy(err);
+		return false;
+	}
+	return kinspect_module_symbols_cfi_covers(ms, lookup);
 }
 
 struct kinspect_error *kinspect_kernel_unwind_prepare(struct kinspect_kernel *k)

@@ -42,6 +42,7 @@ struct loaded {
 	bool resolved;
 	struct kinspect_error *resolve_err;
 	struct kinspect_module_debuginfo *debuginfo;
+	bool debuginfo_failed; /* its DWARF could not be used: not tried again */
 };
 
 struct kinspect_module_symbols {
@@ -525,6 +526,25 @@ struct kinspect_error *kinspect_module_symbols_debuginfo(struct kinspect_module_
 	if (!err)
 		*ret = l->debuginfo;
 	return err;
+}
+
+bool kinspect_module_symbols_cfi_covers(struct kinspect_module_symbols *ms, uint64_t addr)
+{
+	struct loaded *l = NULL;
+	for (size_t i = 0; i < ms->nr_modules && !l; i++) {
+		if (in_module(&ms->modules[i], addr))
+			l = &ms->modules[i];
+	}
+	if (!l || l->debuginfo_failed)
+		return false;
+	struct kinspect_error *err = loaded_debuginfo(ms, l);
+	if (err) {
+		/* A debugger without the module's DWARF has no CFI for it either. */
+		kinspect_error_destroy(err);
+		l->debuginfo_failed = true;
+		return false;
+	}
+	return kinspect_module_debuginfo_cfi_covers(l->debuginfo, addr);
 }
 
 struct kinspect_error *kinspect_module_symbols_function(struct kinspect_module_symbols *ms, const char *name,

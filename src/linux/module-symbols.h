@@ -70,6 +70,12 @@ struct kinspect_error *kinspect_module_symbols_file(struct kinspect_module_symbo
 struct kinspect_error *kinspect_module_symbols_debuginfo(struct kinspect_module_symbols *ms, const char *name,
 							 struct kinspect_module_debuginfo **ret);
 
+/* Whether the DWARF CFI of the .ko of the loaded module holding runtime
+ * code address ADDR describes that address (see
+ * kinspect_module_debuginfo_cfi_covers()); false when no module holds it
+ * or its .ko is not at hand (that one is not tried again). */
+bool kinspect_module_symbols_cfi_covers(struct kinspect_module_symbols *ms, uint64_t addr);
+
 /* The function NAME (or MODULE:NAME) of a loaded module: the module's name
  * in *RET_MODULE (owned by MS), its runtime entry address from the
  * relocated DWARF in *RET_ADDRESS and its DW_TAG_subprogram in *RET_DIE

@@ -27,4 +27,17 @@
 struct kinspect_error *proxy_gdb_ko(const char *path, const char *name, const uint8_t *build_id,
 				    size_t build_id_len, char **ret);
 
+/* The same, with the ALLOC sections named in EMPTY (NR_EMPTY of them)
+ * also made empty (sh_size 0) in the copy: the sections the proxy places
+ * at a placeholder because the kernel did not load them, or freed them.
+ * gdb reads a library's From and To ("info sharedlibrary"), and the
+ * addr_low by which gdb 18 tells libraries apart, from its non-empty
+ * sections only; an empty section's symbols still resolve (to the
+ * placeholder), but no address is found inside it.  Such a copy goes
+ * into gdb-ko/eHASH/, HASH of the names in EMPTY, so that each set of
+ * sections has its own. */
+struct kinspect_error *proxy_gdb_ko_emptied(const char *path, const char *name, const uint8_t *build_id,
+					    size_t build_id_len, const char *const *empty, size_t nr_empty,
+					    char **ret);
+
 #endif /* KINSPECT_PROXY_GDB_KO_H */

@@ -48,14 +48,16 @@
  * section map (those of two modules may: nothing runs there, so no pc is
  * ever looked up in them).
  *
- * gdb's "info sharedlibrary" shows addr_low in its From column, so that is
- * the placeholder, not the module's .text.  No placement shows .text and
- * keeps gdb's symbols right: the unloaded sections would have to lie above
- * every loaded one, that is at kernel addresses (inside another module or
- * the top of the address space), where gdb would resolve and break on
- * them; and the loaded .rodata or .data may lie below .text anyway (each
- * mod->mem[] region is allocated on its own since v6.4).  lx-lsmod shows
- * the real bases. */
+ * gdb's "info sharedlibrary" shows addr_low and addr_high in its From and
+ * To columns.  No placement of the unloaded sections would keep them out
+ * of that range and gdb's symbols right (they would have to lie inside
+ * the loaded range, at kernel addresses, where gdb would resolve and
+ * break on them).  So in the copy of the .ko gdb loads, those sections are
+ * empty (proxy_gdb_ko_emptied()): solib-target skips empty sections for
+ * addr_low and addr_high, which are then the lowest and highest address
+ * of the module's loaded sections, real and unique to the module (gdb 18's
+ * test holds); their symbols still resolve, to the placeholder.  A live
+ * module's copy and a coming one's (init sections loaded) differ. */
 #define NOT_LOADED_BASE 0xdead000000000000ULL
 #define NOT_LOADED_MODULE_MASK 0xffffffffffffULL
 /* Placeholders of one module's sections start on this boundary, like the
@@ -76,6 +78,9 @@ struct proxy_library_cache {
 	/* Owned by the session; NULL: not found, warned. */
 	const struct kinspect_module_file *file;
 	char *gdb_path; /* what gdb loads (see gdb-ko.h) */
+	/* The module's state GDB_PATH was made for: a live module's init
+	 * sections are emptied in gdb's copy, a coming one's are not. */
+	bool gdb_path_live;
 };
 
 struct section {
@@ -229,12 +234,44 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 		return &kinspect_error_nomem;
 	if (!c->file)
 		return NULL;
+	bool live = strcmp(state, "live") == 0;
+	size_t n = kinspect_module_file_nr_alloc_sections(c->file);
+	/* Where each ALLOC section goes: its address, or a placeholder. */
+	_cleanup_free_ uint64_t *at = calloc(n ? n : 1, sizeof(*at));
+	_cleanup_free_ const char **placed = calloc(n ? n : 1, sizeof(*placed));
+	if (!at || !placed)
+		return &kinspect_error_nomem;
+	size_t nr_placed = 0;
+	uint64_t not_loaded = not_loaded_address(address);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t size = 0;
+		const char *sname = kinspect_module_file_alloc_section(c->file, i, &size);
+		const struct section *sec = sname ? find_section(s, sname) : NULL;
+		if (sec && !(sname && strncmp(sname, ".init", 5) == 0 && live)) {
+			at[i] = sec->address;
+			continue;
+		}
+		at[i] = not_loaded;
+		if (sname && size)
+			placed[nr_placed++] = sname;
+		/* A hostile size cannot wrap it into canonical space: .ko
+		 * sections are far below 2^32 bytes. */
+		if (size < (1ULL << 32))
+			not_loaded += (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1);
+	}
 	const char *path;
 	/* Decompressing on first use changes the file object, which the
 	 * session lends out as const for its other readers. */
 	err = kinspect_module_file_plain_path((struct kinspect_module_file *)c->file, &path);
-	if (!err && !c->gdb_path)
-		err = proxy_gdb_ko(path, c->name, c->build_id, c->build_id_len, &c->gdb_path);
+	if (!err && c->gdb_path && c->gdb_path_live != live) {
+		free(c->gdb_path);
+		c->gdb_path = NULL;
+	}
+	if (!err && !c->gdb_path) {
+		err = proxy_gdb_ko_emptied(path, c->name, c->build_id, c->build_id_len, placed, nr_placed,
+					   &c->gdb_path);
+		c->gdb_path_live = live;
+	}
 	if (err) {
 		/* Say it once: drop the file so that the next scan is quiet. */
 		_cleanup_free_ char *msg = kinspect_error_string(err);
@@ -245,29 +282,12 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 		return NULL;
 	}
 	s->libs->nr_loaded++;
-	bool live = strcmp(state, "live") == 0;
 	text_add(&s->xml, "<library name=\"");
 	text_add_xml(&s->xml, c->gdb_path);
 	text_add(&s->xml, "\">");
-	size_t n = kinspect_module_file_nr_alloc_sections(c->file);
-	uint64_t not_loaded = not_loaded_address(address);
-	for (size_t i = 0; i < n; i++) {
-		uint64_t size = 0;
-		const char *sname = kinspect_module_file_alloc_section(c->file, i, &size);
-		const struct section *sec = sname ? find_section(s, sname) : NULL;
-		/* gdb wants every ALLOC section, in this order. */
-		uint64_t at;
-		if (sec && !(sname && strncmp(sname, ".init", 5) == 0 && live)) {
-			at = sec->address;
-		} else {
-			at = not_loaded;
-			/* A hostile size cannot wrap it into canonical space:
-			 * .ko sections are far below 2^32 bytes. */
-			if (size < (1ULL << 32))
-				not_loaded += (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1);
-		}
-		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", at);
-	}
+	/* gdb wants every ALLOC section, in this order. */
+	for (size_t i = 0; i < n; i++)
+		text_add(&s->xml, "<section address=\"0x%" PRIx64 "\"/>", at[i]);
 	text_add(&s->xml, "</library>\n");
 	return NULL;
 }

@@ -787,6 +787,13 @@ static struct kinspect_error *handle_gdb_packet(struct proxy *p, const char *d, 
 			return &kinspect_error_nomem;
 		return proxy_link_send_str(&p->gdb, more);
 	}
+	if ((len == 9 && memcmp(d, "qAttached", 9) == 0) || starts_with(d, len, "qAttached:")) {
+		/* QEMU does not answer it, and gdb then takes the VM for one it
+		 * started: at "quit" (the end of gdb -batch) it kills it, and
+		 * QEMU's 'k' ends QEMU.  The VM runs on its own: gdb detaches
+		 * and it goes on. */
+		return proxy_link_send_str(&p->gdb, "1");
+	}
 	if (len == 8 && memcmp(d, "qOffsets", 8) == 0 && ensure_kernel(p)) {
 		char answer[64];
 		err = proxy_offsets_answer(p->opts->vmlinux_path, p->slide, answer, sizeof(answer));
