@@ -43,21 +43,9 @@ export GUEST_LOG_TAG=gdb-proxy-$suite
 # shellcheck source=target-checks.sh
 . "$here/target-checks.sh"
 
-GDB_FULL=${GDB:-gdb}
-command -v "$GDB_FULL" >/dev/null || die "no gdb"
-status=0
-GDB_MINIMAL=$("$here/fetch-gdb-minimal.sh") || status=$?
-case $status in
-0) ;;
-3) GDB_MINIMAL= ;;
-*) die "cannot fetch gdb-minimal" ;;
-esac
-say "gdb: $("$GDB_FULL" --version | head -n1)"
-if [ -n "$GDB_MINIMAL" ]; then
-	say "gdb-minimal: $("$GDB_MINIMAL" --version | head -n1)"
-else
-	say "gdb-minimal: none in this distribution (no real gdb-minimal package): its leg is skipped"
-fi
+# shellcheck source=gdb-helpers.sh
+. "$here/gdb-helpers.sh"
+gdb_pick
 PLUGIN=$top_srcdir/plugins/gdb/kinspect.gdb
 
 guest_start "$suite"
@@ -71,16 +59,6 @@ EOF
 chmod +x "$w/proxy"
 export XDG_CACHE_HOME=$w/cache
 PROXY="$w/proxy gdb-proxy -k $GUEST_VMLINUX -m $GUEST_MODDIR $GUEST_GDB"
-
-# wait_for FILE TEXT SECONDS: until FILE holds TEXT.
-wait_for() {
-	local i
-	for ((i = 0; i < $3 * 10; i++)); do
-		grep -q -- "$2" "$1" 2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 
 # run_gdb GDB OUT ARGS...: gdb in batch mode on vmlinux, bounded.
 run_gdb() {
