@@ -235,6 +235,21 @@ say "time: kinspect gdb to its first command with every module's symbols: ${firs
 	"${later} s later"
 check_readme "$GDB_FULL" gdb
 check_break "$GDB_FULL" gdb
+# A kernel stack that does not come from user mode (an idle task's, to
+# its startup code): it ends where ORC says, without "corrupt stack?" (a
+# JIT reader cannot make gdb's outermost frame: a frame of pc 0 ends it).
+out=$w/idle.out
+kgdb "$GDB_FULL" "$out" -t "$GUEST_GDB" -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -batch -ex 'break do_idle' -ex continue \
+	-ex 'echo BT\n' -ex bt -ex delete -ex detach || { cat "$out"; die "idle: kinspect gdb failed"; }
+sed -n '/^BT$/,$p' "$out" | grep '^#' >"$w/idle-bt" || { cat "$out"; die "idle: no backtrace"; }
+last=$(tail -n1 "$w/idle-bt")
+prev=$(tail -n2 "$w/idle-bt" | head -n1)
+{ [[ $last == *_startup_64* ]] || { [[ $last =~ ^#[0-9]+\ +0x0+\ in\ \?\?\ \(\)$ ]] && [[ $prev == *_startup_64* ]]; }; } &&
+	! grep -q 'Backtrace stopped\|corrupt stack' "$out" ||
+	{ cat "$out"; die "idle: the trace does not reach the startup code and end cleanly"; }
+say "ok: gdb: an idle task's stack: $(grep -c '^#' "$w/idle-bt") frames to $(grep -Eo '(secondary|common)_startup_64' "$w/idle-bt" | head -1), then" \
+	"'$(tail -n1 "$w/idle-bt" | cut -c1-40)', no \"corrupt stack?\""
+guest_alive idle
 if [ -n "$GDB_MINIMAL" ]; then
 	check_readme "$GDB_MINIMAL" gdb-minimal
 	check_symbols "$GDB_MINIMAL" gdb-minimal
