@@ -59,8 +59,9 @@
  * section holds the breakpoint's address (gdb 18.1 disables it
  * otherwise, "Error in re-setting breakpoint").  They go above every
  * loaded section instead, into the architecture's unused top of the
- * address space (x86-64: the 2 MiB hole above the fixmap; a placeholder
- * there too when it is full).  From is then the lowest address of the
+ * address space (x86-64: the 2 MiB hole above the fixmap), each .ko file
+ * a range of its own there, kept for the session (a placeholder when it
+ * is full).  From is then the lowest address of the
  * module's loaded sections, real and unique to the module (gdb 18's test
  * holds), and To the end of its init sections up there for a live module
  * that has them. */
@@ -84,6 +85,11 @@ struct proxy_library_cache {
 	/* Owned by the session; NULL: not found, warned. */
 	const struct kinspect_module_file *file;
 	char *gdb_path; /* what gdb loads (see gdb-ko.h) */
+	/* Where this file's init sections go while its module is live: a
+	 * range of the unused top of the address space of its own, the
+	 * same at every scan (0: none yet, or no room: placeholders). */
+	uint64_t freed_base;
+	bool freed_tried;
 };
 
 struct section {
@@ -210,6 +216,46 @@ static struct proxy_library_cache *cached_file(struct scan *s, const char *name,
 	return c;
 }
 
+/* A .ko section's span among placeholders: its size, rounded up. */
+static uint64_t placeholder_span(uint64_t size)
+{
+	/* A hostile size cannot wrap anything: .ko sections are far below
+	 * 2^32 bytes. */
+	return size < (1ULL << 32) ? (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1) : 0;
+}
+
+/* What FILE's init sections take among placeholders. */
+static uint64_t init_span(const struct kinspect_module_file *file)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < kinspect_module_file_nr_alloc_sections(file); i++) {
+		uint64_t size = 0;
+		const char *name = kinspect_module_file_alloc_section(file, i, &size);
+		if (name && strncmp(name, ".init", 5) == 0)
+			total += placeholder_span(size);
+	}
+	return total;
+}
+
+/* The start of C's range in the unused top of the address space, taken
+ * on first use and kept (gdb asserts when two libraries' sections hold one
+ * breakpoint's address); 0 when it is full or the architecture has none. */
+static uint64_t freed_range(struct proxy_libraries *libs, struct proxy_library_cache *c)
+{
+	const struct kinspect_arch *arch = kinspect_arch();
+	if (!c->freed_tried) {
+		c->freed_tried = true;
+		if (!libs->next_freed)
+			libs->next_freed = arch->unused_top_start;
+		uint64_t span = init_span(c->file);
+		if (span && libs->next_freed && span <= arch->unused_top_end - libs->next_freed) {
+			c->freed_base = libs->next_freed;
+			libs->next_freed += span;
+		}
+	}
+	return c->freed_base;
+}
+
 static struct kinspect_error *add_module(const struct kinspect_module *m, void *arg)
 {
 	struct scan *s = arg;
@@ -245,19 +291,18 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 	if (!at || !emptied)
 		return &kinspect_error_nomem;
 	size_t nr_emptied = 0;
-	const struct kinspect_arch *arch = kinspect_arch();
-	uint64_t not_loaded = not_loaded_address(address), freed = arch->unused_top_start;
+	uint64_t not_loaded = not_loaded_address(address), freed = freed_range(s->libs, c), freed_end = 0;
+	if (freed)
+		freed_end = freed + init_span(c->file);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size = 0;
 		const char *sname = kinspect_module_file_alloc_section(c->file, i, &size);
 		const struct section *sec = sname ? find_section(s, sname) : NULL;
 		bool init = sname && strncmp(sname, ".init", 5) == 0;
-		/* A hostile size cannot wrap anything: .ko sections are far
-		 * below 2^32 bytes. */
-		uint64_t span = size < (1ULL << 32) ? (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1) : 0;
+		uint64_t span = placeholder_span(size);
 		if (sec && !(init && live)) {
 			at[i] = sec->address;
-		} else if (sec && span && span <= arch->unused_top_end - freed) {
+		} else if (sec && span && freed && span <= freed_end - freed) {
 			at[i] = freed;
 			freed += span;
 		} else {
