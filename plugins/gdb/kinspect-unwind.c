@@ -349,9 +349,9 @@ static bool set_up_with(const char *path, const struct proxy_args *proxy)
 	kinspect_options_init(&options);
 	options.vmlinux = path;
 	/* Through the proxy gdb has the .ko files it finds under these
-	 * directories (none given: the library's defaults, as the proxy's):
-	 * module frames whose CFI gdb has are gdb's. */
-	plugin.gdb_has_modules = proxy != NULL;
+	 * directories: module frames whose CFI gdb has are gdb's.  A proxy
+	 * given none serves no libraries (kinspect/gdb-proxy.h). */
+	plugin.gdb_has_modules = proxy && proxy->nr_dirs;
 	if (proxy) {
 		options.module_dirs = (const char *const *)proxy->dirs;
 		options.nr_module_dirs = proxy->nr_dirs;

@@ -194,6 +194,11 @@ struct kinspect_arch {
 	/* A vmlinux without __per_cpu_start/__per_cpu_end: per-CPU
 	 * variables are linked at offsets below this (0: never). */
 	uint64_t percpu_offset_limit;
+	/* [unused_top_start, unused_top_end): canonical kernel addresses
+	 * above everything the kernel maps, that no pointer holds (not the
+	 * ERR_PTR values either), for the gdb proxy's placeholders that
+	 * must lie above a module's loaded sections; 0, 0: none. */
+	uint64_t unused_top_start, unused_top_end;
 	/* Fill MAP's paging_levels, page_offset, vmemmap (and their
 	 * sources) and phys_bits from KERNEL's variables or the
 	 * architecture's defaults; an address outside kernel space is a

@@ -53,6 +53,11 @@ const struct kinspect_arch kinspect_arch_x86_64 = {
 	/* The zero-based per-CPU area (.data..percpu linked from 0) up to
 	 * v6.15's "x86/percpu/64: Use relative percpu offsets". */
 	.percpu_offset_limit = UINT64_C(1) << 32,
+	/* The "unused hole" at the top of Documentation/arch/x86/x86_64/mm.rst
+	 * (4- and 5-level paging alike: above the vsyscall page and the
+	 * fixmap), less its last page, where ERR_PTR() values lie. */
+	.unused_top_start = UINT64_C(0xffffffffffe00000),
+	.unused_top_end = UINT64_C(0xfffffffffffff000),
 	.memory_map = kinspect_x86_64_memory_map,
 	.kernel_page_tables = kinspect_x86_64_kernel_page_tables,
 	.translate = kinspect_x86_64_translate_levels,

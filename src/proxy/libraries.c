@@ -10,6 +10,7 @@
 
 #include <kinspect/module.h>
 
+#include "arch/arch.h"
 #include "core/cleanup.h"
 #include "core/error-priv.h"
 #include "core/log.h"
@@ -49,15 +50,21 @@
  * ever looked up in them).
  *
  * gdb's "info sharedlibrary" shows addr_low and addr_high in its From and
- * To columns.  No placement of the unloaded sections would keep them out
- * of that range and gdb's symbols right (they would have to lie inside
- * the loaded range, at kernel addresses, where gdb would resolve and
- * break on them).  So in the copy of the .ko gdb loads, those sections are
- * empty (proxy_gdb_ko_emptied()): solib-target skips empty sections for
- * addr_low and addr_high, which are then the lowest and highest address
- * of the module's loaded sections, real and unique to the module (gdb 18's
- * test holds); their symbols still resolve, to the placeholder.  A live
- * module's copy and a coming one's (init sections loaded) differ. */
+ * To columns: with the placeholders below, From would be one.  So the
+ * sections the kernel never loads are empty in the copy of the .ko gdb
+ * loads (proxy_gdb_ko_emptied()): solib-target skips empty sections for
+ * addr_low and addr_high.  A live module's freed init sections cannot be
+ * empty: when the module is removed, gdb keeps a breakpoint on its init
+ * function (pending, for the next insmod) only if an unloaded library's
+ * section holds the breakpoint's address (gdb 18.1 disables it
+ * otherwise, "Error in re-setting breakpoint").  They go above every
+ * loaded section instead, into the architecture's unused top of the
+ * address space (x86-64: the 2 MiB hole above the fixmap), each .ko file
+ * a range of its own there, kept for the session (a placeholder when it
+ * is full).  From is then the lowest address of the
+ * module's loaded sections, real and unique to the module (gdb 18's test
+ * holds), and To the end of its init sections up there for a live module
+ * that has them. */
 #define NOT_LOADED_BASE 0xdead000000000000ULL
 #define NOT_LOADED_MODULE_MASK 0xffffffffffffULL
 /* Placeholders of one module's sections start on this boundary, like the
@@ -78,9 +85,11 @@ struct proxy_library_cache {
 	/* Owned by the session; NULL: not found, warned. */
 	const struct kinspect_module_file *file;
 	char *gdb_path; /* what gdb loads (see gdb-ko.h) */
-	/* The module's state GDB_PATH was made for: a live module's init
-	 * sections are emptied in gdb's copy, a coming one's are not. */
-	bool gdb_path_live;
+	/* Where this file's init sections go while its module is live: a
+	 * range of the unused top of the address space of its own, the
+	 * same at every scan (0: none yet, or no room: placeholders). */
+	uint64_t freed_base;
+	bool freed_tried;
 };
 
 struct section {
@@ -207,6 +216,46 @@ static struct proxy_library_cache *cached_file(struct scan *s, const char *name,
 	return c;
 }
 
+/* A .ko section's span among placeholders: its size, rounded up. */
+static uint64_t placeholder_span(uint64_t size)
+{
+	/* A hostile size cannot wrap anything: .ko sections are far below
+	 * 2^32 bytes. */
+	return size < (1ULL << 32) ? (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1) : 0;
+}
+
+/* What FILE's init sections take among placeholders. */
+static uint64_t init_span(const struct kinspect_module_file *file)
+{
+	uint64_t total = 0;
+	for (size_t i = 0; i < kinspect_module_file_nr_alloc_sections(file); i++) {
+		uint64_t size = 0;
+		const char *name = kinspect_module_file_alloc_section(file, i, &size);
+		if (name && strncmp(name, ".init", 5) == 0)
+			total += placeholder_span(size);
+	}
+	return total;
+}
+
+/* The start of C's range in the unused top of the address space, taken
+ * on first use and kept (gdb asserts when two libraries' sections hold one
+ * breakpoint's address); 0 when it is full or the architecture has none. */
+static uint64_t freed_range(struct proxy_libraries *libs, struct proxy_library_cache *c)
+{
+	const struct kinspect_arch *arch = kinspect_arch();
+	if (!c->freed_tried) {
+		c->freed_tried = true;
+		if (!libs->next_freed)
+			libs->next_freed = arch->unused_top_start;
+		uint64_t span = init_span(c->file);
+		if (span && libs->next_freed && span <= arch->unused_top_end - libs->next_freed) {
+			c->freed_base = libs->next_freed;
+			libs->next_freed += span;
+		}
+	}
+	return c->freed_base;
+}
+
 static struct kinspect_error *add_module(const struct kinspect_module *m, void *arg)
 {
 	struct scan *s = arg;
@@ -238,40 +287,38 @@ static struct kinspect_error *add_module(const struct kinspect_module *m, void *
 	size_t n = kinspect_module_file_nr_alloc_sections(c->file);
 	/* Where each ALLOC section goes: its address, or a placeholder. */
 	_cleanup_free_ uint64_t *at = calloc(n ? n : 1, sizeof(*at));
-	_cleanup_free_ const char **placed = calloc(n ? n : 1, sizeof(*placed));
-	if (!at || !placed)
+	_cleanup_free_ const char **emptied = calloc(n ? n : 1, sizeof(*emptied));
+	if (!at || !emptied)
 		return &kinspect_error_nomem;
-	size_t nr_placed = 0;
-	uint64_t not_loaded = not_loaded_address(address);
+	size_t nr_emptied = 0;
+	uint64_t not_loaded = not_loaded_address(address), freed = freed_range(s->libs, c), freed_end = 0;
+	if (freed)
+		freed_end = freed + init_span(c->file);
 	for (size_t i = 0; i < n; i++) {
 		uint64_t size = 0;
 		const char *sname = kinspect_module_file_alloc_section(c->file, i, &size);
 		const struct section *sec = sname ? find_section(s, sname) : NULL;
-		if (sec && !(sname && strncmp(sname, ".init", 5) == 0 && live)) {
+		bool init = sname && strncmp(sname, ".init", 5) == 0;
+		uint64_t span = placeholder_span(size);
+		if (sec && !(init && live)) {
 			at[i] = sec->address;
-			continue;
+		} else if (sec && span && freed && span <= freed_end - freed) {
+			at[i] = freed;
+			freed += span;
+		} else {
+			at[i] = not_loaded;
+			not_loaded += span;
+			if (!sec && size)
+				emptied[nr_emptied++] = sname;
 		}
-		at[i] = not_loaded;
-		if (sname && size)
-			placed[nr_placed++] = sname;
-		/* A hostile size cannot wrap it into canonical space: .ko
-		 * sections are far below 2^32 bytes. */
-		if (size < (1ULL << 32))
-			not_loaded += (size + NOT_LOADED_ALIGN - 1) & ~(uint64_t)(NOT_LOADED_ALIGN - 1);
 	}
 	const char *path;
 	/* Decompressing on first use changes the file object, which the
 	 * session lends out as const for its other readers. */
 	err = kinspect_module_file_plain_path((struct kinspect_module_file *)c->file, &path);
-	if (!err && c->gdb_path && c->gdb_path_live != live) {
-		free(c->gdb_path);
-		c->gdb_path = NULL;
-	}
-	if (!err && !c->gdb_path) {
-		err = proxy_gdb_ko_emptied(path, c->name, c->build_id, c->build_id_len, placed, nr_placed,
+	if (!err && !c->gdb_path)
+		err = proxy_gdb_ko_emptied(path, c->name, c->build_id, c->build_id_len, emptied, nr_emptied,
 					   &c->gdb_path);
-		c->gdb_path_live = live;
-	}
 	if (err) {
 		/* Say it once: drop the file so that the next scan is quiet. */
 		_cleanup_free_ char *msg = kinspect_error_string(err);

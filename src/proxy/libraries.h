@@ -29,6 +29,10 @@ struct proxy_libraries {
 	 * warned about, by name and build-id. */
 	struct proxy_library_cache *cache;
 	size_t nr_cache;
+	/* The next free address in the architecture's unused top of the
+	 * address space, for live modules' freed init sections (see
+	 * libraries.c); 0: not started. */
+	uint64_t next_freed;
 };
 
 /* Walk KERNEL's module list (kinspect_kernel_for_each_module(): the

@@ -200,10 +200,12 @@ check_break() {
 	[ -n "$plain_entry" ] || { cat "$out"; die "$label: without the plugin gdb does not reach the syscall entry here"; }
 	diff -u <(head -n "$plain_entry" "$w/bt-plain-$label") <(head -n "$entry" "$w/bt-plugin-$label") ||
 		die "$label: bt full with the plugin differs from gdb's own up to the syscall entry"
-	# (gdb alone does not get past the entry code: else the plugin was
-	# not unloaded, and the comparison shows nothing.)
-	! sed -n "$((plain_entry + 1)),\$p" "$w/bt-plain-$label" | grep -Eq '^#[0-9]+ +0x0*[1-9a-f][0-9a-f]* in \?\? \(\)$' ||
-		{ cat "$w/bt-plain-$label"; die "$label: gdb alone reached user mode: was the plugin unloaded?"; }
+	# (gdb alone does not unwind the entry code: its frame after it is
+	# not the user-mode one.  Else the plugin was not unloaded, and the
+	# comparison shows nothing.)
+	[ "$(sed -n "$((plain_entry + 1)),\$p" "$w/bt-plain-$label" | grep '^#' | head -n1)" != \
+		"$(sed -n "$((entry + 1)),\$p" "$w/bt-plugin-$label" | grep '^#' | head -n1)" ] ||
+		{ cat "$w/bt-plain-$label"; die "$label: gdb alone unwound the entry code: was the plugin unloaded?"; }
 	if [ "$suite" = trixie ]; then
 		grep -Eq '^#[0-9]+ .* in v9fs_issue_read \(subreq=0x' "$w/bt-plugin-$label" &&
 			grep -Eq '^#[0-9]+ .* in netfs_read_to_pagecache \(rreq=(rreq@entry=)?0x' "$w/bt-plugin-$label" ||
@@ -235,6 +237,21 @@ say "time: kinspect gdb to its first command with every module's symbols: ${firs
 	"${later} s later"
 check_readme "$GDB_FULL" gdb
 check_break "$GDB_FULL" gdb
+# A kernel stack that does not come from user mode (an idle task's, to
+# its startup code): it ends where ORC says, without "corrupt stack?" (a
+# JIT reader cannot make gdb's outermost frame: a frame of pc 0 ends it).
+out=$w/idle.out
+kgdb "$GDB_FULL" "$out" -t "$GUEST_GDB" -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -batch -ex 'break do_idle' -ex continue \
+	-ex 'echo BT\n' -ex bt -ex delete -ex detach || { cat "$out"; die "idle: kinspect gdb failed"; }
+sed -n '/^BT$/,$p' "$out" | grep '^#' >"$w/idle-bt" || { cat "$out"; die "idle: no backtrace"; }
+last=$(tail -n1 "$w/idle-bt")
+prev=$(tail -n2 "$w/idle-bt" | head -n1)
+{ [[ $last == *_startup_64* ]] || { [[ $last =~ ^#[0-9]+\ +0x0+\ in\ \?\?\ \(\)$ ]] && [[ $prev == *_startup_64* ]]; }; } &&
+	! grep -q 'Backtrace stopped\|corrupt stack' "$out" ||
+	{ cat "$out"; die "idle: the trace does not reach the startup code and end cleanly"; }
+say "ok: gdb: an idle task's stack: $(grep -c '^#' "$w/idle-bt") frames to $(grep -Eo '(secondary|common)_startup_64' "$w/idle-bt" | head -1), then" \
+	"'$(tail -n1 "$w/idle-bt" | cut -c1-40)', no \"corrupt stack?\""
+guest_alive idle
 if [ -n "$GDB_MINIMAL" ]; then
 	check_readme "$GDB_MINIMAL" gdb-minimal
 	check_symbols "$GDB_MINIMAL" gdb-minimal
