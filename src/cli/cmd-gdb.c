@@ -249,9 +249,9 @@ static int run_gdb(struct cli *cli, int argc, char **argv)
 		} ours[] = { { 't', "target" }, { 'k', "vmlinux" }, { 'm', "module-dir" } };
 		for (size_t o = 0; o < sizeof(ours) / sizeof(ours[0]) && !opt; o++) {
 			size_t n = strlen(ours[o].name);
-			if (a[0] == '-' && a[1] == ours[o].c) {
+			/* No "-tVALUE": gdb's own -tui and -tty would be ours. */
+			if (a[0] == '-' && a[1] == ours[o].c && !a[2]) {
 				opt = ours[o].c;
-				value = a[2] ? a + 2 : NULL;
 			} else if (strncmp(a, "--", 2) == 0 && strncmp(a + 2, ours[o].name, n) == 0 &&
 				   (a[2 + n] == '=' || !a[2 + n])) {
 				opt = ours[o].c;
