@@ -29,6 +29,10 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_kaslr_probes(struct kinsp
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_paging(struct kinspect_kernel *kernel, unsigned int cpu,
 							      uint64_t *ret_root, int *ret_levels);
 
+/* The architecture's name of the register that holds the page-table root
+ * kinspect_kernel_paging() reports ("cr3" on x86-64): a static string. */
+KINSPECT_EXPORT const char *kinspect_kernel_page_table_root_name(const struct kinspect_kernel *kernel);
+
 /* A live guest: the round trips of the session so far in *RET_TOTAL, those
  * connecting took in *RET_CONNECT.  KINSPECT_ERROR_INVALID_ARGUMENT for a
  * dump. */

@@ -164,6 +164,9 @@ struct kinspect_arch {
 	struct kinspect_error *(*read_paging)(struct kinspect_gdbstub *gs, size_t thread, uint64_t *ret_root,
 					      uint64_t *ret_control);
 	int (*paging_levels)(uint64_t control);
+	/* The register that holds the page-table root, as the architecture
+	 * names it (what kinspect_kernel_paging() reports). */
+	const char *page_table_root_name;
 
 	/* ---- files: ELF machine, dump notes, gdbstub -------------------- */
 	/* e_machine of the vmlinux, the modules and the dumps it reads. */

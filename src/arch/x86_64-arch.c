@@ -36,6 +36,7 @@ const struct kinspect_arch kinspect_arch_x86_64 = {
 	.read_sp = kinspect_x86_64_read_sp,
 	.read_paging = kinspect_x86_64_read_paging,
 	.paging_levels = paging_levels,
+	.page_table_root_name = "cr3",
 
 	/* files: ELF machine, dump notes, gdbstub */
 	.elf_machine = EM_X86_64,

@@ -266,6 +266,17 @@ struct kinspect_kernel *cli_session(struct cli *cli)
 	return cli->kernel;
 }
 
+const char **cli_module_dir_list(const struct cli *cli, size_t extra, size_t *ret_nr)
+{
+	const char **dirs = calloc(cli->nr_module_dirs + extra + 1, sizeof(*dirs));
+	if (!dirs)
+		return NULL;
+	for (size_t i = 0; i < cli->nr_module_dirs; i++)
+		dirs[i] = cli->module_dirs[i];
+	*ret_nr = cli->nr_module_dirs;
+	return dirs;
+}
+
 struct kinspect_error *cli_read(struct cli *cli, uint64_t addr, void *buf, size_t len, bool physical)
 {
 	return physical ? kinspect_kernel_read_phys(cli->kernel, addr, buf, len)

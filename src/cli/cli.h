@@ -154,6 +154,11 @@ bool cli_open_target(struct cli *cli);
  * asks; NULL after logging. */
 struct kinspect_kernel *cli_session(struct cli *cli);
 
+/* A NULL-ended array of the global -m directories with room for EXTRA
+ * more (a command's own -m), the count so far in *RET_NR; the strings are
+ * borrowed, the array is the caller's to free.  NULL when out of memory. */
+const char **cli_module_dir_list(const struct cli *cli, size_t extra, size_t *ret_nr);
+
 /* The session with its target open (-t is required), its vmlinux open and
  * its KASLR slide found, in that order, for commands about the running
  * kernel; NULL after logging. */

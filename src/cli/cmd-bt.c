@@ -89,9 +89,17 @@ static void render_frame(struct bt *bt, const struct kinspect_stack_trace *t, si
 	record_uint(w, "index", "#%-2" PRIu64, i);
 	record_address(w, "ip", " 0x%016" PRIx64, ip);
 	record_slot(w, USER);
-	if (user)
-		record_text(w, "    user rip 0x%016" PRIx64, ip);
-	record_address(w, "sp", user ? " rsp 0x%016" PRIx64 "\n" : NULL, kinspect_stack_frame_sp(t, i));
+	uint64_t sp = kinspect_stack_frame_sp(t, i);
+	record_json_address(w, "sp", sp);
+	if (user) {
+		/* User registers by the architecture's names, as gdb shows them. */
+		struct kinspect_kernel *k = bt->cli->kernel;
+		unsigned int pc_reg = 0, sp_reg = 0;
+		kinspect_error_destroy(kinspect_kernel_register_number(k, "pc", &pc_reg));
+		kinspect_error_destroy(kinspect_kernel_register_number(k, "sp", &sp_reg));
+		record_text(w, "    user %s 0x%016" PRIx64 " %s 0x%016" PRIx64 "\n", kinspect_kernel_register_name(k, pc_reg),
+			    ip, kinspect_kernel_register_name(k, sp_reg), sp);
+	}
 	record_slot(w, SYMBOL);
 	record_string(w, "symbol", " %s", kinspect_stack_frame_symbol(t, i));
 	record_json_string(w, "module", kinspect_stack_frame_module(t, i));

@@ -69,12 +69,10 @@ static int run_gdb_proxy(struct cli *cli, int argc, char **argv)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ 0 },
 	};
-	_cleanup_free_ const char **dirs = calloc((size_t)argc + cli->nr_module_dirs + 1, sizeof(*dirs));
+	size_t nr_dirs = 0;
+	_cleanup_free_ const char **dirs = cli_module_dir_list(cli, (size_t)argc, &nr_dirs);
 	if (!dirs)
 		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
-	size_t nr_dirs = 0;
-	for (size_t i = 0; i < cli->nr_module_dirs; i++)
-		dirs[nr_dirs++] = cli->module_dirs[i];
 	/* The proxy's session: what cli_kernel() would open, its diagnostics
 	 * (the proxy's own too) in the CLI's form at -v/-q's level. */
 	struct kinspect_options session;

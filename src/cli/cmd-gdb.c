@@ -223,12 +223,10 @@ static int dump_script(const char *kinspect_line)
 static int run_gdb(struct cli *cli, int argc, char **argv)
 {
 	const char *target = cli->target, *vmlinux = cli->vmlinux_path;
-	_cleanup_free_ const char **dirs = calloc((size_t)argc + cli->nr_module_dirs + 1, sizeof(*dirs));
+	size_t nr_dirs = 0;
+	_cleanup_free_ const char **dirs = cli_module_dir_list(cli, (size_t)argc, &nr_dirs);
 	if (!dirs)
 		return cli_fail(kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory"));
-	size_t nr_dirs = 0;
-	for (size_t i = 0; i < cli->nr_module_dirs; i++)
-		dirs[nr_dirs++] = cli->module_dirs[i];
 	/* Our options first; from the first other word on (or after "--"),
 	 * everything is gdb's, in order: "-batch -ex CMD" as gdb takes it. */
 	int i = 1;

@@ -207,7 +207,10 @@ static void render_target(struct cli *cli, struct record_writer *w, const struct
 	record_address(w, "text", " (_text at 0x%" PRIx64, live->text);
 	record_slot(w, PAGING);
 	record_uint(w, "page_table_levels", "paging:      %" PRIu64 "-level", (uint64_t)live->page_table_levels);
-	record_address(w, "cr3", ", cr3 0x%" PRIx64 "\n", live->page_table_root);
+	/* The root's register by the architecture's name, key and text alike. */
+	const char *root_name = kinspect_kernel_page_table_root_name(cli->kernel);
+	record_json_address(w, root_name, live->page_table_root);
+	record_text(w, ", %s 0x%" PRIx64 "\n", root_name, live->page_table_root);
 }
 
 /* The info record: the vmlinux and, with -t (LIVE), the target and the
@@ -274,8 +277,10 @@ const struct cli_command cli_command_info = {
 		"\"yes\"|\"no\"|\"assumed\", \"status\" (QEMU's run state as seen), \"source\":\n"
 		"\"stop-reply\"|\"qmp\"|\"monitor\"|\"none\", \"how\", \"when_done\": \"resume\"|\n"
 		"\"leave-stopped\", \"decision\"}, \"round_trips\", \"connect_round_trips\"; dump: \"format\",\n"
-		"\"paging\", \"vmcoreinfo\", \"cpu_notes\" [{rip, rsp}] (QEMU's CPU state), \"prstatus\"\n"
-		"[{pid, rip, rsp}] (NT_PRSTATUS)}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
-		"\"page_table_levels\", \"cr3\".\n",
+		"\"paging\", \"vmcoreinfo\", \"cpu_notes\" [{PC, SP}] (QEMU's CPU state), \"prstatus\"\n"
+		"[{pid, PC, SP}] (NT_PRSTATUS)}, \"kaslr_slide\", \"kaslr_method\", \"kaslr_probes\", \"text\",\n"
+		"\"page_table_levels\", ROOT.  PC, SP and ROOT are the architecture's names of\n"
+		"the program counter, the stack pointer and the page-table root register\n"
+		"(x86-64: \"rip\", \"rsp\", \"cr3\").\n",
 	.run = run_info,
 };

@@ -67,6 +67,12 @@ struct kinspect_error *kinspect_kernel_paging(struct kinspect_kernel *k, unsigne
 	return NULL;
 }
 
+const char *kinspect_kernel_page_table_root_name(const struct kinspect_kernel *k)
+{
+	(void)k;
+	return kinspect_arch()->page_table_root_name;
+}
+
 struct kinspect_error *kinspect_kernel_round_trips(struct kinspect_kernel *k, uint64_t *ret_total,
 						   uint64_t *ret_connect)
 {
