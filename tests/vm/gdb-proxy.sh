@@ -193,10 +193,10 @@ EOF
 	# later step fail for a reason less plain.
 	wait_for "$out" "^SYMBOLS-DONE" 600 || { cat "$out"; die "$label: gdb did not get through the module symbols"; }
 	check_symbols "$out" "$label"
-	wait_for "$out" "^WAITING-FOR-STATS" 60 || { cat "$out"; die "$label: no breakpoint in dummy_get_stats64"; }
+	wait_for "$out" "^WAITING-FOR-STATS" 300 || { cat "$out"; die "$label: no breakpoint in dummy_get_stats64"; }
 	sleep 1
 	guest_run 'cat /sys/class/net/dummy0/statistics/rx_bytes' >/dev/null || { cat "$out"; die "$label: guest command failed"; }
-	wait_for "$out" WAITING-FOR-INSMOD 60 || { cat "$out"; die "$label: no stop in dummy_get_stats64"; }
+	wait_for "$out" WAITING-FOR-INSMOD 300 || { cat "$out"; die "$label: no stop in dummy_get_stats64"; }
 	sleep 1
 	# insmod ends only once gdb, stopped in dummy_init_module, has run
 	# bt, lx-lsmod and lx-kaslr and detached: minutes on a loaded machine.
