@@ -128,6 +128,8 @@ const struct cli_command cli_command_bt = {
 		"stack going the wrong way, a loop, an unreadable stack).\n"
 		"With --json: [{\"cpu\", \"task\", \"pid\", \"comm\", (a task switched out) \"state\",\n"
 		"\"state_name\", \"frames\": [{\"index\", \"ip\",\n"
-		"\"sp\", \"symbol\", \"module\", \"kind\", \"line\", \"pt_regs\", \"user_mode\"}],\n\"stopped\"}].\n",
+		"\"sp\", \"symbol\", \"module\", \"kind\", \"line\", \"pt_regs\", \"user_mode\",\n"
+		"(a user-mode frame) \"user_registers\" {PC, SP: its pc and stack pointer by the\n"
+		"architecture's names}}], \"stopped\"}].\n",
 	.run = run_bt,
 };

@@ -297,7 +297,10 @@ static void render_log(struct triage *t)
 		first = report;
 	if (end > TRIAGE_LOG_MAX && first < end - TRIAGE_LOG_MAX)
 		first = end - TRIAGE_LOG_MAX;
-	record_text(w, "\nlog from record %" PRIu64 ":\n", first);
+	if (end > first && t->log_lines)
+		record_uint(w, "log_from", "\nlog from record %" PRIu64 ":\n", first);
+	else
+		record_json_uint(w, "log_from", first);
 	record_flush(w);
 	record_begin_array(w, "log");
 	struct dmesg_render d = { .cli = t->cli, .levels = 0xff };
@@ -503,7 +506,8 @@ const struct cli_command cli_command_triage = {
 		"\"earlier_report\", \"taints\", \"taint_mask\", \"fault\" {\"frame\", \"symbol\", \"ip\", \"module\", \"file\",\n"
 		"\"line\", \"pt_regs\"}, \"registers\" {NAME: VALUE}, \"stack\" (bt's trace),\n"
 		"\"cpus\" [traces], \"blocked_tasks\" [traces], \"blocked_tasks_not_shown\",\n"
-		"\"modules\" [{\"name\", \"base\", \"size\", \"faulting\"}], \"log\" [dmesg records]};\n"
+		"\"modules\" [{\"name\", \"base\", \"size\", \"faulting\"}], \"log_from\" (its first\n"
+		"record's sequence number), \"log\" [dmesg records]};\n"
 		"a target that cannot be read: {\"target\", \"error\"}.  The schema is\n"
 		"triage.schema.json (installed with kinspect's gdb files).  Exit status 1\n"
 		"when any target could not be read.\n",

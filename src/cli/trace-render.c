@@ -88,8 +88,12 @@ static void render_frame(struct trace_render *bt, const struct kinspect_stack_tr
 		unsigned int pc_reg = 0, sp_reg = 0;
 		kinspect_error_destroy(kinspect_kernel_register_number(k, "pc", &pc_reg));
 		kinspect_error_destroy(kinspect_kernel_register_number(k, "sp", &sp_reg));
-		record_text(w, "    user %s 0x%016" PRIx64 " %s 0x%016" PRIx64 "\n", kinspect_kernel_register_name(k, pc_reg),
-			    ip, kinspect_kernel_register_name(k, sp_reg), sp);
+		const char *pc_name = kinspect_kernel_register_name(k, pc_reg), *sp_name = kinspect_kernel_register_name(k, sp_reg);
+		record_text(w, "    user %s 0x%016" PRIx64 " %s 0x%016" PRIx64 "\n", pc_name, ip, sp_name, sp);
+		record_begin_object(w, "user_registers");
+		record_json_address(w, pc_name, ip);
+		record_json_address(w, sp_name, sp);
+		record_end_object(w);
 	}
 	record_slot(w, SYMBOL);
 	record_string(w, "symbol", " %s", kinspect_stack_frame_symbol(t, i));
