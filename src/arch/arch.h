@@ -167,6 +167,9 @@ struct kinspect_arch {
 	/* The register that holds the page-table root, as the architecture
 	 * names it (what kinspect_kernel_paging() reports). */
 	const char *page_table_root_name;
+	/* What the kernel's reports print before a faulting kernel-mode pc
+	 * (show_regs(): "RIP: 0010:" on x86-64), for reading it from the log. */
+	const char *log_kernel_pc_prefix;
 
 	/* ---- files: ELF machine, dump notes, gdbstub -------------------- */
 	/* e_machine of the vmlinux, the modules and the dumps it reads. */

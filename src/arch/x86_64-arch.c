@@ -37,6 +37,8 @@ const struct kinspect_arch kinspect_arch_x86_64 = {
 	.read_paging = kinspect_x86_64_read_paging,
 	.paging_levels = paging_levels,
 	.page_table_root_name = "cr3",
+	/* __show_regs() prints the code segment: 0010 is __KERNEL_CS */
+	.log_kernel_pc_prefix = "RIP: 0010:",
 
 	/* files: ELF machine, dump notes, gdbstub */
 	.elf_machine = EM_X86_64,

@@ -355,3 +355,12 @@ void cli_json_hex(struct kinspect_json *json, const uint8_t *buf, size_t len)
 	hex[2 * len] = '\0';
 	kinspect_json_string(json, hex);
 }
+
+void cli_format_build_id(const struct kinspect_vmlinux *vmlinux, char *buf, size_t size)
+{
+	const uint8_t *id;
+	size_t len = kinspect_vmlinux_build_id(vmlinux, &id);
+	buf[0] = '\0';
+	for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
+		snprintf(buf + 2 * i, 3, "%02x", id[i]);
+}

@@ -33,15 +33,6 @@ struct live_info {
 	uint64_t round_trips, connect_round_trips;
 };
 
-static void format_build_id(const struct kinspect_vmlinux *vmlinux, char *buf, size_t size)
-{
-	const uint8_t *id;
-	size_t len = kinspect_vmlinux_build_id(vmlinux, &id);
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && 2 * i + 2 < size; i++)
-		snprintf(buf + 2 * i, 3, "%02x", id[i]);
-}
-
 static struct kinspect_error *gather_target(struct kinspect_kernel *k, struct live_info *live)
 {
 	struct kinspect_error *err = kinspect_kernel_nr_cpus(k, &live->nr_vcpus);
@@ -255,7 +246,7 @@ static int run_info(struct cli *cli, int argc, char **argv)
 		return status;
 
 	char build_id[2 * 64 + 1];
-	format_build_id(vmlinux, build_id, sizeof(build_id));
+	cli_format_build_id(vmlinux, build_id, sizeof(build_id));
 	render_info(cli, vmlinux, build_id, cli->target ? &live : NULL);
 	return CLI_EXIT_OK;
 }

@@ -33,6 +33,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_gdb_proxy,
 	&cli_command_dmesg,
 	&cli_command_gdb,
+	&cli_command_triage,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

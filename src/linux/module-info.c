@@ -46,6 +46,7 @@ struct kinspect_module_info {
 	/* taint_flags[], loaded on first use. */
 	bool have_letters;
 	char letters[KINSPECT_MODULE_TAINTS_MAX]; /* 0: not a module taint */
+	char kernel_letters[KINSPECT_MODULE_TAINTS_MAX]; /* every flag's c_true */
 };
 
 static struct kinspect_error *member(struct kinspect_dwarf_types *types, const char *type, const char *path,
@@ -147,10 +148,22 @@ static struct kinspect_error *load_letters(struct kinspect_module_info *info)
 		const uint8_t *flag = table + i * elem;
 		char c = (char)flag[c_true];
 		bool shown = per_module_member ? flag[module] != 0 : true;
-		info->letters[i] = shown && c > ' ' && c < 127 ? c : 0;
+		info->kernel_letters[i] = c > ' ' && c < 127 ? c : 0;
+		info->letters[i] = shown ? info->kernel_letters[i] : 0;
 	}
 	info->have_letters = true;
 	return NULL;
+}
+
+/* The letters of the bits of TAINTS that LETTERS names, into BUF. */
+static void taint_letters(const char *letters, uint64_t taints, char *buf)
+{
+	size_t n = 0;
+	for (unsigned int bit = 0; bit < KINSPECT_MODULE_TAINTS_MAX; bit++) {
+		if ((taints >> bit & 1) && letters[bit])
+			buf[n++] = letters[bit];
+	}
+	buf[n] = '\0';
 }
 
 struct kinspect_error *kinspect_module_info_taints(struct kinspect_module_info *info, uint64_t module, char *buf)
@@ -161,12 +174,16 @@ struct kinspect_error *kinspect_module_info_taints(struct kinspect_module_info *
 	uint64_t taints;
 	if ((err = read_u64(info->mem, module + info->taints, &taints)))
 		return kinspect_error_wrap(err, "mod->taints");
-	size_t n = 0;
-	for (unsigned int bit = 0; bit < KINSPECT_MODULE_TAINTS_MAX; bit++) {
-		if ((taints >> bit & 1) && info->letters[bit])
-			buf[n++] = info->letters[bit];
-	}
-	buf[n] = '\0';
+	taint_letters(info->letters, taints, buf);
+	return NULL;
+}
+
+struct kinspect_error *kinspect_module_info_kernel_taints(struct kinspect_module_info *info, uint64_t mask, char *buf)
+{
+	struct kinspect_error *err;
+	if (!info->have_letters && (err = load_letters(info)))
+		return err;
+	taint_letters(info->kernel_letters, mask, buf);
 	return NULL;
 }
 

@@ -36,6 +36,10 @@ void kinspect_module_info_destroy(struct kinspect_module_info *info);
  * kernel's own taint_flags[] (only entries marked "module"). */
 struct kinspect_error *kinspect_module_info_taints(struct kinspect_module_info *info, uint64_t module, char *buf);
 
+/* The letters of the kernel's taint bits MASK (its tainted_mask), every
+ * flag of taint_flags[], into BUF as for kinspect_module_info_taints(). */
+struct kinspect_error *kinspect_module_info_kernel_taints(struct kinspect_module_info *info, uint64_t mask, char *buf);
+
 /* Call FN with the name of each module that uses MODULE (mod->source_list,
  * in the order /proc/modules prints them), then set *RET_PERMANENT when the
  * module cannot be unloaded (an init but no exit: "[permanent]").  The walk

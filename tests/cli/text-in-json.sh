@@ -99,13 +99,19 @@ text_in_json() {
 # caller's kinspect function and fail (or die).  Returns text_in_json's
 # status after printing what it found.
 agree() {
-	local dir=$1 file=$2 n
+	local dir=$1 file=$2 n files
 	shift 2
 	n=$(ls "$dir" | grep -c '\.text$' || true)
 	kinspect "$@" >"$dir/$n.text" 2>"$dir/$n.err" || { cat "$dir/$n.err"; echo "agree: kinspect $* failed"; return 1; }
 	kinspect --json "$@" >"$dir/$n.json" 2>"$dir/$n.err" || { cat "$dir/$n.err"; echo "agree: kinspect --json $* failed"; return 1; }
 	[ -s "$dir/$n.text" ] || { echo "agree: kinspect $* printed nothing"; return 1; }
-	text_in_json "$dir/$n.text" "$dir/$n.json" "$top_srcdir/src/cli/$file" "$top_srcdir/src/cli/record-writer.c" ||
+	# FILE: the command's source, or several, comma-separated (its
+	# renderers shared with other commands: trace-render.c).
+	local -a sources=()
+	local f
+	IFS=, read -ra files <<<"$file"
+	for f in "${files[@]}"; do sources+=("$top_srcdir/src/cli/$f"); done
+	text_in_json "$dir/$n.text" "$dir/$n.json" "${sources[@]}" "$top_srcdir/src/cli/record-writer.c" ||
 		{ echo "agree: kinspect $*: text values missing from --json (text in $dir/$n.text)"; return 1; }
 	echo "$(wc -l <"$dir/$n.text") lines, $(wc -c <"$dir/$n.json") bytes of JSON: kinspect $*" >>"$dir/summary"
 }

@@ -63,9 +63,13 @@ check cmd-read.c "${t[@]}" read linux_banner 100
 check cmd-read.c "${t[@]}" read --phys 0x1000 40
 check cmd-lsmod.c "${t[@]}" lsmod
 check cmd-lsmod.c "${t[@]}" lsmod --regions --sections
-check cmd-bt.c "${t[@]}" bt --all
-check cmd-bt.c "${t[@]}" bt --lines --task 1
-check cmd-bt.c "${t[@]}" bt --task "$task"
+check cmd-bt.c,trace-render.c "${t[@]}" bt --all
+check cmd-bt.c,trace-render.c "${t[@]}" bt --lines --task 1
+check cmd-bt.c,trace-render.c "${t[@]}" bt --task "$task"
+# triage: its date in words is the JSON's "time"; the log's lines are
+# dmesg's (checked there).
+TEXT_IN_JSON_IGNORE=' \([0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:]{8} UTC\)' \
+	check cmd-triage.c,trace-render.c "${t[@]}" triage --lines 0
 check cmd-xarray.c "${t[@]}" xarray worker_pool_idr
 check cmd-iov-iter.c "${t[@]}" iov-iter "$iter"
 # Pages: the kernel image, a page cache page, a slab of task_structs (a
