@@ -50,7 +50,9 @@ sched_end=0x$(awk '$3 == "__sched_text_end" { print $1 }' "$work/guest.txt")
 say "guest: $(grep -c '^task ' "$work/guest.txt") tasks, command shell pid $self"
 
 # One JSON object per line (kinspect's JSON is indented).
-json_records() { tr -d '\n' | tr '{' '\n'; echo; }
+# One frame or header per line; a user frame's nested "user_registers"
+# object is dropped first, so that the frame's fields stay on one line.
+json_records() { tr -d '\n' | sed 's/"user_registers": *{[^}]*}, *//g' | tr '{' '\n'; echo; }
 
 dump=$work/guest.elf
 # paging=true: gdb reads the dump's memory by virtual address.

@@ -33,7 +33,9 @@ else
 	syscall_break=ksys_read
 fi
 work=$GUEST_WORKDIR
-json_records() { tr -d '\n' | tr '{' '\n'; echo; }
+# One frame or header per line; a user frame's nested "user_registers"
+# object is dropped first, so that the frame's fields stay on one line.
+json_records() { tr -d '\n' | sed 's/"user_registers": *{[^}]*}, *//g' | tr '{' '\n'; echo; }
 # Sleeps of 0.1 s keep hrtimer_wakeup firing.
 guest_run '(while :; do usleep 100000; done) </dev/null >/dev/null 2>&1 &'
 slide=$(kinspect -k "$GUEST_VMLINUX" -t "$GUEST_GDB" info | sed -n 's/^KASLR slide: \(0x[0-9a-f]*\).*/\1/p')
