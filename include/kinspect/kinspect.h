@@ -6,6 +6,7 @@
 
 #include <kinspect/breakpoint.h>
 #include <kinspect/common.h>
+#include <kinspect/crash.h>
 #include <kinspect/dmesg.h>
 #include <kinspect/error.h>
 #include <kinspect/gdb-proxy.h>
@@ -14,8 +15,10 @@
 #include <kinspect/module.h>
 #include <kinspect/object.h>
 #include <kinspect/page.h>
+#include <kinspect/per-cpu.h>
 #include <kinspect/stack.h>
 #include <kinspect/symbol.h>
+#include <kinspect/system.h>
 #include <kinspect/target.h>
 #include <kinspect/task.h>
 #include <kinspect/type.h>

@@ -74,6 +74,8 @@ extern const struct cli_command cli_command_folio;
 extern const struct cli_command cli_command_print;
 extern const struct cli_command cli_command_gdb_proxy;
 extern const struct cli_command cli_command_dmesg;
+extern const struct cli_command cli_command_cmdline;
+extern const struct cli_command cli_command_cpus;
 extern const struct cli_command cli_command_triage;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
@@ -155,12 +157,12 @@ bool cli_open_target(struct cli *cli);
  * asks; NULL after logging. */
 struct kinspect_kernel *cli_session(struct cli *cli);
 
-/* A NULL-ended array of the global -m directories with room for EXTRA
- * more (a command's own -m), the count so far in *RET_NR; the strings are
- * borrowed, the array is the caller's to free.  NULL when out of memory. */
 /* The vmlinux's GNU build-id in hex into BUF of SIZE bytes ("" without one). */
 void cli_format_build_id(const struct kinspect_vmlinux *vmlinux, char *buf, size_t size);
 
+/* A NULL-ended array of the global -m directories with room for EXTRA
+ * more (a command's own -m), the count so far in *RET_NR; the strings are
+ * borrowed, the array is the caller's to free.  NULL when out of memory. */
 const char **cli_module_dir_list(const struct cli *cli, size_t extra, size_t *ret_nr);
 
 /* The session with its target open (-t is required), its vmlinux open and

@@ -23,6 +23,7 @@
 
 #include "cli/cli-log.h"
 #include "cli/cli.h"
+#include "cli/gdb-script.h"
 #include "core/cleanup.h"
 
 extern const struct cli_command cli_command_gdb;
@@ -182,10 +183,24 @@ static void add_files(struct words *w, const char *vmlinux, const char *const *d
 	}
 }
 
+/* A script of gdb's in a memory file that gdb sources as /proc/self/fd/N
+ * (inherited across exec): the descriptor, or -1 after logging. */
+static int memory_script(const char *name, const char *text)
+{
+	int fd = (int)memfd_create(name, 0);
+	size_t len = strlen(text);
+	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
+		cli_log(CLI_LOG_ERROR, "cannot write gdb's script %s: %s", name, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* On a dump there is no proxy to answer "monitor": kinspect.gdb's
- * commands run kinspect on the dump file instead, through a script of
- * gdb's in a memory file that gdb sources as /proc/self/fd/N (inherited
- * across exec).  Returns the descriptor, or -1 after logging. */
+ * commands run kinspect on the dump file instead, through a memory
+ * script.  Returns the descriptor, or -1 after logging. */
 static int dump_script(const char *kinspect_line)
 {
 	_cleanup_free_ char *text = NULL;
@@ -209,15 +224,33 @@ static int dump_script(const char *kinspect_line)
 		cli_log(CLI_LOG_ERROR, "out of memory");
 		return -1;
 	}
-	int fd = (int)memfd_create("kinspect-gdb-dump", 0);
-	size_t len = strlen(text);
-	if (fd < 0 || write(fd, text, len) != (ssize_t)len) {
-		cli_log(CLI_LOG_ERROR, "cannot write gdb's script for the dump: %s", strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	return memory_script("kinspect-gdb-dump", text);
+}
+
+/* The per-kernel commands (cmd-gdb-script.c) for the vmlinux of KERNEL,
+ * as dump_script() hands them over; -1 after logging. */
+static int kernel_script(struct kinspect_kernel *kernel)
+{
+	struct kinspect_error *err;
+	_cleanup_free_ char *text = cli_gdb_script_text(kernel, &err);
+	if (!text) {
+		cli_fail(err);
 		return -1;
 	}
-	return fd;
+	return memory_script("kinspect-gdb-kernel", text);
+}
+
+/* gdb sources the per-kernel commands; without them (logged) the
+ * session goes on. */
+static void add_kernel_script(struct words *w, struct kinspect_kernel *kernel)
+{
+	int fd = kernel_script(kernel);
+	if (fd < 0) {
+		cli_log(CLI_LOG_WARNING, "no lx-current or lx-per-cpu in this session");
+		return;
+	}
+	words_add(w, "-ex");
+	words_add(w, "source /proc/self/fd/%d", fd);
 }
 
 static int run_gdb(struct cli *cli, int argc, char **argv)
@@ -380,6 +413,7 @@ static int run_gdb(struct cli *cli, int argc, char **argv)
 			words_add(&w, "-ex");
 			words_add(&w, "source /proc/self/fd/%d", script_fd);
 		}
+		add_kernel_script(&w, kernel);
 	} else {
 		words_add(&w, "-iex");
 		/* The proxy's first answer comes after it has found the slide
@@ -393,6 +427,24 @@ static int run_gdb(struct cli *cli, int argc, char **argv)
 		_cleanup_free_ char *line = k.failed ? NULL : shell_line(&k);
 		words_add(&w, "-ex");
 		words_add(&w, "target remote | %s", line ? line : "");
+		/* The per-kernel commands need the vmlinux alone: the guest is
+		 * the proxy's to reach.  A vmlinux that is not there is gdb's
+		 * to report (and the proxy's); one that is there but does not
+		 * open is an error here. */
+		cli->target = NULL;
+		cli->vmlinux_path = vmlinux;
+		if (access(vmlinux, R_OK) != 0) {
+			cli_log(CLI_LOG_WARNING, "cannot read %s: %s: no lx-current or lx-per-cpu in this session", vmlinux,
+				strerror(errno));
+		} else {
+			struct kinspect_kernel *kernel = cli_session(cli);
+			if (!kernel) {
+				words_free(&w);
+				words_free(&k);
+				return CLI_EXIT_FAILURE;
+			}
+			add_kernel_script(&w, kernel);
+		}
 	}
 	/* A user-mode frame ends the trace cleanly (see the file): the plugin
 	 * leaves it to gdb's DWARF unwinder, told so through gdb's
@@ -445,7 +497,11 @@ const struct cli_command cli_command_gdb = {
 		"    they run kinspect on the file) and the kinspect-unwind.so JIT reader, with\n"
 		"    the CFI that ends a trace at its user-mode frame, from where 'make\n"
 		"    install' put them, or from $KINSPECT_GDB_DATA (one directory with\n"
-		"    kinspect.gdb, kinspect-unwind.so and kinspect-user-mode-cfi.o).\n"
+		"    kinspect.gdb, kinspect-unwind.so and kinspect-user-mode-cfi.o);\n"
+		"  - Python-free stand-ins for scripts/gdb's functions, each setting the\n"
+		"    variable of its name and printing it: lx-current [CPU], lx-per-cpu VAR\n"
+		"    [CPU] (written for this vmlinux, see gdb-script --help), lx-task PID,\n"
+		"    lx-module NAME, lx-container-of PTR TYPE MEMBER; then 'p $lx_task->comm'.\n"
 		"Options (-t, -k and -m also before 'gdb', as global options):\n"
 		"  -t, --target TARGET     HOST:PORT or unix:PATH of QEMU's gdbstub, or a dump\n"
 		"  -k, --vmlinux FILE      the kernel's vmlinux with DWARF\n"

@@ -12,6 +12,7 @@
 #include "cli/cli-log.h"
 #include "cli/cache-environment.h"
 #include "cli/cli.h"
+#include "cli/gdb-script.h"
 #include "core/cleanup.h"
 
 /* "kinspect gdb" (cmd-gdb.c). */
@@ -32,7 +33,10 @@ static const struct cli_command *const commands[] = {
 	&cli_command_print,
 	&cli_command_gdb_proxy,
 	&cli_command_dmesg,
+	&cli_command_cmdline,
+	&cli_command_cpus,
 	&cli_command_gdb,
+	&cli_command_gdb_script,
 	&cli_command_triage,
 };
 #define NR_COMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -6,9 +6,7 @@
  * - task->thread_info.cpu since commit bcf9033e5449 ("sched: move CPU field
  *   back into thread_info if THREAD_INFO_IN_TASK=y", v5.16), task->cpu
  *   before;
- * - the current task in pcpu_hot.current_task since commit 7443b296e699
- *   ("Move current_task to percpu hot section", v6.2), the
- *   per-CPU current_task before (and again after pcpu_hot was dissolved).
+ * - the current task's per-CPU pointer (per-cpu.c);
  * Threads are found through signal->thread_head/task->thread_node, which
  * every kernel since v3.14 has (task->thread_group is gone since v6.7).
  * Each CPU's idle task is its runqueue's rq->idle; CPU 0's is init_task,
@@ -26,6 +24,7 @@
 #include "core/error-priv.h"
 #include "linux/ahead.h"
 #include "linux/kaslr.h"
+#include "linux/per-cpu.h"
 #include "linux/task-state.h"
 #include "linux/tasks-ahead.h"
 #include "linux/tasks.h"
@@ -388,20 +387,12 @@ static struct kinspect_error *cpu_offsets(struct kinspect_tasks *t, unsigned int
 /* The link-time-slid address of the per-CPU pointer to the current task. */
 static struct kinspect_error *current_var(struct kinspect_tasks *t, uint64_t *ret)
 {
-	struct kinspect_error *err;
-	uint64_t var = runtime_symbol(t, "pcpu_hot", NULL, &err);
-	if (!err) {
-		struct kinspect_dwarf_member m;
-		if ((err = kinspect_dwarf_types_member(t->types, "struct pcpu_hot", "current_task", &m)))
-			return err;
-		var += m.offset;
-	} else if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
-		kinspect_error_destroy(err);
-		var = runtime_symbol(t, "current_task", NULL, &err);
-	}
+	const char *expression;
+	uint64_t link;
+	struct kinspect_error *err = kinspect_per_cpu_current_task(t->vmlinux, t->types, &expression, &link);
 	if (err)
-		return kinspect_error_wrap(err, "per-CPU current task");
-	*ret = var;
+		return err;
+	*ret = kinspect_kaslr_runtime(t->slide, link);
 	return NULL;
 }
 

@@ -71,9 +71,9 @@ static const struct allowed_command allowed_commands[] = {
 	{ "lsmod", lsmod_options }, { "bt", bt_options },	  { "ps", no_options },
 	{ "iov-iter", iov_iter_options }, { "xarray", no_options }, { "page", page_options },
 	{ "folio", page_options }, { "print", print_options },
-	{ "dmesg", dmesg_options },
+	{ "dmesg", dmesg_options }, { "cmdline", no_options }, { "cpus", no_options },
 };
-#define ALLOWED_LIST "info, sym, read, lsmod, bt, ps, iov-iter, xarray, page, folio, print, dmesg"
+#define ALLOWED_LIST "info, sym, read, lsmod, bt, ps, iov-iter, xarray, page, folio, print, dmesg, cmdline, cpus"
 
 /* kinspect commands that "monitor" never runs, named so that the refusal
  * says why instead of QEMU's "unknown command". */

@@ -17,7 +17,12 @@
 #    and ends there: no frame of pc 0, no "corrupt stack?";
 #  - a dump with paging (ELF): gdb's core target with the slide applied,
 #    lx-lsmod and lx-kaslr through kinspect on the file; a dump without
-#    paging is refused with the reason.
+#    paging is refused with the reason;
+#  - the $lx_* stand-ins, live (gdb, gdb-minimal) and on the dump:
+#    lx-current at the breakpoint is the cat that hit it, and on the dump
+#    each CPU's task as kinspect bt names it; lx-per-cpu runqueues.cpu N is
+#    N; lx-task 1 is the guest's pid 1, lx-task 0 init_task; lx-module is
+#    lx-lsmod's struct module; lx-container-of inverts &task->tasks.
 # The start-up time with every module's symbols, first (empty index cache)
 # and later runs, is reported.
 #
@@ -73,6 +78,7 @@ guest_alive() {
 guest_run 'cat /proc/modules' | awk '{ print $1, $6 }' | sort >"$w/modules"
 [ -s "$w/modules" ] || die "the guest has no modules"
 symbol_truth "$w"
+pid1_comm=$(guest_run 'cat /proc/1/comm')
 banner=$(awk '$2 == "linux_banner" { print $1 }' "$w/want")
 # A function of each module, found once in kallsyms, for "info address".
 guest_run "grep ']\$' /proc/kallsyms" >"$w/kallsyms-modules"
@@ -181,13 +187,16 @@ check_break() {
 	# forgets gdb's frames).
 	kgdb "$gdb" "$out" -t "$GUEST_GDB" -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -batch -ex 'set pagination off' \
 		-ex "break $func" -ex 'echo WAITING\n' -ex continue -ex 'echo BT-PLUGIN\n' -ex 'bt full' \
-		-ex 'echo BT-PLAIN\n' -ex 'jit-reader-unload' -ex 'bt full' -ex 'echo BT-END\n' -ex delete -ex detach &
+		-ex 'echo BT-PLAIN\n' -ex 'jit-reader-unload' -ex 'bt full' -ex 'echo BT-END\n' \
+		-ex 'lx-current' -ex 'printf "CURRENT-COMM %s\n", $lx_current->comm' -ex delete -ex detach &
 	local gpid=$!
 	wait_for "$out" '^WAITING' 600 || { cat "$out"; die "$label: gdb did not plant the breakpoint"; }
 	sleep 1
 	guest_run "$trigger" || { cat "$out"; die "$label: the guest's read failed"; }
 	wait "$gpid" || { cat "$out"; die "$label: gdb failed"; }
 	grep -Eq "hit Breakpoint 1, $func \(" "$out" || { cat "$out"; die "$label: $func not hit"; }
+	# lx-current with no CPU: the selected thread's, the one that hit it.
+	grep -qx 'CURRENT-COMM cat' "$out" || { cat "$out"; die "$label: lx-current at the breakpoint is not the cat that hit it"; }
 	sed -n '/^BT-PLUGIN$/,/^BT-PLAIN$/p' "$out" | sed '1d;$d' >"$w/bt-plugin-$label"
 	sed -n '/^BT-PLAIN$/,/^BT-END$/p' "$out" | sed '1d;$d' >"$w/bt-plain-$label"
 	local entry
@@ -225,6 +234,52 @@ check_break() {
 		"to the syscall entry (arguments included), then ends at the user-mode frame: $user"
 }
 
+# ---- $lx_* stand-ins ---------------------------------------------------------------
+# check_lx GDB LABEL TARGET: lx-per-cpu, lx-task, lx-module and
+# lx-container-of against what the guest, kinspect and gdb itself say;
+# on a dump, lx-current of each CPU is the task kinspect's bt names.
+check_lx() {
+	local gdb=$1 label=$2 target=$3 out=$w/lx-$2.out m name base addr cpu want got
+	read -r name base < <(sort -r "$w/modules" | head -1)
+	kgdb "$gdb" "$out" -t "$target" -k "$GUEST_VMLINUX" -m "$GUEST_MODDIR" -batch -ex 'set pagination off' \
+		-ex 'echo CPU1:' -ex 'lx-per-cpu runqueues.cpu 1' -ex 'echo CPU0:' -ex 'lx-per-cpu runqueues.cpu' \
+		-ex 'echo CUR0:' -ex 'lx-current 0' -ex 'echo CUR1:' -ex 'lx-current 1' -ex 'echo CURSEL:' -ex 'lx-current' \
+		-ex 'lx-task 1' -ex 'printf "TASK1:%s\n", $lx_task->comm' \
+		-ex 'lx-container-of &$lx_task->tasks struct task_struct tasks' -ex 'echo CONTAINER:' -ex 'output $lx_container_of == $lx_task' -ex 'echo \n' \
+		-ex 'lx-task 0' -ex 'echo TASK0:' -ex 'output $lx_task == &init_task' -ex 'echo \n' \
+		-ex 'echo NOTASK:' -ex 'lx-task 4000000' \
+		-ex 'lx-lsmod' -ex 'echo MODULE:' -ex "lx-module $name" -ex 'echo NOMODULE:' -ex 'lx-module no_such_module' ||
+		{ cat "$out"; die "$label: kinspect gdb failed"; }
+	# tagged TAG: what follows "TAG:" on its line (gdb's echo drops a
+	# trailing blank), gdb's "$N = " dropped.
+	tagged() { sed -n "s/^$1:\(\\\$[0-9]* = \)\{0,1\}//p" "$out" | head -1; }
+	[ "$(tagged CPU1)" = 1 ] && [ "$(tagged CPU0)" = 0 ] ||
+		{ cat "$out"; die "$label: lx-per-cpu runqueues.cpu is not each CPU's own number"; }
+	[ "$(tagged TASK1)" = "$pid1_comm" ] ||
+		{ cat "$out"; die "$label: lx-task 1 is not the guest's pid 1 ($pid1_comm)"; }
+	[ "$(tagged CONTAINER)" = 1 ] && [ "$(tagged TASK0)" = 1 ] || { cat "$out"; die "$label: lx-container-of or lx-task 0 wrong"; }
+	[ "$(tagged NOTASK)" = "lx-task: no task has that pid" ] && [ "$(tagged NOMODULE)" = "lx-module: no module of that name is loaded" ] ||
+		{ cat "$out"; die "$label: lx-task or lx-module found what is not there"; }
+	addr=$(awk -v m="$name" '$1 == m && $4 ~ /^0x/ { print $6; exit }' "$out")
+	[ -n "$addr" ] && got=$(tagged MODULE) && [ "${got%% <*}" = "(struct module *) $addr" ] ||
+		{ cat "$out"; die "$label: lx-module $name is not lx-lsmod's struct module at '$addr'"; }
+	want=$(tagged CUR0)
+	[[ $want == "(struct task_struct *) 0x"* ]] && [ "$(tagged CURSEL)" = "$want" ] ||
+		{ cat "$out"; die "$label: lx-current of the selected thread 1 is not lx-current 0"; }
+	local note=
+	if [ -f "$target" ]; then
+		for cpu in 0 1; do
+			want=$("$KINSPECT" -k "$GUEST_VMLINUX" -t "$target" bt --cpu "$cpu" | sed -n '1s/.* task \(0x[0-9a-f]*\).*/\1/p')
+			got=$(tagged "CUR$cpu")
+			[ -n "$want" ] && [ "${got%% <*}" = "(struct task_struct *) $want" ] ||
+				{ cat "$out"; die "$label: lx-current $cpu is '$got', kinspect bt --cpu $cpu says task $want"; }
+		done
+		note=", lx-current 0 and 1 are the tasks kinspect bt --cpu names"
+	fi
+	say "ok: $label: lx-per-cpu runqueues.cpu is each CPU's number, lx-task 1 is $pid1_comm, lx-module $name is" \
+		"lx-lsmod's $addr, lx-container-of inverts &->tasks$note"
+}
+
 check_symbols "$GDB_FULL" gdb-first
 first=$took
 ls "$index_dir"/* >/dev/null 2>&1 || die "gdb wrote no index into $index_dir"
@@ -237,6 +292,8 @@ say "time: kinspect gdb to its first command with every module's symbols: ${firs
 	"${later} s later"
 check_readme "$GDB_FULL" gdb
 check_break "$GDB_FULL" gdb
+check_lx "$GDB_FULL" gdb "$GUEST_GDB"
+guest_alive lx
 # A kernel stack that does not come from user mode (an idle task's, to
 # its startup code): it ends where ORC says, without "corrupt stack?" (a
 # JIT reader cannot make gdb's outermost frame: a frame of pc 0 ends it).
@@ -257,6 +314,8 @@ if [ -n "$GDB_MINIMAL" ]; then
 	check_symbols "$GDB_MINIMAL" gdb-minimal
 	say "ok: gdb-minimal: the slide applied, every module with symbols (${took} s)"
 	check_break "$GDB_MINIMAL" gdb-minimal
+	check_lx "$GDB_MINIMAL" gdb-minimal "$GUEST_GDB"
+	guest_alive lx-minimal
 else
 	say "skipped: the gdb-minimal sessions (no real gdb-minimal in this distribution)"
 fi
@@ -275,6 +334,7 @@ check_lsmod "$out" dump
 grep -q "^KASLR slide: $want_slide" "$out" || { cat "$out"; die "dump: lx-kaslr does not say the guest's slide $want_slide"; }
 say "ok: dump with paging: core target, linux_banner at the slid address, $(grep -c '^#' "$out") frames; lx-lsmod and" \
 	"lx-kaslr from the file"
+check_lx "$GDB_FULL" dump "$dump"
 guest_dump "$w/phys.elf" paging=false format=elf
 status=0
 kgdb "$GDB_FULL" "$out" -t "$w/phys.elf" -k "$GUEST_VMLINUX" -batch -ex bt || status=$?

@@ -1,0 +1,193 @@
+/* System-wide facts (see kinspect/system.h): the boot command line and
+ * the CPU sets, read through typed objects so that the slide, the target
+ * and the layouts are the session's.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <kinspect/object.h>
+#include <kinspect/system.h>
+
+#include "core/error-priv.h"
+
+/* The ELF symbol size of vmlinux variable NAME, 0 when it has none. */
+static uint64_t symbol_size(struct kinspect_kernel *k, const char *name)
+{
+	struct kinspect_vmlinux *vmlinux;
+	uint64_t addr, size = 0;
+	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
+	if (!err)
+		err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
+	kinspect_error_destroy(err);
+	return err ? 0 : size;
+}
+
+/* The integer (or pointer) global NAME of the running kernel. */
+static struct kinspect_error *read_variable(struct kinspect_kernel *k, const char *name, uint64_t *ret)
+{
+	struct kinspect_object *object;
+	struct kinspect_error *err = kinspect_kernel_object_variable(k, name, -1, &object);
+	if (!err) {
+		err = kinspect_object_read_u64(object, ret);
+		kinspect_object_destroy(object);
+	}
+	return err ? kinspect_error_wrap(err, "%s", name) : NULL;
+}
+
+/* No page is crossed by a read: the string's allocation may end where the
+ * next page is not mapped (a live guest's direct map has holes only where
+ * there is no RAM, but a dump may leave pages out). */
+#define PAGE_BYTES 4096u
+
+struct kinspect_error *kinspect_kernel_cmdline(struct kinspect_kernel *k, char **ret)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	uint64_t addr, len = 0;
+	if (err || (err = read_variable(k, "saved_command_line", &addr)))
+		return err;
+	if (!addr)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "saved_command_line is NULL: the kernel has not got that far in booting");
+	/* COMMAND_LINE_SIZE is boot_command_line's size (its storage is
+	 * freed with the init sections, its symbol stays); bootconfig can
+	 * make saved_command_line longer, so twice that bounds it. */
+	uint64_t bound = symbol_size(k, "boot_command_line");
+	bound = bound ? 2 * bound : 2 * 4096;
+	/* saved_command_line_len, where the kernel has it (the size
+	 * fs/proc/cmdline.c gives /proc/cmdline), is exact; else up to the
+	 * first NUL. */
+	struct kinspect_error *len_err = read_variable(k, "saved_command_line_len", &len);
+	if (len_err) {
+		kinspect_error_destroy(len_err);
+		len = 0;
+	} else if (len > bound) {
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "saved_command_line_len %" PRIu64 " is past COMMAND_LINE_SIZE's bound %" PRIu64
+					     ": not a command line",
+					     len, bound);
+	}
+	char *text = malloc(bound + 1);
+	if (!text)
+		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
+	uint64_t got = 0, want = len ? len : bound;
+	while (got < want) {
+		uint64_t chunk = PAGE_BYTES - ((addr + got) % PAGE_BYTES);
+		if (chunk > want - got)
+			chunk = want - got;
+		if ((err = kinspect_kernel_read(k, addr + got, text + got, chunk))) {
+			free(text);
+			return kinspect_error_wrap(err, "the command line at 0x%" PRIx64, addr);
+		}
+		void *nul = memchr(text + got, '\0', chunk);
+		got += chunk;
+		if (nul) {
+			got = (uint64_t)((char *)nul - text);
+			break;
+		}
+	}
+	if (!len && got == bound && !memchr(text, '\0', bound)) {
+		free(text);
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "saved_command_line at 0x%" PRIx64 ": no NUL in %" PRIu64
+					     " bytes, not a command line",
+					     addr, bound);
+	}
+	text[got] = '\0';
+	*ret = text;
+	return NULL;
+}
+
+static const char *const set_names[KINSPECT_CPU_SET_COUNT] = { "possible", "present", "online", "active" };
+
+const char *kinspect_cpu_set_name(enum kinspect_cpu_set set)
+{
+	return (unsigned int)set < KINSPECT_CPU_SET_COUNT ? set_names[set] : NULL;
+}
+
+/* The CPU list of the NR_BITS bits of MASK: "0-3,6". */
+static char *format_list(const uint8_t *mask, uint32_t nr_bits, uint32_t *ret_count)
+{
+	size_t cap = 16, n = 0;
+	char *list = malloc(cap);
+	uint32_t count = 0;
+	if (!list)
+		return NULL;
+	list[0] = '\0';
+	for (uint32_t cpu = 0; cpu < nr_bits; cpu++) {
+		if (!(mask[cpu / 8] >> (cpu % 8) & 1))
+			continue;
+		uint32_t last = cpu;
+		while (last + 1 < nr_bits && mask[(last + 1) / 8] >> ((last + 1) % 8) & 1)
+			last++;
+		count += last - cpu + 1;
+		char item[32];
+		int len = last == cpu ? snprintf(item, sizeof(item), "%s%" PRIu32, n ? "," : "", cpu)
+				      : snprintf(item, sizeof(item), "%s%" PRIu32 "-%" PRIu32, n ? "," : "", cpu, last);
+		if (n + (size_t)len + 1 > cap) {
+			cap = 2 * (n + (size_t)len + 1);
+			char *bigger = realloc(list, cap);
+			if (!bigger) {
+				free(list);
+				return NULL;
+			}
+			list = bigger;
+		}
+		memcpy(list + n, item, (size_t)len + 1);
+		n += (size_t)len;
+		cpu = last;
+	}
+	*ret_count = count;
+	return list;
+}
+
+struct kinspect_error *kinspect_kernel_cpu_set(struct kinspect_kernel *k, enum kinspect_cpu_set set, char **ret_list,
+					       uint32_t *ret_count)
+{
+	const char *name = kinspect_cpu_set_name(set);
+	if (!name)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "no CPU set %d", (int)set);
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	uint64_t nr_cpu_ids;
+	if (err || (err = read_variable(k, "nr_cpu_ids", &nr_cpu_ids)))
+		return err;
+	char symbol[32];
+	snprintf(symbol, sizeof(symbol), "__cpu_%s_mask", name);
+	struct kinspect_object *mask;
+	if ((err = kinspect_kernel_object_variable(k, symbol, -1, &mask))) {
+		if (kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND) {
+			kinspect_error_destroy(err);
+			return kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED,
+						     "the vmlinux has no %s (kernels before 4.5 keep cpu_%s_bits)", symbol,
+						     name);
+		}
+		return err;
+	}
+	/* The mask holds NR_CPUS bits; nr_cpu_ids <= NR_CPUS of them are CPUs. */
+	uint64_t bytes = kinspect_object_size(mask), addr = kinspect_object_address(mask);
+	kinspect_object_destroy(mask);
+	if (nr_cpu_ids == 0 || nr_cpu_ids > 8 * bytes)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "nr_cpu_ids is %" PRIu64 ", %s has %" PRIu64 " bits: not a CPU count",
+					     nr_cpu_ids, symbol, 8 * bytes);
+	size_t len = (size_t)(nr_cpu_ids + 7) / 8;
+	uint8_t *bits = malloc(len);
+	if (!bits)
+		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
+	if ((err = kinspect_kernel_read(k, addr, bits, len))) {
+		free(bits);
+		return kinspect_error_wrap(err, "%s", symbol);
+	}
+	uint32_t count = 0;
+	char *list = format_list(bits, (uint32_t)nr_cpu_ids, &count);
+	free(bits);
+	if (!list)
+		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
+	*ret_list = list;
+	if (ret_count)
+		*ret_count = count;
+	return NULL;
+}
