@@ -2,8 +2,9 @@
 # One renderer per record, for the commands that read a target: a guest is
 # stopped where it reads a tmpfs file (a breakpoint on shmem_file_read_iter,
 # left stopped there), dumped, and on the dump every value that info, sym,
-# print, read, lsmod, bt, xarray, iov-iter, page and folio show in text must
-# be in their --json output (tests/cli/text-in-json.sh).  A dump, not the
+# print, read, lsmod, cmdline, cpus, bt, triage, xarray, iov-iter, page and
+# folio show in text must be in their --json output
+# (tests/cli/text-in-json.sh).  A dump, not the
 # live guest: both runs of a command then see the same memory.
 #
 # Usage: render-agree.sh bookworm|trixie|trixie-backports   (run by make check)
@@ -63,6 +64,8 @@ check cmd-read.c "${t[@]}" read linux_banner 100
 check cmd-read.c "${t[@]}" read --phys 0x1000 40
 check cmd-lsmod.c "${t[@]}" lsmod
 check cmd-lsmod.c "${t[@]}" lsmod --regions --sections
+check cmd-cmdline.c "${t[@]}" cmdline
+check cmd-cpus.c "${t[@]}" cpus
 check cmd-bt.c,trace-render.c "${t[@]}" bt --all
 check cmd-bt.c,trace-render.c "${t[@]}" bt --lines --task 1
 check cmd-bt.c,trace-render.c "${t[@]}" bt --task "$task"
