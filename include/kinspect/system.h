@@ -1,11 +1,13 @@
 /* System-wide facts of a session's kernel, each what the guest's own
- * /proc or /sys says: the boot command line (/proc/cmdline) and the CPU
- * sets (/sys/devices/system/cpu/{possible,present,online,active}).
+ * /proc or /sys says: the boot command line (/proc/cmdline), the CPU sets
+ * (/sys/devices/system/cpu/{possible,present,online,active}), uname, the
+ * uptime, the load average and the memory total.
  * Layouts from the vmlinux's DWARF and symbols; every read bounded.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef KINSPECT_SYSTEM_H
 #define KINSPECT_SYSTEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <kinspect/common.h>
@@ -45,6 +47,31 @@ KINSPECT_EXPORT const char *kinspect_cpu_set_name(enum kinspect_cpu_set set);
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_cpu_set(struct kinspect_kernel *kernel,
 							       enum kinspect_cpu_set set, char **ret_list,
 							       uint32_t *ret_count);
+
+/* The field FIELD ("sysname", "nodename", "release", "version",
+ * "machine" or "domainname") of the initial UTS namespace, what uname(1)
+ * prints in the guest's first namespace, in *RET (malloc()ed).  Needs a
+ * target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_utsname(struct kinspect_kernel *kernel, const char *field,
+							       char **ret);
+
+/* The kernel's clocks at the time of the target: seconds since boot
+ * (CLOCK_MONOTONIC's, /proc/uptime's first field where the guest never
+ * slept) in *RET_UPTIME_S and the Unix time (CLOCK_REALTIME's seconds) in
+ * *RET_REALTIME_S (may be NULL), from the timekeeper as of its last
+ * update (a tick ago at most).  Needs a target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_time(struct kinspect_kernel *kernel, uint64_t *ret_uptime_s,
+							    int64_t *ret_realtime_s);
+
+/* The 1, 5 and 15 minute load averages as /proc/loadavg prints them, in
+ * hundredths (0.52 is 52), from avenrun[].  Needs a target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_load_average(struct kinspect_kernel *kernel,
+								    uint64_t ret_hundredths[3]);
+
+/* The usable RAM, /proc/meminfo's MemTotal, in bytes (totalram_pages
+ * pages).  Needs a target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_memory_total(struct kinspect_kernel *kernel,
+								    uint64_t *ret_bytes);
 
 #ifdef __cplusplus
 }

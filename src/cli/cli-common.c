@@ -266,6 +266,16 @@ struct kinspect_kernel *cli_session(struct cli *cli)
 	return cli->kernel;
 }
 
+int cli_begin_target_command(struct cli *cli, const struct cli_command *cmd, int argc, char **argv)
+{
+	int argind, status = cli_parse_command_options(cmd, argc, argv, NULL, &argind);
+	if (status >= 0)
+		return status;
+	if (argind != argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[argind]);
+	return cli_target_session(cli) ? -1 : CLI_EXIT_FAILURE;
+}
+
 const char **cli_module_dir_list(const struct cli *cli, size_t extra, size_t *ret_nr)
 {
 	const char **dirs = calloc(cli->nr_module_dirs + extra + 1, sizeof(*dirs));

@@ -76,6 +76,7 @@ extern const struct cli_command cli_command_gdb_proxy;
 extern const struct cli_command cli_command_dmesg;
 extern const struct cli_command cli_command_cmdline;
 extern const struct cli_command cli_command_cpus;
+extern const struct cli_command cli_command_sys;
 extern const struct cli_command cli_command_triage;
 
 /* Log ERR, free it and return CLI_EXIT_FAILURE. */
@@ -142,6 +143,12 @@ int cli_options_first(int argc, char **argv, const char *shortopts, const struct
  * otherwise. */
 int cli_parse_command_options(const struct cli_command *cmd, int argc, char **argv,
 			      const struct cli_flag *flags, int *argind);
+
+/* The start of a command that takes no argument and reads the target:
+ * its options (--help) parsed, arguments refused, the session opened on
+ * the target.  Returns -1 when the command should go on (cli->kernel is
+ * set), an exit status otherwise. */
+int cli_begin_target_command(struct cli *cli, const struct cli_command *cmd, int argc, char **argv);
 
 /* The vmlinux given with -k, opened once.  Returns NULL after logging the
  * error when there is none or it cannot be used. */

@@ -12,13 +12,9 @@
 
 static int run_cmdline(struct cli *cli, int argc, char **argv)
 {
-	int argind, status = cli_parse_command_options(&cli_command_cmdline, argc, argv, NULL, &argind);
+	int status = cli_begin_target_command(cli, &cli_command_cmdline, argc, argv);
 	if (status >= 0)
 		return status;
-	if (argind != argc)
-		return cli_usage_error(&cli_command_cmdline, "unexpected argument '%s'", argv[argind]);
-	if (!cli_target_session(cli))
-		return CLI_EXIT_FAILURE;
 	char *line;
 	struct kinspect_error *err = kinspect_kernel_cmdline(cli->kernel, &line);
 	if (err)

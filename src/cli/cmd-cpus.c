@@ -15,13 +15,9 @@
 
 static int run_cpus(struct cli *cli, int argc, char **argv)
 {
-	int argind, status = cli_parse_command_options(&cli_command_cpus, argc, argv, NULL, &argind);
+	int status = cli_begin_target_command(cli, &cli_command_cpus, argc, argv);
 	if (status >= 0)
 		return status;
-	if (argind != argc)
-		return cli_usage_error(&cli_command_cpus, "unexpected argument '%s'", argv[argind]);
-	if (!cli_target_session(cli))
-		return CLI_EXIT_FAILURE;
 	/* Every set first: an error prints nothing half-done. */
 	char *lists[KINSPECT_CPU_SET_COUNT] = { 0 };
 	uint32_t counts[KINSPECT_CPU_SET_COUNT];

@@ -68,13 +68,9 @@ static struct kinspect_error *print_task(const struct kinspect_task *t, void *ar
 
 static int run_ps(struct cli *cli, int argc, char **argv)
 {
-	int argind, status = cli_parse_command_options(&cli_command_ps, argc, argv, NULL, &argind);
+	int status = cli_begin_target_command(cli, &cli_command_ps, argc, argv);
 	if (status >= 0)
 		return status;
-	if (argind != argc)
-		return cli_usage_error(&cli_command_ps, "unexpected argument '%s'", argv[argind]);
-	if (!cli_target_session(cli))
-		return CLI_EXIT_FAILURE;
 	struct ps ps = { .cli = cli };
 	if (cli->json)
 		kinspect_json_begin_array(&cli->json_writer);

@@ -35,6 +35,7 @@ static const struct cli_command *const commands[] = {
 	&cli_command_dmesg,
 	&cli_command_cmdline,
 	&cli_command_cpus,
+	&cli_command_sys,
 	&cli_command_gdb,
 	&cli_command_gdb_script,
 	&cli_command_triage,

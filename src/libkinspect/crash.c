@@ -11,6 +11,7 @@
 #include <kinspect/crash.h>
 #include <kinspect/dmesg.h>
 #include <kinspect/object.h>
+#include <kinspect/system.h>
 #include <kinspect/type.h>
 #include <kinspect/vmlinux.h>
 
@@ -35,35 +36,6 @@ struct kinspect_crash {
 	struct kinspect_regs regs;
 	char signature[512];
 };
-
-/* The integer of global variable NAME, member PATH ("" for itself). */
-static struct kinspect_error *variable(struct kinspect_kernel *k, const char *name, const char *path, uint64_t *ret)
-{
-	struct kinspect_object *object, *member = NULL;
-	struct kinspect_error *err = kinspect_kernel_object_variable(k, name, -1, &object);
-	if (err)
-		return err;
-	if (path[0])
-		err = kinspect_object_member(object, path, &member);
-	if (!err)
-		err = kinspect_object_read_u64(member ? member : object, ret);
-	kinspect_object_destroy(member);
-	kinspect_object_destroy(object);
-	return err ? kinspect_error_wrap(err, "%s%s%s", name, path[0] ? "." : "", path) : NULL;
-}
-
-/* Whether the vmlinux has a symbol NAME. */
-static bool symbol_exists(struct kinspect_kernel *k, const char *name)
-{
-	struct kinspect_vmlinux *vmlinux;
-	uint64_t addr, size;
-	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
-	if (!err)
-		err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
-	bool found = !err;
-	kinspect_error_destroy(err);
-	return found;
-}
 
 static struct kinspect_error *log_record(const struct kinspect_dmesg_record *record, void *arg)
 {
@@ -187,7 +159,7 @@ struct kinspect_error *kinspect_kernel_crash(struct kinspect_kernel *k, struct k
 	c->fault_frame = -1;
 	/* panic_cpu is an atomic_t: PANIC_CPU_INVALID (-1) until panic(). */
 	uint64_t v;
-	if ((err = variable(k, "panic_cpu", "counter", &v))) {
+	if ((err = kinspect_kernel_read_variable(k, "panic_cpu", "counter", &v))) {
 		kinspect_crash_destroy(c);
 		return kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND
 			       ? kinspect_error_wrap(kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "no panic_cpu"),
@@ -197,7 +169,7 @@ struct kinspect_error *kinspect_kernel_crash(struct kinspect_kernel *k, struct k
 	c->panic_cpu = (int32_t)(uint32_t)v;
 	if (c->panic_cpu < -1)
 		c->panic_cpu = -1;
-	if ((err = variable(k, "tainted_mask", "", &c->taint_mask)))
+	if ((err = kinspect_kernel_read_variable(k, "tainted_mask", "", &c->taint_mask)))
 		goto fail;
 	struct kinspect_module_info *info;
 	if ((err = kinspect_kernel_module_info(k, &info)) ||
@@ -206,29 +178,13 @@ struct kinspect_error *kinspect_kernel_crash(struct kinspect_kernel *k, struct k
 	if ((err = kinspect_kernel_dmesg_for_each(k, 0, log_record, &c->log, NULL)))
 		goto fail;
 	kinspect_crash_log_end(&c->log);
-	/* The timekeeper: tk_core.timekeeper (struct timekeeper in an
-	 * anonymous struct, struct tk_data since 6.13); since 6.17's
-	 * auxiliary clocks ("timekeeping: Introduce auxiliary timekeepers")
-	 * tk_core is timekeeper_data[TIMEKEEPER_CORE]. */
-	uint64_t mono, real;
-	const char *tk = "tk_core";
-	char mono_path[64] = "timekeeper.ktime_sec", real_path[64] = "timekeeper.xtime_sec";
-	int64_t core;
-	struct kinspect_error *time_err = NULL;
-	if (!symbol_exists(k, "tk_core") &&
-	    !(time_err = kinspect_kernel_enum_value(k, "TIMEKEEPER_CORE", &core))) {
-		tk = "timekeeper_data";
-		snprintf(mono_path, sizeof(mono_path), "[%lld].timekeeper.ktime_sec", (long long)core);
-		snprintf(real_path, sizeof(real_path), "[%lld].timekeeper.xtime_sec", (long long)core);
-	}
-	if (!time_err)
-		time_err = variable(k, tk, mono_path, &mono);
-	if (!time_err)
-		time_err = variable(k, tk, real_path, &real);
+	uint64_t mono;
+	int64_t real;
+	struct kinspect_error *time_err = kinspect_kernel_time(k, &mono, &real);
 	if (!time_err) {
 		c->have_time = true;
 		c->uptime_s = mono;
-		c->realtime_s = (int64_t)real;
+		c->realtime_s = real;
 	}
 	kinspect_error_destroy(time_err);
 	if (c->panic_cpu >= 0) {

@@ -160,4 +160,13 @@ struct kinspect_error *kinspect_kernel_cpu_state(struct kinspect_kernel *kernel,
 struct kinspect_vmlinux_cfi;
 struct kinspect_vmlinux_cfi *kinspect_kernel_vmlinux_cfi(struct kinspect_kernel *kernel);
 
+/* The integer (or pointer) global variable NAME of the running kernel,
+ * or its member PATH ("" for itself): for walkers that want one value.
+ * Errors name NAME.PATH; KINSPECT_ERROR_NOT_FOUND for no such variable. */
+struct kinspect_error *kinspect_kernel_read_variable(struct kinspect_kernel *kernel, const char *name,
+						     const char *path, uint64_t *ret);
+
+/* Whether the vmlinux has a symbol NAME. */
+bool kinspect_kernel_has_symbol(struct kinspect_kernel *kernel, const char *name);
+
 #endif /* KINSPECT_KERNEL_PRIV_H */

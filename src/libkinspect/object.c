@@ -313,3 +313,31 @@ struct kinspect_error *kinspect_object_format(const struct kinspect_object *o, u
 	*ret = text;
 	return NULL;
 }
+
+struct kinspect_error *kinspect_kernel_read_variable(struct kinspect_kernel *k, const char *name, const char *path,
+						     uint64_t *ret)
+{
+	struct kinspect_object *object, *member = NULL;
+	struct kinspect_error *err = kinspect_kernel_object_variable(k, name, -1, &object);
+	if (err)
+		return err;
+	if (path[0])
+		err = kinspect_object_member(object, path, &member);
+	if (!err)
+		err = kinspect_object_read_u64(member ? member : object, ret);
+	kinspect_object_destroy(member);
+	kinspect_object_destroy(object);
+	return err ? kinspect_error_wrap(err, "%s%s%s", name, path[0] && path[0] != '[' ? "." : "", path) : NULL;
+}
+
+bool kinspect_kernel_has_symbol(struct kinspect_kernel *k, const char *name)
+{
+	struct kinspect_vmlinux *vmlinux;
+	uint64_t addr, size;
+	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
+	if (!err)
+		err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
+	bool found = !err;
+	kinspect_error_destroy(err);
+	return found;
+}

@@ -1,6 +1,7 @@
-/* System-wide facts (see kinspect/system.h): the boot command line and
- * the CPU sets, read through typed objects so that the slide, the target
- * and the layouts are the session's.
+/* System-wide facts (see kinspect/system.h): the boot command line, the
+ * CPU sets, uname, the clocks, the load average and the memory total, read
+ * through typed objects so that the slide, the target and the layouts are
+ * the session's.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
@@ -12,7 +13,9 @@
 #include <kinspect/object.h>
 #include <kinspect/system.h>
 
+#include "arch/arch.h"
 #include "core/error-priv.h"
+#include "libkinspect/kernel-priv.h"
 
 /* The ELF symbol size of vmlinux variable NAME, 0 when it has none. */
 static uint64_t symbol_size(struct kinspect_kernel *k, const char *name)
@@ -26,18 +29,6 @@ static uint64_t symbol_size(struct kinspect_kernel *k, const char *name)
 	return err ? 0 : size;
 }
 
-/* The integer (or pointer) global NAME of the running kernel. */
-static struct kinspect_error *read_variable(struct kinspect_kernel *k, const char *name, uint64_t *ret)
-{
-	struct kinspect_object *object;
-	struct kinspect_error *err = kinspect_kernel_object_variable(k, name, -1, &object);
-	if (!err) {
-		err = kinspect_object_read_u64(object, ret);
-		kinspect_object_destroy(object);
-	}
-	return err ? kinspect_error_wrap(err, "%s", name) : NULL;
-}
-
 /* No page is crossed by a read: the string's allocation may end where the
  * next page is not mapped (a live guest's direct map has holes only where
  * there is no RAM, but a dump may leave pages out). */
@@ -47,7 +38,7 @@ struct kinspect_error *kinspect_kernel_cmdline(struct kinspect_kernel *k, char *
 {
 	struct kinspect_error *err = kinspect_kernel_open_target(k);
 	uint64_t addr, len = 0;
-	if (err || (err = read_variable(k, "saved_command_line", &addr)))
+	if (err || (err = kinspect_kernel_read_variable(k, "saved_command_line", "", &addr)))
 		return err;
 	if (!addr)
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
@@ -60,7 +51,7 @@ struct kinspect_error *kinspect_kernel_cmdline(struct kinspect_kernel *k, char *
 	/* saved_command_line_len, where the kernel has it (the size
 	 * fs/proc/cmdline.c gives /proc/cmdline), is exact; else up to the
 	 * first NUL. */
-	struct kinspect_error *len_err = read_variable(k, "saved_command_line_len", &len);
+	struct kinspect_error *len_err = kinspect_kernel_read_variable(k, "saved_command_line_len", "", &len);
 	if (len_err) {
 		kinspect_error_destroy(len_err);
 		len = 0;
@@ -152,7 +143,7 @@ struct kinspect_error *kinspect_kernel_cpu_set(struct kinspect_kernel *k, enum k
 		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT, "no CPU set %d", (int)set);
 	struct kinspect_error *err = kinspect_kernel_open_target(k);
 	uint64_t nr_cpu_ids;
-	if (err || (err = read_variable(k, "nr_cpu_ids", &nr_cpu_ids)))
+	if (err || (err = kinspect_kernel_read_variable(k, "nr_cpu_ids", "", &nr_cpu_ids)))
 		return err;
 	char symbol[32];
 	snprintf(symbol, sizeof(symbol), "__cpu_%s_mask", name);
@@ -189,5 +180,116 @@ struct kinspect_error *kinspect_kernel_cpu_set(struct kinspect_kernel *k, enum k
 	*ret_list = list;
 	if (ret_count)
 		*ret_count = count;
+	return NULL;
+}
+
+static const char *const utsname_fields[] = { "sysname", "nodename", "release", "version", "machine", "domainname" };
+
+struct kinspect_error *kinspect_kernel_utsname(struct kinspect_kernel *k, const char *field, char **ret)
+{
+	bool known = false;
+	for (size_t i = 0; i < sizeof(utsname_fields) / sizeof(utsname_fields[0]); i++)
+		known |= strcmp(field, utsname_fields[i]) == 0;
+	if (!known)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "no utsname field '%s' (sysname, nodename, release, version, machine, "
+					     "domainname)",
+					     field);
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	struct kinspect_object *uts, *member = NULL;
+	if (err || (err = kinspect_kernel_object_variable(k, "init_uts_ns", -1, &uts)))
+		return err;
+	char path[32];
+	snprintf(path, sizeof(path), "name.%s", field);
+	err = kinspect_object_member(uts, path, &member);
+	kinspect_object_destroy(uts);
+	if (err)
+		return kinspect_error_wrap(err, "init_uts_ns");
+	/* A char array of __NEW_UTS_LEN + 1 (65) bytes: its size from DWARF. */
+	uint64_t size = kinspect_object_size(member), addr = kinspect_object_address(member);
+	kinspect_object_destroy(member);
+	if (size == 0 || size > 4096)
+		return kinspect_error_create(KINSPECT_ERROR_INVALID_ARGUMENT,
+					     "init_uts_ns.%s: %" PRIu64 " bytes, not a utsname field", path, size);
+	char *text = malloc(size + 1);
+	if (!text)
+		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
+	if ((err = kinspect_kernel_read(k, addr, text, size))) {
+		free(text);
+		return kinspect_error_wrap(err, "init_uts_ns.%s", path);
+	}
+	text[size] = '\0';
+	*ret = text;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_time(struct kinspect_kernel *k, uint64_t *ret_uptime_s, int64_t *ret_realtime_s)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	/* The timekeeper: tk_core.timekeeper (struct timekeeper in an
+	 * anonymous struct, struct tk_data since 6.13); since 6.17's
+	 * auxiliary clocks ("timekeeping: Introduce auxiliary timekeepers")
+	 * tk_core is timekeeper_data[TIMEKEEPER_CORE]. */
+	const char *tk = "tk_core";
+	char mono_path[64] = "timekeeper.ktime_sec", real_path[64] = "timekeeper.xtime_sec";
+	int64_t core;
+	if (!kinspect_kernel_has_symbol(k, "tk_core")) {
+		if ((err = kinspect_kernel_enum_value(k, "TIMEKEEPER_CORE", &core)))
+			return kinspect_error_wrap(err, "the vmlinux has neither tk_core nor timekeeper_data");
+		tk = "timekeeper_data";
+		snprintf(mono_path, sizeof(mono_path), "[%lld].timekeeper.ktime_sec", (long long)core);
+		snprintf(real_path, sizeof(real_path), "[%lld].timekeeper.xtime_sec", (long long)core);
+	}
+	uint64_t mono, real;
+	if ((err = kinspect_kernel_read_variable(k, tk, mono_path, &mono)) ||
+	    (err = kinspect_kernel_read_variable(k, tk, real_path, &real)))
+		return err;
+	*ret_uptime_s = mono;
+	if (ret_realtime_s)
+		*ret_realtime_s = (int64_t)real;
+	return NULL;
+}
+
+/* FSHIFT, the fraction bits of avenrun[] (include/linux/sched/loadavg.h):
+ * a #define, not in DWARF, unchanged since Linux 1.x. */
+#define LOAD_FSHIFT 11
+
+struct kinspect_error *kinspect_kernel_load_average(struct kinspect_kernel *k, uint64_t ret_hundredths[3])
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	for (int i = 0; i < 3; i++) {
+		char index[8];
+		uint64_t avenrun;
+		snprintf(index, sizeof(index), "[%d]", i);
+		if ((err = kinspect_kernel_read_variable(k, "avenrun", index, &avenrun)))
+			return err;
+		/* As /proc/loadavg rounds: LOAD_INT and LOAD_FRAC of
+		 * avenrun + FIXED_1/200. */
+		uint64_t fixed_1 = 1u << LOAD_FSHIFT, a = avenrun + fixed_1 / 200;
+		ret_hundredths[i] = (a >> LOAD_FSHIFT) * 100 + (((a & (fixed_1 - 1)) * 100) >> LOAD_FSHIFT);
+	}
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_memory_total(struct kinspect_kernel *k, uint64_t *ret_bytes)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	/* _totalram_pages, an atomic_long_t since 5.0 ("mm: convert
+	 * totalram_pages and totalhigh_pages variables to atomic"); before,
+	 * the unsigned long totalram_pages. */
+	uint64_t pages;
+	if (kinspect_kernel_has_symbol(k, "_totalram_pages"))
+		err = kinspect_kernel_read_variable(k, "_totalram_pages", "counter", &pages);
+	else
+		err = kinspect_kernel_read_variable(k, "totalram_pages", "", &pages);
+	if (err)
+		return err;
+	*ret_bytes = pages * kinspect_arch()->page_size;
 	return NULL;
 }

@@ -72,8 +72,9 @@ static const struct allowed_command allowed_commands[] = {
 	{ "iov-iter", iov_iter_options }, { "xarray", no_options }, { "page", page_options },
 	{ "folio", page_options }, { "print", print_options },
 	{ "dmesg", dmesg_options }, { "cmdline", no_options }, { "cpus", no_options },
+	{ "sys", no_options },
 };
-#define ALLOWED_LIST "info, sym, read, lsmod, bt, ps, iov-iter, xarray, page, folio, print, dmesg, cmdline, cpus"
+#define ALLOWED_LIST "info, sym, read, lsmod, bt, ps, iov-iter, xarray, page, folio, print, dmesg, cmdline, cpus, sys"
 
 /* kinspect commands that "monitor" never runs, named so that the refusal
  * says why instead of QEMU's "unknown command". */

@@ -72,9 +72,64 @@ check() {
 	say "ok: $label: cmdline is /proc/cmdline ($(wc -c <"$w/cmdline") bytes), cpus: $(tr '\n' ' ' <"$w/cpus")as /sys says, text and JSON"
 }
 
+# ---- sys: uname, clocks, load average, memory -------------------------------------
+# A CPU kept busy, so that the load averages are not 0.00 (which a wrong
+# fixed-point shift would also give).
+guest_run '(dd if=/dev/zero of=/dev/null bs=1M </dev/null >/dev/null 2>&1 &)'
+for s in sysname nodename release version machine; do
+	echo "$s $(guest_run "uname -$(case $s in sysname) echo s ;; nodename) echo n ;; release) echo r ;; version) echo v ;; machine) echo m ;; esac)")"
+done >"$w/uname"
+memtotal_kb=$(guest_run "awk '\$1 == \"MemTotal:\" { print \$2 }' /proc/meminfo")
+# readings FILE: the guest's uptime, Unix time and load averages, now.
+readings() { guest_run 'read up idle </proc/uptime; read l1 l5 l15 rest </proc/loadavg; echo "${up%.*} $(date +%s) $l1 $l5 $l15"' >"$1"; }
+for ((i = 0; i < 120; i++)); do
+	readings "$w/now"
+	awk '{ exit !($3 >= 0.10) }' "$w/now" && break
+	sleep 1
+done
+awk '{ exit !($3 >= 0.10) }' "$w/now" || die "the busy guest's load average stays below 0.10: $(cat "$w/now")"
+
+# check_sys TARGET LABEL BEFORE [AFTER]: kinspect sys between two readings
+# of the guest's own (the same values for what does not move); without
+# AFTER, the guest is read after kinspect.
+check_sys() {
+	local target=$1 label=$2 before after j=$w/sys-$2.json f want i
+	kinspect -k "$GUEST_VMLINUX" -t "$target" --json sys >"$j" || die "$label: kinspect --json sys failed"
+	kinspect -k "$GUEST_VMLINUX" -t "$target" sys >"$w/sys-$label.txt" || die "$label: kinspect sys failed"
+	[ -n "${4:-}" ] || { set -- "$1" "$2" "$3" "$w/after-$label"; readings "$4"; }
+	read -ra before <"$3"
+	read -ra after <"$4"
+	while read -r f want; do
+		[ "$f" = sysname ] && continue
+		[ "$(jq -r --arg f "$f" '.[$f]' "$j")" = "$want" ] || { cat "$j"; die "$label: sys: $f is not uname's '$want'"; }
+		grep -qxF "$(printf '%-14s%s' "$f:" "$want")" "$w/sys-$label.txt" || { cat "$w/sys-$label.txt"; die "$label: sys text: $f"; }
+	done <"$w/uname"
+	[ "$(jq .memory_bytes "$j")" = "$((memtotal_kb * 1024))" ] || die "$label: sys: memory $(jq .memory_bytes "$j") bytes, MemTotal is $memtotal_kb kB"
+	[ "$(jq -r '.cpus_online, .online' "$j" | tr '\n' ' ')" = "2 0,2 " ] || die "$label: sys: online CPUs $(jq -c '[.cpus_online, .online]' "$j")"
+	jq -e --argjson lo "${before[0]}" --argjson hi "$((after[0] + 1))" '.uptime_s >= $lo and .uptime_s <= $hi' "$j" >/dev/null ||
+		die "$label: sys: uptime $(jq .uptime_s "$j") s, the guest said ${before[0]} s before and ${after[0]} s after"
+	jq -e --argjson lo "$((before[1] - 1))" --argjson hi "$((after[1] + 1))" '.realtime_s >= $lo and .realtime_s <= $hi' "$j" >/dev/null ||
+		die "$label: sys: time $(jq .realtime_s "$j"), the guest's date said ${before[1]} before and ${after[1]} after"
+	# Each load average between the two readings (0.02 either side: one
+	# more 5 s sample may fall between a reading and the stop).
+	for i in 0 1 2; do
+		jq -e --argjson a "${before[$((i + 2))]}" --argjson b "${after[$((i + 2))]}" --argjson i "$i" \
+			'.load_average[$i] as $v | ([$a, $b] | min) - 0.02 <= $v and $v <= ([$a, $b] | max) + 0.02' "$j" >/dev/null ||
+			die "$label: sys: load average $(jq -c .load_average "$j"), the guest's /proc/loadavg said" \
+				"${before[*]:2} before and ${after[*]:2} after"
+	done
+	say "ok: $label: sys: uname, MemTotal $memtotal_kb kB, online CPUs, uptime $(jq .uptime_s "$j") s, load" \
+		"$(jq -c .load_average "$j") between the guest's readings (${before[*]:2} / ${after[*]:2})"
+}
+
 check "$GUEST_GDB" live
+readings "$w/before"
+check_sys "$GUEST_GDB" live "$w/before"
+readings "$w/before"
 guest_dump "$w/guest.elf"
+readings "$w/after"
 check "$w/guest.elf" dump
+check_sys "$w/guest.elf" dump "$w/before" "$w/after"
 guest_dump "$w/guest.kdump" format=kdump-zlib
 check "$w/guest.kdump" kdump
 
