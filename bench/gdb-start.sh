@@ -14,7 +14,7 @@
 # Usage: bench/gdb-start.sh [BUILD_DIR] [SUITE...]   (default _build; trixie trixie-backports)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$top/_build}
+build=$(cd "${1:-$top/_build}" && pwd)
 [ $# -gt 0 ] && shift
 suites=("$@")
 [ ${#suites[@]} -gt 0 ] || suites=(trixie trixie-backports)
