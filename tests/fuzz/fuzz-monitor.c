@@ -40,6 +40,9 @@ static const struct oracle_command oracle[] = {
 	{ "folio", { "--walk", "--hexdump", "-x", "--hexdump=", NULL } },
 	{ "print", { "--cpu+", "--cpu=", NULL } },
 	{ "dmesg", { "-l+", "--level+", "--level=", "--since+", "--since=", "-r", "--raw", NULL } },
+	{ "cmdline", { NULL } },
+	{ "cpus", { NULL } },
+	{ "sys", { NULL } },
 };
 
 /* kinspect's commands, as the CLI's is_monitor_command() answers them
@@ -47,7 +50,8 @@ static const struct oracle_command oracle[] = {
 static bool cli_command(const char *name)
 {
 	static const char *const names[] = { "info", "sym", "read", "lsmod", "bt", "ps", "iov-iter",
-					     "break", "xarray", "page", "folio", "print", "dmesg" };
+					     "break", "xarray", "page", "folio", "print", "dmesg", "cmdline",
+					     "cpus", "sys" };
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
 		if (strcmp(names[i], name) == 0)
 			return true;
