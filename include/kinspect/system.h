@@ -73,6 +73,17 @@ KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_load_average(struct kinsp
 KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_memory_total(struct kinspect_kernel *kernel,
 								    uint64_t *ret_bytes);
 
+/* The kernel's taints: its tainted_mask in *RET_MASK and the set flags'
+ * letters in flag order, from the kernel's own taint_flags[] ("OW"; ""
+ * untainted), in *RET_LETTERS (malloc()ed; may be NULL).  Needs a
+ * target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_taints(struct kinspect_kernel *kernel, uint64_t *ret_mask,
+							      char **ret_letters);
+
+/* The CPU that entered panic() (panic_cpu), -1 when none did; a vmlinux
+ * without panic_cpu is KINSPECT_ERROR_UNSUPPORTED.  Needs a target. */
+KINSPECT_EXPORT struct kinspect_error *kinspect_kernel_panic_cpu(struct kinspect_kernel *kernel, int *ret_cpu);
+
 #ifdef __cplusplus
 }
 #endif

@@ -24,6 +24,9 @@ struct sys_facts {
 	char *online;
 	uint32_t nr_online;
 	uint64_t memory;
+	uint64_t taint_mask;
+	char *taints;
+	int panic_cpu;
 };
 
 static struct kinspect_error *read_facts(struct kinspect_kernel *k, struct sys_facts *f)
@@ -39,6 +42,10 @@ static struct kinspect_error *read_facts(struct kinspect_kernel *k, struct sys_f
 		err = kinspect_kernel_cpu_set(k, KINSPECT_CPU_SET_ONLINE, &f->online, &f->nr_online);
 	if (!err)
 		err = kinspect_kernel_memory_total(k, &f->memory);
+	if (!err)
+		err = kinspect_kernel_taints(k, &f->taint_mask, &f->taints);
+	if (!err)
+		err = kinspect_kernel_panic_cpu(k, &f->panic_cpu);
 	return err;
 }
 
@@ -69,6 +76,14 @@ static void render_sys(struct cli *cli, const struct sys_facts *f)
 	record_string(&w, "online", " online (%s)\n", f->online);
 	record_mib(&w, "memory_bytes", "memory:       %.1f MiB", f->memory);
 	record_uint(&w, "memtotal_kb", " (MemTotal %" PRIu64 " kB)\n", f->memory / 1024);
+	/* The mask as /proc/sys/kernel/tainted says it, the letters as the
+	 * kernel's own reports ("Tainted: OW"). */
+	record_uint(&w, "taint_mask", "tainted:      %" PRIu64, f->taint_mask);
+	record_string_or(&w, "taints", f->taints[0] ? " (%s)\n" : "%s\n", f->taints, " (not tainted)");
+	record_int_opt(&w, "panic_cpu", "panic:        CPU %" PRId64 " entered panic() (see triage)\n", f->panic_cpu >= 0,
+		       f->panic_cpu);
+	if (f->panic_cpu < 0)
+		record_text(&w, "panic:        none\n");
 	record_end_object(&w);
 	record_flush(&w);
 }
@@ -86,6 +101,7 @@ static int run_sys(struct cli *cli, int argc, char **argv)
 	for (int i = 0; i < NR_UTS; i++)
 		free(f.uts[i]);
 	free(f.online);
+	free(f.taints);
 	return err ? cli_fail(err) : CLI_EXIT_OK;
 }
 
@@ -98,10 +114,13 @@ const struct cli_command cli_command_sys = {
 		"node name), the uptime and the Unix time (the timekeeper, as of its last\n"
 		"update), the load averages as /proc/loadavg prints them (avenrun), the\n"
 		"online CPUs (see cpus) and the memory total, /proc/meminfo's MemTotal\n"
-		"(totalram_pages).  Why a kernel stopped, its taints and its panic: see\n"
-		"triage.\n"
+		"(totalram_pages), the taints (tainted_mask, as /proc/sys/kernel/tainted, and\n"
+		"its letters from the kernel's taint_flags[]) and the CPU that entered panic()\n"
+		"if one did (panic_cpu; the panic message, the report and the stacks: see\n"
+		"triage).\n"
 		"With --json: {\"release\", \"version\", \"machine\", \"nodename\", \"uptime_s\",\n"
 		"\"realtime_s\", \"load_average\": [1, 5 and 15 minutes], \"cpus_online\", \"online\"\n"
-		"(the list), \"memory_bytes\", \"memtotal_kb\" (as /proc/meminfo says it)}.\n",
+		"(the list), \"memory_bytes\", \"memtotal_kb\" (as /proc/meminfo says it), \"taint_mask\",\n"
+		"\"taints\" (letters), \"panic_cpu\" (null: none)}.\n",
 	.run = run_sys,
 };

@@ -157,24 +157,15 @@ struct kinspect_error *kinspect_kernel_crash(struct kinspect_kernel *k, struct k
 		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
 	kinspect_crash_log_init(&c->log, kinspect_arch()->log_kernel_pc_prefix);
 	c->fault_frame = -1;
-	/* panic_cpu is an atomic_t: PANIC_CPU_INVALID (-1) until panic(). */
-	uint64_t v;
-	if ((err = kinspect_kernel_read_variable(k, "panic_cpu", "counter", &v))) {
+	char *taints = NULL;
+	if ((err = kinspect_kernel_panic_cpu(k, &c->panic_cpu))) {
 		kinspect_crash_destroy(c);
-		return kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND
-			       ? kinspect_error_wrap(kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "no panic_cpu"),
-						     "the vmlinux")
-			       : err;
+		return err;
 	}
-	c->panic_cpu = (int32_t)(uint32_t)v;
-	if (c->panic_cpu < -1)
-		c->panic_cpu = -1;
-	if ((err = kinspect_kernel_read_variable(k, "tainted_mask", "", &c->taint_mask)))
+	if ((err = kinspect_kernel_taints(k, &c->taint_mask, &taints)))
 		goto fail;
-	struct kinspect_module_info *info;
-	if ((err = kinspect_kernel_module_info(k, &info)) ||
-	    (err = kinspect_module_info_kernel_taints(info, c->taint_mask, c->taints)))
-		goto fail;
+	snprintf(c->taints, sizeof(c->taints), "%s", taints);
+	free(taints);
 	if ((err = kinspect_kernel_dmesg_for_each(k, 0, log_record, &c->log, NULL)))
 		goto fail;
 	kinspect_crash_log_end(&c->log);

@@ -16,6 +16,7 @@
 #include "arch/arch.h"
 #include "core/error-priv.h"
 #include "libkinspect/kernel-priv.h"
+#include "linux/module-info.h"
 
 /* The ELF symbol size of vmlinux variable NAME, 0 when it has none. */
 static uint64_t symbol_size(struct kinspect_kernel *k, const char *name)
@@ -291,5 +292,38 @@ struct kinspect_error *kinspect_kernel_memory_total(struct kinspect_kernel *k, u
 	if (err)
 		return err;
 	*ret_bytes = pages * kinspect_arch()->page_size;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_panic_cpu(struct kinspect_kernel *k, int *ret_cpu)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	if (err)
+		return err;
+	/* panic_cpu is an atomic_t: PANIC_CPU_INVALID (-1) until panic(). */
+	uint64_t v;
+	if ((err = kinspect_kernel_read_variable(k, "panic_cpu", "counter", &v)))
+		return kinspect_error_code(err) == KINSPECT_ERROR_NOT_FOUND
+			       ? kinspect_error_wrap(kinspect_error_create(KINSPECT_ERROR_UNSUPPORTED, "no panic_cpu"),
+						     "the vmlinux")
+			       : err;
+	int32_t cpu = (int32_t)(uint32_t)v;
+	*ret_cpu = cpu < -1 ? -1 : cpu;
+	return NULL;
+}
+
+struct kinspect_error *kinspect_kernel_taints(struct kinspect_kernel *k, uint64_t *ret_mask, char **ret_letters)
+{
+	struct kinspect_error *err = kinspect_kernel_open_target(k);
+	uint64_t mask;
+	struct kinspect_module_info *info;
+	char letters[KINSPECT_MODULE_TAINTS_MAX + 1];
+	if (err || (err = kinspect_kernel_read_variable(k, "tainted_mask", "", &mask)) ||
+	    (err = kinspect_kernel_module_info(k, &info)) ||
+	    (err = kinspect_module_info_kernel_taints(info, mask, letters)))
+		return err;
+	if (ret_letters && !(*ret_letters = strdup(letters)))
+		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
+	*ret_mask = mask;
 	return NULL;
 }

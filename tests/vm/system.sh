@@ -76,6 +76,11 @@ check() {
 # A CPU kept busy, so that the load averages are not 0.00 (which a wrong
 # fixed-point shift would also give).
 guest_run '(dd if=/dev/zero of=/dev/null bs=1M </dev/null >/dev/null 2>&1 &)'
+# A taint of the kernel's own letter O (TAINT_OOT_MODULE, bit 12):
+# writing a mask to /proc/sys/kernel/tainted adds its bits.
+guest_run 'echo 4096 >/proc/sys/kernel/tainted'
+tainted=$(guest_run 'cat /proc/sys/kernel/tainted')
+[ $((tainted & 4096)) = 4096 ] || die "the guest did not take the taint: tainted $tainted"
 for s in sysname nodename release version machine; do
 	echo "$s $(guest_run "uname -$(case $s in sysname) echo s ;; nodename) echo n ;; release) echo r ;; version) echo v ;; machine) echo m ;; esac)")"
 done >"$w/uname"
@@ -106,6 +111,9 @@ check_sys() {
 	done <"$w/uname"
 	[ "$(jq .memory_bytes "$j")" = "$((memtotal_kb * 1024))" ] || die "$label: sys: memory $(jq .memory_bytes "$j") bytes, MemTotal is $memtotal_kb kB"
 	[ "$(jq -r '.cpus_online, .online' "$j" | tr '\n' ' ')" = "2 0,2 " ] || die "$label: sys: online CPUs $(jq -c '[.cpus_online, .online]' "$j")"
+	[ "$(jq .taint_mask "$j")" = "$tainted" ] && jq -e '.taints | test("O")' "$j" >/dev/null &&
+		[ "$(jq .panic_cpu "$j")" = null ] ||
+		die "$label: sys: taints $(jq -c '[.taint_mask, .taints, .panic_cpu]' "$j"), the guest's tainted is $tainted (O), no panic"
 	jq -e --argjson lo "${before[0]}" --argjson hi "$((after[0] + 1))" '.uptime_s >= $lo and .uptime_s <= $hi' "$j" >/dev/null ||
 		die "$label: sys: uptime $(jq .uptime_s "$j") s, the guest said ${before[0]} s before and ${after[0]} s after"
 	jq -e --argjson lo "$((before[1] - 1))" --argjson hi "$((after[1] + 1))" '.realtime_s >= $lo and .realtime_s <= $hi' "$j" >/dev/null ||
@@ -118,7 +126,7 @@ check_sys() {
 			die "$label: sys: load average $(jq -c .load_average "$j"), the guest's /proc/loadavg said" \
 				"${before[*]:2} before and ${after[*]:2} after"
 	done
-	say "ok: $label: sys: uname, MemTotal $memtotal_kb kB, online CPUs, uptime $(jq .uptime_s "$j") s, load" \
+	say "ok: $label: sys: uname, MemTotal $memtotal_kb kB, online CPUs, taints $(jq -r .taints "$j") ($tainted), uptime $(jq .uptime_s "$j") s, load" \
 		"$(jq -c .load_average "$j") between the guest's readings (${before[*]:2} / ${after[*]:2})"
 }
 
