@@ -166,7 +166,8 @@ struct kinspect_vmlinux_cfi *kinspect_kernel_vmlinux_cfi(struct kinspect_kernel 
 struct kinspect_error *kinspect_kernel_read_variable(struct kinspect_kernel *kernel, const char *name,
 						     const char *path, uint64_t *ret);
 
-/* Whether the vmlinux has a symbol NAME. */
-bool kinspect_kernel_has_symbol(struct kinspect_kernel *kernel, const char *name);
+/* Whether the vmlinux has a symbol NAME; its ELF size (0: none given) in
+ * *RET_SIZE (may be NULL) when it does. */
+bool kinspect_kernel_has_symbol(struct kinspect_kernel *kernel, const char *name, uint64_t *ret_size);
 
 #endif /* KINSPECT_KERNEL_PRIV_H */

@@ -330,14 +330,16 @@ struct kinspect_error *kinspect_kernel_read_variable(struct kinspect_kernel *k, 
 	return err ? kinspect_error_wrap(err, "%s%s%s", name, path[0] && path[0] != '[' ? "." : "", path) : NULL;
 }
 
-bool kinspect_kernel_has_symbol(struct kinspect_kernel *k, const char *name)
+bool kinspect_kernel_has_symbol(struct kinspect_kernel *k, const char *name, uint64_t *ret_size)
 {
 	struct kinspect_vmlinux *vmlinux;
-	uint64_t addr, size;
+	uint64_t addr, size = 0;
 	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
 	if (!err)
 		err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
 	bool found = !err;
 	kinspect_error_destroy(err);
+	if (found && ret_size)
+		*ret_size = size;
 	return found;
 }

@@ -18,23 +18,6 @@
 #include "libkinspect/kernel-priv.h"
 #include "linux/module-info.h"
 
-/* The ELF symbol size of vmlinux variable NAME, 0 when it has none. */
-static uint64_t symbol_size(struct kinspect_kernel *k, const char *name)
-{
-	struct kinspect_vmlinux *vmlinux;
-	uint64_t addr, size = 0;
-	struct kinspect_error *err = kinspect_kernel_vmlinux(k, &vmlinux);
-	if (!err)
-		err = kinspect_vmlinux_symbol(vmlinux, name, &addr, &size);
-	kinspect_error_destroy(err);
-	return err ? 0 : size;
-}
-
-/* No page is crossed by a read: the string's allocation may end where the
- * next page is not mapped (a live guest's direct map has holes only where
- * there is no RAM, but a dump may leave pages out). */
-#define PAGE_BYTES 4096u
-
 struct kinspect_error *kinspect_kernel_cmdline(struct kinspect_kernel *k, char **ret)
 {
 	struct kinspect_error *err = kinspect_kernel_open_target(k);
@@ -47,7 +30,8 @@ struct kinspect_error *kinspect_kernel_cmdline(struct kinspect_kernel *k, char *
 	/* COMMAND_LINE_SIZE is boot_command_line's size (its storage is
 	 * freed with the init sections, its symbol stays); bootconfig can
 	 * make saved_command_line longer, so twice that bounds it. */
-	uint64_t bound = symbol_size(k, "boot_command_line");
+	uint64_t bound = 0;
+	kinspect_kernel_has_symbol(k, "boot_command_line", &bound);
 	bound = bound ? 2 * bound : 2 * 4096;
 	/* saved_command_line_len, where the kernel has it (the size
 	 * fs/proc/cmdline.c gives /proc/cmdline), is exact; else up to the
@@ -65,9 +49,12 @@ struct kinspect_error *kinspect_kernel_cmdline(struct kinspect_kernel *k, char *
 	char *text = malloc(bound + 1);
 	if (!text)
 		return kinspect_error_create(KINSPECT_ERROR_NO_MEMORY, "out of memory");
+	/* No page is crossed by a read: the string's allocation may end where
+	 * the next page is not mapped (a dump may leave pages out). */
+	const uint64_t page = kinspect_arch()->page_size;
 	uint64_t got = 0, want = len ? len : bound;
 	while (got < want) {
-		uint64_t chunk = PAGE_BYTES - ((addr + got) % PAGE_BYTES);
+		uint64_t chunk = page - ((addr + got) % page);
 		if (chunk > want - got)
 			chunk = want - got;
 		if ((err = kinspect_kernel_read(k, addr + got, text + got, chunk))) {
@@ -236,7 +223,7 @@ struct kinspect_error *kinspect_kernel_time(struct kinspect_kernel *k, uint64_t 
 	const char *tk = "tk_core";
 	char mono_path[64] = "timekeeper.ktime_sec", real_path[64] = "timekeeper.xtime_sec";
 	int64_t core;
-	if (!kinspect_kernel_has_symbol(k, "tk_core")) {
+	if (!kinspect_kernel_has_symbol(k, "tk_core", NULL)) {
 		if ((err = kinspect_kernel_enum_value(k, "TIMEKEEPER_CORE", &core)))
 			return kinspect_error_wrap(err, "the vmlinux has neither tk_core nor timekeeper_data");
 		tk = "timekeeper_data";
@@ -285,7 +272,7 @@ struct kinspect_error *kinspect_kernel_memory_total(struct kinspect_kernel *k, u
 	 * totalram_pages and totalhigh_pages variables to atomic"); before,
 	 * the unsigned long totalram_pages. */
 	uint64_t pages;
-	if (kinspect_kernel_has_symbol(k, "_totalram_pages"))
+	if (kinspect_kernel_has_symbol(k, "_totalram_pages", NULL))
 		err = kinspect_kernel_read_variable(k, "_totalram_pages", "counter", &pages);
 	else
 		err = kinspect_kernel_read_variable(k, "totalram_pages", "", &pages);
